@@ -1,0 +1,29 @@
+import js from '@eslint/js';
+import tseslint from 'typescript-eslint';
+import globals from 'globals';
+
+export default tseslint.config(
+  { ignores: ['node_modules/**', 'data/**', 'coverage/**'] },
+  js.configs.recommended,
+  ...tseslint.configs.recommended,
+  {
+    languageOptions: { globals: { ...globals.node } },
+    rules: {
+      '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // The routing core is pure: no I/O, no clock, no randomness of its own.
+    files: ['src/core/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['node:*', 'fs', 'net', 'http', 'https', 'child_process', 'knex', 'pg', 'sqlite3', 'express', 'asterisk-manager', '@bitrix24/*', 'pino'], message: 'src/core is pure: do I/O in src/adapters.' },
+          { group: ['**/adapters/**', '**/app/**'], message: 'src/core must not depend on adapters or use cases.' },
+        ],
+      }],
+      'no-restricted-globals': ['error', { name: 'Date', message: 'take time as an input' }],
+      'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'take randomness as an input' }],
+    },
+  },
+);

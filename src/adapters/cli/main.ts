@@ -1,0 +1,35 @@
+import { Command, CommanderError } from 'commander';
+import { registerCarrierCommands } from './commands/carriers.ts';
+import { registerRouteCommands } from './commands/route.ts';
+import { registerCallCommands } from './commands/calls.ts';
+import { registerOutboxCommands } from './commands/outbox.ts';
+import { CliFailure } from './failure.ts';
+
+/**
+ * `b24pbx`: the admin CLI. Exit codes: 0 success, 1 refused or invalid input (one-line reason
+ * on stderr), 2 usage error.
+ */
+const program = new Command('b24pbx')
+  .description('Bitrix24 ⇄ Asterisk connector: admin commands')
+  .exitOverride()
+  .configureOutput({ outputError: (str, write) => write(str) });
+
+registerCarrierCommands(program);
+registerRouteCommands(program);
+registerCallCommands(program);
+registerOutboxCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) {
+    // --help and --version exit 0; everything else commander rejects is a usage error.
+    process.exitCode = err.exitCode === 0 ? 0 : 2;
+  } else if (err instanceof CliFailure) {
+    process.stderr.write(`${err.message}\n`);
+    process.exitCode = err.exitCode;
+  } else {
+    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.exitCode = 1;
+  }
+}

@@ -1,0 +1,31 @@
+import type { Knex } from 'knex';
+
+export interface Migration {
+  readonly name: string;
+  up(db: Knex): Promise<void>;
+  down(db: Knex): Promise<void>;
+}
+
+// Explicit list (not a directory scan): the same migrations run under tsx, vitest and on both
+// SQLite and PostgreSQL. Append new ones at the end; never reorder or rename a released one.
+const migrations: readonly Migration[] = [
+  // numbering plan, ported numbers
+  // calls, attempts
+  // crm outbox, portal, users
+];
+
+export function registerMigrations(): readonly Migration[] {
+  return migrations;
+}
+
+export const migrationSource: Knex.MigrationSource<Migration> = {
+  async getMigrations() {
+    return [...migrations];
+  },
+  getMigrationName(m) {
+    return m.name;
+  },
+  async getMigration(m) {
+    return { up: (db: Knex) => m.up(db), down: (db: Knex) => m.down(db) };
+  },
+};

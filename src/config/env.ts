@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+const port = z.coerce.number().int().min(0).max(65535);
+const ms = z.coerce.number().int().min(0);
+const flag = z
+  .enum(['1', '0', 'true', 'false', 'yes', 'no', 'on', 'off', ''])
+  .transform((v) => ['1', 'true', 'yes', 'on'].includes(v));
+
+/**
+ * Every configuration variable, validated once at start. The README and .env.example document
+ * each. Secrets are marked so that config dumps never print them.
+ */
+export const envSchema = z.object({
+  // storage and rules
+  DATABASE_URL: z.string().default('./data/connector.sqlite'),
+  RULES_DIR: z.string().default('./rules'),
+  DATA_DIR: z.string().default('./data'),
+  DEFAULT_COUNTRY: z.string().length(2).default('RU'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+
+  // HTTP
+  PORT: port.default(3000),
+  HTTP_HOST: z.string().default('0.0.0.0'),
+  PUBLIC_URL: z.string().url().optional(),
+  ADMIN_TOKEN: z.string().min(16).optional(),
+
+  // FastAGI
+  AGI_HOST: z.string().default('0.0.0.0'),
+  AGI_PORT: port.default(4573),
+
+  // AMI
+  AMI_HOST: z.string().optional(),
+  AMI_PORT: port.default(5038),
+  AMI_USER: z.string().optional(),
+  AMI_SECRET: z.string().optional(),
+  AMI_ACTION_TIMEOUT_MS: ms.default(10_000),
+  AMI_RECONNECT_MIN_MS: ms.default(1_000),
+  AMI_RECONNECT_MAX_MS: ms.default(60_000),
+  ORIGINATE_CHANNEL: z.string().default('PJSIP/{extension}'),
+  ORIGINATE_CONTEXT: z.string().default('connector-outbound'),
+  ORIGINATE_TIMEOUT_MS: ms.default(30_000),
+
+  // Bitrix24
+  B24_MODE: z.enum(['app', 'webhook', 'off']).optional(),
+  B24_CLIENT_ID: z.string().optional(),
+  B24_CLIENT_SECRET: z.string().optional(),
+  B24_WEBHOOK_URL: z.string().optional(),
+  B24_APPLICATION_TOKEN: z.string().optional(),
+  B24_PORTAL_DOMAIN: z.string().optional(),
+  B24_MEMBER_ID: z.string().optional(),
+  B24_USER_SYNC_CRON: z.string().default('*/15 * * * *'),
+  OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
+  RECORDINGS_DIR: z.string().default('/var/spool/asterisk/monitor'),
+  RECORD_URL_SECRET: z.string().optional(),
+  RECORD_URL_TTL_S: z.coerce.number().int().min(60).default(86_400),
+
+  // demo
+  DEMO: flag.optional(),
+});
+
+export type Env = z.infer<typeof envSchema>;
+
+/** Names whose values must never be printed. */
+export const SECRET_KEYS: readonly (keyof Env)[] = [
+  'AMI_SECRET', 'B24_CLIENT_SECRET', 'B24_WEBHOOK_URL', 'B24_APPLICATION_TOKEN', 'ADMIN_TOKEN', 'RECORD_URL_SECRET',
+];
+
+export class ConfigError extends Error {}
+
+/** Parses the environment; a bad value names the variable (never the value of a secret). */
+export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<Env> {
+  const picked: Record<string, string> = {};
+  for (const key of Object.keys(envSchema.shape)) {
+    const v = source[key];
+    if (v !== undefined && v !== '') picked[key] = v;
+  }
+  const result = envSchema.safeParse(picked);
+  if (!result.success) {
+    const lines = result.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
+    throw new ConfigError(`invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  return Object.freeze(result.data);
+}

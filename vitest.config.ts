@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+// The default lane: no database server needed (SQLite in temp files), runs on a bare clone.
+export default defineConfig({
+  test: {
+    include: ['test/unit/**/*.test.ts', 'test/integration/**/*.test.ts', 'test/e2e/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
+    pool: 'forks',
+  },
+});
