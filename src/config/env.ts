@@ -53,6 +53,11 @@ export const envSchema = z.object({
   RECORDINGS_DIR: z.string().default('/var/spool/asterisk/monitor'),
   RECORD_URL_SECRET: z.string().optional(),
   RECORD_URL_TTL_S: z.coerce.number().int().min(60).default(86_400),
+  B24_HTTP_TIMEOUT_MS: ms.default(30_000),
+  B24_RATE_BURST: z.coerce.number().int().min(1).default(50),
+  B24_RATE_PER_SEC: z.coerce.number().positive().default(2),
+  OUTBOX_POLL_MS: ms.default(1_000),
+  B24_MAX_DIAL_DELAY_S: z.coerce.number().int().min(1).default(60),
 
   // demo
   DEMO: flag.optional(),

@@ -10,6 +10,11 @@ export interface RouteRequest {
   readonly extension?: string | null;
   /** The callee as received; normalised by the core. */
   readonly number: string;
+  /**
+   * The number is in international form already (Bitrix24's PHONE_NUMBER_INTERNATIONAL,
+   * DECISIONS §1): normalise it without assuming the default country.
+   */
+  readonly numberIsInternational?: boolean;
   readonly origin: CallOrigin;
   /** Bitrix24 LINE_NUMBER: the manager's manual line choice; empty/null/`auto` = automatic. */
   readonly line?: string | null;

@@ -1,5 +1,122 @@
 import type { Command } from 'commander';
+import { loadEnv, type Env } from '../../../config/env.ts';
+import { explainRoute } from '../../../app/routing/route-call.ts';
+import { decisionToJson, decisionToText } from '../../../app/routing/render-decision.ts';
+import { CarrierIndexStore } from '../../../app/numbering/carrier-index-store.ts';
+import { UNKNOWN_CARRIER, type CarrierLookup } from '../../../core/numbering/carrier.ts';
+import { CALL_ORIGINS, type CallOrigin } from '../../../core/rules/model.ts';
+import type { CompiledRules } from '../../../core/rules/compile.ts';
+import { migrateLatest, openDb } from '../../db/connection.ts';
+import { loadCarrierMapping } from '../../numbering-plan/carriers-config.ts';
+import { loadRules } from '../../rules/load.ts';
+import { RulesLoadError, RulesStore } from '../../rules/store.ts';
+import { CliFailure } from '../failure.ts';
 
-export function registerRouteCommands(program: Command): void {
-  void program;
+export interface RouteExplainOptions {
+  readonly user?: string;
+  readonly extension?: string;
+  readonly number?: string;
+  readonly origin?: string;
+  readonly line?: string;
+  readonly json?: boolean;
+}
+
+/** What `route explain` needs from the outside; tests pass their own. */
+export interface RouteCliDeps {
+  readonly loadRules: (env: Readonly<Env>) => CompiledRules;
+  /** The carrier index built from the database; `warning` when it could not be opened. */
+  readonly openCarriers: (env: Readonly<Env>) => Promise<{ readonly lookup: CarrierLookup; readonly warning?: string }>;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+}
+
+const UNKNOWN_LOOKUP: CarrierLookup = { lookup: () => UNKNOWN_CARRIER };
+
+export const defaultRouteCliDeps: RouteCliDeps = {
+  loadRules(env) {
+    try {
+      return RulesStore.open(env.RULES_DIR, { defaultCountry: env.DEFAULT_COUNTRY }).current();
+    } catch (err) {
+      if (err instanceof RulesLoadError) throw new CliFailure(err.message, 1);
+      throw err;
+    }
+  },
+  async openCarriers(env) {
+    const db = openDb({ url: env.DATABASE_URL });
+    try {
+      await migrateLatest(db);
+      const store = new CarrierIndexStore({ db, loadMapping: () => loadCarrierMapping(env.RULES_DIR) });
+      const state = await store.reload();
+      const warning = state.plan === null && state.ported === null
+        ? 'no numbering plan imported: every carrier is unknown (import one with `b24pbx carriers import`)'
+        : undefined;
+      return { lookup: store.current(), ...(warning ? { warning } : {}) };
+    } catch (err) {
+      return { lookup: UNKNOWN_LOOKUP, warning: `carrier index not available (${(err as Error).message.split('\n')[0]}): every carrier is unknown` };
+    } finally {
+      await db.destroy();
+    }
+  },
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+};
+
+/**
+ * `route explain`: the decision for a call without placing it. Exit 0 routed; 1 refused or
+ * invalid (one line on stderr; with --json the JSON is still printed); 2 usage.
+ */
+export async function runRouteExplain(opts: RouteExplainOptions, deps: RouteCliDeps, env: Readonly<Env>): Promise<void> {
+  const user = opts.user?.trim() || undefined;
+  const extension = opts.extension?.trim() || undefined;
+  if (!user && !extension) throw new CliFailure('route explain: give --user ID or --extension EXT', 2);
+  if (opts.number === undefined || opts.number.trim() === '') throw new CliFailure('route explain: give --number N', 2);
+  const origin = opts.origin ?? 'phone';
+  if (!(CALL_ORIGINS as readonly string[]).includes(origin)) {
+    throw new CliFailure(`route explain: --origin must be one of ${CALL_ORIGINS.join(', ')} (got "${origin}")`, 2);
+  }
+
+  const rules = deps.loadRules(env);
+  const carriers = await deps.openCarriers(env);
+  if (carriers.warning) deps.stderr(`warning: ${carriers.warning}\n`);
+
+  const decision = explainRoute(
+    { rules: { current: () => rules }, carriers: { current: () => carriers.lookup } },
+    { user: user ?? null, extension: extension ?? null, number: opts.number, origin: origin as CallOrigin, line: opts.line ?? null },
+  );
+  deps.stdout(opts.json ? `${JSON.stringify(decisionToJson(decision), null, 2)}\n` : `${decisionToText(decision)}\n`);
+  if (decision.refused) throw new CliFailure(`refused ${decision.refused.code}: ${decision.refused.message}`, 1);
+}
+
+/** `route check-rules`: validates RULES_DIR; warnings on stderr, exit 1 with every error when invalid. */
+export function runCheckRules(env: Readonly<Env>, out: Pick<RouteCliDeps, 'stdout' | 'stderr'>): void {
+  const result = loadRules(env.RULES_DIR, { defaultCountry: env.DEFAULT_COUNTRY });
+  for (const w of result.warnings) out.stderr(`warning: ${w}\n`);
+  if (!result.ok) {
+    for (const e of result.errors) out.stderr(`error: ${e}\n`);
+    throw new CliFailure(`${env.RULES_DIR}: ${result.errors.length} error(s); the rules do not load`, 1);
+  }
+  const r = result.rules;
+  out.stdout(`${env.RULES_DIR}: OK: ${r.trunks.length} trunks, ${r.departments.length} departments, ${r.users.length} users, ${r.masks.length} masks, maxAttempts ${r.maxAttempts}, default country ${r.defaultCountry}\n`);
+}
+
+export function registerRouteCommands(program: Command, deps: RouteCliDeps = defaultRouteCliDeps): void {
+  const route = program.command('route').description('outbound routing: explain how a call would be routed, check the rules');
+  route
+    .command('check-rules')
+    .description('validate the rules directory (RULES_DIR) and list every error and warning')
+    .action(() => {
+      runCheckRules(loadEnv(), deps);
+    });
+  route
+    .command('explain')
+    .description('show the attempt list for a call and why, without placing it')
+    .option('--user <id>', 'Bitrix24 user id of the caller')
+    .option('--extension <ext>', "the caller's extension (desk phone)")
+    .option('--number <number>', 'the number to call, in any usual form (8 (926) 123-45-67, +7 926 …)')
+    .option('--origin <origin>', `call origin: ${CALL_ORIGINS.join(' | ')}`, 'phone')
+    .option('--line <line>', 'a manual line choice (Bitrix24 LINE_NUMBER); "auto" = automatic')
+    .option('--json', 'print the decision as JSON')
+    .action(async (opts: RouteExplainOptions) => {
+      await runRouteExplain(opts, deps, loadEnv());
+    });
 }

@@ -1,4 +1,7 @@
 import type { Knex } from 'knex';
+import { numberingMigration } from './001_numbering.ts';
+import { callsMigration } from './002_calls.ts';
+import { crmMigration } from './003_crm.ts';
 
 export interface Migration {
   readonly name: string;
@@ -10,8 +13,11 @@ export interface Migration {
 // SQLite and PostgreSQL. Append new ones at the end; never reorder or rename a released one.
 const migrations: readonly Migration[] = [
   // numbering plan, ported numbers
+  numberingMigration,
   // calls, attempts
+  callsMigration,
   // crm outbox, portal, users
+  crmMigration,
 ];
 
 export function registerMigrations(): readonly Migration[] {

@@ -1,0 +1,126 @@
+import type { Logger } from '../../logging/logger.ts';
+import type { ChannelProbe, RouteAnswer, RouteQuery, RouteService } from '../../../app/calls/route-service.ts';
+import { AgiCommandError, type AgiConnection } from './connection.ts';
+import { quoteArg, variableValue, type AgiEnvironment } from './protocol.ts';
+
+/** The variables the dialplan reads after the route request (docs/asterisk.md). */
+export function answerVariables(answer: RouteAnswer): [string, string][] {
+  if (answer.action === 'dial') {
+    return [
+      ['ROUTE_ACTION', 'dial'],
+      ['ROUTE_DIAL', answer.dial],
+      ['ROUTE_CALLERID', answer.callerId],
+      ['ROUTE_TIMEOUT', String(answer.timeout)],
+      ['ROUTE_RECORD', answer.record ? '1' : '0'],
+      ['ROUTE_CALL_ID', answer.callId],
+    ];
+  }
+  return [['ROUTE_ACTION', 'stop'], ['ROUTE_REASON', answer.reason]];
+}
+
+/** agi_arg_1..4 = ${EXTEN},${ATTEMPT},${DIALSTATUS},${HANGUPCAUSE} → a route query, or why not. */
+export function routeQueryOf(env: AgiEnvironment): { ok: true; query: RouteQuery } | { ok: false; problem: string } {
+  const [exten = '', attempt = '', dialStatus = '', cause = ''] = env.args;
+  const number = exten.trim();
+  if (!/^\+?[0-9*#]{1,32}$/.test(number)) return { ok: false, problem: `agi_arg_1 (the number) is not a dialled number: "${exten.slice(0, 40)}"` };
+  if (!/^[1-9][0-9]{0,2}$/.test(attempt.trim())) return { ok: false, problem: `agi_arg_2 (the attempt) is not a positive integer: "${attempt.slice(0, 20)}"` };
+  const status = dialStatus.trim().toUpperCase();
+  if (status !== '' && !/^[A-Z]{1,16}$/.test(status)) return { ok: false, problem: `agi_arg_3 (DIALSTATUS) is malformed: "${dialStatus.slice(0, 20)}"` };
+  const causeText = cause.trim();
+  if (causeText !== '' && !/^[0-9]{1,3}$/.test(causeText)) return { ok: false, problem: `agi_arg_4 (HANGUPCAUSE) is not a number: "${cause.slice(0, 20)}"` };
+  const callerId = env.vars.callerid ?? '';
+  return {
+    ok: true,
+    query: {
+      exten: number,
+      attemptNo: Number(attempt),
+      dialStatus: status,
+      hangupCause: causeText === '' ? null : Number(causeText),
+      uniqueid: env.vars.uniqueid ?? '',
+      callerIdNum: callerId === '' || callerId === 'unknown' ? null : callerId,
+    },
+  };
+}
+
+/** Reads channel variables over the session, each only when the service asks. */
+function probeOf(conn: AgiConnection): ChannelProbe {
+  const get = async (command: string): Promise<string | null> => {
+    if (conn.hungUp) return null;
+    const reply = await conn.command(command);
+    const value = variableValue(reply);
+    return value === '' ? null : value;
+  };
+  return {
+    callIdVariable: () => get('GET VARIABLE CONNECTOR_CALL_ID'),
+    callerExtension: () => get('GET VARIABLE CONNECTOR_EXTEN'),
+    linkedid: () => get('GET FULL VARIABLE ${CHANNEL(linkedid)}'),
+  };
+}
+
+export interface RouteSessionDeps {
+  readonly service: RouteService;
+  readonly logger: Logger;
+  readonly envTimeoutMs: number;
+}
+
+/**
+ * One FastAGI route request: environment → query → the service → SET VARIABLE answers → close.
+ * A failure inside the connector answers ROUTE_ACTION "failopen" when the channel is still there,
+ * so the dialplan takes its fail-open branch (DECISIONS §10).
+ */
+export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDeps, peer: string): Promise<void> {
+  const { logger } = deps;
+  const envResult = await conn.readEnvironment(deps.envTimeoutMs);
+  if (!envResult.ok) {
+    logger.warn({ peer, problem: envResult.problem }, 'fastagi: closing a connection that does not speak AGI');
+    conn.destroy();
+    return;
+  }
+  const env = envResult.env;
+  const script = env.vars.network_script ?? '';
+  const log = logger.child({ peer, uniqueid: env.vars.uniqueid });
+  try {
+    if (script.replace(/^\//, '').split('?')[0] !== 'route') {
+      log.warn({ script }, 'fastagi: unknown AGI script requested');
+      await send(conn, [['ROUTE_ACTION', 'stop'], ['ROUTE_REASON', `unknown AGI script "${script}"`]]);
+      return;
+    }
+    const parsed = routeQueryOf(env);
+    if (!parsed.ok) {
+      log.warn({ problem: parsed.problem }, 'fastagi: bad route request');
+      await send(conn, [['ROUTE_ACTION', 'stop'], ['ROUTE_REASON', `bad route request: ${parsed.problem}`]]);
+      return;
+    }
+    let answer: RouteAnswer;
+    try {
+      answer = await deps.service.route(parsed.query, probeOf(conn));
+    } catch (err) {
+      if (err instanceof AgiCommandError || conn.hungUp) throw err;
+      log.error({ err: { message: (err as Error).message } }, 'fastagi: route request failed inside the connector: answering fail-open');
+      await send(conn, [['ROUTE_ACTION', 'failopen'], ['ROUTE_REASON', 'connector error']]);
+      return;
+    }
+    if (conn.hungUp) {
+      log.info({ callId: answer.callId, attempt: parsed.query.attemptNo }, 'fastagi: the channel hung up during the route request');
+      if (answer.action === 'dial') await deps.service.abandon(answer);
+      return;
+    }
+    await send(conn, answerVariables(answer));
+  } catch (err) {
+    if (conn.hungUp || (err instanceof AgiCommandError && err.kind === 'closed')) {
+      log.info({ reason: (err as Error).message }, 'fastagi: the channel went away during the route request');
+    } else {
+      log.warn({ reason: (err as Error).message }, 'fastagi: route session failed');
+    }
+  } finally {
+    conn.close();
+  }
+}
+
+async function send(conn: AgiConnection, vars: readonly [string, string][]): Promise<void> {
+  for (const [name, value] of vars) {
+    if (conn.hungUp) return;
+    const reply = await conn.command(`SET VARIABLE ${name} ${quoteArg(value)}`);
+    if (reply.code === 511) return; // dead channel: nothing more to tell it
+  }
+}

@@ -1,0 +1,59 @@
+import net from 'node:net';
+import type { Logger } from '../../logging/logger.ts';
+import type { RouteService } from '../../../app/calls/route-service.ts';
+import { AgiConnection } from './connection.ts';
+import { runRouteSession } from './route-session.ts';
+
+export interface FastAgiServerOptions {
+  readonly host: string;
+  /** 0 = any free port (tests). */
+  readonly port: number;
+  readonly service: RouteService;
+  readonly logger: Logger;
+  /** Per-command reply timeout (GET VARIABLE, SET VARIABLE). */
+  readonly commandTimeoutMs?: number;
+  /** Time allowed for the environment block after connect. */
+  readonly envTimeoutMs?: number;
+}
+
+export interface FastAgiServer {
+  readonly port: number;
+  readonly host: string;
+  /** Stops listening and drops open sessions. */
+  close(): Promise<void>;
+}
+
+/** The FastAGI routing server (default port 4573): one route request per connection. */
+export async function startFastAgiServer(options: FastAgiServerOptions): Promise<FastAgiServer> {
+  const sockets = new Set<net.Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('close', () => sockets.delete(socket));
+    const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const conn = new AgiConnection(socket, { commandTimeoutMs: options.commandTimeoutMs ?? 3000 });
+    runRouteSession(conn, { service: options.service, logger: options.logger, envTimeoutMs: options.envTimeoutMs ?? 5000 }, peer)
+      .catch((err: unknown) => {
+        options.logger.error({ peer, err: { message: (err as Error).message } }, 'fastagi: session crashed');
+        socket.destroy();
+      });
+  });
+  server.maxConnections = 10_000;
+  server.on('error', (err) => options.logger.error({ err: { message: err.message } }, 'fastagi: server error'));
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, options.host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const address = server.address() as net.AddressInfo;
+  options.logger.info({ host: address.address, port: address.port }, 'fastagi: listening');
+  return {
+    port: address.port,
+    host: address.address,
+    close: () => new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy();
+      server.close(() => resolve());
+    }),
+  };
+}

@@ -1,0 +1,273 @@
+import type { Knex } from 'knex';
+import {
+  callRecordOf, type CallAttemptRecord, type CallRecord, type StoredCall,
+} from '../../../app/calls/call-record.ts';
+import type { CallStore, CallUpdate, EndedCall, NewAttempt, NewCall, AttemptOutcomeUpdate, TrackingWrite } from '../../../app/calls/ports.ts';
+import type { Db } from '../connection.ts';
+import { CALL_COLUMNS, toAttempt, toStoredCall, type AttemptRow, type CallRow } from './calls-rows.ts';
+
+type Q = Knex | Knex.Transaction;
+
+/**
+ * Calls, their attempts and the tracker's in-flight state, on SQLite or PostgreSQL.
+ * Every write names the call it is about; nothing here decides routing or outcomes.
+ */
+export class CallsRepository implements CallStore {
+  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+
+  /** Inserts a call; if one with the same id, CRM call id or channel id exists, returns that one instead. */
+  async createCall(call: NewCall): Promise<{ readonly call: StoredCall; readonly created: boolean }> {
+    const existing = await this.findExisting(call);
+    if (existing) return { call: existing, created: false };
+    try {
+      await this.db('calls').insert({
+        id: call.id,
+        crm_call_id: call.crmCallId,
+        channel_id: call.channelId,
+        linkedid: call.linkedid,
+        originate_action_id: null,
+        origin: call.origin,
+        user_id: call.userId,
+        extension: call.extension,
+        number: call.number,
+        number_e164: call.numberE164,
+        line: call.line,
+        state: call.state,
+        plan: call.plan === null ? null : JSON.stringify(call.plan),
+        refusal_code: call.refusalCode,
+        refusal_message: call.refusalMessage,
+        started_at: call.startedAt,
+        crm_handoff: 'none',
+        updated_at: this.now(),
+      });
+      return { call: (await this.getCall(call.id)) as StoredCall, created: true };
+    } catch (err) {
+      // A concurrent request inserted the same call first (unique crm_call_id / channel_id).
+      const raced = await this.findExisting(call);
+      if (raced) return { call: raced, created: false };
+      throw err;
+    }
+  }
+
+  private async findExisting(call: NewCall): Promise<StoredCall | null> {
+    return (await this.getCall(call.id))
+      ?? (call.crmCallId !== null ? await this.findByCrmCallId(call.crmCallId) : null)
+      ?? (call.channelId !== null ? await this.findByChannelId(call.channelId) : null);
+  }
+
+  async getCall(id: string, q: Q = this.db): Promise<StoredCall | null> {
+    const row = await q<CallRow>('calls').where({ id }).first();
+    return row ? toStoredCall(row) : null;
+  }
+
+  async findByCrmCallId(crmCallId: string): Promise<StoredCall | null> {
+    const row = await this.db<CallRow>('calls').where({ crm_call_id: crmCallId }).first();
+    return row ? toStoredCall(row) : null;
+  }
+
+  async findByChannelId(channelId: string): Promise<StoredCall | null> {
+    const row = await this.db<CallRow>('calls').where({ channel_id: channelId }).first();
+    return row ? toStoredCall(row) : null;
+  }
+
+  /** The most recent call with this Linkedid. */
+  async findByLinkedid(linkedid: string, q: Q = this.db): Promise<StoredCall | null> {
+    const row = await q<CallRow>('calls').where({ linkedid }).orderBy('started_at', 'desc').first();
+    return row ? toStoredCall(row) : null;
+  }
+
+  /** Calls matching any of these Linkedids or channel ids (the tracker closes calls in batches). */
+  async findForTracking(linkedids: readonly string[], channelIds: readonly string[]): Promise<StoredCall[]> {
+    const out: StoredCall[] = [];
+    for (let i = 0; i < Math.max(linkedids.length, channelIds.length); i += 400) {
+      const l = linkedids.slice(i, i + 400);
+      const c = channelIds.slice(i, i + 400);
+      const rows = await this.db<CallRow>('calls').where((q) => {
+        q.whereIn('linkedid', l.length > 0 ? l : ['']);
+        if (c.length > 0) q.orWhereIn('channel_id', c);
+      });
+      out.push(...rows.map(toStoredCall));
+    }
+    return out;
+  }
+
+  /** Attempts of several calls, grouped by call id. */
+  async listAttemptsOf(callIds: readonly string[]): Promise<Map<string, CallAttemptRecord[]>> {
+    const out = new Map<string, CallAttemptRecord[]>();
+    for (let i = 0; i < callIds.length; i += 400) {
+      const rows = await this.db<AttemptRow>('call_attempts').whereIn('call_id', callIds.slice(i, i + 400)).orderBy('attempt_no');
+      for (const r of rows) {
+        const list = out.get(r.call_id) ?? [];
+        list.push(toAttempt(r));
+        out.set(r.call_id, list);
+      }
+    }
+    return out;
+  }
+
+  async findByOriginateActionId(actionId: string): Promise<StoredCall | null> {
+    const row = await this.db<CallRow>('calls').where({ originate_action_id: actionId }).first();
+    return row ? toStoredCall(row) : null;
+  }
+
+  /** By call id, CRM call id, channel id or Linkedid — what an admin has at hand. */
+  async findCall(key: string): Promise<StoredCall | null> {
+    return (await this.getCall(key)) ?? (await this.findByCrmCallId(key)) ?? (await this.findByChannelId(key)) ?? (await this.findByLinkedid(key));
+  }
+
+  async updateCall(id: string, update: CallUpdate, q: Q = this.db): Promise<void> {
+    const patch: Record<string, unknown> = { updated_at: this.now() };
+    for (const [key, value] of Object.entries(update)) {
+      if (value === undefined) continue;
+      const column = CALL_COLUMNS[key];
+      if (column === undefined) throw new Error(`calls: "${key}" cannot be updated`);
+      patch[column] = value;
+    }
+    await q('calls').where({ id }).update(patch);
+  }
+
+  /** Stores an attempt; a repeated request for the same attempt number keeps the first. Returns false if it existed. */
+  async addAttempt(attempt: NewAttempt): Promise<boolean> {
+    const inserted = await this.db('call_attempts')
+      .insert({
+        call_id: attempt.callId,
+        attempt_no: attempt.attemptNo,
+        plan_index: attempt.planIndex,
+        trunk_id: attempt.trunkId,
+        dial: attempt.dial,
+        caller_id: attempt.callerId,
+        tier: attempt.tier,
+        per_minute: attempt.perMinute,
+        linkedid: attempt.linkedid,
+        started_at: attempt.startedAt,
+      })
+      .onConflict(['call_id', 'attempt_no'])
+      .ignore()
+      .returning('id');
+    return inserted.length > 0;
+  }
+
+  async setAttemptOutcome(callId: string, attemptNo: number, outcome: AttemptOutcomeUpdate, q: Q = this.db): Promise<void> {
+    await q('call_attempts').where({ call_id: callId, attempt_no: attemptNo }).update({
+      dial_status: outcome.dialStatus,
+      hangup_cause: outcome.hangupCause,
+      decision: outcome.decision,
+      outcome_source: outcome.source,
+      ended_at: outcome.endedAt,
+    });
+  }
+
+  async listAttempts(callId: string, q: Q = this.db): Promise<CallAttemptRecord[]> {
+    const rows = await q<AttemptRow>('call_attempts').where({ call_id: callId }).orderBy('attempt_no');
+    return rows.map(toAttempt);
+  }
+
+  async listCalls(options: { readonly limit: number }): Promise<StoredCall[]> {
+    const rows = await this.db<CallRow>('calls').orderBy('started_at', 'desc').orderBy('id').limit(options.limit);
+    return rows.map(toStoredCall);
+  }
+
+  /**
+   * The tracker's batched write: in-flight states saved or removed, ended calls finished
+   * (their row, any attempt outcomes learnt from AMI, `crm_handoff` = pending) — one transaction.
+   */
+  async applyTracking(write: TrackingWrite): Promise<void> {
+    if (write.save.length === 0 && write.remove.length === 0 && write.ended.length === 0) return;
+    const now = this.now();
+    await this.db.transaction(async (trx) => {
+      if (write.save.length > 0) {
+        const rows = write.save.map((s) => ({ linkedid: s.linkedid, state: JSON.stringify(s.state), updated_at: now }));
+        // Chunked: SQLite limits bound parameters per statement.
+        for (let i = 0; i < rows.length; i += 200) {
+          await trx('call_tracking').insert(rows.slice(i, i + 200)).onConflict('linkedid').merge(['state', 'updated_at']);
+        }
+      }
+      for (let i = 0; i < write.remove.length; i += 500) {
+        await trx('call_tracking').whereIn('linkedid', write.remove.slice(i, i + 500)).delete();
+      }
+      for (const ended of write.ended) await this.finish(trx, ended, now);
+    });
+  }
+
+  private async finish(trx: Knex.Transaction, ended: EndedCall, now: number): Promise<void> {
+    const c = ended.call;
+    const exists = await trx('calls').where({ id: c.id }).first('id');
+    const fields = {
+      linkedid: c.linkedid,
+      state: 'ended',
+      status_code: ended.statusCode,
+      failed_reason: ended.failedReason,
+      trunk_id: ended.trunkId,
+      b24_line: ended.b24Line,
+      answered_at: ended.answeredAt,
+      ended_at: ended.endedAt,
+      duration_sec: ended.durationSec,
+      cost: ended.cost,
+      recording: ended.recording,
+      tracked: JSON.stringify(ended.tracked),
+      crm_handoff: ended.crmHandoff,
+      updated_at: now,
+    };
+    if (exists) {
+      await trx('calls').where({ id: c.id }).update(fields);
+    } else {
+      await trx('calls').insert({
+        id: c.id, crm_call_id: c.crmCallId, channel_id: c.channelId, origin: c.origin, user_id: c.userId,
+        extension: c.extension, number: c.number, number_e164: c.numberE164, line: c.line, plan: null,
+        refusal_code: null, refusal_message: null, started_at: c.startedAt, ...fields,
+      });
+    }
+    for (const a of ended.newAttempts) {
+      await trx('call_attempts').insert({
+        call_id: c.id, attempt_no: a.attemptNo, plan_index: a.planIndex, trunk_id: a.trunkId, dial: a.dial,
+        caller_id: a.callerId, tier: a.tier, per_minute: a.perMinute, linkedid: a.linkedid, dial_status: a.dialStatus,
+        hangup_cause: a.hangupCause, decision: a.decision, outcome_source: a.outcomeSource, started_at: a.startedAt, ended_at: a.endedAt,
+      }).onConflict(['call_id', 'attempt_no']).ignore();
+    }
+    for (const u of ended.attemptOutcomes) await this.setAttemptOutcome(c.id, u.attemptNo, u.outcome, trx);
+  }
+
+  async loadTracking(): Promise<{ readonly linkedid: string; readonly state: unknown }[]> {
+    const rows = await this.db<{ linkedid: string; state: string }>('call_tracking').select('linkedid', 'state');
+    const out: { linkedid: string; state: unknown }[] = [];
+    for (const r of rows) {
+      try {
+        out.push({ linkedid: r.linkedid, state: JSON.parse(r.state) as unknown });
+      } catch {
+        throw new Error(`calls: tracked state of linkedid ${r.linkedid} is not valid JSON`);
+      }
+    }
+    return out;
+  }
+
+  /** Ended calls the CRM side has not taken yet, oldest first. */
+  async listCallsPendingCrmHandoff(limit: number): Promise<CallRecord[]> {
+    const rows = await this.db<CallRow>('calls').where({ crm_handoff: 'pending' }).orderBy('ended_at').orderBy('id').limit(limit);
+    const out: CallRecord[] = [];
+    for (const row of rows) {
+      const call = toStoredCall(row);
+      const record = callRecordOf(call, await this.listAttempts(call.id));
+      if (record) out.push(record);
+    }
+    return out;
+  }
+
+  /** The CRM side took the call (call it in the same transaction as its outbox insert). */
+  async markCrmHandoffDone(callId: string, trx?: Knex.Transaction): Promise<void> {
+    await (trx ?? this.db)('calls').where({ id: callId, crm_handoff: 'pending' }).update({ crm_handoff: 'done', updated_at: this.now() });
+  }
+
+  async getRecord(callId: string): Promise<CallRecord | null> {
+    const call = await this.getCall(callId);
+    return call ? callRecordOf(call, await this.listAttempts(call.id)) : null;
+  }
+}
+
+/** Free functions for the CRM side, which receives a Db rather than this class. */
+export function listCallsPendingCrmHandoff(db: Db, limit: number): Promise<CallRecord[]> {
+  return new CallsRepository(db).listCallsPendingCrmHandoff(limit);
+}
+
+export function markCrmHandoffDone(db: Db, callId: string, trx?: Knex.Transaction): Promise<void> {
+  return new CallsRepository(db).markCrmHandoffDone(callId, trx);
+}

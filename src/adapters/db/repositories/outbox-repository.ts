@@ -1,0 +1,237 @@
+import type { Knex } from 'knex';
+import { isSqlite, type Db } from '../connection.ts';
+
+export type OutboxState = 'pending' | 'inflight' | 'done' | 'parked';
+export const OUTBOX_STATES: readonly OutboxState[] = ['pending', 'inflight', 'done', 'parked'];
+
+/** One durable CRM write: a REST method and its params, retried until done or parked. */
+export interface OutboxEntry {
+  readonly id: number;
+  readonly dedupeKey: string;
+  readonly method: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  /** This entry waits until that one is done and takes values from its result (see `inject`). */
+  readonly dependsOn: number | null;
+  /** `{ PARAM: resultField }`: params filled from the predecessor's result when sent. */
+  readonly inject: Readonly<Record<string, string>> | null;
+  readonly state: OutboxState;
+  readonly attempts: number;
+  readonly nextAttemptAt: number;
+  readonly lastError: string | null;
+  readonly result: unknown;
+  readonly createdAt: number;
+  readonly updatedAt: number;
+}
+
+export interface NewOutboxEntry {
+  /** Unique: enqueueing the same key twice is a no-op (a call record is written once). */
+  readonly dedupeKey: string;
+  readonly method: string;
+  readonly params: Readonly<Record<string, unknown>>;
+  readonly dependsOn?: number | null;
+  readonly inject?: Readonly<Record<string, string>> | null;
+}
+
+/** A claimed entry with its predecessor's result, ready to send. */
+export interface ClaimedOutboxEntry extends OutboxEntry {
+  readonly dependencyResult: unknown;
+}
+
+interface OutboxRow {
+  id: number | string;
+  dedupe_key: string;
+  method: string;
+  params: string;
+  depends_on: number | string | null;
+  inject: string | null;
+  state: string;
+  attempts: number | string;
+  next_attempt_at: number | string;
+  claimed_by: string | null;
+  claimed_until: number | string | null;
+  last_error: string | null;
+  result: string | null;
+  created_at: number | string;
+  updated_at: number | string;
+}
+
+const TABLE = 'crm_outbox';
+
+function parseJson(text: string | null): unknown {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return null;
+  }
+}
+
+function toEntry(r: OutboxRow): OutboxEntry {
+  return {
+    id: Number(r.id),
+    dedupeKey: r.dedupe_key,
+    method: r.method,
+    params: (parseJson(r.params) ?? {}) as Record<string, unknown>,
+    dependsOn: r.depends_on === null ? null : Number(r.depends_on),
+    inject: parseJson(r.inject) as Record<string, string> | null,
+    state: r.state as OutboxState,
+    attempts: Number(r.attempts),
+    nextAttemptAt: Number(r.next_attempt_at),
+    lastError: r.last_error,
+    result: parseJson(r.result),
+    createdAt: Number(r.created_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+/**
+ * The outbox table. Claiming is safe with several connector instances: on PostgreSQL the due rows
+ * are locked with `FOR UPDATE SKIP LOCKED`; on both databases the claim itself is a conditional
+ * update, and only rows that still carry this worker's lease are returned.
+ */
+export class OutboxRepository {
+  constructor(private readonly db: Db) {}
+
+  /** Inserts unless the dedupe key exists; returns the id of the (new or existing) entry. */
+  async enqueue(entry: NewOutboxEntry, now: number, trx?: Knex.Transaction): Promise<{ id: number; created: boolean }> {
+    const q = trx ?? this.db;
+    const inserted = await q(TABLE)
+      .insert({
+        dedupe_key: entry.dedupeKey,
+        method: entry.method,
+        params: JSON.stringify(entry.params),
+        depends_on: entry.dependsOn ?? null,
+        inject: entry.inject ? JSON.stringify(entry.inject) : null,
+        state: 'pending',
+        attempts: 0,
+        next_attempt_at: now,
+        created_at: now,
+        updated_at: now,
+      })
+      .onConflict('dedupe_key')
+      .ignore()
+      .returning('id');
+    const row = await q<OutboxRow>(TABLE).where({ dedupe_key: entry.dedupeKey }).first('id');
+    if (!row) throw new Error(`outbox entry ${entry.dedupeKey} was not stored`);
+    return { id: Number(row.id), created: inserted.length > 0 };
+  }
+
+  async get(id: number): Promise<OutboxEntry | null> {
+    const row = await this.db<OutboxRow>(TABLE).where({ id }).first();
+    return row ? toEntry(row) : null;
+  }
+
+  async getByKey(dedupeKey: string): Promise<OutboxEntry | null> {
+    const row = await this.db<OutboxRow>(TABLE).where({ dedupe_key: dedupeKey }).first();
+    return row ? toEntry(row) : null;
+  }
+
+  /**
+   * Claims up to `limit` due entries: pending and due, or in flight with an expired lease (a
+   * worker died mid-send); an entry with a predecessor only once the predecessor is done.
+   */
+  async claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<ClaimedOutboxEntry[]> {
+    const until = now + leaseMs;
+    const claimedIds = await this.db.transaction(async (trx) => {
+      let q = trx<OutboxRow>(`${TABLE} as o`)
+        .select('o.id')
+        .where((w) => {
+          w.where((p) => p.where('o.state', 'pending').andWhere('o.next_attempt_at', '<=', now))
+            .orWhere((p) => p.where('o.state', 'inflight').andWhere('o.claimed_until', '<', now));
+        })
+        .andWhere((w) => {
+          w.whereNull('o.depends_on').orWhereExists(function dependencyDone() {
+            this.select(trx.raw('1')).from(`${TABLE} as d`).whereRaw('d.id = o.depends_on').andWhere('d.state', 'done');
+          });
+        })
+        .orderBy('o.id')
+        .limit(limit);
+      if (!isSqlite(this.db)) q = q.forUpdate().skipLocked();
+      const candidates = (await q).map((r) => Number(r.id));
+      if (candidates.length === 0) return [];
+      await trx(TABLE)
+        .whereIn('id', candidates)
+        .andWhere((w) => {
+          w.where('state', 'pending').orWhere((p) => p.where('state', 'inflight').andWhere('claimed_until', '<', now));
+        })
+        .update({ state: 'inflight', claimed_by: owner, claimed_until: until, updated_at: now });
+      return candidates;
+    });
+    if (claimedIds.length === 0) return [];
+    const rows = await this.db<OutboxRow>(TABLE)
+      .whereIn('id', claimedIds)
+      .andWhere({ state: 'inflight', claimed_by: owner, claimed_until: until })
+      .orderBy('id');
+    const entries = rows.map(toEntry);
+    const depIds = [...new Set(entries.map((e) => e.dependsOn).filter((d): d is number => d !== null))];
+    const depResults = new Map<number, unknown>();
+    if (depIds.length > 0) {
+      const deps = await this.db<OutboxRow>(TABLE).whereIn('id', depIds).select('id', 'result');
+      for (const d of deps) depResults.set(Number(d.id), parseJson(d.result));
+    }
+    return entries.map((e) => ({ ...e, dependencyResult: e.dependsOn === null ? null : depResults.get(e.dependsOn) ?? null }));
+  }
+
+  /** Marks a claimed entry done with the portal's result. */
+  async markDone(id: number, result: unknown, now: number, owner: string): Promise<boolean> {
+    const n = await this.db(TABLE)
+      .where({ id, state: 'inflight', claimed_by: owner })
+      .update({ state: 'done', result: JSON.stringify(result ?? null), last_error: null, claimed_by: null, claimed_until: null, updated_at: now });
+    return n > 0;
+  }
+
+  /** Records a failed attempt: back to pending at `nextAttemptAt`, or parked. `error` must hold no secret. */
+  async markFailed(id: number, failure: { error: string; park: boolean; nextAttemptAt: number }, now: number, owner: string): Promise<boolean> {
+    const n = await this.db(TABLE)
+      .where({ id, state: 'inflight', claimed_by: owner })
+      .update({
+        state: failure.park ? 'parked' : 'pending',
+        attempts: this.db.raw('attempts + 1'),
+        next_attempt_at: failure.nextAttemptAt,
+        last_error: failure.error.slice(0, 2000),
+        claimed_by: null,
+        claimed_until: null,
+        updated_at: now,
+      });
+    return n > 0;
+  }
+
+  /** Gives a claimed entry back without counting an attempt (e.g. the client-side limiter said wait). */
+  async release(id: number, now: number, owner: string): Promise<void> {
+    await this.db(TABLE)
+      .where({ id, state: 'inflight', claimed_by: owner })
+      .update({ state: 'pending', claimed_by: null, claimed_until: null, updated_at: now });
+  }
+
+  async list(options: { state?: OutboxState; limit?: number } = {}): Promise<OutboxEntry[]> {
+    let q = this.db<OutboxRow>(TABLE).orderBy('id').limit(options.limit ?? 1000);
+    if (options.state) q = q.where({ state: options.state });
+    return (await q).map(toEntry);
+  }
+
+  async counts(): Promise<Record<OutboxState, number>> {
+    const rows = await this.db(TABLE).select('state').count({ n: '*' }).groupBy('state');
+    const out: Record<OutboxState, number> = { pending: 0, inflight: 0, done: 0, parked: 0 };
+    for (const r of rows as { state: string; n: number | string }[]) {
+      if ((OUTBOX_STATES as readonly string[]).includes(r.state)) out[r.state as OutboxState] = Number(r.n);
+    }
+    return out;
+  }
+
+  /** Replays a parked entry: pending now, attempts reset. False if it is not parked. */
+  async retry(id: number, now: number): Promise<boolean> {
+    const n = await this.db(TABLE)
+      .where({ id, state: 'parked' })
+      .update({ state: 'pending', attempts: 0, next_attempt_at: now, updated_at: now });
+    return n > 0;
+  }
+
+  async retryAllParked(now: number): Promise<number> {
+    return this.db(TABLE).where({ state: 'parked' }).update({ state: 'pending', attempts: 0, next_attempt_at: now, updated_at: now });
+  }
+
+  /** Removes done entries older than `before` (housekeeping). */
+  async purgeDone(before: number): Promise<number> {
+    return this.db(TABLE).where({ state: 'done' }).andWhere('updated_at', '<', before).delete();
+  }
+}

@@ -1,0 +1,128 @@
+import type { Knex } from 'knex';
+import type { Db } from '../connection.ts';
+
+/** The Bitrix24 portal this connector is installed on, with its OAuth tokens. */
+export interface PortalRecord {
+  readonly memberId: string;
+  readonly domain: string;
+  readonly clientEndpoint: string;
+  readonly serverEndpoint: string;
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  /** Unix seconds. */
+  readonly expires: number;
+  readonly expiresIn: number;
+  readonly applicationToken: string;
+  readonly scope: string;
+  readonly status: string;
+  readonly userId: string;
+  readonly installedAt: number;
+  readonly updatedAt: number;
+}
+
+export interface PortalTokens {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  readonly expires: number;
+  readonly expiresIn: number;
+  readonly clientEndpoint?: string;
+  readonly serverEndpoint?: string;
+  readonly scope?: string;
+  readonly status?: string;
+}
+
+interface PortalRow {
+  member_id: string;
+  domain: string;
+  client_endpoint: string;
+  server_endpoint: string;
+  access_token: string;
+  refresh_token: string;
+  expires: number | string;
+  expires_in: number | string;
+  application_token: string;
+  scope: string;
+  status: string;
+  user_id: string;
+  installed_at: number | string;
+  updated_at: number | string;
+}
+
+function toRecord(r: PortalRow): PortalRecord {
+  return {
+    memberId: r.member_id,
+    domain: r.domain,
+    clientEndpoint: r.client_endpoint,
+    serverEndpoint: r.server_endpoint,
+    accessToken: r.access_token,
+    refreshToken: r.refresh_token,
+    expires: Number(r.expires),
+    expiresIn: Number(r.expires_in),
+    applicationToken: r.application_token,
+    scope: r.scope,
+    status: r.status,
+    userId: r.user_id,
+    installedAt: Number(r.installed_at),
+    updatedAt: Number(r.updated_at),
+  };
+}
+
+/**
+ * One portal per deployment. A reinstall from the same portal (member_id) replaces its tokens;
+ * the install handler refuses a different portal.
+ */
+export class PortalRepository {
+  constructor(private readonly db: Db) {}
+
+  async get(trx?: Knex.Transaction): Promise<PortalRecord | null> {
+    const row = await (trx ?? this.db)<PortalRow>('b24_portal').orderBy('installed_at', 'desc').first();
+    return row ? toRecord(row) : null;
+  }
+
+  /** Stores an install: replaces every other portal row (one portal per deployment). */
+  async saveInstall(p: Omit<PortalRecord, 'installedAt' | 'updatedAt'>, now: number): Promise<PortalRecord> {
+    await this.db.transaction(async (trx) => {
+      const existing = await trx<PortalRow>('b24_portal').where({ member_id: p.memberId }).first();
+      await trx('b24_portal').whereNot({ member_id: p.memberId }).delete();
+      const row = {
+        domain: p.domain,
+        client_endpoint: p.clientEndpoint,
+        server_endpoint: p.serverEndpoint,
+        access_token: p.accessToken,
+        refresh_token: p.refreshToken,
+        expires: p.expires,
+        expires_in: p.expiresIn,
+        application_token: p.applicationToken,
+        scope: p.scope,
+        status: p.status,
+        user_id: p.userId,
+        updated_at: now,
+      };
+      if (existing) await trx('b24_portal').where({ member_id: p.memberId }).update(row);
+      else await trx('b24_portal').insert({ ...row, member_id: p.memberId, installed_at: now });
+    });
+    const saved = await this.get();
+    if (!saved) throw new Error('portal install was not stored');
+    return saved;
+  }
+
+  /** Persists refreshed OAuth tokens (called from the SDK's refresh callback). */
+  async updateTokens(memberId: string, tokens: PortalTokens, now: number): Promise<void> {
+    const patch: Record<string, unknown> = {
+      access_token: tokens.accessToken,
+      refresh_token: tokens.refreshToken,
+      expires: tokens.expires,
+      expires_in: tokens.expiresIn,
+      updated_at: now,
+    };
+    if (tokens.clientEndpoint) patch.client_endpoint = tokens.clientEndpoint;
+    if (tokens.serverEndpoint) patch.server_endpoint = tokens.serverEndpoint;
+    if (tokens.scope !== undefined) patch.scope = tokens.scope;
+    if (tokens.status !== undefined) patch.status = tokens.status;
+    await this.db('b24_portal').where({ member_id: memberId }).update(patch);
+  }
+
+  async remove(memberId: string): Promise<void> {
+    await this.db('b24_portal').where({ member_id: memberId }).delete();
+  }
+}

@@ -1,0 +1,43 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** The Prometheus metrics the service exposes on /metrics. One instance per process. */
+export interface Metrics {
+  readonly registry: Registry;
+  /** Ended calls by CRM status code and the trunk that carried them. */
+  readonly callsTotal: Counter<'status' | 'trunk'>;
+  /** Dial attempts handed to Asterisk, by trunk and tier. */
+  readonly attemptsTotal: Counter<'trunk' | 'tier'>;
+  /** Outcome of each finished attempt: rotate or stop. */
+  readonly attemptOutcomesTotal: Counter<'trunk' | 'decision'>;
+  /** Time to compute a route decision (the pure core call only). */
+  readonly routeDecisionSeconds: Histogram<'kind'>;
+  readonly fastAgiRequestsTotal: Counter<'result'>;
+  readonly crmOutboxDepth: Gauge<'state'>;
+  readonly amiReconnectsTotal: Counter;
+  readonly amiConnected: Gauge;
+  readonly crmEventsTotal: Counter<'event' | 'result'>;
+}
+
+export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'b24pbx_' });
+  const registers = [registry];
+  return {
+    registry,
+    callsTotal: new Counter({ name: 'b24pbx_calls_total', help: 'Ended calls by CRM status code and trunk', labelNames: ['status', 'trunk'], registers }),
+    attemptsTotal: new Counter({ name: 'b24pbx_route_attempts_total', help: 'Dial attempts answered to Asterisk, by trunk and tier', labelNames: ['trunk', 'tier'], registers }),
+    attemptOutcomesTotal: new Counter({ name: 'b24pbx_attempt_outcomes_total', help: 'Finished attempts by trunk and rotate/stop decision', labelNames: ['trunk', 'decision'], registers }),
+    routeDecisionSeconds: new Histogram({
+      name: 'b24pbx_route_decision_seconds',
+      help: 'Route decision latency (routing core)',
+      labelNames: ['kind'],
+      buckets: [0.000005, 0.00001, 0.00002, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.02],
+      registers,
+    }),
+    fastAgiRequestsTotal: new Counter({ name: 'b24pbx_fastagi_requests_total', help: 'FastAGI route requests by result', labelNames: ['result'], registers }),
+    crmOutboxDepth: new Gauge({ name: 'b24pbx_crm_outbox_depth', help: 'CRM writes waiting in the durable queue, by state', labelNames: ['state'], registers }),
+    amiReconnectsTotal: new Counter({ name: 'b24pbx_ami_reconnects_total', help: 'AMI reconnections', registers }),
+    amiConnected: new Gauge({ name: 'b24pbx_ami_connected', help: '1 while the AMI session is logged in', registers }),
+    crmEventsTotal: new Counter({ name: 'b24pbx_crm_events_total', help: 'Bitrix24 events received by event and result', labelNames: ['event', 'result'], registers }),
+  };
+}

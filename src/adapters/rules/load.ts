@@ -1,0 +1,154 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import type { NormalizeOptions } from '../../core/phone/normalize.ts';
+import { checkRules, type RulesPart } from '../../core/rules/check.ts';
+import { compileRules, type CompiledRules } from '../../core/rules/compile.ts';
+import type { Department, Rules } from '../../core/rules/model.ts';
+import { readCarrierKeys } from './carrier-keys.ts';
+import {
+  callerIdsFileSchema, crmFileSchema, departmentsFileSchema, masksFileSchema, routingFileSchema, trunksFileSchema, usersFileSchema,
+} from './schema.ts';
+
+/** The files of a rules directory, by the part of the rules each holds. */
+export const RULES_FILES: Readonly<Record<RulesPart, string>> = {
+  routing: 'routing.yaml',
+  trunks: 'trunks.yaml',
+  departments: 'departments.yaml',
+  users: 'users.yaml',
+  masks: 'masks.yaml',
+  callerIds: 'caller-ids.yaml',
+  crm: 'crm.yaml',
+};
+
+/** Only trunks.yaml must exist; a missing file means "none of these" (no masks, no caller-ID rules…). */
+const REQUIRED: ReadonlySet<RulesPart> = new Set(['trunks']);
+
+export interface LoadRulesOptions {
+  /** Used when routing.yaml does not set defaultCountry (DEFAULT_COUNTRY). */
+  readonly defaultCountry?: string;
+  /** Carrier keys trunks may name; default: the keys of carriers.yaml in the same directory, if present. */
+  readonly knownCarriers?: readonly string[];
+}
+
+export type LoadRulesResult =
+  | { readonly ok: true; readonly rules: Rules; readonly compiled: CompiledRules; readonly warnings: readonly string[] }
+  | { readonly ok: false; readonly errors: readonly string[]; readonly warnings: readonly string[] };
+
+/**
+ * Reads, validates and compiles a rules directory. Every problem is reported as
+ * `<dir>/<file>: <path>: <message>` (e.g. `rules/trunks.yaml: trunks[2].carrier: unknown carrier
+ * key "mst" (known: mts, megafon, …)`); any error means no rules (the caller keeps its old ones).
+ */
+export function loadRules(dir: string, options: LoadRulesOptions = {}): LoadRulesResult {
+  const errors: string[] = [];
+  const warnings: string[] = [];
+  const where = (part: RulesPart) => path.join(dir, RULES_FILES[part]);
+
+  const parse = <S extends z.ZodType>(part: RulesPart, schema: S): z.output<S> | null => {
+    const file = where(part);
+    const raw = readYaml(file, REQUIRED.has(part), errors);
+    if (raw === undefined) return null;
+    const result = schema.safeParse(raw ?? {});
+    if (result.success) return result.data;
+    for (const issue of result.error.issues) errors.push(formatIssue(file, issue, raw));
+    return null;
+  };
+
+  const routing = parse('routing', routingFileSchema);
+  const defaultCountry = routing?.defaultCountry ?? options.defaultCountry?.toUpperCase() ?? 'RU';
+  const country = defaultCountry as NormalizeOptions['defaultCountry'];
+  const trunks = parse('trunks', trunksFileSchema(country));
+  const departments = parse('departments', departmentsFileSchema);
+  const users = parse('users', usersFileSchema);
+  const masks = parse('masks', masksFileSchema);
+  const callerIds = parse('callerIds', callerIdsFileSchema(country));
+  const crm = parse('crm', crmFileSchema(country));
+  if (errors.length > 0 || !routing || !trunks || !departments || !users || !masks || !callerIds || !crm) {
+    return { ok: false, errors, warnings };
+  }
+
+  const allTrunks = trunks.trunks.map((t) => t.id);
+  const departmentList: Department[] = departments.departments.map((d, i) => {
+    if (d.trunks === undefined && d.defaultTrunk !== null) {
+      errors.push(`${where('departments')}: departments[${i}].defaultTrunk: a default trunk needs a trunk whitelist (trunks) in the same department`);
+    }
+    return {
+      id: d.id,
+      name: d.name ?? d.id,
+      parent: d.parent,
+      policy: d.trunks === undefined ? null : {
+        trunks: d.trunks === '*' ? allTrunks : d.trunks,
+        defaultTrunk: d.defaultTrunk,
+        rotateAfterManualLine: d.rotateAfterManualLine,
+        offNetFallback: d.offNetFallback,
+      },
+    };
+  });
+
+  const rules: Rules = deepFreeze({
+    trunks: trunks.trunks,
+    departments: departmentList,
+    users: users.users,
+    masks: masks.masks,
+    callerIds: callerIds,
+    crm,
+    maxAttempts: routing.maxAttempts,
+    defaultCountry,
+  });
+
+  const knownCarriers = options.knownCarriers ?? readCarrierKeys(dir, warnings);
+  for (const issue of checkRules(rules, knownCarriers ? { knownCarriers } : {})) {
+    const line = `${where(issue.part)}: ${issue.path}: ${issue.message}`;
+    (issue.severity === 'error' ? errors : warnings).push(line);
+  }
+  if (errors.length > 0) return { ok: false, errors, warnings };
+  return { ok: true, rules, compiled: compileRules(rules), warnings };
+}
+
+/** The parsed YAML; undefined when missing-and-required or unparsable (an error is recorded). */
+function readYaml(file: string, required: boolean, errors: string[]): unknown {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !required) return null;
+    errors.push(`${file}: cannot read: ${(err as Error).message}`);
+    return undefined;
+  }
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  if (doc.errors.length > 0) {
+    for (const e of doc.errors) {
+      const pos = e.linePos?.[0];
+      errors.push(`${file}:${pos ? `${pos.line}:${pos.col}` : ''} YAML error: ${e.message.split('\n')[0]}`);
+    }
+    return undefined;
+  }
+  return doc.toJS();
+}
+
+function formatIssue(file: string, issue: z.core.$ZodIssue, raw: unknown): string {
+  const at = issue.path.reduce<string>((acc, key) => (typeof key === 'number' ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), '');
+  const value = valueAt(raw, issue.path);
+  const shown = value !== undefined && (value === null || typeof value !== 'object') ? JSON.stringify(value) : null;
+  const got = shown !== null && !issue.message.includes(String(value)) ? ` (got ${shown})` : '';
+  return `${file}: ${at || '(top level)'}: ${issue.message}${got}`;
+}
+
+function valueAt(raw: unknown, keys: readonly PropertyKey[]): unknown {
+  let v = raw;
+  for (const k of keys) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value !== null && typeof value === 'object' && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const v of Object.values(value)) deepFreeze(v);
+  }
+  return value;
+}

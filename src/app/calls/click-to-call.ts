@@ -1,0 +1,148 @@
+import type { Logger } from '../../adapters/logging/logger.ts';
+import type { RefusalCode } from '../../core/routing/types.ts';
+import { routeCall, type RoutingDeps } from '../routing/route-call.ts';
+import type { StoredCall } from './call-record.ts';
+import type { ChannelCounter } from './channel-counter.ts';
+import { planOf } from './plan.ts';
+import type { CallStore, Clock, Originator } from './ports.ts';
+
+export interface ClickToCallInput {
+  /** Bitrix24 CALL_ID (from telephony.externalcall.register / ONEXTERNALCALLSTART). */
+  readonly crmCallId: string;
+  readonly userId: string;
+  readonly extension: string;
+  readonly number: string;
+  readonly numberIsInternational: boolean;
+  readonly origin: 'crm' | 'mobile';
+  /** LINE_NUMBER: a manual line, or null/'' for automatic. */
+  readonly line: string | null;
+}
+
+export type ClickToCallRefusalCode = RefusalCode | 'INVALID_REQUEST' | 'ORIGINATE_FAILED';
+
+export type ClickToCallResult =
+  | { readonly ok: true; readonly callId: string; readonly channelId: string; readonly duplicate: boolean }
+  | {
+    readonly ok: false;
+    readonly callId: string | null;
+    readonly code: ClickToCallRefusalCode;
+    readonly message: string;
+    readonly duplicate: boolean;
+  };
+
+export interface ClickToCallDeps {
+  readonly store: CallStore;
+  readonly routing: RoutingDeps;
+  readonly originator: Originator;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Random id part (hex); injectable for tests. */
+  readonly newId: () => string;
+  /** ORIGINATE_CHANNEL, e.g. `PJSIP/{extension}` or `Local/{extension}@from-internal`. */
+  readonly channelTemplate: string;
+  /** ORIGINATE_CONTEXT (`connector-outbound`). */
+  readonly context: string;
+  /** ORIGINATE_TIMEOUT_MS: how long the manager's phone rings. */
+  readonly timeoutMs: number;
+  readonly channels?: ChannelCounter;
+}
+
+const CHANNEL_VALUE = /^[^\s,"\r\n]{1,255}$/;
+
+function invalid(message: string): ClickToCallResult {
+  return { ok: false, callId: null, code: 'INVALID_REQUEST', message, duplicate: false };
+}
+
+function validate(input: ClickToCallInput): string | null {
+  if (!CHANNEL_VALUE.test(input.crmCallId)) return 'crmCallId must be 1–255 characters without spaces, commas or quotes';
+  if (!/^[0-9A-Za-z*#+_.-]{1,32}$/.test(input.extension)) return `extension "${input.extension.slice(0, 40)}" is not a dialable extension`;
+  if (!/^[0-9A-Za-z_-]{1,64}$/.test(input.userId)) return `userId "${input.userId.slice(0, 40)}" is not a Bitrix24 user id`;
+  if (input.number.trim() === '') return 'number is empty';
+  if (input.origin !== 'crm' && input.origin !== 'mobile') return `origin must be crm or mobile (got "${String(input.origin)}")`;
+  return null;
+}
+
+function replay(call: StoredCall): ClickToCallResult {
+  if (call.refusalCode !== null) {
+    return { ok: false, callId: call.id, code: call.refusalCode, message: call.refusalMessage ?? call.refusalCode, duplicate: true };
+  }
+  return { ok: true, callId: call.id, channelId: call.channelId ?? '', duplicate: true };
+}
+
+/**
+ * A click-to-call from the CRM: validate, compute and store the plan once (a refusal goes back to
+ * the caller, who finishes the CRM call with 403/404), then Originate (Async) the manager's phone
+ * into the outbound context with a pre-assigned ChannelId so the route request and the AMI events
+ * find this call (DECISIONS §15, §24). Idempotent by crmCallId: a repeated request never
+ * originates twice.
+ */
+export async function originateClickToCall(deps: ClickToCallDeps, input: ClickToCallInput): Promise<ClickToCallResult> {
+  const problem = validate(input);
+  if (problem !== null) return invalid(`click-to-call ${input.crmCallId.slice(0, 80)}: ${problem}`);
+  const { store, logger } = deps;
+  const existing = await store.findByCrmCallId(input.crmCallId);
+  if (existing) return replay(existing);
+
+  const rules = deps.routing.rules.current();
+  const decision = routeCall(deps.routing, {
+    user: input.userId,
+    extension: input.extension,
+    number: input.number,
+    numberIsInternational: input.numberIsInternational,
+    origin: input.origin,
+    line: input.line,
+    busyChannels: deps.channels?.busy() ?? {},
+  });
+  const id = `c2c-${deps.newId()}`;
+  const channelId = `${id}-a`;
+  const refused = decision.refused;
+  const { call, created } = await store.createCall({
+    id,
+    crmCallId: input.crmCallId,
+    channelId,
+    // The Originate's first channel is the oldest of the call: its Uniqueid is the Linkedid.
+    linkedid: channelId,
+    origin: input.origin,
+    userId: input.userId,
+    extension: input.extension,
+    number: input.number,
+    numberE164: decision.number?.e164 ?? null,
+    line: input.line === '' ? null : input.line,
+    state: refused ? 'stopped' : 'planned',
+    plan: refused ? null : planOf(decision, rules),
+    refusalCode: refused?.code ?? null,
+    refusalMessage: refused?.message ?? null,
+    startedAt: deps.clock.now(),
+  });
+  if (!created) return replay(call);
+  const log = logger.child({ callId: id, crmCallId: input.crmCallId, user: input.userId });
+  if (refused) {
+    log.info({ code: refused.code, reason: refused.message }, 'click-to-call refused');
+    return { ok: false, callId: id, code: refused.code, message: refused.message, duplicate: false };
+  }
+
+  try {
+    const { actionId } = await deps.originator.originate({
+      channel: deps.channelTemplate.replaceAll('{extension}', input.extension),
+      context: deps.context,
+      exten: decision.number?.digits ?? input.number,
+      priority: '1',
+      timeoutMs: deps.timeoutMs,
+      callerId: `"${decision.number?.e164 ?? input.number}" <${input.extension}>`,
+      channelId,
+      otherChannelId: `${id}-b`,
+      variables: { CONNECTOR_CALL_ID: input.crmCallId, CONNECTOR_USER: input.userId },
+    });
+    await store.updateCall(id, { originateActionId: actionId });
+    log.info({ actionId, trunk: decision.attempts[0]?.trunk }, 'click-to-call originated');
+    return { ok: true, callId: id, channelId, duplicate: false };
+  } catch (err) {
+    // Never reached the PBX: the call ends now; the CRM side finishes it through the hand-off.
+    const reason = `originate failed: ${(err as Error).message}`;
+    await store.updateCall(id, {
+      state: 'ended', statusCode: '603-S', failedReason: reason, endedAt: deps.clock.now(), crmHandoff: 'pending',
+    });
+    log.warn({ reason }, 'click-to-call could not be originated');
+    return { ok: false, callId: id, code: 'ORIGINATE_FAILED', message: reason, duplicate: false };
+  }
+}

@@ -1,0 +1,194 @@
+import { EventEmitter } from 'node:events';
+import type { Logger } from '../../adapters/logging/logger.ts';
+import { CallTrackerCore, type AmiEventRecord } from '../../core/calls/track-event.ts';
+import type { TrackedCall } from '../../core/calls/tracked-call.ts';
+import type { CallRecord, StoredCall } from './call-record.ts';
+import { finishCall, type FinishOptions } from './finish-call.ts';
+import type { CallStore, Clock, EndedCall } from './ports.ts';
+
+export interface CallTrackerDeps extends FinishOptions {
+  readonly store: CallStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** The dialplan context of outgoing calls (ORIGINATE_CONTEXT). */
+  readonly connectorContext: string;
+  /** How often in-flight state and ended calls are written (one transaction per flush). */
+  readonly flushIntervalMs?: number;
+}
+
+export interface CallTrackerEvents {
+  'call-ended': [CallRecord];
+}
+
+/** `Timestamp: 1795439617.123456` when manager.conf has timestampevents=yes. */
+function eventTime(e: AmiEventRecord, fallback: number): number {
+  const t = e.timestamp;
+  if (t === undefined) return fallback;
+  const secs = Number(t);
+  return Number.isFinite(secs) && secs > 0 ? Math.round(secs * 1000) : fallback;
+}
+
+/**
+ * Tracks outgoing calls from AMI events and closes each one into a CallRecord. The per-event path
+ * is in memory (CallTrackerCore); state changes are written behind, coalesced per call, every
+ * `flushIntervalMs`, so a restart loses at most that window — and ended calls are written with
+ * `crm_handoff = pending` before 'call-ended' is emitted.
+ */
+export class CallTracker extends EventEmitter<CallTrackerEvents> {
+  private readonly core: CallTrackerCore;
+  private dirty = new Set<string>();
+  private ending: TrackedCall[] = [];
+  private timer: NodeJS.Timeout | null = null;
+  private flushing: Promise<void> | null = null;
+  eventsSeen = 0;
+  private readonly lookups = new Set<Promise<void>>();
+
+  constructor(private readonly deps: CallTrackerDeps) {
+    super();
+    this.core = new CallTrackerCore(deps.connectorContext);
+  }
+
+  /** Loads the calls in flight before a restart and starts the write-behind timer. */
+  async start(): Promise<void> {
+    for (const row of await this.deps.store.loadTracking()) {
+      const state = row.state as TrackedCall | null;
+      if (state && typeof state === 'object' && state.linkedid === row.linkedid && Array.isArray(state.live)) this.core.restore(state);
+      else this.deps.logger.warn({ linkedid: row.linkedid }, 'tracker: dropping an unreadable in-flight call state');
+    }
+    const interval = this.deps.flushIntervalMs ?? 200;
+    if (interval > 0) {
+      this.timer = setInterval(() => void this.flush(), interval);
+      this.timer.unref();
+    }
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.flush();
+  }
+
+  /** Calls in flight (memory check). */
+  get openCalls(): number {
+    return this.core.calls.size;
+  }
+
+  /** Feed one AMI event (lowercased keys). Synchronous; never throws on odd events. */
+  handle(event: AmiEventRecord): void {
+    this.eventsSeen++;
+    if (event.event === 'OriginateResponse' && (event.uniqueid ?? '<unknown>') === '<unknown>' && event.actionid) {
+      this.resolveOriginateResponse(event, event.actionid);
+      return;
+    }
+    const result = this.core.handle(event, eventTime(event, this.deps.clock.now()));
+    if (result.kind === 'ignored') return;
+    const linkedid = result.call.linkedid;
+    if (result.kind === 'ended') {
+      this.core.forget(linkedid);
+      this.dirty.delete(linkedid);
+      this.ending.push(result.call);
+    } else {
+      this.dirty.add(linkedid);
+    }
+  }
+
+  /** An OriginateResponse without a Uniqueid: find the click-to-call by the Originate's ActionID. */
+  private resolveOriginateResponse(event: AmiEventRecord, actionId: string): void {
+    const lookup: Promise<void> = this.deps.store.findByOriginateActionId(actionId)
+      .then((call) => {
+        if (call?.channelId && call.state !== 'ended') this.handle({ ...event, uniqueid: call.channelId });
+      })
+      .catch((err: unknown) => this.deps.logger.warn({ actionId, err: { message: (err as Error).message } }, 'tracker: OriginateResponse lookup failed'))
+      .finally(() => {
+        this.lookups.delete(lookup);
+      });
+    this.lookups.add(lookup);
+  }
+
+  /**
+   * After an AMI reconnect: Linkedids that still have channels (CoreShowChannels). Calls not among
+   * them ended while the connection was down and are closed with what is known.
+   */
+  reconcile(liveLinkedids: ReadonlySet<string>): void {
+    const now = this.deps.clock.now();
+    for (const call of [...this.core.calls.values()]) {
+      if (liveLinkedids.has(call.linkedid) || call.endedAt !== null) continue;
+      call.endedAt = now;
+      call.live = [];
+      this.core.forget(call.linkedid);
+      this.dirty.delete(call.linkedid);
+      this.ending.push(call);
+    }
+  }
+
+  /** Writes pending state and closes ended calls; concurrent calls share one write. */
+  async flush(): Promise<void> {
+    if (this.lookups.size > 0) await Promise.all([...this.lookups]);
+    return this.flushNow();
+  }
+
+  private flushNow(): Promise<void> {
+    if (this.flushing) return this.flushing.then(() => this.flushNow());
+    if (this.dirty.size === 0 && this.ending.length === 0) return Promise.resolve();
+    this.flushing = this.write().finally(() => {
+      this.flushing = null;
+    });
+    return this.flushing;
+  }
+
+  private async write(): Promise<void> {
+    const dirty = this.dirty;
+    const ending = this.ending;
+    this.dirty = new Set();
+    this.ending = [];
+    const save: { linkedid: string; state: unknown }[] = [];
+    for (const linkedid of dirty) {
+      const call = this.core.calls.get(linkedid);
+      if (call) save.push({ linkedid, state: call });
+    }
+    try {
+      const { ended, records, dropped } = await this.close(ending);
+      await this.deps.store.applyTracking({ save, remove: [...ended.map((e) => e.tracked as TrackedCall), ...dropped].map((t) => t.linkedid), ended });
+      for (const r of records) this.emit('call-ended', r);
+    } catch (err) {
+      // Keep everything for the next flush: nothing is lost while the database is away.
+      this.deps.logger.error({ err: { message: (err as Error).message } }, 'tracker: writing call state failed; will retry');
+      for (const l of dirty) if (this.core.calls.has(l)) this.dirty.add(l);
+      this.ending.unshift(...ending);
+    }
+  }
+
+  private async close(ending: readonly TrackedCall[]): Promise<{ ended: EndedCall[]; records: CallRecord[]; dropped: TrackedCall[] }> {
+    const ended: EndedCall[] = [];
+    const records: CallRecord[] = [];
+    const dropped: TrackedCall[] = [];
+    if (ending.length === 0) return { ended, records, dropped };
+    const { store } = this.deps;
+    const calls = await store.findForTracking(
+      ending.map((t) => t.linkedid),
+      ending.flatMap((t) => (t.callerUniqueid !== null ? [t.callerUniqueid] : [])),
+    );
+    const byLinkedid = new Map<string, StoredCall>();
+    const byChannel = new Map<string, StoredCall>();
+    for (const c of calls) {
+      if (c.linkedid !== null) byLinkedid.set(c.linkedid, c);
+      if (c.channelId !== null) byChannel.set(c.channelId, c);
+    }
+    const matched = ending.map((t) => {
+      const call = byLinkedid.get(t.linkedid) ?? (t.callerUniqueid !== null ? byChannel.get(t.callerUniqueid) : undefined) ?? byChannel.get(t.linkedid) ?? null;
+      return { tracked: t, call };
+    });
+    const attempts = await store.listAttemptsOf(matched.flatMap((m) => (m.call ? [m.call.id] : [])));
+    for (const { tracked, call } of matched) {
+      // Not an outgoing connector call (an internal or inbound call), or already closed.
+      if ((call === null && !tracked.relevant) || call?.state === 'ended') {
+        dropped.push(tracked);
+        continue;
+      }
+      const { ended: e, record } = finishCall(tracked, call, call ? (attempts.get(call.id) ?? []) : [], this.deps);
+      ended.push(e);
+      records.push(record);
+    }
+    return { ended, records, dropped };
+  }
+}

@@ -1,0 +1,158 @@
+import type { EventEmitter } from 'node:events';
+import cron from 'node-cron';
+import type { Router } from 'express';
+import type { Db } from '../../adapters/db/connection.ts';
+import { B24DirectoryRepository, type Directory } from '../../adapters/db/repositories/b24-users-repository.ts';
+import { CrmEventsRepository } from '../../adapters/db/repositories/crm-events-repository.ts';
+import { OutboxRepository } from '../../adapters/db/repositories/outbox-repository.ts';
+import { PortalRepository } from '../../adapters/db/repositories/portal-repository.ts';
+import { createBitrix24Router, createCrmAdminRouter } from '../../adapters/http/routes/bitrix24.ts';
+import { silentLogger, type Logger } from '../../adapters/logging/logger.ts';
+import type { Env } from '../../config/env.ts';
+import type { CompiledRules } from '../../core/rules/compile.ts';
+import { CallRecordHandoff, type EndedCallsSource } from './call-record-handoff.ts';
+import { systemCrmClock, type CrmClock } from './clock.ts';
+import { B24Connection } from './connection.ts';
+import { CrmEvents } from './crm-events.ts';
+import { handleInstall } from './install.ts';
+import { syncLines, type LineSyncReport } from './line-sync.ts';
+import { OutboxWorker } from './outbox-worker.ts';
+import type { ClickToCallPort } from './ports.ts';
+import { RequestRateLimiter } from './rate-limiter.ts';
+import { RecordingLinks, RecordingResolver } from './recordings.ts';
+import { UserSync } from './user-sync.ts';
+
+export interface CrmSideDeps {
+  readonly db: Db;
+  readonly env: Readonly<Env>;
+  /** The compiled rules in use, already merged with the directory (see mergeDirectory). */
+  readonly rules: { current(): CompiledRules };
+  readonly clickToCall: ClickToCallPort;
+  readonly endedCalls: EndedCallsSource;
+  /** Emits 'call-ended' when the tracker closes a call (low latency; the pending list is the durable path). */
+  readonly callEvents?: EventEmitter;
+  /** The directory changed (after a user sync): rebuild the merged rules. */
+  readonly onDirectory?: (directory: Directory) => void | Promise<void>;
+  /** The rules changed lines: call `syncLines()` after a reload. */
+  readonly logger?: Logger;
+  readonly clock?: CrmClock;
+}
+
+/** Everything of the Bitrix24 side, wired; the composition root mounts the routers and calls start/stop. */
+export interface CrmSide {
+  readonly connection: B24Connection;
+  readonly outbox: OutboxRepository;
+  readonly worker: OutboxWorker;
+  readonly events: CrmEvents;
+  readonly handoff: CallRecordHandoff;
+  readonly userSync: UserSync;
+  readonly directory: B24DirectoryRepository;
+  /** Mount at `/`. */
+  readonly router: Router;
+  /** Mount at `/admin`. */
+  readonly adminRouter: Router;
+  syncLines(): Promise<LineSyncReport>;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createCrmSide(deps: CrmSideDeps): CrmSide {
+  const { db, env } = deps;
+  const clock = deps.clock ?? systemCrmClock;
+  const logger = deps.logger ?? silentLogger;
+  const portals = new PortalRepository(db);
+  const outbox = new OutboxRepository(db);
+  const directory = new B24DirectoryRepository(db);
+  const connection = new B24Connection({
+    mode: env.B24_MODE ?? 'off',
+    clientId: env.B24_CLIENT_ID,
+    clientSecret: env.B24_CLIENT_SECRET,
+    webhookUrl: env.B24_WEBHOOK_URL,
+    applicationToken: env.B24_APPLICATION_TOKEN,
+    memberId: env.B24_MEMBER_ID,
+    domain: env.B24_PORTAL_DOMAIN,
+    timeoutMs: env.B24_HTTP_TIMEOUT_MS,
+  }, portals, clock);
+  const links = env.PUBLIC_URL && env.RECORD_URL_SECRET ? new RecordingLinks(env.RECORD_URL_SECRET, env.PUBLIC_URL, env.RECORD_URL_TTL_S) : null;
+  const worker = new OutboxWorker({
+    repo: outbox,
+    gateway: connection.delegate,
+    clock,
+    limiter: new RequestRateLimiter(clock, env.B24_RATE_BURST, env.B24_RATE_PER_SEC),
+    recordings: new RecordingResolver(env.RECORDINGS_DIR, links),
+    maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
+    logger: logger.child({ part: 'crm-outbox' }),
+  });
+  const events = new CrmEvents({
+    events: new CrmEventsRepository(db),
+    outbox,
+    results: worker,
+    gateway: () => connection.gateway(),
+    clickToCall: deps.clickToCall,
+    rules: deps.rules,
+    clock,
+    logger: logger.child({ part: 'crm-events' }),
+    maxDialDelayMs: env.B24_MAX_DIAL_DELAY_S * 1000,
+  });
+  const handoff = new CallRecordHandoff({ db, source: deps.endedCalls, outbox, rules: deps.rules, clock, logger, onEnqueued: () => worker.notify() });
+  const userSync = new UserSync({ gateway: () => connection.gateway(), repo: directory, clock, onSynced: deps.onDirectory });
+  const lines = async (): Promise<LineSyncReport> => {
+    const gateway = connection.gateway();
+    if (!gateway) throw new Error('no Bitrix24 portal is connected');
+    return syncLines(gateway, directory, deps.rules.current(), clock);
+  };
+  const afterConnect = async (): Promise<void> => {
+    // Failures here are logged, never fatal: the next reload / cron run tries again.
+    await lines().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'line sync failed'));
+    await userSync.run().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'user sync failed'));
+  };
+
+  const router = createBitrix24Router({
+    events,
+    expectedPortal: () => connection.expectedPortal(),
+    install: connection.mode === 'app' && env.PUBLIC_URL
+      ? (event) => handleInstall(event, {
+        portals, clock, publicUrl: env.PUBLIC_URL as string, pins: connection.pins,
+        gatewayFor: (p) => connection.gatewayFor(p),
+        onInstalled: async (portal) => {
+          connection.use(portal);
+          void afterConnect();
+        },
+      })
+      : null,
+    onUninstall: async () => {
+      const portal = connection.installedPortal();
+      if (portal) await portals.remove(portal.memberId);
+      connection.use(null);
+    },
+    recordings: links ? { links, dir: env.RECORDINGS_DIR } : null,
+    clock,
+    logger: logger.child({ part: 'bitrix24-http' }),
+  });
+  const adminRouter = createCrmAdminRouter({ adminToken: env.ADMIN_TOKEN, syncUsers: () => userSync.run(), syncLines: lines, logger });
+
+  let task: { stop(): void } | null = null;
+  const onCallEnded = () => void handoff.drainPending().catch((err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'call record hand-off failed'));
+
+  return {
+    connection, outbox, worker, events, handoff, userSync, directory, router, adminRouter,
+    syncLines: lines,
+    async start() {
+      await connection.init();
+      if (connection.mode === 'off') return;
+      await events.resumePending();
+      onCallEnded();
+      deps.callEvents?.on('call-ended', onCallEnded);
+      worker.start(env.OUTBOX_POLL_MS);
+      if (connection.gateway()) void afterConnect();
+      task = cron.schedule(env.B24_USER_SYNC_CRON, () => {
+        void userSync.run().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'scheduled user sync failed'));
+      });
+    },
+    async stop() {
+      task?.stop();
+      deps.callEvents?.off('call-ended', onCallEnded);
+      await worker.stop();
+    },
+  };
+}

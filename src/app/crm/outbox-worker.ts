@@ -1,0 +1,265 @@
+import { EventEmitter } from 'node:events';
+import crypto from 'node:crypto';
+import type { Logger } from '../../adapters/logging/logger.ts';
+import { silentLogger } from '../../adapters/logging/logger.ts';
+import type { ClaimedOutboxEntry, OutboxRepository } from '../../adapters/db/repositories/outbox-repository.ts';
+import { describeFailure, isCallNotFound, restFailure, type RestFailure } from '../../adapters/bitrix24/errors.ts';
+import { MAX_BATCH_COMMANDS, type B24Gateway, type RestOutcome } from '../../adapters/bitrix24/gateway.ts';
+import { backoffMs } from './backoff.ts';
+import type { CrmClock } from './clock.ts';
+import type { RequestRateLimiter } from './rate-limiter.ts';
+import { RecordingPathError, type RecordingResolver } from './recordings.ts';
+import { RECORDING_PARAM } from './outbox-params.ts';
+
+export interface OutboxWorkerOptions {
+  readonly repo: OutboxRepository;
+  readonly gateway: B24Gateway;
+  readonly clock: CrmClock;
+  readonly limiter: RequestRateLimiter;
+  /** Null: entries with a recording are parked (no recordings directory configured). */
+  readonly recordings: RecordingResolver | null;
+  /** OUTBOX_MAX_ATTEMPTS: parked after this many failed attempts. */
+  readonly maxAttempts: number;
+  /** Entries claimed per round (≤ 50, the batch limit). */
+  readonly batchSize?: number;
+  /** A claim expires after this long (a worker that died mid-send); longer than Bitrix24's 60 s cut. */
+  readonly leaseMs?: number;
+  readonly owner?: string;
+  readonly logger?: Logger;
+  readonly backoff?: (attemptsSoFar: number) => number;
+}
+
+export interface DrainReport {
+  claimed: number;
+  done: number;
+  retried: number;
+  parked: number;
+  /** HTTP requests sent to Bitrix24 (a batch counts once). */
+  requests: number;
+}
+
+type Prepared = { readonly entry: ClaimedOutboxEntry; readonly params: Record<string, unknown>; readonly inline: boolean };
+
+const FINISH = 'telephony.externalcall.finish';
+
+/** A rate-limit refusal certainly did nothing; any other failure may have been processed. */
+function previousMayHaveLanded(lastError: string | null): boolean {
+  return !/^(QUERY_LIMIT_EXCEEDED|OPERATION_TIME_LIMIT)\b/.test(lastError ?? '');
+}
+
+function emptyReport(): DrainReport {
+  return { claimed: 0, done: 0, retried: 0, parked: 0, requests: 0 };
+}
+
+/**
+ * Sends the outbox to Bitrix24: claims due entries, fills in values from predecessors' results,
+ * sends them (in `batch` requests of up to 50 where the API allows; FILE_CONTENT never in a batch),
+ * and records each outcome — done, retried later with exponential backoff (network errors, 5xx,
+ * QUERY_LIMIT_EXCEEDED, OPERATION_TIME_LIMIT), or parked with its reason (a permanent 4xx, or
+ * OUTBOX_MAX_ATTEMPTS failures). Every request waits for the client-side rate limiter.
+ */
+export class OutboxWorker {
+  private readonly events = new EventEmitter();
+  private readonly owner: string;
+  private readonly batchSize: number;
+  private readonly leaseMs: number;
+  private readonly logger: Logger;
+  private readonly backoff: (n: number) => number;
+  private running = false;
+  private loop: Promise<void> | null = null;
+  private wake: (() => void) | null = null;
+
+  constructor(private readonly o: OutboxWorkerOptions) {
+    this.owner = o.owner ?? `worker-${crypto.randomBytes(6).toString('hex')}`;
+    this.batchSize = Math.min(MAX_BATCH_COMMANDS, Math.max(1, o.batchSize ?? MAX_BATCH_COMMANDS));
+    this.leaseMs = o.leaseMs ?? 120_000;
+    this.logger = o.logger ?? silentLogger;
+    this.backoff = o.backoff ?? ((n) => backoffMs(n));
+    this.events.setMaxListeners(0);
+  }
+
+  /** One round: claim, send, record. Returns what happened. */
+  async drainOnce(): Promise<DrainReport> {
+    const report = emptyReport();
+    const claimed = await this.o.repo.claimDue(this.o.clock.now(), this.batchSize, this.owner, this.leaseMs);
+    report.claimed = claimed.length;
+    if (claimed.length === 0) return report;
+
+    const ready: Prepared[] = [];
+    for (const entry of claimed) {
+      const prepared = await this.prepare(entry);
+      if ('failure' in prepared) await this.fail(entry, prepared.failure, report);
+      else ready.push(prepared);
+    }
+    const inline = ready.filter((p) => p.inline);
+    const batchable = ready.filter((p) => !p.inline);
+
+    if (batchable.length === 1) {
+      const only = batchable[0] as Prepared;
+      await this.o.limiter.acquire();
+      report.requests += 1;
+      await this.settle(only, await this.o.gateway.call(only.entry.method, only.params), report);
+    } else if (batchable.length > 1) {
+      await this.o.limiter.acquire();
+      report.requests += 1;
+      const outcome = await this.o.gateway.batch(batchable.map((p) => ({ key: `e${p.entry.id}`, method: p.entry.method, params: p.params })));
+      for (const p of batchable) {
+        const one: RestOutcome = outcome.ok
+          ? (outcome.results.get(`e${p.entry.id}`) ?? { ok: false, error: restFailure('BATCH_NO_RESULT', 'no result for this command', 0) })
+          : { ok: false, error: outcome.error };
+        await this.settle(p, one, report);
+      }
+    }
+    for (const p of inline) {
+      await this.o.limiter.acquire();
+      report.requests += 1;
+      await this.settle(p, await this.o.gateway.call(p.entry.method, p.params), report);
+    }
+    return report;
+  }
+
+  /** Drains until nothing is due (tests, the CLI, shutdown). */
+  async drainUntilIdle(maxRounds = 1000): Promise<DrainReport> {
+    const total = emptyReport();
+    for (let i = 0; i < maxRounds; i++) {
+      const r = await this.drainOnce();
+      total.claimed += r.claimed;
+      total.done += r.done;
+      total.retried += r.retried;
+      total.parked += r.parked;
+      total.requests += r.requests;
+      if (r.claimed === 0) break;
+    }
+    return total;
+  }
+
+  /** Runs rounds until stopped; idles `pollMs` (on the injected clock) when nothing is due. */
+  start(pollMs = 1000): void {
+    if (this.running) return;
+    this.running = true;
+    this.loop = (async () => {
+      while (this.running) {
+        let claimed = 0;
+        try {
+          claimed = (await this.drainOnce()).claimed;
+        } catch (err) {
+          this.logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'outbox round failed');
+        }
+        if (claimed === 0 && this.running) await this.idle(pollMs);
+      }
+    })();
+  }
+
+  /** New entries were enqueued: start a round now instead of waiting for the poll. */
+  notify(): void {
+    this.wake?.();
+  }
+
+  async stop(): Promise<void> {
+    this.running = false;
+    this.wake?.();
+    await this.loop;
+    this.loop = null;
+  }
+
+  /**
+   * Resolves with the entry's result once it is done, or null when it was parked or `timeoutMs`
+   * passed (on the injected clock).
+   */
+  async waitFor(id: number, timeoutMs: number): Promise<unknown> {
+    const current = await this.o.repo.get(id);
+    if (current?.state === 'done') return current.result;
+    if (!current || current.state === 'parked') return null;
+    return new Promise((resolve) => {
+      const onSettled = (result: unknown) => {
+        this.events.off(`settled:${id}`, onSettled);
+        resolve(result);
+      };
+      this.events.on(`settled:${id}`, onSettled);
+      void this.o.clock.sleep(timeoutMs).then(() => onSettled(null));
+      this.notify();
+    });
+  }
+
+  private idle(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const done = () => {
+        this.wake = null;
+        resolve();
+      };
+      this.wake = done;
+      void this.o.clock.sleep(ms).then(done);
+    });
+  }
+
+  private async prepare(entry: ClaimedOutboxEntry): Promise<Prepared | { failure: RestFailure }> {
+    const params: Record<string, unknown> = { ...entry.params };
+    if (entry.inject) {
+      const source = (entry.dependencyResult ?? {}) as Record<string, unknown>;
+      for (const [param, field] of Object.entries(entry.inject)) {
+        const value = source[field];
+        if (value === undefined || value === null || value === '') {
+          return { failure: restFailure('DEPENDENCY_RESULT_MISSING', `entry #${entry.dependsOn} has no ${field} in its result`, 400) };
+        }
+        params[param] = value;
+      }
+    }
+    let inline = false;
+    const recording = params[RECORDING_PARAM];
+    if (recording !== undefined) {
+      delete params[RECORDING_PARAM];
+      if (!this.o.recordings) return { failure: restFailure('RECORDING_UNAVAILABLE', 'no recordings directory is configured', 400) };
+      try {
+        const payload = await this.o.recordings.payload(String(recording), this.o.clock.now());
+        Object.assign(params, payload);
+        // FILE_CONTENT is never sent inside a batch (DECISIONS §20).
+        inline = 'FILE_CONTENT' in payload;
+      } catch (err) {
+        if (err instanceof RecordingPathError) return { failure: restFailure('RECORDING_REFUSED', err.message, 400) };
+        const code = (err as NodeJS.ErrnoException)?.code ?? 'EIO';
+        // A missing file may still be being closed by MixMonitor: retried, then parked.
+        return { failure: restFailure('RECORDING_NOT_READABLE', `recording ${code}`, 0) };
+      }
+    }
+    return { entry, params, inline };
+  }
+
+  private async settle(p: Prepared, outcome: RestOutcome, report: DrainReport): Promise<void> {
+    const now = this.o.clock.now();
+    if (outcome.ok) {
+      await this.o.repo.markDone(p.entry.id, outcome.result, now, this.owner);
+      report.done += 1;
+      this.events.emit(`settled:${p.entry.id}`, outcome.result);
+      return;
+    }
+    const f = outcome.error;
+    // A finish retried after an attempt whose answer was lost: "Call is not found" means that
+    // attempt succeeded and the call left the list of calls in progress (DECISIONS §20).
+    if (p.entry.method.toLowerCase() === FINISH && p.entry.attempts > 0 && previousMayHaveLanded(p.entry.lastError) && isCallNotFound(f)) {
+      const result = { CALL_ID: p.params.CALL_ID, alreadyFinished: true };
+      await this.o.repo.markDone(p.entry.id, result, now, this.owner);
+      report.done += 1;
+      this.logger.info({ outboxId: p.entry.id }, 'finish had already succeeded on an earlier attempt');
+      this.events.emit(`settled:${p.entry.id}`, result);
+      return;
+    }
+    if (f.code === 'QUERY_LIMIT_EXCEEDED') this.o.limiter.exhausted();
+    await this.fail(p.entry, f, report);
+  }
+
+  private async fail(entry: ClaimedOutboxEntry, f: RestFailure, report: DrainReport): Promise<void> {
+    const now = this.o.clock.now();
+    const attempts = entry.attempts + 1;
+    const park = f.kind === 'permanent' || attempts >= this.o.maxAttempts;
+    const reason = park && f.kind !== 'permanent' ? `gave up after ${attempts} attempts; last: ${describeFailure(f)}` : describeFailure(f);
+    await this.o.repo.markFailed(entry.id, { error: reason, park, nextAttemptAt: now + this.backoff(attempts) }, now, this.owner);
+    if (park) {
+      report.parked += 1;
+      this.logger.warn({ outboxId: entry.id, method: entry.method, code: f.code, status: f.status }, `outbox entry parked: ${reason}`);
+      this.events.emit(`settled:${entry.id}`, null);
+    } else {
+      report.retried += 1;
+      this.logger.info({ outboxId: entry.id, method: entry.method, code: f.code, status: f.status, attempts }, 'outbox entry will be retried');
+    }
+  }
+}

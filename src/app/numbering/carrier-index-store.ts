@@ -1,0 +1,74 @@
+import type { Db } from '../../adapters/db/connection.ts';
+import { NumberingPlanRepository, type PlanVersion } from '../../adapters/db/repositories/numbering-plan-repository.ts';
+import { PortedRepository, type PortedSnapshotMeta } from '../../adapters/db/repositories/ported-repository.ts';
+import { UNKNOWN_CARRIER, type CarrierLookup } from '../../core/numbering/carrier.ts';
+import { CarrierIndex } from '../../core/numbering/carrier-index.ts';
+import type { CarrierMapping } from '../../core/numbering/carrier-mapping.ts';
+import { PortedSet } from '../../core/numbering/ported-set.ts';
+
+export interface CarrierIndexState {
+  readonly plan: PlanVersion | null;
+  readonly ported: PortedSnapshotMeta | null;
+  readonly ranges: number;
+  readonly portedNumbers: number;
+  /** Epoch ms of the last successful reload. */
+  readonly loadedAt: number | null;
+}
+
+export interface CarrierIndexStoreDeps {
+  readonly db: Db;
+  /** Re-read on every reload, so carriers.yaml edits take effect without re-import. */
+  readonly loadMapping: () => CarrierMapping | Promise<CarrierMapping>;
+  readonly now?: () => number;
+}
+
+/**
+ * Holds the in-memory carrier index. `reload()` builds a complete new index from the database
+ * off to the side and swaps it in with one assignment: a reader always sees either the old
+ * index or the new one, never a half-built one. Until the first reload, every lookup is unknown.
+ */
+export class CarrierIndexStore {
+  private index: CarrierIndex | null = null;
+  private info: CarrierIndexState = { plan: null, ported: null, ranges: 0, portedNumbers: 0, loadedAt: null };
+  private reloading: Promise<CarrierIndexState> | null = null;
+
+  constructor(private readonly deps: CarrierIndexStoreDeps) {}
+
+  current(): CarrierLookup {
+    return this.index ?? EMPTY_LOOKUP;
+  }
+
+  state(): CarrierIndexState {
+    return this.info;
+  }
+
+  /** Rebuilds from the database; concurrent calls share one rebuild. On error the old index stays. */
+  reload(): Promise<CarrierIndexState> {
+    if (!this.reloading) {
+      this.reloading = this.rebuild().finally(() => {
+        this.reloading = null;
+      });
+    }
+    return this.reloading;
+  }
+
+  private async rebuild(): Promise<CarrierIndexState> {
+    const mapping = await this.deps.loadMapping();
+    const plan = await new NumberingPlanRepository(this.deps.db).loadActive();
+    const stored = await new PortedRepository(this.deps.db).loadActive();
+    const ported = stored ? PortedSet.decode(stored.bytes) : PortedSet.EMPTY;
+    const next = CarrierIndex.build({ entries: plan?.entries ?? [], ranges: plan?.ranges ?? [], ported, mapping });
+    // The swap: one assignment.
+    this.index = next;
+    this.info = {
+      plan: plan?.version ?? null,
+      ported: stored?.meta ?? null,
+      ranges: next.rangeCount,
+      portedNumbers: next.portedCount,
+      loadedAt: (this.deps.now ?? Date.now)(),
+    };
+    return this.info;
+  }
+}
+
+const EMPTY_LOOKUP: CarrierLookup = { lookup: () => UNKNOWN_CARRIER };

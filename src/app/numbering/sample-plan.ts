@@ -1,0 +1,21 @@
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Db } from '../../adapters/db/connection.ts';
+import { NumberingPlanRepository } from '../../adapters/db/repositories/numbering-plan-repository.ts';
+import type { CarrierMapping } from '../../core/numbering/carrier-mapping.ts';
+import { importPlan, type PlanImportSummary } from './import-plan.ts';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+
+/** The generated sample shipped in carrier-db/ (synthetic ranges, not the official registry). */
+export const SAMPLE_PLAN_FILES: readonly string[] = [
+  path.resolve(here, '../../../carrier-db/sample-DEF-9xx.csv'),
+  path.resolve(here, '../../../carrier-db/sample-ABC-4xx.csv'),
+];
+
+/** For the demo and first start: imports the sample plan when no plan was ever imported. */
+export async function importSamplePlanIfEmpty(db: Db, mapping: CarrierMapping, now: number): Promise<PlanImportSummary | null> {
+  const history = await new NumberingPlanRepository(db).history();
+  if (history.length > 0) return null;
+  return importPlan({ db, files: SAMPLE_PLAN_FILES, mapping, now });
+}

@@ -1,0 +1,20 @@
+import type { CarrierLookup } from '../../core/numbering/carrier.ts';
+import { decideRoute } from '../../core/routing/decide.ts';
+import type { RouteDecision, RouteRequest } from '../../core/routing/types.ts';
+import type { CompiledRules } from '../../core/rules/compile.ts';
+
+/** Where the current rules and carrier index come from (RulesStore, CarrierIndexStore). */
+export interface RoutingDeps {
+  readonly rules: { current(): CompiledRules };
+  readonly carriers: { current(): CarrierLookup };
+}
+
+/** The hot path: the attempt list for a call, without any explanation text (DECISIONS §28). */
+export function routeCall(deps: RoutingDeps, request: RouteRequest): RouteDecision {
+  return decideRoute(deps.rules.current(), deps.carriers.current(), request);
+}
+
+/** The same decision with its step-by-step trace: `route explain`, the console, `call show`. */
+export function explainRoute(deps: RoutingDeps, request: RouteRequest): RouteDecision {
+  return decideRoute(deps.rules.current(), deps.carriers.current(), request, { explain: true });
+}

@@ -1,0 +1,144 @@
+import { classifyOutcome } from '../outcome/classify.ts';
+import { crmStatusFor, type AttemptOutcome, type CallEnd, type CrmStatus } from '../outcome/crm-status.ts';
+import type { OutcomeDecision } from '../rules/model.ts';
+import type { TrackedCall, TrackedLeg } from './tracked-call.ts';
+
+/** A stored attempt as the summary needs it. */
+export interface AttemptView {
+  readonly attemptNo: number;
+  readonly trunkId: string | null;
+  readonly dial: string;
+  readonly tier: string | null;
+  readonly perMinute: number | null;
+  readonly dialStatus: string | null;
+  readonly hangupCause: number | null;
+  readonly decision: OutcomeDecision | null;
+}
+
+/** What the route side stored about the call (null: no route request ever reached the connector). */
+export interface RouteFacts {
+  readonly refusalCode: string | null;
+  readonly refusalMessage: string | null;
+  /** The route answered stop (callee outcome, cap, plan used up, manual line). */
+  readonly stopped: boolean;
+  readonly stopReason: string | null;
+  readonly attempts: readonly AttemptView[];
+}
+
+export interface LearntOutcome {
+  readonly attemptNo: number;
+  readonly dialStatus: string;
+  readonly hangupCause: number | null;
+  readonly decision: OutcomeDecision;
+  readonly endedAt: number | null;
+}
+
+export interface CallSummary {
+  readonly status: CrmStatus;
+  /** Attempt number of the attempt that carried the call (answered, else the last dialled). */
+  readonly carrying: number | null;
+  readonly answeredAt: number | null;
+  readonly durationSec: number;
+  /** Outcomes of stored attempts learnt from AMI (the attempt that ended the call). */
+  readonly learnt: readonly LearntOutcome[];
+  /** Fail-open dials (no route request stored them), numbered after the stored ones. */
+  readonly failOpen: readonly (LearntOutcome & { readonly dial: string; readonly startedAt: number })[];
+}
+
+const ORIGINATE_REASONS: Readonly<Record<string, string>> = {
+  '0': 'the channel could not be created or failed',
+  '1': 'hung up',
+  '3': 'rang without answer',
+  '5': 'busy',
+  '8': 'congestion',
+};
+
+/** `Local/79161234567@trunk` ↔ DialBegin DialString `79161234567@trunk`: compare what follows the technology. */
+function sameDial(dial: string, dialString: string): boolean {
+  const slash = dial.indexOf('/');
+  return (slash >= 0 ? dial.slice(slash + 1) : dial) === dialString;
+}
+
+/** How a leg ended: the DIALSTATUS variable first (DialEnd disagrees for causes 21/38/41/68), then DialEnd, then what happened. */
+function legStatus(leg: TrackedLeg | undefined, callerGone: boolean): { dialStatus: string; cause: number | null } {
+  if (!leg) return { dialStatus: callerGone ? 'CANCEL' : 'CHANUNAVAIL', cause: null };
+  const status = leg.dialStatusVar ?? leg.dialEnd ?? (leg.answeredAt !== null ? 'ANSWER' : callerGone ? 'CANCEL' : 'CHANUNAVAIL');
+  return { dialStatus: status, cause: leg.cause };
+}
+
+/**
+ * Turns a finished TrackedCall and the stored route into the call's outcome (DECISIONS §17):
+ * the stored attempts keep the outcomes the route requests reported; the attempt that ended the
+ * call (answered, or the caller hung up) gets its outcome from its trunk leg.
+ */
+export function summarizeCall(tracked: TrackedCall, route: RouteFacts | null): CallSummary {
+  const learnt: LearntOutcome[] = [];
+  const failOpen: (LearntOutcome & { dial: string; startedAt: number })[] = [];
+  const outcomes: AttemptOutcome[] = [];
+  let carrying: number | null = null;
+  let answeredLeg: TrackedLeg | null = null;
+  const stored = route?.attempts ?? [];
+
+  for (const a of stored) {
+    const leg = [...tracked.legs].reverse().find((l) => sameDial(a.dial, l.dialString));
+    if (a.dialStatus !== null) {
+      outcomes.push({ dialStatus: a.dialStatus, hangupCause: a.hangupCause });
+    } else {
+      const reported = tracked.reported.find((r) => r.attempt === a.attemptNo);
+      const o = reported ? { dialStatus: reported.dialStatus, cause: reported.cause } : legStatus(leg, true);
+      const decision = classifyOutcome(o.dialStatus, o.cause);
+      learnt.push({ attemptNo: a.attemptNo, dialStatus: o.dialStatus, hangupCause: o.cause, decision, endedAt: leg?.endedAt ?? tracked.endedAt });
+      outcomes.push({ dialStatus: o.dialStatus, hangupCause: o.cause });
+    }
+    carrying = a.attemptNo;
+    const last = outcomes[outcomes.length - 1];
+    if (last?.dialStatus.toUpperCase() === 'ANSWER' && leg) answeredLeg = leg;
+  }
+
+  if (stored.length === 0 && tracked.failOpen) {
+    let n = 0;
+    for (const leg of tracked.legs) {
+      n++;
+      const o = legStatus(leg, true);
+      failOpen.push({
+        attemptNo: n, dial: leg.dialString, dialStatus: o.dialStatus, hangupCause: o.cause,
+        decision: classifyOutcome(o.dialStatus, o.cause), endedAt: leg.endedAt, startedAt: leg.begunAt,
+      });
+      outcomes.push({ dialStatus: o.dialStatus, hangupCause: o.cause });
+      carrying = n;
+      if (o.dialStatus === 'ANSWER') answeredLeg = leg;
+    }
+  }
+
+  const end = callEnd(tracked, route, outcomes, stored);
+  let status = crmStatusFor(end);
+  if (end.kind === 'routed' && end.exhausted && route?.stopReason && stored[stored.length - 1]?.tier === 'manual') {
+    status = { code: status.code, failedReason: route.stopReason };
+  }
+  const answeredAt = answeredLeg?.answeredAt ?? null;
+  const measured = answeredLeg && answeredLeg.answeredAt !== null
+    ? Math.max(0, Math.round(((answeredLeg.endedAt ?? tracked.endedAt ?? answeredLeg.answeredAt) - answeredLeg.answeredAt) / 1000))
+    : 0;
+  // ANSWEREDTIME is Asterisk's own measure of the answered Dial; event times are the fallback.
+  const durationSec = answeredLeg ? (tracked.answeredTime ?? measured) : 0;
+  return { status, carrying, answeredAt, durationSec, learnt, failOpen };
+}
+
+function callEnd(tracked: TrackedCall, route: RouteFacts | null, outcomes: readonly AttemptOutcome[], stored: readonly AttemptView[]): CallEnd {
+  if (route?.refusalCode) {
+    const reason = route.refusalMessage ?? route.refusalCode;
+    return route.refusalCode === 'INVALID_NUMBER' ? { kind: 'invalid-number', reason } : { kind: 'refused-policy', reason };
+  }
+  if (tracked.originate?.response === 'Failure' && outcomes.length === 0) {
+    const why = ORIGINATE_REASONS[tracked.originate.reason] ?? `reason ${tracked.originate.reason}`;
+    return { kind: 'manager-not-answered', reason: `the manager's phone did not answer the click-to-call: ${why} (OriginateResponse Reason ${tracked.originate.reason})` };
+  }
+  if (outcomes.length === 0) return { kind: 'manager-cancelled' };
+  const last = outcomes[outcomes.length - 1] as AttemptOutcome;
+  const lastDecision = classifyOutcome(last.dialStatus, last.hangupCause);
+  const lastStoredDecision = stored[stored.length - 1]?.decision ?? null;
+  const rotated = (lastStoredDecision ?? lastDecision) === 'rotate';
+  // A technical failure with no stop answered: the caller hung up before the next attempt.
+  if (rotated && !(route?.stopped ?? false) && !tracked.failOpen) return { kind: 'manager-cancelled' };
+  return { kind: 'routed', attempts: outcomes, exhausted: rotated };
+}

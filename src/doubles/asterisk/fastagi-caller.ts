@@ -1,0 +1,78 @@
+import net from 'node:net';
+import type { Logger } from '../../adapters/logging/logger.ts';
+import { answerAgiCommand, type AgiChannelAccess } from './agi-commands.ts';
+
+export interface FastAgiTarget {
+  readonly host: string;
+  readonly port: number;
+  /** The path of the AGI URL (`route` in `agi://host:port/route`). */
+  readonly script?: string;
+}
+
+export interface AgiRequest {
+  readonly target: FastAgiTarget;
+  readonly env: ReadonlyArray<readonly [string, string]>;
+  readonly args: readonly string[];
+  readonly channel: AgiChannelAccess;
+  /** Safety net: Asterisk itself waits for as long as the channel lives. */
+  readonly giveUpMs: number;
+  /** Aborts the session (the double is closing). */
+  readonly signal: AbortSignal;
+  readonly logger: Logger;
+}
+
+export function agiUrl(t: FastAgiTarget): string {
+  return `agi://${t.host}:${t.port}/${t.script ?? 'route'}`;
+}
+
+/**
+ * Plays Asterisk's side of one FastAGI session: connects, sends the agi_* block and a blank line,
+ * answers each command line until the server closes the socket. Resolves with AGISTATUS: SUCCESS
+ * when the session ran, FAILURE when the server could not be reached.
+ */
+export function callFastAgi(req: AgiRequest): Promise<'SUCCESS' | 'FAILURE'> {
+  return new Promise((resolve) => {
+    let connected = false;
+    let settled = false;
+    let buffer = '';
+    const socket = net.connect({ host: req.target.host, port: req.target.port });
+    socket.setEncoding('utf8');
+    const finish = (status: 'SUCCESS' | 'FAILURE'): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(guard);
+      req.signal.removeEventListener('abort', onAbort);
+      socket.destroy();
+      resolve(status);
+    };
+    const onAbort = (): void => finish('FAILURE');
+    req.signal.addEventListener('abort', onAbort);
+    const guard = setTimeout(() => {
+      req.logger.warn({ target: agiUrl(req.target) }, 'PBX double: FastAGI server kept the session open too long; closing it');
+      finish('SUCCESS');
+    }, req.giveUpMs);
+    if (req.signal.aborted) finish('FAILURE');
+    socket.on('connect', () => {
+      connected = true;
+      const lines = req.env.map(([k, v]) => `${k}: ${v}\n`);
+      req.args.forEach((a, i) => lines.push(`agi_arg_${i + 1}: ${a}\n`));
+      socket.write(`${lines.join('')}\n`);
+    });
+    socket.on('data', (chunk: string) => {
+      buffer += chunk;
+      let nl: number;
+      while ((nl = buffer.indexOf('\n')) >= 0) {
+        const line = buffer.slice(0, nl).replace(/\r$/, '');
+        buffer = buffer.slice(nl + 1);
+        if (line.trim() === '') continue;
+        if (!socket.writable) return;
+        socket.write(`${answerAgiCommand(line, req.channel)}\n`);
+      }
+    });
+    socket.on('error', (err) => {
+      if (!connected) req.logger.info({ target: agiUrl(req.target), err: err.message }, 'PBX double: FastAGI server unreachable (AGISTATUS FAILURE)');
+      finish(connected ? 'SUCCESS' : 'FAILURE');
+    });
+    socket.on('close', () => finish(connected ? 'SUCCESS' : 'FAILURE'));
+  });
+}

@@ -1,0 +1,93 @@
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/adapters/db/connection.ts';
+import { OutboxRepository } from '../../src/adapters/db/repositories/outbox-repository.ts';
+
+const T0 = 1_800_000_000_000;
+
+/** The outbox repository's behaviour, run on SQLite and on PostgreSQL. */
+export function outboxContract(name: string, open: () => Promise<{ db: Db; close(): Promise<void> }>): void {
+  describe(`outbox repository (${name})`, () => {
+    let handle: { db: Db; close(): Promise<void> } | null = null;
+    let repo: OutboxRepository;
+
+    beforeEach(async () => {
+      handle ??= await open();
+      await handle.db('crm_outbox').delete();
+      repo = new OutboxRepository(handle.db);
+    });
+    afterAll(async () => {
+      await handle?.close();
+    });
+
+    it('enqueues once per dedupe key and keeps params as JSON', async () => {
+      const a = await repo.enqueue({ dedupeKey: 'finish:1', method: 'telephony.externalcall.finish', params: { CALL_ID: 'x', DURATION: 5, nested: { a: [1, 2] } } }, T0);
+      const b = await repo.enqueue({ dedupeKey: 'finish:1', method: 'telephony.externalcall.finish', params: { CALL_ID: 'other' } }, T0 + 1);
+      expect(a.created).toBe(true);
+      expect(b.created).toBe(false);
+      expect(b.id).toBe(a.id);
+      const e = await repo.get(a.id);
+      expect(e?.params).toEqual({ CALL_ID: 'x', DURATION: 5, nested: { a: [1, 2] } });
+      expect(e?.state).toBe('pending');
+      expect(typeof e?.id).toBe('number');
+      expect(e?.nextAttemptAt).toBe(T0);
+    });
+
+    it('claims due entries only, and never the same entry twice while its lease runs', async () => {
+      const due = await repo.enqueue({ dedupeKey: 'a', method: 'm', params: {} }, T0);
+      await repo.enqueue({ dedupeKey: 'later', method: 'm', params: {} }, T0 + 60_000);
+      const first = await repo.claimDue(T0 + 10, 10, 'w1', 1000);
+      expect(first.map((e) => e.id)).toEqual([due.id]);
+      expect(first[0]?.state).toBe('inflight');
+      expect(await repo.claimDue(T0 + 20, 10, 'w2', 1000)).toEqual([]);
+      // The lease expired (worker w1 died): w2 may take it over; w1 can no longer settle it.
+      const taken = await repo.claimDue(T0 + 2000, 10, 'w2', 1000);
+      expect(taken.map((e) => e.id)).toEqual([due.id]);
+      expect(await repo.markDone(due.id, { ok: 1 }, T0 + 2001, 'w1')).toBe(false);
+      expect(await repo.markDone(due.id, { ok: 1 }, T0 + 2001, 'w2')).toBe(true);
+    });
+
+    it('holds a dependent entry until its predecessor is done, then hands it the result', async () => {
+      const reg = await repo.enqueue({ dedupeKey: 'reg', method: 'register', params: {} }, T0);
+      const fin = await repo.enqueue({ dedupeKey: 'fin', method: 'finish', params: { DURATION: 1 }, dependsOn: reg.id, inject: { CALL_ID: 'CALL_ID' } }, T0);
+      const round1 = await repo.claimDue(T0, 10, 'w', 1000);
+      expect(round1.map((e) => e.id)).toEqual([reg.id]);
+      await repo.markFailed(reg.id, { error: 'NETWORK_ERROR: down', park: false, nextAttemptAt: T0 + 5 }, T0, 'w');
+      expect((await repo.claimDue(T0 + 1, 10, 'w', 1000)).map((e) => e.id)).toEqual([]);
+      const round2 = await repo.claimDue(T0 + 5, 10, 'w', 1000);
+      expect(round2.map((e) => e.id)).toEqual([reg.id]);
+      await repo.markDone(reg.id, { CALL_ID: 'externalCall.abc.1' }, T0 + 6, 'w');
+      const round3 = await repo.claimDue(T0 + 7, 10, 'w', 1000);
+      expect(round3.map((e) => e.id)).toEqual([fin.id]);
+      expect(round3[0]?.dependencyResult).toEqual({ CALL_ID: 'externalCall.abc.1' });
+      expect(round3[0]?.inject).toEqual({ CALL_ID: 'CALL_ID' });
+    });
+
+    it('counts attempts, parks with the reason, and replays parked entries', async () => {
+      const a = await repo.enqueue({ dedupeKey: 'a', method: 'm', params: {} }, T0);
+      const b = await repo.enqueue({ dedupeKey: 'b', method: 'm', params: {} }, T0);
+      await repo.claimDue(T0, 10, 'w', 1000);
+      await repo.markFailed(a.id, { error: 'ERROR_CORE (HTTP 400): Unknown TYPE', park: true, nextAttemptAt: T0 }, T0, 'w');
+      await repo.markFailed(b.id, { error: 'QUERY_LIMIT_EXCEEDED (HTTP 503): Too many requests', park: false, nextAttemptAt: T0 + 100 }, T0, 'w');
+      const parked = await repo.list({ state: 'parked' });
+      expect(parked.map((e) => [e.id, e.attempts, e.lastError])).toEqual([[a.id, 1, 'ERROR_CORE (HTTP 400): Unknown TYPE']]);
+      expect((await repo.get(b.id))?.attempts).toBe(1);
+      expect(await repo.counts()).toEqual({ pending: 1, inflight: 0, done: 0, parked: 1 });
+      expect(await repo.retry(b.id, T0)).toBe(false);
+      expect(await repo.retry(a.id, T0 + 50)).toBe(true);
+      const replayed = await repo.get(a.id);
+      expect([replayed?.state, replayed?.attempts, replayed?.nextAttemptAt]).toEqual(['pending', 0, T0 + 50]);
+      await repo.claimDue(T0 + 100, 10, 'w', 1000);
+      await repo.markFailed(a.id, { error: 'x', park: true, nextAttemptAt: T0 }, T0, 'w');
+      await repo.markFailed(b.id, { error: 'y', park: true, nextAttemptAt: T0 }, T0, 'w');
+      expect(await repo.retryAllParked(T0 + 200)).toBe(2);
+    });
+
+    it('gives every entry to exactly one of several concurrent claimers', async () => {
+      for (let i = 0; i < 30; i++) await repo.enqueue({ dedupeKey: `k${i}`, method: 'm', params: { i } }, T0);
+      const claims = await Promise.all(['w1', 'w2', 'w3'].map((w) => repo.claimDue(T0, 12, w, 10_000)));
+      const ids = claims.flat().map((e) => e.id);
+      expect(new Set(ids).size).toBe(ids.length);
+      expect(ids.length).toBe(30);
+    });
+  });
+}

@@ -1,0 +1,88 @@
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import type { Db } from '../../src/adapters/db/connection.ts';
+import { B24DirectoryRepository } from '../../src/adapters/db/repositories/b24-users-repository.ts';
+import { CrmEventsRepository } from '../../src/adapters/db/repositories/crm-events-repository.ts';
+import { PortalRepository } from '../../src/adapters/db/repositories/portal-repository.ts';
+
+const T0 = 1_800_000_000_000;
+
+const install = {
+  memberId: 'a223c6b9410f85df78e9377d6c4f7213',
+  domain: 'some-domain.bitrix24.ru',
+  clientEndpoint: 'https://some-domain.bitrix24.ru/rest/',
+  serverEndpoint: 'https://oauth.bitrix.info/rest/',
+  accessToken: 'access-1',
+  refreshToken: 'refresh-1',
+  expires: 1_800_003_600,
+  expiresIn: 3600,
+  applicationToken: '51610fefc120afg4b628cc82d6298cce',
+  scope: 'telephony,crm,user',
+  status: 'L',
+  userId: '1',
+};
+
+/** Portal, received events and the directory cache, run on SQLite and on PostgreSQL. */
+export function portalContract(name: string, open: () => Promise<{ db: Db; close(): Promise<void> }>): void {
+  describe(`portal, events and directory repositories (${name})`, () => {
+    let handle: { db: Db; close(): Promise<void> } | null = null;
+
+    beforeEach(async () => {
+      handle ??= await open();
+      for (const t of ['b24_portal', 'crm_events', 'b24_users', 'b24_departments', 'b24_lines']) await handle.db(t).delete();
+    });
+    afterAll(async () => {
+      await handle?.close();
+    });
+
+    it('stores an install, replaces it on reinstall, and persists refreshed tokens', async () => {
+      const repo = new PortalRepository(handle!.db);
+      expect(await repo.get()).toBeNull();
+      const first = await repo.saveInstall(install, T0);
+      expect(first).toMatchObject({ ...install, installedAt: T0, updatedAt: T0 });
+      await repo.saveInstall({ ...install, accessToken: 'access-2', applicationToken: 'app-2' }, T0 + 10);
+      const again = await repo.get();
+      expect([again?.accessToken, again?.applicationToken, again?.installedAt, again?.updatedAt]).toEqual(['access-2', 'app-2', T0, T0 + 10]);
+      await repo.updateTokens(install.memberId, { accessToken: 'access-3', refreshToken: 'refresh-3', expires: 1_800_007_200, expiresIn: 3600 }, T0 + 20);
+      const refreshed = await repo.get();
+      expect([refreshed?.accessToken, refreshed?.refreshToken, refreshed?.expires]).toEqual(['access-3', 'refresh-3', 1_800_007_200]);
+      expect(typeof refreshed?.expires).toBe('number');
+    });
+
+    it('stores an event once per (event, key) and lets one processor claim it', async () => {
+      const repo = new CrmEventsRepository(handle!.db);
+      const a = await repo.record({ event: 'ONEXTERNALCALLSTART', eventKey: 'externalCall.x.1', data: { CALL_ID: 'externalCall.x.1' }, ts: 1773236988 }, T0);
+      const b = await repo.record({ event: 'ONEXTERNALCALLSTART', eventKey: 'externalCall.x.1', data: { CALL_ID: 'externalCall.x.1' }, ts: 1773236988 }, T0 + 1);
+      expect([a.created, b.created, b.id === a.id]).toEqual([true, false, true]);
+      expect(await repo.count()).toBe(1);
+      const claims = await Promise.all([repo.claim(a.id), repo.claim(a.id)]);
+      expect(claims.filter((c) => c !== null)).toHaveLength(1);
+      expect((await repo.listUnprocessed()).map((e) => e.state)).toEqual(['processing']);
+      expect(await repo.resetProcessing()).toBe(1);
+      await repo.claim(a.id);
+      await repo.finish(a.id, 'done', 'originated', T0 + 5);
+      const done = await repo.get(a.id);
+      expect([done?.state, done?.outcome, done?.processedAt, done?.ts, done?.attempts]).toEqual(['done', 'originated', T0 + 5, 1773236988, 2]);
+      expect(await repo.listUnprocessed()).toEqual([]);
+    });
+
+    it('replaces the directory as a whole and remembers the lines it published', async () => {
+      const repo = new B24DirectoryRepository(handle!.db);
+      await repo.replace({
+        users: [{ id: '1', name: 'A', extension: '100', departments: ['1', '5'], active: true }, { id: '2', name: null, extension: null, departments: [], active: false }],
+        departments: [{ id: '1', name: 'Sales', parent: null }, { id: '5', name: 'North', parent: '1' }],
+      }, T0);
+      await repo.replace({
+        users: [{ id: '1', name: 'A', extension: '100', departments: ['1', '5'], active: true }],
+        departments: [{ id: '1', name: 'Sales', parent: null }, { id: '5', name: 'North', parent: '1' }],
+      }, T0 + 1);
+      const dir = await repo.load();
+      expect(dir.users).toEqual([{ id: '1', name: 'A', extension: '100', departments: ['1', '5'], active: true }]);
+      expect(dir.departments).toEqual([{ id: '1', name: 'Sales', parent: null }, { id: '5', name: 'North', parent: '1' }]);
+      await repo.savePublishedLine({ number: '101', name: 'MTS', trunkId: 'mts' }, T0);
+      await repo.savePublishedLine({ number: '101', name: 'MTS renamed', trunkId: 'mts' }, T0);
+      expect(await repo.publishedLines()).toEqual([{ number: '101', name: 'MTS renamed', trunkId: 'mts' }]);
+      await repo.forgetPublishedLine('101');
+      expect(await repo.publishedLines()).toEqual([]);
+    });
+  });
+}

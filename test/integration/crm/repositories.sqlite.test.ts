@@ -1,0 +1,6 @@
+import { outboxContract } from '../../contracts/outbox.contract.ts';
+import { portalContract } from '../../contracts/portal.contract.ts';
+import { tempSqliteDb } from '../../support/db.ts';
+
+outboxContract('SQLite', tempSqliteDb);
+portalContract('SQLite', tempSqliteDb);

@@ -1,0 +1,152 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { agiSession } from '../../contracts/calls-captures.ts';
+import { callsHarness, type CallsHarness } from '../../contracts/calls-harness.ts';
+import { hasSharedData, SKIP_REASON } from '../../support/shared-data.ts';
+import { runAgi } from './agi-client.ts';
+import { agiEnvironment, WELL_FORMED_COMMAND } from './env-fixture.ts';
+
+let h: CallsHarness;
+beforeEach(async () => {
+  h = await callsHarness();
+  await h.startAgi();
+});
+afterEach(async () => h.close());
+
+function port(): number {
+  if (!h.server) throw new Error('no server');
+  return h.server.port;
+}
+
+/** The lab's calls: which click-to-call each session belongs to (desk = sessions 13–14). */
+const CALLS = [
+  { id: 'o1', number: '+79160000001', sessions: [1, 2] },
+  { id: 'o2', number: '+79160000002', sessions: [3, 4] },
+  { id: 'o3', number: '+79160000003', sessions: [5, 6] },
+  { id: 'o4', number: '+79160000004', sessions: [7, 8, 9] },
+  { id: 'o5', number: '+79160000005', sessions: [10, 11, 12] },
+];
+
+// The lab transcripts are real Asterisk bytes; they live outside the repository.
+describe.skipIf(!hasSharedData)('FastAGI replay of the lab sessions (real Asterisk 22.10.1 bytes)', () => {
+  it.each(CALLS)('click-to-call $id: answers what the lab answered, well-formed', async (call) => {
+    const started = await h.clickToCall({ crmCallId: `externalCall.lab.${call.id}`, number: call.number }, call.id);
+    expect(started).toMatchObject({ ok: true, channelId: `c2c-${call.id}-a` });
+    for (const n of call.sessions) {
+      const t = agiSession(n);
+      const run = await runAgi(port(), t.environment, { vars: { CONNECTOR_EXTEN: '100', CONNECTOR_CALL_ID: `externalCall.lab.${call.id}` }, linkedid: `c2c-${call.id}-a` });
+      expect(run.closedByServer).toBe(true);
+      for (const c of run.commands) expect(c).toMatch(WELL_FORMED_COMMAND);
+      expect(run.set.ROUTE_ACTION).toBe(t.answered.ROUTE_ACTION);
+      if (t.answered.ROUTE_ACTION === 'dial') {
+        expect(run.set.ROUTE_DIAL).toBe(t.answered.ROUTE_DIAL);
+        expect(run.set.ROUTE_CALLERID).toMatch(/^7495\d{7}$/);
+        expect(run.set.ROUTE_TIMEOUT).toBe(t.answered.ROUTE_TIMEOUT);
+        expect(run.set.ROUTE_RECORD).toBe('1');
+      } else {
+        expect(run.set.ROUTE_REASON).toMatch(/no rotation/);
+      }
+      // Identified by agi_uniqueid = the Originate's ChannelId: no need to ask for the call id variable.
+      expect(run.commands).not.toContain('GET VARIABLE CONNECTOR_CALL_ID');
+    }
+    const attempts = await h.store.listAttempts(`c2c-${call.id}`);
+    expect(attempts.map((a) => a.dial)).toEqual(call.sessions.map((n) => agiSession(n).answered.ROUTE_DIAL).filter(Boolean));
+    expect(attempts.every((a) => a.linkedid === `c2c-${call.id}-a`)).toBe(true);
+  });
+
+  it('desk-phone call (sessions 13–14): identified by the caller number, busy stops', async () => {
+    for (const n of [13, 14]) {
+      const t = agiSession(n);
+      const run = await runAgi(port(), t.environment, { vars: { CONNECTOR_EXTEN: '100' }, linkedid: '1795439694.30' });
+      expect(run.set.ROUTE_ACTION).toBe(t.answered.ROUTE_ACTION);
+      if (n === 13) expect(run.set.ROUTE_DIAL).toBe(t.answered.ROUTE_DIAL);
+    }
+    const call = await h.store.findByChannelId('1795439694.31');
+    expect(call).toMatchObject({ origin: 'phone', extension: '100', userId: '12', linkedid: '1795439694.30', state: 'stopped' });
+    const attempts = await h.store.listAttempts(call?.id ?? '');
+    expect(attempts).toMatchObject([{ attemptNo: 1, trunkId: 'trunk-busy', dialStatus: 'BUSY', hangupCause: 0, decision: 'stop', outcomeSource: 'agi' }]);
+  });
+
+  it('the CRLF form of the same bytes is read the same way', async () => {
+    const t = agiSession(13);
+    const run = await runAgi(port(), t.environment.replace(/\n/g, '\r\n'), { vars: { CONNECTOR_EXTEN: '100' }, eol: '\r\n' });
+    expect(run.set.ROUTE_DIAL).toBe(t.answered.ROUTE_DIAL);
+  });
+});
+
+describe('FastAGI route server (built-in fixtures)', () => {
+  it('a desk phone: rotation after CONGESTION 34, then stop after BUSY', async () => {
+    const base = { uniqueid: '1700000000.1', exten: '79160000001' };
+    const linkedid = '1700000000.0';
+    const first = await runAgi(port(), agiEnvironment({ ...base, attempt: 1 }), { vars: { CONNECTOR_EXTEN: '100' }, linkedid });
+    expect(first.set).toMatchObject({ ROUTE_ACTION: 'dial', ROUTE_DIAL: 'Local/79160000001@trunk-congestion', ROUTE_CALLERID: '74950000001', ROUTE_TIMEOUT: '4' });
+    for (const c of first.commands) expect(c).toMatch(WELL_FORMED_COMMAND);
+    const second = await runAgi(port(), agiEnvironment({ ...base, attempt: 2, dialStatus: 'CONGESTION', cause: 34 }), { vars: { CONNECTOR_EXTEN: '100' }, linkedid });
+    expect(second.set).toMatchObject({ ROUTE_ACTION: 'dial', ROUTE_DIAL: 'Local/79160000001@trunk-answer' });
+    const third = await runAgi(port(), agiEnvironment({ ...base, attempt: 3, dialStatus: 'BUSY', cause: 0 }), { vars: { CONNECTOR_EXTEN: '100' }, linkedid });
+    expect(third.set.ROUTE_ACTION).toBe('stop');
+    const attempts = await h.store.listAttempts('desk-1700000000.1');
+    expect(attempts.map((a) => [a.trunkId, a.dialStatus, a.decision])).toEqual([['trunk-congestion', 'CONGESTION', 'rotate'], ['trunk-answer', 'BUSY', 'stop']]);
+  });
+
+  it('a click-to-call found through CONNECTOR_CALL_ID when the uniqueid is not the ChannelId', async () => {
+    await h.clickToCall({ crmCallId: 'externalCall.x1', number: '+79160000002' }, 'x1');
+    const run = await runAgi(port(), agiEnvironment({ uniqueid: '1700000001.7', exten: '79160000002', attempt: 1 }), { vars: { CONNECTOR_CALL_ID: 'externalCall.x1' }, linkedid: 'c2c-x1-a' });
+    expect(run.commands).toContain('GET VARIABLE CONNECTOR_CALL_ID');
+    expect(run.set).toMatchObject({ ROUTE_ACTION: 'dial', ROUTE_DIAL: 'Local/79160000002@trunk-busy', ROUTE_CALL_ID: 'c2c-x1' });
+    expect(await h.store.listAttempts('c2c-x1')).toHaveLength(1);
+  });
+
+  it('an unknown extension: stop, with the reason logged and stored', async () => {
+    const run = await runAgi(port(), agiEnvironment({ uniqueid: '1700000002.1', exten: '79160000001', attempt: 1, callerId: '999' }), { vars: { CONNECTOR_EXTEN: '999' } });
+    expect(run.set.ROUTE_ACTION).toBe('stop');
+    expect(run.set.ROUTE_REASON).toContain('extension 999');
+    const call = await h.store.findByChannelId('1700000002.1');
+    expect(call).toMatchObject({ state: 'stopped', refusalCode: 'UNKNOWN_USER' });
+    expect(h.log.lines().some((l) => l.msg === 'route: stop' && String(l.reason).includes('extension 999'))).toBe(true);
+  });
+
+  it('an invalid number: stop with the reason', async () => {
+    const run = await runAgi(port(), agiEnvironment({ uniqueid: '1700000003.1', exten: '123', attempt: 1 }), { vars: { CONNECTOR_EXTEN: '100' } });
+    expect(run.set.ROUTE_ACTION).toBe('stop');
+    expect(await h.store.findByChannelId('1700000003.1')).toMatchObject({ refusalCode: 'INVALID_NUMBER' });
+  });
+
+  it('a malformed request (attempt not a number) is answered stop and changes nothing', async () => {
+    const run = await runAgi(port(), agiEnvironment({ uniqueid: '1700000004.1', exten: '79160000001', attempt: 'x' as unknown as number }));
+    expect(run.set).toMatchObject({ ROUTE_ACTION: 'stop', ROUTE_REASON: expect.stringContaining('agi_arg_2') });
+    expect(await h.store.findByChannelId('1700000004.1')).toBeNull();
+  });
+
+  it('an unknown AGI script is refused', async () => {
+    const run = await runAgi(port(), agiEnvironment({ uniqueid: '1700000005.1', exten: '79160000001', attempt: 1, script: 'hack' }));
+    expect(run.set).toMatchObject({ ROUTE_ACTION: 'stop', ROUTE_REASON: expect.stringContaining('hack') });
+  });
+
+  it('garbage on the socket: closed with a clear log line, the server keeps serving', async () => {
+    const garbage = await runAgi(port(), 'GET / HTTP/1.1\r\nHost: x\r\n\r\n');
+    expect(garbage.commands).toEqual([]);
+    const binary = await runAgi(port(), Buffer.from([0, 1, 2, 255, 10, 10]).toString('latin1'));
+    expect(binary.commands).toEqual([]);
+    expect(h.log.lines().filter((l) => l.msg === 'fastagi: closing a connection that does not speak AGI')).toHaveLength(2);
+    const ok = await runAgi(port(), agiEnvironment({ uniqueid: '1700000006.1', exten: '79160000001', attempt: 1 }), { vars: { CONNECTOR_EXTEN: '100' } });
+    expect(ok.set.ROUTE_ACTION).toBe('dial');
+  });
+
+  it('HANGUP in the middle of the session: no hang, no crash, the attempt is marked cancelled', async () => {
+    // HANGUP right after the linkedid is read: the answer is never sent.
+    const run = await runAgi(port(), agiEnvironment({ uniqueid: '1700000007.1', exten: '79160000001', attempt: 1 }), { vars: { CONNECTOR_EXTEN: '100' }, linkedid: 'L7', hangupAfter: 2 });
+    expect(run.closedByServer).toBe(true);
+    expect(run.commands.some((c) => c.startsWith('SET VARIABLE'))).toBe(false);
+    const attempts = await h.store.listAttempts('desk-1700000007.1');
+    expect(attempts).toMatchObject([{ attemptNo: 1, dialStatus: 'CANCEL', decision: 'stop' }]);
+    expect(h.service.channels.inUse('trunk-congestion')).toBe(0);
+  });
+
+  it('a retried request for the same attempt gets the same answer and stores it once', async () => {
+    const env = agiEnvironment({ uniqueid: '1700000008.1', exten: '79160000004', attempt: 1 });
+    const a = await runAgi(port(), env, { vars: { CONNECTOR_EXTEN: '100' } });
+    const b = await runAgi(port(), env, { vars: { CONNECTOR_EXTEN: '100' } });
+    expect(b.set.ROUTE_DIAL).toBe(a.set.ROUTE_DIAL);
+    expect(await h.store.listAttempts('desk-1700000008.1')).toHaveLength(1);
+  });
+});

@@ -1,0 +1,153 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import type { CallRecord } from '../../../src/app/calls/call-record.ts';
+import { CallTracker } from '../../../src/app/calls/tracker.ts';
+import { callsHarness, type CallsHarness } from '../../contracts/calls-harness.ts';
+import { labProbe } from '../../contracts/calls-replay.ts';
+import { AmiScript, c2cChannels } from './ami-fixture.ts';
+
+let h: CallsHarness;
+let ended: CallRecord[];
+beforeEach(async () => {
+  h = await callsHarness();
+  ended = [];
+  h.tracker.on('call-ended', (r) => ended.push(r));
+});
+afterEach(async () => h.close());
+
+/** Click-to-call `c2c-<id>` to +79160000001 (lab rules: trunk-congestion, then trunk-answer), with its route requests. */
+async function c2cWithRoute(id: string, outcomes: [string, number][]): Promise<void> {
+  const r = await h.clickToCall({ crmCallId: `crm-${id}`, number: '+79160000001' }, id);
+  expect(r.ok).toBe(true);
+  const probe = labProbe(`c2c-${id}-a`, {});
+  for (let n = 1; n <= outcomes.length + 1; n++) {
+    const [status, cause] = outcomes[n - 2] ?? ['', 0];
+    await h.service.route({ exten: '79160000001', attemptNo: n, dialStatus: status, hangupCause: cause, uniqueid: `c2c-${id}-a`, callerIdNum: '100' }, probe);
+  }
+}
+
+/** The AMI side of that call: attempt 1 congestion, attempt 2 answered for `talk` seconds. */
+function rotateThenAnswer(id: string, talk: number): AmiScript {
+  const { manager, legs } = c2cChannels(id, 2);
+  const [l1, l2] = legs as [typeof legs[0], typeof legs[0]];
+  return new AmiScript()
+    .newchannel(manager).noise(manager).originateResponse(manager.uniqueid, 'Success', '4')
+    .varSet(manager, 'MIXMONITOR_FILENAME', `/var/spool/asterisk/monitor/${id}.wav`)
+    .newchannel(l1).dialBegin(manager, l1, '79160000001@trunk-congestion').hangup(l1, 34).dialEnd(manager, l1, 'CONGESTION')
+    .cdr(l1.uniqueid, 0, 'FAILED').varSet(manager, 'DIALSTATUS', 'CONGESTION').attempt(manager, 1, 'CONGESTION', 34)
+    .newchannel(l2).dialBegin(manager, l2, '79160000001@trunk-answer').wait(3).dialEnd(manager, l2, 'ANSWER').bridgeEnter(l2)
+    .wait(talk).cdr(l2.uniqueid, talk, 'ANSWERED').hangup(l2, 16).hangup(manager, 16);
+}
+
+describe('call tracker (hand-made events)', () => {
+  it('closes a click-to-call at its last Hangup: 200, talk time from event timestamps, cost per started minute', async () => {
+    await c2cWithRoute('f1', [['CONGESTION', 34]]);
+    for (const e of rotateThenAnswer('f1', 61).events) h.tracker.handle(e);
+    await h.tracker.flush();
+    expect(ended).toHaveLength(1);
+    expect(ended[0]).toMatchObject({
+      callId: 'c2c-f1', statusCode: '200', trunkId: 'trunk-answer', durationSec: 61, cost: 3, recording: '/var/spool/asterisk/monitor/f1.wav',
+      answeredAt: 1_795_440_003_000, endedAt: 1_795_440_064_000,
+    });
+    expect(await h.store.getRecord('c2c-f1')).toMatchObject({ statusCode: '200', durationSec: 61, attempts: [{ dialStatus: 'CONGESTION' }, { dialStatus: 'ANSWER' }] });
+  });
+
+  it('never closes or classifies a call on Cdr events', async () => {
+    await c2cWithRoute('f2', [['CONGESTION', 34]]);
+    const events = rotateThenAnswer('f2', 5).events;
+    const lastTwo = events.splice(events.length - 2);
+    for (const e of events) h.tracker.handle(e);
+    await h.tracker.flush();
+    expect(ended).toEqual([]);
+    expect(h.tracker.openCalls).toBe(1);
+    for (const e of lastTwo) h.tracker.handle(e);
+    await h.tracker.flush();
+    expect(ended).toHaveLength(1);
+  });
+
+  it('a restart in the middle of a call loses nothing', async () => {
+    await c2cWithRoute('f3', [['CONGESTION', 34]]);
+    const events = rotateThenAnswer('f3', 10).events;
+    const half = events.findIndex((e) => e.event === 'BridgeEnter') + 1;
+    for (const e of events.slice(0, half)) h.tracker.handle(e);
+    await h.tracker.stop();
+
+    const restarted = new CallTracker({
+      store: h.store, clock: h.clock, logger: h.log.logger, connectorContext: 'connector-outbound', flushIntervalMs: 0,
+      lineOf: () => null, failOpenTrunk: null, failOpenPerMinute: null,
+    });
+    await restarted.start();
+    expect(restarted.openCalls).toBe(1);
+    const after: CallRecord[] = [];
+    restarted.on('call-ended', (r) => after.push(r));
+    for (const e of events.slice(half)) restarted.handle(e);
+    await restarted.stop();
+    expect(after).toMatchObject([{ callId: 'c2c-f3', statusCode: '200', durationSec: 10 }]);
+  });
+
+  it('tolerates events of a call it never saw start', async () => {
+    await c2cWithRoute('f4', []);
+    const { manager, legs } = c2cChannels('f4', 1);
+    const leg = legs[0] as (typeof legs)[0];
+    // Only the end of the call: the connector started after the Newchannel events.
+    for (const e of new AmiScript().dialEnd(manager, leg, 'BUSY').hangup(leg, 17).varSet(manager, 'DIALSTATUS', 'BUSY').hangup(manager, 16).events) {
+      h.tracker.handle(e);
+    }
+    await h.tracker.flush();
+    expect(ended.map((r) => r.callId)).toContain('c2c-f4');
+  });
+
+  it('a late OriginateResponse does not reopen an ended call', async () => {
+    await c2cWithRoute('f5', [['CONGESTION', 34]]);
+    const script = rotateThenAnswer('f5', 2);
+    for (const e of script.events) h.tracker.handle(e);
+    h.tracker.handle(new AmiScript().originateResponse('c2c-f5-a', 'Failure', '0').events[0] as Record<string, string>);
+    await h.tracker.flush();
+    expect(ended).toHaveLength(1);
+    expect(h.tracker.openCalls).toBe(0);
+  });
+
+  it('the caller hanging up while the trunk rings → 603-S (the manager cancelled)', async () => {
+    await c2cWithRoute('f6', []);
+    const { manager, legs } = c2cChannels('f6', 1);
+    const leg = legs[0] as (typeof legs)[0];
+    for (const e of new AmiScript().newchannel(manager).newchannel(leg).dialBegin(manager, leg, '79160000001@trunk-congestion')
+      .wait(4).hangup(manager, 16).dialEnd(manager, leg, 'CANCEL').hangup(leg, 16).events) h.tracker.handle(e);
+    await h.tracker.flush();
+    expect(ended).toMatchObject([{ callId: 'c2c-f6', statusCode: '603-S', durationSec: 0 }]);
+  });
+
+  it('after an AMI reconnect, calls that are no longer up are closed with what is known', async () => {
+    await c2cWithRoute('f7', [['CONGESTION', 34]]);
+    const events = rotateThenAnswer('f7', 2).events;
+    const cut = events.findIndex((e) => e.event === 'BridgeEnter') + 1;
+    for (const e of events.slice(0, cut)) h.tracker.handle(e);
+    h.tracker.reconcile(new Set());
+    await h.tracker.flush();
+    expect(ended).toMatchObject([{ callId: 'c2c-f7', statusCode: '200', trunkId: 'trunk-answer' }]);
+  });
+
+  it('calls outside the connector context (internal calls) produce no record', async () => {
+    const a = { channel: 'PJSIP/100-1', uniqueid: '9.1', linkedid: '9.1', context: 'from-internal', exten: '101' };
+    const b = { channel: 'PJSIP/101-2', uniqueid: '9.2', linkedid: '9.1', context: 'from-internal', exten: '101' };
+    for (const e of new AmiScript().newchannel(a).newchannel(b).dialBegin(a, b, '101').dialEnd(a, b, 'ANSWER').hangup(b, 16).hangup(a, 16).events) {
+      h.tracker.handle(e);
+    }
+    await h.tracker.flush();
+    expect(ended).toEqual([]);
+    expect(await h.store.loadTracking()).toEqual([]);
+  });
+
+  it('a route that used up its plan after technical failures → 503 naming the cause; all cause 68 → 402', async () => {
+    await c2cWithRoute('f8', [['CONGESTION', 34], ['CHANUNAVAIL', 34]]);
+    const { manager } = c2cChannels('f8', 0);
+    for (const e of new AmiScript().newchannel(manager).hangup(manager, 16).events) h.tracker.handle(e);
+    await h.tracker.flush();
+    expect(ended).toMatchObject([{ callId: 'c2c-f8', statusCode: '503' }]);
+
+    await c2cWithRoute('f9', [['CHANUNAVAIL', 68], ['CHANUNAVAIL', 68]]);
+    const m9 = c2cChannels('f9', 0).manager;
+    for (const e of new AmiScript().newchannel(m9).hangup(m9, 16).events) h.tracker.handle(e);
+    await h.tracker.flush();
+    expect(ended[1]).toMatchObject({ callId: 'c2c-f9', statusCode: '402' });
+  });
+});
