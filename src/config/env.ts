@@ -27,6 +27,14 @@ export const envSchema = z.object({
   // FastAGI
   AGI_HOST: z.string().default('0.0.0.0'),
   AGI_PORT: port.default(4573),
+  /** Reply timeout of one FastAGI command (GET/SET VARIABLE). */
+  AGI_COMMAND_TIMEOUT_MS: ms.default(3_000),
+  /** Secret of the CURL() route endpoint (`GET /asterisk/route?token=`); unset = closed. */
+  AGI_HTTP_TOKEN: z.string().min(16).optional(),
+  /** Trunk id recorded for calls the dialplan failed open to (DECISIONS §10). */
+  FAILOPEN_TRUNK: z.string().optional(),
+  /** How often the call tracker writes in-flight state and ended calls. */
+  TRACKER_FLUSH_MS: ms.default(200),
 
   // AMI
   AMI_HOST: z.string().optional(),
@@ -36,6 +44,7 @@ export const envSchema = z.object({
   AMI_ACTION_TIMEOUT_MS: ms.default(10_000),
   AMI_RECONNECT_MIN_MS: ms.default(1_000),
   AMI_RECONNECT_MAX_MS: ms.default(60_000),
+  AMI_KEEPALIVE_MS: ms.default(30_000),
   ORIGINATE_CHANNEL: z.string().default('PJSIP/{extension}'),
   ORIGINATE_CONTEXT: z.string().default('connector-outbound'),
   ORIGINATE_TIMEOUT_MS: ms.default(30_000),
@@ -67,7 +76,7 @@ export type Env = z.infer<typeof envSchema>;
 
 /** Names whose values must never be printed. */
 export const SECRET_KEYS: readonly (keyof Env)[] = [
-  'AMI_SECRET', 'B24_CLIENT_SECRET', 'B24_WEBHOOK_URL', 'B24_APPLICATION_TOKEN', 'ADMIN_TOKEN', 'RECORD_URL_SECRET',
+  'AMI_SECRET', 'B24_CLIENT_SECRET', 'B24_WEBHOOK_URL', 'B24_APPLICATION_TOKEN', 'ADMIN_TOKEN', 'RECORD_URL_SECRET', 'AGI_HTTP_TOKEN',
 ];
 
 export class ConfigError extends Error {}

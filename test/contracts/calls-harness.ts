@@ -61,6 +61,7 @@ export async function callsHarness(rules: CompiledRules = labRules(), openDb?: (
   const tracker = new CallTracker({
     store, clock, logger: log.logger, connectorContext: 'connector-outbound', flushIntervalMs: 0,
     lineOf: (id) => routing.rules.current().trunkById.get(id)?.trunk.line ?? null, failOpenTrunk: 'failopen', failOpenPerMinute: null,
+    beforeClose: () => service.drain(),
   });
   tracker.on('call-ended', (r) => service.callEnded(r.callId));
   const originator = new FakeOriginator();
@@ -71,6 +72,7 @@ export async function callsHarness(rules: CompiledRules = labRules(), openDb?: (
       return originateClickToCall({
         store, routing, originator, clock, logger: log.logger, newId: () => id ?? `t${++ids}`,
         channelTemplate: 'Local/{extension}@phones', context: 'connector-outbound', timeoutMs: 30_000, channels: service.channels,
+        onPlanned: (c) => service.remember(c),
       }, {
         userId: '12', extension: '100', number: '+79160000001', numberIsInternational: true, origin: 'crm', line: null, ...input,
       });

@@ -8,9 +8,7 @@ const DESK_CAPTURE = 'ami-11-desk-phone-call-busy.txt';
 /** Probe answering like the lab's channel would. */
 export function labProbe(linkedid: string, vars: Record<string, string>): ChannelProbe {
   return {
-    callIdVariable: async () => vars.CONNECTOR_CALL_ID ?? null,
-    callerExtension: async () => vars.CONNECTOR_EXTEN ?? null,
-    linkedid: async () => linkedid,
+    read: async () => ({ callId: vars.CONNECTOR_CALL_ID ?? null, callerExtension: vars.CONNECTOR_EXTEN ?? null, linkedid }),
   };
 }
 

@@ -82,6 +82,23 @@ export function callsRepositoryContract(name: string, open: () => Promise<CallsD
       expect(grouped.get('c4')).toHaveLength(2);
     });
 
+    it('writes route steps in one transaction, and rolls all of them back when one is refused', async () => {
+      const attempt = { callId: 'r1', attemptNo: 1, planIndex: 0, trunkId: 'gw', dial: 'PJSIP/x@gw', callerId: null, tier: 'on-net', perMinute: 0.5, linkedid: 'r1-a', startedAt: T0 };
+      await repo.applyRouteSteps([{ callId: 'r1', newCall: newCall('r1', { state: 'routing' }), attempt }]);
+      await repo.applyRouteSteps([{
+        callId: 'r1', outcome: { attemptNo: 1, outcome: { dialStatus: 'CONGESTION', hangupCause: 34, decision: 'rotate', source: 'agi', endedAt: T0 + 1 } },
+        attempt: { ...attempt, attemptNo: 2, trunkId: 'gw2' }, update: { linkedid: 'L-r1' },
+      }]);
+      expect((await repo.listAttempts('r1')).map((a) => [a.attemptNo, a.trunkId, a.dialStatus])).toEqual([[1, 'gw', 'CONGESTION'], [2, 'gw2', null]]);
+      expect(await repo.getCall('r1')).toMatchObject({ state: 'routing', linkedid: 'L-r1' });
+      // The same new call again (a duplicate first request) refuses the whole batch.
+      await expect(repo.applyRouteSteps([
+        { callId: 'r2', newCall: newCall('r2', { crmCallId: null, channelId: 'r2-a' }) },
+        { callId: 'r1', newCall: newCall('r1') },
+      ])).rejects.toThrow();
+      expect(await repo.getCall('r2')).toBeNull();
+    });
+
     it('keeps and clears the tracker’s in-flight state', async () => {
       await repo.applyTracking({ save: [{ linkedid: 'L1', state: { linkedid: 'L1', live: ['a'] } }, { linkedid: 'L2', state: { linkedid: 'L2', live: [] } }], remove: [], ended: [] });
       await repo.applyTracking({ save: [{ linkedid: 'L1', state: { linkedid: 'L1', live: ['a', 'b'] } }], remove: ['L2'], ended: [] });

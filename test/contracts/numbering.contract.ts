@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/adapters/db/connection.ts';
+import { migrateLatest, migrateRollbackAll, type Db } from '../../src/adapters/db/connection.ts';
 import { NumberingPlanRepository } from '../../src/adapters/db/repositories/numbering-plan-repository.ts';
 import { PortedRepository } from '../../src/adapters/db/repositories/ported-repository.ts';
 import { CarrierIndexStore } from '../../src/app/numbering/carrier-index-store.ts';
@@ -17,13 +17,44 @@ export interface NumberingDbHandle {
   close(): Promise<void>;
 }
 
+/** An empty database of the same kind, not migrated, that nothing else uses. */
+export type OpenEmptyDb = () => Promise<{ readonly db: Db; close(): Promise<void> }>;
+
+const NUMBERING_TABLES = ['numbering_plan_versions', 'numbering_plan_entries', 'numbering_plan_ranges', 'ported_snapshots', 'ported_snapshot_chunks'];
+
 const NOW = Date.UTC(2026, 0, 15, 10, 0, 0);
 
 /**
  * Numbering-plan and ported-number storage, run against SQLite and PostgreSQL: versioning,
  * atomic aborts, rollback, and the chunked ported snapshot.
  */
-export function numberingContract(label: string, open: () => Promise<NumberingDbHandle>): void {
+export function numberingContract(label: string, open: () => Promise<NumberingDbHandle>, openEmpty: OpenEmptyDb): void {
+  describe(`numbering migrations (${label})`, () => {
+    const tmp = tempDir();
+    afterAll(() => tmp.remove());
+
+    it('creates the numbering tables, drops them all on rollback, and re-creates a working schema', async () => {
+      const { db, close } = await openEmpty();
+      try {
+        const present = async () => Promise.all(NUMBERING_TABLES.map(async (t) => [t, await db.schema.hasTable(t)] as const));
+        expect(await present()).toEqual(NUMBERING_TABLES.map((t) => [t, false]));
+        await migrateLatest(db);
+        expect(await present()).toEqual(NUMBERING_TABLES.map((t) => [t, true]));
+        await importPlan({ db, files: [writePlan(tmp.dir, 'before-down.csv', FIXTURE_ROWS)], mapping, now: NOW });
+
+        await migrateRollbackAll(db);
+        expect(await present()).toEqual(NUMBERING_TABLES.map((t) => [t, false]));
+
+        await migrateLatest(db);
+        expect(await planHistory(db)).toEqual([]);
+        const summary = await importPlan({ db, files: [writePlan(tmp.dir, 'after-up.csv', FIXTURE_ROWS)], mapping, now: NOW });
+        expect((await planHistory(db)).map((v) => [v.id, v.active, v.rows])).toEqual([[summary.version.id, true, 5]]);
+      } finally {
+        await close();
+      }
+    });
+  });
+
   describe(`numbering storage (${label})`, () => {
     let h: NumberingDbHandle;
     const tmp = tempDir();

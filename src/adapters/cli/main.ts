@@ -14,6 +14,24 @@ const program = new Command('b24pbx')
   .exitOverride()
   .configureOutput({ outputError: (str, write) => write(str) });
 
+/**
+ * A reader that goes away early (`b24pbx carriers history | head`) closes the pipe: stop writing
+ * quietly instead of crashing with a stack trace, and let the command finish with its own exit code
+ * (an import already committed stays committed; the database is still closed properly).
+ */
+function ignoreClosedPipe(stream: NodeJS.WriteStream): void {
+  let closed = false;
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE' || (closed && err.code === 'ERR_STREAM_DESTROYED')) {
+      closed = true;
+      return;
+    }
+    throw err;
+  });
+}
+ignoreClosedPipe(process.stdout);
+ignoreClosedPipe(process.stderr);
+
 registerCarrierCommands(program);
 registerRouteCommands(program);
 registerCallCommands(program);

@@ -18,17 +18,33 @@ const schema = z.object({
 
 export const CARRIERS_FILE = 'carriers.yaml';
 
-/** Parses carriers.yaml text; errors name the file and the offending path. */
+/** The value at a zod issue path, to quote it in the message (undefined when absent). */
+function valueAt(raw: unknown, path: readonly PropertyKey[]): unknown {
+  let v: unknown = raw;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
+
+/** Parses carriers.yaml text; errors name the file, the offending path and its value, on one line. */
 export function parseCarriersConfig(text: string, source = CARRIERS_FILE): CarriersConfig {
   let raw: unknown;
   try {
     raw = YAML.parse(text);
   } catch (err) {
-    throw new CarriersConfigError(`${source}: not valid YAML: ${(err as Error).message}`);
+    // The library appends a code frame after the first line ("… at line 3, column 1:"): keep one line.
+    const first = ((err as Error).message.split('\n')[0] ?? '').replace(/:\s*$/, '');
+    throw new CarriersConfigError(`${source}: not valid YAML: ${first}`);
   }
   const parsed = schema.safeParse(raw);
   if (!parsed.success) {
-    const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`);
+    const issues = parsed.error.issues.map((i) => {
+      const value = valueAt(raw, i.path);
+      const shown = value === undefined || (typeof value === 'object' && value !== null) ? '' : ` (got ${JSON.stringify(value)})`;
+      return `${i.path.join('.') || '(root)'}: ${i.message}${shown}`;
+    });
     throw new CarriersConfigError(`${source}: ${issues.join('; ')}`);
   }
   return parsed.data;

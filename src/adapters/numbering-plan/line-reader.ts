@@ -23,6 +23,48 @@ export interface LineReaderResult {
 
 type Decoder = { write(buf: Buffer): string; end(): string };
 
+/** Bytes that are not valid in the detected encoding; the message starts with `file:line:`. */
+export class InvalidTextError extends Error {}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function validUtf8(bytes: Uint8Array): boolean {
+  try {
+    utf8.decode(bytes);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Index of the first line of `chunk` holding invalid UTF-8, or -1 when none can be pinned down.
+ * The first line may begin with the tail of a character started in the previous chunk and the
+ * last may end mid-character: those partial bytes are not errors.
+ */
+export function firstInvalidUtf8Line(chunk: Uint8Array): number {
+  let start = 0;
+  for (let idx = 0; start <= chunk.length; idx++) {
+    const nl = chunk.indexOf(10, start);
+    const last = nl < 0;
+    let from = start;
+    let to = last ? chunk.length : nl;
+    if (idx === 0) while (from < to && from - start < 3 && (chunk[from]! & 0xc0) === 0x80) from++;
+    if (last) {
+      let back = 0;
+      while (to > from && back < 3 && (chunk[to - 1]! & 0xc0) === 0x80) {
+        to--;
+        back++;
+      }
+      if (to > from && chunk[to - 1]! >= 0xc0) to--;
+    }
+    if (!validUtf8(chunk.subarray(from, to))) return idx;
+    if (last) return -1;
+    start = nl + 1;
+  }
+  return -1;
+}
+
 function decoderFor(encoding: TextEncodingName): Decoder {
   if (encoding === 'windows-1251') {
     const d = iconv.getDecoder('win1251');
@@ -68,7 +110,8 @@ export class LineReader {
       try {
         text = pending + decoder.write(buf);
       } catch {
-        throw new Error(`${this.file}:${lineNo + 1}: invalid UTF-8`);
+        const idx = firstInvalidUtf8Line(buf);
+        throw new InvalidTextError(`${this.file}:${lineNo + 1 + Math.max(0, idx)}: invalid UTF-8 (the file starts as UTF-8, so every line must be)`);
       }
       let start = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {

@@ -1,7 +1,7 @@
 import { detectPlanLayout, type PlanLayout } from '../../core/numbering/plan-layout.ts';
 import { parsePlanRow, type PlanRow } from '../../core/numbering/plan-row.ts';
 import { splitFields } from './csv-fields.ts';
-import { LineReader, type LineReaderResult } from './line-reader.ts';
+import { InvalidTextError, LineReader, type LineReaderResult } from './line-reader.ts';
 
 /** A problem in an input file; the message starts with `file:line:`. */
 export class PlanFileError extends Error {}
@@ -37,6 +37,15 @@ export class PlanFileReader {
   }
 
   async *rows(): AsyncGenerator<PlanFileRow> {
+    try {
+      yield* this.parsedRows();
+    } catch (err) {
+      if (err instanceof InvalidTextError) throw new PlanFileError(err.message);
+      throw err;
+    }
+  }
+
+  private async *parsedRows(): AsyncGenerator<PlanFileRow> {
     let layout: PlanLayout | null = null;
     for await (const line of this.reader.lines()) {
       if (line.text.trim() === '') continue;

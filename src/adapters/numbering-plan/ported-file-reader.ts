@@ -58,7 +58,7 @@ export function detectPortedLayout(fileName: string, firstLine: string): PortedL
       numberCol, ownerCol: cols.indexOf('recipientid'), rowCountCol: rowCountCol >= 0 ? rowCountCol : null, hasHeader: true,
     };
   }
-  const firstIsData = /^\s*\+?\d{10,11}\s*$/.test(line.split(sep)[0] ?? '');
+  const firstIsData = /^\d{10,11}$/.test((line.split(sep)[0] ?? '').replace(/[\s+()"-]/g, ''));
   const legacy = /port_all_new/i.test(base) ? 'Port_All_New' : /port_hour_returned/i.test(base) ? 'Port_Hour_Returned' : /port_hour_new/i.test(base) ? 'Port_Hour_New' : null;
   if (legacy) {
     const mode: PortedMode = legacy === 'Port_All_New' ? 'full' : legacy === 'Port_Hour_Returned' ? 'returned' : 'increment';
@@ -90,6 +90,9 @@ const CR = 13;
 const SPACE = 32;
 const PLUS = 43;
 const QUOTE = 34;
+const DASH = 45;
+const LPAREN = 40;
+const RPAREN = 41;
 const D0 = 48;
 const D9 = 57;
 
@@ -190,7 +193,10 @@ export async function readPortedFile(
   return { layout, rows, sha256: hash.digest('hex'), encoding };
 }
 
-/** 10 digits, or 11 starting with 7/8 (the country or trunk prefix); quotes, spaces and + ignored. Returns -1 when invalid. */
+/**
+ * 10 digits, or 11 starting with 7/8 (the country or trunk prefix); quotes, spaces, +, dashes and
+ * parentheses ignored (hand-made `number;carrier` files write `+7 (926) 123-45-67`). Returns -1 when invalid.
+ */
 function parseNumber(buf: Buffer, start: number, end: number): number {
   let value = 0;
   let digits = 0;
@@ -201,7 +207,7 @@ function parseNumber(buf: Buffer, start: number, end: number): number {
       if (digits === 0) first = b - D0;
       value = value * 10 + (b - D0);
       digits++;
-    } else if (b !== SPACE && b !== PLUS && b !== QUOTE) return -1;
+    } else if (b !== SPACE && b !== PLUS && b !== QUOTE && b !== DASH && b !== LPAREN && b !== RPAREN) return -1;
   }
   if (digits === 10) return value;
   if (digits === 11 && (first === 7 || first === 8)) return value - first * 1e10;

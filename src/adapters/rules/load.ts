@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { parseDocument } from 'yaml';
+import { LineCounter, parseDocument } from 'yaml';
 import type { z } from 'zod';
 import type { NormalizeOptions } from '../../core/phone/normalize.ts';
 import { checkRules, type RulesPart } from '../../core/rules/check.ts';
@@ -117,10 +117,12 @@ function readYaml(file: string, required: boolean, errors: string[]): unknown {
     errors.push(`${file}: cannot read: ${(err as Error).message}`);
     return undefined;
   }
-  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false });
+  // prettyErrors off keeps messages on one line; the LineCounter still gives each error its line:col.
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { uniqueKeys: true, prettyErrors: false, lineCounter });
   if (doc.errors.length > 0) {
     for (const e of doc.errors) {
-      const pos = e.linePos?.[0];
+      const pos = e.linePos?.[0] ?? lineCounter.linePos(e.pos[0]);
       errors.push(`${file}:${pos ? `${pos.line}:${pos.col}` : ''} YAML error: ${e.message.split('\n')[0]}`);
     }
     return undefined;

@@ -1,6 +1,7 @@
 import type { Logger } from '../../adapters/logging/logger.ts';
 import type { RefusalCode } from '../../core/routing/types.ts';
 import { routeCall, type RoutingDeps } from '../routing/route-call.ts';
+import { CLICK_TO_CALL_PREFIX } from './route-service.ts';
 import type { StoredCall } from './call-record.ts';
 import type { ChannelCounter } from './channel-counter.ts';
 import { planOf } from './plan.ts';
@@ -45,6 +46,8 @@ export interface ClickToCallDeps {
   /** ORIGINATE_TIMEOUT_MS: how long the manager's phone rings. */
   readonly timeoutMs: number;
   readonly channels?: ChannelCounter;
+  /** Told about each planned call (RouteService.remember): its route requests then read no database. */
+  readonly onPlanned?: (call: StoredCall) => void;
 }
 
 const CHANNEL_VALUE = /^[^\s,"\r\n]{1,255}$/;
@@ -65,6 +68,9 @@ function validate(input: ClickToCallInput): string | null {
 function replay(call: StoredCall): ClickToCallResult {
   if (call.refusalCode !== null) {
     return { ok: false, callId: call.id, code: call.refusalCode, message: call.refusalMessage ?? call.refusalCode, duplicate: true };
+  }
+  if (call.state === 'ended' && call.originateActionId === null) {
+    return { ok: false, callId: call.id, code: 'ORIGINATE_FAILED', message: call.failedReason ?? 'originate failed', duplicate: true };
   }
   return { ok: true, callId: call.id, channelId: call.channelId ?? '', duplicate: true };
 }
@@ -93,7 +99,7 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
     line: input.line,
     busyChannels: deps.channels?.busy() ?? {},
   });
-  const id = `c2c-${deps.newId()}`;
+  const id = `${CLICK_TO_CALL_PREFIX}${deps.newId()}`;
   const channelId = `${id}-a`;
   const refused = decision.refused;
   const { call, created } = await store.createCall({
@@ -121,6 +127,7 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
     return { ok: false, callId: id, code: refused.code, message: refused.message, duplicate: false };
   }
 
+  deps.onPlanned?.(call);
   try {
     const { actionId } = await deps.originator.originate({
       channel: deps.channelTemplate.replaceAll('{extension}', input.extension),
@@ -137,10 +144,11 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
     log.info({ actionId, trunk: decision.attempts[0]?.trunk }, 'click-to-call originated');
     return { ok: true, callId: id, channelId, duplicate: false };
   } catch (err) {
-    // Never reached the PBX: the call ends now; the CRM side finishes it through the hand-off.
+    // Never reached the PBX: the call ends now. Like a refusal, the result goes back to the caller,
+    // which finishes the CRM call (503: the direction is unavailable); no hand-off, so never twice.
     const reason = `originate failed: ${(err as Error).message}`;
     await store.updateCall(id, {
-      state: 'ended', statusCode: '603-S', failedReason: reason, endedAt: deps.clock.now(), crmHandoff: 'pending',
+      state: 'ended', statusCode: '503', failedReason: reason, endedAt: deps.clock.now(), crmHandoff: 'none',
     });
     log.warn({ reason }, 'click-to-call could not be originated');
     return { ok: false, callId: id, code: 'ORIGINATE_FAILED', message: reason, duplicate: false };

@@ -82,6 +82,15 @@ export interface TrackingWrite {
   readonly ended: readonly EndedCall[];
 }
 
+/** One route request's writes (applied together, in one transaction with others queued). */
+export interface RouteStepWrite {
+  readonly callId: string;
+  readonly newCall?: NewCall;
+  readonly outcome?: { readonly attemptNo: number; readonly outcome: AttemptOutcomeUpdate };
+  readonly attempt?: NewAttempt;
+  readonly update?: CallUpdate;
+}
+
 /** Persistence of calls (CallsRepository implements it on SQLite and PostgreSQL). */
 export interface CallStore {
   createCall(call: NewCall): Promise<{ readonly call: StoredCall; readonly created: boolean }>;
@@ -95,6 +104,7 @@ export interface CallStore {
   findCall(key: string): Promise<StoredCall | null>;
   updateCall(id: string, update: CallUpdate): Promise<void>;
   addAttempt(attempt: NewAttempt): Promise<boolean>;
+  applyRouteSteps(writes: readonly RouteStepWrite[]): Promise<void>;
   setAttemptOutcome(callId: string, attemptNo: number, outcome: AttemptOutcomeUpdate): Promise<void>;
   listAttempts(callId: string): Promise<CallAttemptRecord[]>;
   listCalls(options: { readonly limit: number }): Promise<StoredCall[]>;

@@ -2,10 +2,15 @@ import type { Logger } from '../../adapters/logging/logger.ts';
 import { routeStep } from '../../core/calls/route-step.ts';
 import type { Attempt } from '../../core/routing/types.ts';
 import { routeCall, type RoutingDeps } from '../routing/route-call.ts';
-import type { CallAttemptRecord, StoredCall } from './call-record.ts';
+import type { CallAttemptRecord, CallState, StoredCall } from './call-record.ts';
 import { ChannelCounter } from './channel-counter.ts';
 import { planOf } from './plan.ts';
-import type { CallStore, Clock } from './ports.ts';
+import type { CallStore, Clock, NewAttempt, NewCall, RouteStepWrite } from './ports.ts';
+import { RouteCache, type RoutingEntry } from './route-cache.ts';
+import { RouteWriter } from './route-writer.ts';
+
+/** Click-to-call ids and ChannelIds start with this (click-to-call.ts). */
+export const CLICK_TO_CALL_PREFIX = 'c2c-';
 
 /** One route request as the dialplan sends it (FastAGI arguments or the HTTP query). */
 export interface RouteQuery {
@@ -22,14 +27,19 @@ export interface RouteQuery {
   readonly callerIdNum: string | null;
 }
 
-/** Channel facts the service reads only when it needs them (each is a round trip over FastAGI). */
-export interface ChannelProbe {
+/** Channel facts the service may need (over FastAGI each is a GET VARIABLE). */
+export interface ChannelFacts {
   /** CONNECTOR_CALL_ID, set by a click-to-call's Originate. */
-  callIdVariable(): Promise<string | null>;
+  readonly callId: string | null;
   /** CONNECTOR_EXTEN, the caller's number stored by the dialplan before the loop. */
-  callerExtension(): Promise<string | null>;
+  readonly callerExtension: string | null;
   /** ${CHANNEL(linkedid)} (DECISIONS §16). */
-  linkedid(): Promise<string | null>;
+  readonly linkedid: string | null;
+}
+
+export interface ChannelProbe {
+  /** Reads only the facts asked for, in one go (FastAGI pipelines the GET VARIABLEs). */
+  read(want: { readonly [K in keyof ChannelFacts]?: boolean }): Promise<Partial<ChannelFacts>>;
 }
 
 export type RouteAnswer =
@@ -53,6 +63,12 @@ export interface RouteServiceDeps {
   readonly clock: Clock;
   readonly logger: Logger;
   readonly channels?: ChannelCounter;
+  /**
+   * Look a new desk-phone call's channel up in the database before planning it, so a first request
+   * retried after a restart finds its stored call. Off by default: no database read on the hot
+   * path; such a duplicate is refused by the unique channel id when written (and logged).
+   */
+  readonly checkStoredDeskCalls?: boolean;
 }
 
 /**
@@ -62,34 +78,40 @@ export interface RouteServiceDeps {
  */
 export class RouteService {
   readonly channels: ChannelCounter;
+  private readonly writer: RouteWriter;
+  private readonly cache = new RouteCache();
 
   constructor(private readonly deps: RouteServiceDeps) {
     this.channels = deps.channels ?? new ChannelCounter();
+    this.writer = new RouteWriter(deps.store, deps.logger);
   }
 
   async route(query: RouteQuery, probe: ChannelProbe): Promise<RouteAnswer> {
-    const { store, clock } = this.deps;
-    let call = await this.identify(query, probe);
-    const linkedid = await probe.linkedid();
-    if (call === null) {
+    const found = await this.identify(query, probe);
+    const linkedid = found.facts.linkedid ?? null;
+    let entry = found.entry;
+    let newCall: NewCall | undefined;
+    if (entry === null) {
       if (query.attemptNo > 1) return this.stop(null, 'no-call', `no stored route for channel ${query.uniqueid} at attempt ${query.attemptNo}`, query);
-      call = await this.startDeskCall(query, probe, linkedid);
-    } else if (linkedid !== null && linkedid !== call.linkedid) {
-      await store.updateCall(call.id, { linkedid });
+      newCall = this.deskCall(query, found.facts, linkedid);
+      entry = { call: storedOf(newCall), attempts: [] };
     }
+    const call = entry.call;
+    const update: { linkedid?: string; state?: CallState; stopReason?: string } = {};
+    if (!newCall && linkedid !== null && linkedid !== call.linkedid) update.linkedid = linkedid;
     if (call.plan === null) {
       const reason = call.refusalMessage ?? 'the call was refused when it was planned';
-      if (call.state !== 'stopped') await store.updateCall(call.id, { state: 'stopped', stopReason: reason });
+      if (newCall || call.state !== 'stopped') this.persist({ callId: call.id, ...(newCall ? { newCall } : {}), update: newCall ? {} : { ...update, state: 'stopped', stopReason: reason } }, query);
+      this.cache.delete(call.id);
       return this.stop(call.id, call.refusalCode ?? 'refused', reason, query);
     }
 
-    const attempts = await store.listAttempts(call.id);
-    const repeated = attempts.find((a) => a.attemptNo === query.attemptNo);
+    const repeated = entry.attempts.find((a) => a.attemptNo === query.attemptNo);
     if (repeated && repeated.trunkId !== null) {
       // The dialplan asked again for an attempt already answered (a retried AGI): same answer.
       return this.dialAnswer(call, query.attemptNo, repeated);
     }
-    const previous = attempts.find((a) => a.attemptNo === query.attemptNo - 1) ?? null;
+    const previous = entry.attempts.find((a) => a.attemptNo === query.attemptNo - 1) ?? null;
     const step = routeStep({
       plan: call.plan,
       attemptNo: query.attemptNo,
@@ -99,18 +121,21 @@ export class RouteService {
       rules: this.deps.routing.rules.current(),
       trunks: { busyChannels: this.channels.busy() },
     });
-    const now = clock.now();
+    const now = this.deps.clock.now();
+    let outcome: RouteStepWrite['outcome'];
     if (previous !== null && previous.dialStatus === null && step.previousDecision !== null) {
-      await store.setAttemptOutcome(call.id, previous.attemptNo, {
-        dialStatus: query.dialStatus, hangupCause: query.hangupCause, decision: step.previousDecision, source: 'agi', endedAt: now,
-      });
+      outcome = { attemptNo: previous.attemptNo, outcome: { dialStatus: query.dialStatus, hangupCause: query.hangupCause, decision: step.previousDecision, source: 'agi', endedAt: now } };
+      const i = entry.attempts.indexOf(previous);
+      entry.attempts[i] = { ...previous, dialStatus: query.dialStatus, hangupCause: query.hangupCause, decision: step.previousDecision, outcomeSource: 'agi', endedAt: now };
     }
     this.channels.release(call.id);
     if (step.kind === 'stop') {
-      await store.updateCall(call.id, { state: 'stopped', stopReason: step.reason });
+      this.persist({ callId: call.id, ...(newCall ? { newCall: { ...newCall, state: 'stopped' } } : {}), ...(outcome ? { outcome } : {}), update: { ...update, state: 'stopped', stopReason: step.reason } }, query);
+      this.cache.delete(call.id);
       return this.stop(call.id, step.code, step.reason, query);
     }
-    await store.addAttempt({
+    if (call.state !== 'routing') update.state = 'routing';
+    const attempt: NewAttempt = {
       callId: call.id,
       attemptNo: query.attemptNo,
       planIndex: step.planIndex,
@@ -121,12 +146,26 @@ export class RouteService {
       perMinute: step.attempt.perMinute,
       linkedid,
       startedAt: now,
-    });
-    if (call.state !== 'routing') await store.updateCall(call.id, { state: 'routing' });
+    };
+    this.persist({
+      callId: call.id,
+      ...(newCall ? { newCall: { ...newCall, state: 'routing' } } : {}),
+      ...(outcome ? { outcome } : {}),
+      attempt,
+      update: newCall ? {} : update,
+    }, query);
+    entry.call = { ...call, state: 'routing', linkedid: linkedid ?? call.linkedid };
+    entry.attempts.push({ ...attempt, dialStatus: null, hangupCause: null, decision: null, outcomeSource: null, endedAt: null });
+    this.cache.set(query.uniqueid, entry);
     this.channels.acquire(call.id, step.attempt.trunk);
     const answer = this.dialAnswer(call, query.attemptNo, toRecordLike(step.attempt, step.planIndex));
-    this.deps.logger.info({ callId: call.id, attempt: query.attemptNo, trunk: answer.trunkId, previous: step.previousDecision }, 'route: dial');
+    this.deps.logger.debug({ callId: call.id, attempt: query.attemptNo, trunk: answer.trunkId, previous: step.previousDecision }, 'route: dial');
     return answer;
+  }
+
+  /** A call planned elsewhere in this process (click-to-call): its first route request needs no database read. */
+  remember(call: StoredCall): void {
+    if (call.channelId !== null && call.plan !== null) this.cache.set(call.channelId, { call, attempts: [] });
   }
 
   /**
@@ -135,34 +174,76 @@ export class RouteService {
    */
   async abandon(answer: Extract<RouteAnswer, { action: 'dial' }>): Promise<void> {
     this.channels.release(answer.callId);
+    this.cache.delete(answer.callId);
+    await this.writer.settled(answer.callId);
     await this.deps.store.setAttemptOutcome(answer.callId, answer.attemptNo, {
       dialStatus: 'CANCEL', hangupCause: null, decision: 'stop', source: 'agi', endedAt: this.deps.clock.now(),
+    });
+  }
+
+  /** Resolves once every route step answered so far is stored (the tracker calls it before closing calls). */
+  drain(): Promise<void> {
+    return this.writer.drain();
+  }
+
+  /** Stores a step behind the answer (RouteWriter); a failure is logged, the answer stands. */
+  private persist(write: RouteStepWrite, query: RouteQuery): void {
+    this.writer.enqueue(write, [write.callId, query.uniqueid]).catch((err: unknown) => {
+      this.deps.logger.error({ callId: write.callId, attempt: query.attemptNo, err: { message: (err as Error).message } }, 'route: storing the route step failed');
     });
   }
 
   /** The call ended (the tracker saw its last Hangup): its trunk channel is free again. */
   callEnded(callId: string): void {
     this.channels.release(callId);
+    this.cache.delete(callId);
   }
 
-  private async identify(query: RouteQuery, probe: ChannelProbe): Promise<StoredCall | null> {
+  /**
+   * DECISIONS §15: the Originate's ChannelId is agi_uniqueid; else the call id variable; else a desk
+   * phone. Calls this instance is routing come from memory; the database is read only on a miss
+   * (a restart, another instance), after any write of that channel still in flight.
+   */
+  private async identify(query: RouteQuery, probe: ChannelProbe): Promise<{ entry: RoutingEntry | null; facts: Partial<ChannelFacts> }> {
+    const cached = query.uniqueid !== '' ? this.cache.get(query.uniqueid) : undefined;
+    if (cached) return { entry: cached, facts: await probe.read({ linkedid: true }) };
     const { store } = this.deps;
-    const byChannel = query.uniqueid !== '' ? await store.findByChannelId(query.uniqueid) : null;
-    if (byChannel) return byChannel;
-    const callId = await probe.callIdVariable();
-    if (callId === null || callId === '') return null;
-    return (await store.findByCrmCallId(callId)) ?? (await store.getCall(callId));
+    await this.writer.settled(query.uniqueid);
+    // Click-to-call ChannelIds are recognisable (c2c-…): look those up directly; a desk phone's
+    // first request needs no read.
+    const stored = query.attemptNo > 1 || query.uniqueid.startsWith(CLICK_TO_CALL_PREFIX);
+    const byChannel = stored && query.uniqueid !== '' ? await store.findByChannelId(query.uniqueid) : null;
+    if (byChannel) return { entry: await this.load(byChannel), facts: await probe.read({ linkedid: true }) };
+    // Everything a first request may need, asked in one go.
+    const facts = await probe.read({ callId: true, callerExtension: true, linkedid: true });
+    const callId = facts.callId ?? null;
+    let call: StoredCall | null = null;
+    if (callId !== null && callId !== '') call = (await store.findByCrmCallId(callId)) ?? (await store.getCall(callId));
+    // A first request with no call id is a new desk-phone call; a later one may be a channel we lost.
+    if (call === null && query.attemptNo > 1) call = await store.findByChannelId(query.uniqueid);
+    if (call === null && query.attemptNo === 1 && callId === null && query.uniqueid !== '') {
+      // A first request retried after a restart: the call may be stored already.
+      call = this.deps.checkStoredDeskCalls === true ? await store.findByChannelId(query.uniqueid) : null;
+    }
+    return { entry: call ? await this.load(call) : null, facts };
   }
 
-  /** Neither ChannelId nor the call id variable: a call dialled on a desk phone (DECISIONS §15, §19). */
-  private async startDeskCall(query: RouteQuery, probe: ChannelProbe, linkedid: string | null): Promise<StoredCall> {
-    const extension = (await probe.callerExtension()) || query.callerIdNum || null;
+  private async load(call: StoredCall): Promise<RoutingEntry> {
+    await this.writer.settled(call.id);
+    const entry = { call, attempts: await this.deps.store.listAttempts(call.id) };
+    if (call.channelId !== null) this.cache.set(call.channelId, entry);
+    return entry;
+  }
+
+  /** A call dialled on a desk phone (DECISIONS §15, §19): planned now, routed by the caller's extension. */
+  private deskCall(query: RouteQuery, facts: Partial<ChannelFacts>, linkedid: string | null): NewCall {
+    const extension = facts.callerExtension || query.callerIdNum || null;
     const rules = this.deps.routing.rules.current();
     const decision = routeCall(this.deps.routing, {
       extension, number: query.exten, origin: 'phone', busyChannels: this.channels.busy(),
     });
     const refused = decision.refused;
-    const { call } = await this.deps.store.createCall({
+    return {
       id: `desk-${query.uniqueid}`,
       crmCallId: null,
       channelId: query.uniqueid,
@@ -178,8 +259,7 @@ export class RouteService {
       refusalCode: refused?.code ?? null,
       refusalMessage: refused?.message ?? null,
       startedAt: this.deps.clock.now(),
-    });
-    return call;
+    };
   }
 
   private dialAnswer(call: StoredCall, attemptNo: number, a: Pick<CallAttemptRecord, 'trunkId' | 'dial' | 'callerId' | 'planIndex'>): Extract<RouteAnswer, { action: 'dial' }> {
@@ -200,6 +280,14 @@ export class RouteService {
     this.deps.logger.info({ callId, attempt: query.attemptNo, exten: query.exten, code, reason }, 'route: stop');
     return { action: 'stop', callId, code, reason };
   }
+}
+
+/** The stored form of a call about to be inserted. */
+function storedOf(c: NewCall): StoredCall {
+  return {
+    ...c, originateActionId: null, stopReason: null, statusCode: null, failedReason: null, trunkId: null, b24Line: null,
+    answeredAt: null, endedAt: null, durationSec: null, cost: null, recording: null, tracked: null, crmHandoff: 'none',
+  };
 }
 
 function toRecordLike(attempt: Attempt, planIndex: number): Pick<CallAttemptRecord, 'trunkId' | 'dial' | 'callerId' | 'planIndex'> {

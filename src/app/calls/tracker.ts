@@ -10,11 +10,16 @@ export interface CallTrackerDeps extends FinishOptions {
   readonly store: CallStore;
   readonly clock: Clock;
   readonly logger: Logger;
-  /** The dialplan context of outgoing calls (ORIGINATE_CONTEXT). */
-  readonly connectorContext: string;
+  /** The dialplan context that runs the route loop (default `connector-outbound`, as shipped). */
+  readonly connectorContext?: string;
   /** How often in-flight state and ended calls are written (one transaction per flush). */
   readonly flushIntervalMs?: number;
+  /** Runs before ended calls are read back: RouteService.drain(), so their last route step is stored. */
+  readonly beforeClose?: () => Promise<void>;
 }
+
+/** The shipped dialplan's route context (asterisk/extensions_connector.conf). */
+export const CONNECTOR_CONTEXT = 'connector-outbound';
 
 export interface CallTrackerEvents {
   'call-ended': [CallRecord];
@@ -41,11 +46,13 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   eventsSeen = 0;
+  /** Per call, the event count when it last changed (reconcile must not close calls newer than its snapshot). */
+  private readonly touched = new Map<string, number>();
   private readonly lookups = new Set<Promise<void>>();
 
   constructor(private readonly deps: CallTrackerDeps) {
     super();
-    this.core = new CallTrackerCore(deps.connectorContext);
+    this.core = new CallTrackerCore(deps.connectorContext ?? CONNECTOR_CONTEXT);
   }
 
   /** Loads the calls in flight before a restart and starts the write-behind timer. */
@@ -86,9 +93,11 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     if (result.kind === 'ended') {
       this.core.forget(linkedid);
       this.dirty.delete(linkedid);
+      this.touched.delete(linkedid);
       this.ending.push(result.call);
     } else {
       this.dirty.add(linkedid);
+      this.touched.set(linkedid, this.eventsSeen);
     }
   }
 
@@ -107,12 +116,15 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
 
   /**
    * After an AMI reconnect: Linkedids that still have channels (CoreShowChannels). Calls not among
-   * them ended while the connection was down and are closed with what is known.
+   * them ended while the connection was down and are closed with what is known. `snapshotAt` is
+   * `eventsSeen` when the list was asked for: a call that changed since is not touched.
    */
-  reconcile(liveLinkedids: ReadonlySet<string>): void {
+  reconcile(liveLinkedids: ReadonlySet<string>, snapshotAt: number = Number.POSITIVE_INFINITY): void {
     const now = this.deps.clock.now();
     for (const call of [...this.core.calls.values()]) {
       if (liveLinkedids.has(call.linkedid) || call.endedAt !== null) continue;
+      if ((this.touched.get(call.linkedid) ?? 0) >= snapshotAt) continue;
+      this.touched.delete(call.linkedid);
       call.endedAt = now;
       call.live = [];
       this.core.forget(call.linkedid);
@@ -163,6 +175,7 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     const records: CallRecord[] = [];
     const dropped: TrackedCall[] = [];
     if (ending.length === 0) return { ended, records, dropped };
+    await this.deps.beforeClose?.();
     const { store } = this.deps;
     const calls = await store.findForTracking(
       ending.map((t) => t.linkedid),

@@ -72,6 +72,8 @@ export function planCallRecordWrites(record: CallRecord, rules: CompiledRules): 
 
   if (!whitelisted) return { writes: [], note: 'desk-phone call of a user not on the CRM whitelist: not registered' };
   if (userId === null && record.extension === null) return { writes: [], note: 'desk-phone call without a known user or extension: not registered' };
+  // Bitrix24 refuses to register what is not a phone number ("Unsupported phone number format").
+  if (!/^\+\d{8,15}$/.test(record.number)) return { writes: [], note: `desk-phone call to "${record.number}", not a valid number: not registered` };
   const externalId = record.linkedid ?? record.callId;
   const base = `desk:${externalId}`;
   const register: Record<string, unknown> = {

@@ -21,3 +21,19 @@ export function scaledClock(factor: number, origin = Date.now()): CrmClock {
     sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.max(0, ms / factor))),
   };
 }
+
+/**
+ * A virtual clock: time moves only when someone sleeps, by exactly the time slept. Work between
+ * sleeps takes no virtual time, so a drain measured with it shows what the Bitrix24 limits alone
+ * allow (the benchmark reports the real processing time beside it).
+ */
+export function virtualClock(start = Date.now()): CrmClock {
+  let t = start;
+  return {
+    now: () => t,
+    sleep: async (ms) => {
+      t += Math.max(0, ms);
+      await new Promise((resolve) => setImmediate(resolve));
+    },
+  };
+}

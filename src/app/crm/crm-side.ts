@@ -33,7 +33,6 @@ export interface CrmSideDeps {
   readonly callEvents?: EventEmitter;
   /** The directory changed (after a user sync): rebuild the merged rules. */
   readonly onDirectory?: (directory: Directory) => void | Promise<void>;
-  /** The rules changed lines: call `syncLines()` after a reload. */
   readonly logger?: Logger;
   readonly clock?: CrmClock;
 }
@@ -140,10 +139,11 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     async start() {
       await connection.init();
       if (connection.mode === 'off') return;
+      // The worker first: resumed callbacks wait for their register to go through it.
+      worker.start(env.OUTBOX_POLL_MS);
       await events.resumePending();
       onCallEnded();
       deps.callEvents?.on('call-ended', onCallEnded);
-      worker.start(env.OUTBOX_POLL_MS);
       if (connection.gateway()) void afterConnect();
       task = cron.schedule(env.B24_USER_SYNC_CRON, () => {
         void userSync.run().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'scheduled user sync failed'));

@@ -167,18 +167,22 @@ export class OutboxWorker {
    * passed (on the injected clock).
    */
   async waitFor(id: number, timeoutMs: number): Promise<unknown> {
-    const current = await this.o.repo.get(id);
-    if (current?.state === 'done') return current.result;
-    if (!current || current.state === 'parked') return null;
-    return new Promise((resolve) => {
-      const onSettled = (result: unknown) => {
-        this.events.off(`settled:${id}`, onSettled);
-        resolve(result);
-      };
-      this.events.on(`settled:${id}`, onSettled);
-      void this.o.clock.sleep(timeoutMs).then(() => onSettled(null));
-      this.notify();
+    let settle: (result: unknown) => void = () => undefined;
+    const settled = new Promise<unknown>((resolve) => {
+      settle = resolve;
     });
+    // Listen before looking, so a settlement between the two is not missed.
+    const onSettled = (result: unknown) => settle(result);
+    this.events.on(`settled:${id}`, onSettled);
+    try {
+      const current = await this.o.repo.get(id);
+      if (current?.state === 'done') return current.result;
+      if (!current || current.state === 'parked') return null;
+      this.notify();
+      return await Promise.race([settled, this.o.clock.sleep(timeoutMs).then(() => null)]);
+    } finally {
+      this.events.off(`settled:${id}`, onSettled);
+    }
   }
 
   private idle(ms: number): Promise<void> {

@@ -31,5 +31,7 @@ export function refusalStatusCode(code: string): '403' | '404' | '503' {
   if (code === 'INVALID_NUMBER') return '404';
   // A manual line that is disabled or full: the call ends with 503 naming the line (DECISIONS §7).
   if (code === 'LINE_UNAVAILABLE') return '503';
+  // The PBX could not be asked to dial (AMI down): the direction is unavailable.
+  if (code === 'ORIGINATE_FAILED') return '503';
   return '403';
 }

@@ -54,7 +54,7 @@ export function toDirectoryDepartment(row: Record<string, unknown>): DirectoryDe
 
 /** user.get (active employees, UF_PHONE_INNER, UF_DEPARTMENT) and department.get, all pages. */
 export async function fetchDirectory(gateway: B24Gateway): Promise<Directory> {
-  const users = (await allPages(gateway, 'user.get', { FILTER: { ACTIVE: true }, ADMIN_MODE: true }))
+  const users = (await allPages(gateway, 'user.get', { FILTER: { ACTIVE: true } }))
     .map(toDirectoryUser)
     .filter((u): u is DirectoryUser => u !== null);
   const departments = (await allPages(gateway, 'department.get', {}))

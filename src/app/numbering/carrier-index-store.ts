@@ -31,6 +31,7 @@ export class CarrierIndexStore {
   private index: CarrierIndex | null = null;
   private info: CarrierIndexState = { plan: null, ported: null, ranges: 0, portedNumbers: 0, loadedAt: null };
   private reloading: Promise<CarrierIndexState> | null = null;
+  private queued: Promise<CarrierIndexState> | null = null;
 
   constructor(private readonly deps: CarrierIndexStoreDeps) {}
 
@@ -42,13 +43,22 @@ export class CarrierIndexStore {
     return this.info;
   }
 
-  /** Rebuilds from the database; concurrent calls share one rebuild. On error the old index stays. */
+  /**
+   * Rebuilds from the database. A call made while a rebuild runs gets one more rebuild after it
+   * (the running one may have read the database or carriers.yaml before the change that prompted
+   * the call); further calls in the meantime share that one. On error the old index stays.
+   */
   reload(): Promise<CarrierIndexState> {
-    if (!this.reloading) {
-      this.reloading = this.rebuild().finally(() => {
-        this.reloading = null;
+    if (this.reloading) {
+      this.queued ??= this.reloading.catch(() => undefined).then(() => {
+        this.queued = null;
+        return this.reload();
       });
+      return this.queued;
     }
+    this.reloading = this.rebuild().finally(() => {
+      this.reloading = null;
+    });
     return this.reloading;
   }
 

@@ -179,6 +179,12 @@ export class CallTrackerCore {
       }
       return { kind: 'updated', call };
     }
+    if (kind === 'ConnectorRecording') {
+      // The dialplan reports MixMonitor's file when the AMI user does not read VarSet (class dialplan).
+      if (!e.file) return IGNORED;
+      call.recording = e.file;
+      return { kind: 'updated', call };
+    }
     if (kind === 'ConnectorFailOpen') {
       call.relevant = true;
       call.failOpen = true;

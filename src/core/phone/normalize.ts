@@ -32,7 +32,7 @@ function invalid(input: string, why: string): NormalizeResult {
 
 /**
  * Normalises what a person typed or a system sent (`8 (926) 123-45-67`, `+7 926 123 45 67`,
- * `79261234567`, `9261234567`, `+44 20 7946 0958`) to E.164.
+ * `79261234567`, `9261234567`, `+44 20 7946 0958`, `8 10 44 20 7946 0958`) to E.164.
  * Russian numbers take a fast path (the routing hot path sees them most); everything else is
  * validated by libphonenumber-js.
  */
@@ -46,6 +46,8 @@ export function normalizePhone(input: string, options: NormalizeOptions = {}): N
   if (compact.startsWith('+')) digits = compact.slice(1);
   else if (compact.startsWith('00')) digits = compact.slice(2);
   else if (options.defaultCountry === 'RU' && compact.length === 11 && compact.startsWith('8')) digits = `7${compact.slice(1)}`;
+  // 8-10 is the Russian international prefix (`8 10 44 20 7946 0958`); no national number is longer than 11 digits.
+  else if (options.defaultCountry === 'RU' && compact.length > 11 && compact.startsWith('810')) digits = compact.slice(3);
   else if (options.defaultCountry === 'RU' && compact.length === 10) digits = `7${compact}`;
   else if (options.defaultCountry === 'RU' && compact.length === 11 && compact.startsWith('7')) digits = compact;
   else if (options.defaultCountry && options.defaultCountry !== 'RU') {

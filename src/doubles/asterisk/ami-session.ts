@@ -77,8 +77,17 @@ export class AmiSession {
 
   deliver(ev: EmittedEvent): void {
     if (this.user === undefined || !this.eventClasses.has(ev.eventClass)) return;
-    if (ev.onlySession !== undefined && ev.onlySession !== this) return;
     this.send(ev.fields);
+  }
+
+  /** `on`, `off` or a class list, limited to what the user may read (Login's `Events:`, action Events). */
+  setEventMask(mask: string): boolean {
+    const read = new Set(this.user?.read ?? ALL_READ_CLASSES);
+    const m = mask.trim().toLowerCase();
+    if (['off', 'no', 'false', '0'].includes(m)) this.eventClasses = new Set();
+    else if (['on', 'yes', 'true', '1', ''].includes(m)) this.eventClasses = read;
+    else this.eventClasses = new Set(m.split(',').map((c) => c.trim()).filter((c) => read.has(c)));
+    return this.eventClasses.size > 0;
   }
 
   close(): void {
@@ -123,11 +132,7 @@ export class AmiSession {
       return;
     }
     this.user = user;
-    const read = new Set(user.read ?? ALL_READ_CLASSES);
-    const events = (amiGetAll(msg, 'Events')[0] ?? 'on').trim().toLowerCase();
-    if (events === 'off' || events === 'no' || events === 'false' || events === '0') this.eventClasses = new Set();
-    else if (['on', 'yes', 'true', '1', ''].includes(events)) this.eventClasses = read;
-    else this.eventClasses = new Set(events.split(',').map((c) => c.trim()).filter((c) => read.has(c)));
+    this.setEventMask(amiGetAll(msg, 'Events')[0] ?? 'on');
     this.respond(msg, 'Success', [['Message', 'Authentication accepted']]);
     if (this.eventClasses.has('system')) {
       this.send([['Event', 'FullyBooted'], ['Privilege', 'system,all'], ['Uptime', '17'], ['LastReload', '17'], ['Status', 'Fully Booted']]);

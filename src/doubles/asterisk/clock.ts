@@ -1,3 +1,5 @@
+import { setMaxListeners } from 'node:events';
+
 /**
  * Time for the PBX double. Every wait (ringing, talking, Originate timeout, login-failure delay) is
  * written in real telephony milliseconds and multiplied by `timeScale`, so the demo runs at real
@@ -22,6 +24,8 @@ export class DoubleClock {
     readonly now: () => number = () => Date.now(),
   ) {
     if (!(timeScale >= 0)) throw new Error(`timeScale must be a number >= 0, got ${timeScale}`);
+    // Every concurrent FastAGI session listens on it: hundreds of calls at once are normal.
+    setMaxListeners(0, this.signal);
   }
 
   get isClosed(): boolean {

@@ -1,4 +1,4 @@
-import { cdrDisposition, dialEndStatusForCause, dialStatusVariableForCause } from './causes.ts';
+import { dialEndStatusForCause, dialStatusVariableForCause } from './causes.ts';
 import { splitChannel, STATE, type Channel } from './channel.ts';
 import type { PbxEngine } from './engine.ts';
 import type { TrunkOutcome } from './scripts.ts';
@@ -232,5 +232,3 @@ function finish(pbx: PbxEngine, caller: Channel, appData: string, destChannel: s
   pbx.recordDial(caller, { appData, destChannel, status: r.status, startMs, answerMs, endMs: pbx.clock.now(), talkMs });
   return r;
 }
-
-export { cdrDisposition };

@@ -33,7 +33,7 @@ export interface EngineConfig {
 export class PbxEngine {
   readonly channels = new Map<string, Channel>();
   readonly ids: ChannelIds;
-  /** Simulated time of each call in telephony ms since the double started: Cdr times and durations. */
+  /** The Dials each caller channel made, for its Cdr events at hangup. */
   readonly dials = new Map<Channel, DialRecord[]>();
 
   constructor(

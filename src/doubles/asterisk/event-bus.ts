@@ -7,8 +7,6 @@ export const ALL_READ_CLASSES = ['system', 'call', 'log', 'verbose', 'command', 
 export interface EmittedEvent extends AmiMessage {
   /** The event class (`call`, `dialplan`, `user`, `cdr`, `system`…): the first word of `Privilege`. */
   readonly eventClass: string;
-  /** When the ActionID belongs to one AMI session only (OriginateResponse), the session it goes to. */
-  readonly onlySession?: unknown;
 }
 
 /**
@@ -19,13 +17,15 @@ export class EventBus extends EventEmitter<{ event: [EmittedEvent] }> {
   readonly history: EmittedEvent[] = [];
   historyLimit = 100_000;
 
-  emitEvent(name: string, eventClass: string, body: readonly AmiField[], onlySession?: unknown, actionId?: string): EmittedEvent {
+  /** `actionId` is for OriginateResponse, which Asterisk broadcasts with the originating ActionID. */
+  emitEvent(name: string, eventClass: string, body: readonly AmiField[], actionId?: string): EmittedEvent {
     const fields: AmiField[] = [['Event', name], ['Privilege', `${eventClass},all`]];
     if (actionId !== undefined) fields.push(['ActionID', actionId]);
     fields.push(...body);
-    const ev: EmittedEvent = { fields, eventClass, onlySession };
+    const ev: EmittedEvent = { fields, eventClass };
     this.history.push(ev);
-    if (this.history.length > this.historyLimit) this.history.splice(0, this.history.length - this.historyLimit);
+    // Trim in blocks so that a long demo run does not shift the array on every event.
+    if (this.history.length > this.historyLimit * 1.25) this.history.splice(0, this.history.length - this.historyLimit);
     this.emit('event', ev);
     return ev;
   }

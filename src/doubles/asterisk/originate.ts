@@ -1,5 +1,4 @@
 import type { AmiField } from '../../adapters/asterisk/ami/codec.ts';
-import { causeText } from './causes.ts';
 import { parseCallerId, splitChannel, STATE, type Channel } from './channel.ts';
 import { emitCallerCdrs, runConnectorOutbound } from './connector-dialplan.ts';
 import type { PbxEngine } from './engine.ts';
@@ -175,5 +174,3 @@ export async function playDeskCall(pbx: PbxEngine, extension: string, number: st
   if (pbx.clock.isClosed) return;
   hangUpCaller(pbx, ch, undefined, ended.hangupCause, false, ended.lastApplication);
 }
-
-export { causeText };

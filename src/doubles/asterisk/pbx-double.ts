@@ -116,6 +116,11 @@ export async function startPbxDouble(opts: PbxDoubleOptions): Promise<PbxDouble>
           return;
         case 'originate':
           return originate(session, msg);
+        case 'events': {
+          const on = session.setEventMask(amiGet(msg, 'EventMask') ?? 'on');
+          session.respond(msg, 'Success', [['Events', on ? 'On' : 'Off']]);
+          return;
+        }
         default:
           session.error(msg, `Invalid/unknown command: ${action}. Use Action: ListCommands to show available commands.`);
       }
@@ -130,8 +135,9 @@ export async function startPbxDouble(opts: PbxDoubleOptions): Promise<PbxDouble>
     const phone = opts.phones?.[phoneExtension(p.channel)] ?? opts.defaultPhone ?? ANSWER_AT_ONCE;
     if (isTrue(amiGet(msg, 'Async'))) {
       session.respond(msg, 'Success', [['Message', 'Originate successfully queued']]);
-      // Asterisk sends OriginateResponse to the session that asked, with its ActionID.
-      void track(playOriginate(engine, p, phone, (_o, body: AmiField[]) => bus.emitEvent('OriginateResponse', 'call', body, session, actionId)));
+      // OriginateResponse is an ordinary `call` event carrying the ActionID: every session reading
+      // `call` sees it (several connector instances must match on their own ActionIDs).
+      void track(playOriginate(engine, p, phone, (_o, body: AmiField[]) => bus.emitEvent('OriginateResponse', 'call', body, actionId)));
       return;
     }
     // A synchronous Originate blocks this session until the manager's leg is decided.

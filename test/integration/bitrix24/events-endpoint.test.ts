@@ -4,7 +4,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeBracketForm } from '../../../src/adapters/bitrix24/form.ts';
 import { CrmEvents } from '../../../src/app/crm/crm-events.ts';
 import { crmHarness, type Harness } from '../crm/harness.ts';
-import { hasSharedData, sharedPath, SKIP_REASON } from '../../support/shared-data.ts';
+import { hasSharedData, sharedPath } from '../../support/shared-data.ts';
 
 let h: Harness;
 
@@ -171,5 +171,3 @@ describe('POST /bitrix24/events — ONEXTERNALCALLBACKSTART', () => {
     expect(h.port.originated).toEqual([{ crmCallId: callId, userId: '3', extension: '102', number: '+79161112233', numberIsInternational: true, origin: 'crm', line: null }]);
   });
 });
-
-void SKIP_REASON;

@@ -58,12 +58,15 @@ describe('click-to-call originate', () => {
     expect(await h.store.listCalls({ limit: 10 })).toEqual([]);
   });
 
-  it('an Originate the PBX refused ends the call with 603-S and hands it to the CRM side', async () => {
+  it('an Originate the PBX refused ends the call and returns the failure to the caller (not handed off twice)', async () => {
     h.originator.fail = new Error('AMI is not connected');
     const r = await h.clickToCall({ crmCallId: 'of-1' }, 'of1');
-    expect(r).toMatchObject({ ok: false, code: 'ORIGINATE_FAILED', callId: 'c2c-of1' });
-    const [pending] = await h.store.listCallsPendingCrmHandoff(10);
-    expect(pending).toMatchObject({ callId: 'c2c-of1', crmCallId: 'of-1', statusCode: '603-S', failedReason: expect.stringContaining('AMI is not connected') });
+    expect(r).toMatchObject({ ok: false, code: 'ORIGINATE_FAILED', callId: 'c2c-of1', message: expect.stringContaining('AMI is not connected') });
+    expect(await h.store.getCall('c2c-of1')).toMatchObject({ state: 'ended', statusCode: '503', crmHandoff: 'none' });
+    expect(await h.store.listCallsPendingCrmHandoff(10)).toEqual([]);
+    // Asked again: the same failure, still not dialled.
+    expect(await h.clickToCall({ crmCallId: 'of-1' }, 'of1b')).toMatchObject({ ok: false, code: 'ORIGINATE_FAILED', duplicate: true });
+    expect(h.originator.sent).toEqual([]);
   });
 
   it('an OriginateResponse Failure (the manager’s phone never answered) ends the call with 603-S', async () => {

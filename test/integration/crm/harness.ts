@@ -17,7 +17,7 @@ import { OutboxWorker } from '../../../src/app/crm/outbox-worker.ts';
 import { RequestRateLimiter } from '../../../src/app/crm/rate-limiter.ts';
 import { RecordingLinks, RecordingResolver } from '../../../src/app/crm/recordings.ts';
 import { UserSync } from '../../../src/app/crm/user-sync.ts';
-import { startBitrix24Double, type Bitrix24Double, type Bitrix24DoubleOptions } from '../../../src/doubles/bitrix24/server.ts';
+import { startBitrix24Double, type Bitrix24DoubleOptions } from '../../../src/doubles/bitrix24/server.ts';
 import { tempSqliteDb } from '../../support/db.ts';
 import { compiledTestRules, manualClock, RoutingClickToCall } from './fixtures.ts';
 
@@ -41,7 +41,8 @@ export interface HarnessOptions {
  * click-to-call port, and a manual clock shared by the outbox and the double's rate limit.
  */
 export async function crmHarness(o: HarnessOptions = {}) {
-  const clock = manualClock();
+  // The SDK checks token expiry against the real time: the manual clock starts at the real now.
+  const clock = manualClock(Date.now());
   const dbh = await tempSqliteDb();
   const db: Db = dbh.db;
   const double = await startBitrix24Double({ clock: clock.now, clientId: CLIENT.clientId, clientSecret: CLIENT.clientSecret, ...o.double });

@@ -85,6 +85,20 @@ describe('PBX double: AMI protocol', () => {
     expect(amiGet(await ask(c, [['Action', 'Ping'], ['ActionID', 'still-alive']]), 'Ping')).toBe('Pong');
   });
 
+  it('action Events switches the event flow off and on', async () => {
+    const c = await open();
+    await c.login('connector', 'connectorsecret');
+    expect(amiGet(await ask(c, [['Action', 'Events'], ['ActionID', 'e0'], ['EventMask', 'off']]), 'Events')).toBe('Off');
+    await pbx.placeDeskCall('100', '79160000009').finished;
+    await ask(c, [['Action', 'Ping'], ['ActionID', 'sync0']]);
+    expect(c.messages.filter((m) => amiGet(m, 'Event') !== undefined && amiGet(m, 'Event') !== 'FullyBooted')).toEqual([]);
+    expect(amiGet(await ask(c, [['Action', 'Events'], ['ActionID', 'e1'], ['EventMask', 'call']]), 'Events')).toBe('On');
+    await pbx.placeDeskCall('100', '79160000009').finished;
+    await ask(c, [['Action', 'Ping'], ['ActionID', 'sync1']]);
+    expect(c.messages.some((m) => amiGet(m, 'Event') === 'Newchannel')).toBe(true);
+    expect(c.messages.some((m) => amiGet(m, 'Event') === 'VarSet')).toBe(false);
+  });
+
   it('Logoff: Goodbye, then the server closes', async () => {
     const c = await open();
     await c.login('connector', 'connectorsecret');

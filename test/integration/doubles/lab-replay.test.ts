@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { amiGet } from '../../../src/adapters/asterisk/ami/codec.ts';
-import { hasSharedData, sharedPath, SKIP_REASON } from '../../support/shared-data.ts';
+import { hasSharedData, sharedPath } from '../../support/shared-data.ts';
 import { LAB_SCENARIOS, parseCapture, projectCall, sessionCommands } from './support/lab-scenarios.ts';
 import { runLabScenario } from './support/run-scenario.ts';
 
@@ -82,10 +82,9 @@ describe('PBX double plays the connector dialplan like the lab Asterisk', () => 
   });
 });
 
-// Same scenarios, compared event by event with what the real Asterisk 22.10.1 sent.
+// Same scenarios, compared event by event with what the real Asterisk 22.10.1 sent. Skipped when
+// ../shared is absent: the captures are real data kept outside the repository.
 describe.skipIf(!hasSharedData)('PBX double matches the lab captures event by event', () => {
-  // SKIP_REASON applies when ../shared is absent: the captures are real data kept outside the repository.
-  void SKIP_REASON;
   for (const sc of LAB_SCENARIOS) {
     it(sc.file, async () => {
       const fromConnector = sc.desk !== undefined;

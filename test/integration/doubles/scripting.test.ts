@@ -32,7 +32,7 @@ describe('PBX double: trunk scripts', () => {
     ]);
     await p.placeDeskCall('100', '89160000001').finished;
     expect(attempts(p)).toEqual(['CONGESTION/34', 'CHANUNAVAIL/38', 'BUSY/17']);
-    const dialEnds = records(p).filter((r) => r.event === 'DialEnd').map((r) => `${r.destchannel.replace(/-[0-9a-f]{8}$/, '')} ${r.dialstatus}`);
+    const dialEnds = records(p).filter((r) => r.event === 'DialEnd').map((r) => `${(r.destchannel ?? '').replace(/-[0-9a-f]{8}$/, '')} ${r.dialstatus}`);
     expect(dialEnds).toEqual(['PJSIP/gw-a CONGESTION', 'PJSIP/gw-b NOANSWER', 'PJSIP/gw-c BUSY', 'PJSIP/gw-d ANSWER']);
     expect(records(p).find((r) => r.event === 'VarSet' && r.variable === 'ANSWEREDTIME')?.value).toBe('');
     expect(records(p).filter((r) => r.event === 'VarSet' && r.variable === 'ANSWEREDTIME_MS').map((r) => r.value).pop()).toBe('3000');
@@ -43,7 +43,7 @@ describe('PBX double: trunk scripts', () => {
     const p = await setup(['PJSIP/1@gw', 'PJSIP/1@gw', 'PJSIP/1@nowhere', 'PJSIP/1@gw'], [{ match: 'PJSIP/1@gw', outcome: [{ kind: 'hangup', cause: 68 }, { kind: 'busy' }] }]);
     await p.placeDeskCall('100', '1').finished;
     expect(attempts(p)).toEqual(['CHANUNAVAIL/68', 'BUSY/17', 'CHANUNAVAIL/0', 'BUSY/17']);
-    expect(records(p).filter((r) => r.event === 'Newchannel' && r.channel.includes('nowhere'))).toEqual([]);
+    expect(records(p).filter((r) => r.event === 'Newchannel' && (r.channel ?? '').includes('nowhere'))).toEqual([]);
   });
 
   it('a function script sees the number and the attempt', async () => {
@@ -96,7 +96,8 @@ describe('PBX double: trunk scripts', () => {
   });
 
   it('closing the double ends calls at once, even with a FastAGI server that never hangs up', async () => {
-    const sticky = net.createServer(() => undefined);
+    const held: net.Socket[] = [];
+    const sticky = net.createServer((s) => void held.push(s)); // reads nothing, never answers
     await new Promise<void>((r) => sticky.listen(0, '127.0.0.1', () => r()));
     const p = await startPbxDouble({ users: [], fastAgi: { host: '127.0.0.1', port: (sticky.address() as net.AddressInfo).port }, trunks: [], timeScale: 1 });
     const call = p.placeDeskCall('100', '79160000001');
@@ -105,6 +106,7 @@ describe('PBX double: trunk scripts', () => {
     await p.close();
     await call.finished;
     expect(Date.now() - t0).toBeLessThan(1000);
+    for (const s of held) s.destroy();
     await new Promise<void>((r) => sticky.close(() => r()));
   });
 });

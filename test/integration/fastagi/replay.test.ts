@@ -1,7 +1,11 @@
+import net from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agiSession } from '../../contracts/calls-captures.ts';
 import { callsHarness, type CallsHarness } from '../../contracts/calls-harness.ts';
+import { labRules } from '../../contracts/calls-lab-rules.ts';
 import { hasSharedData, SKIP_REASON } from '../../support/shared-data.ts';
+import { startFastAgiServer } from '../../../src/adapters/asterisk/fastagi/server.ts';
+import { RouteService } from '../../../src/app/calls/route-service.ts';
 import { runAgi } from './agi-client.ts';
 import { agiEnvironment, WELL_FORMED_COMMAND } from './env-fixture.ts';
 
@@ -27,7 +31,7 @@ const CALLS = [
 ];
 
 // The lab transcripts are real Asterisk bytes; they live outside the repository.
-describe.skipIf(!hasSharedData)('FastAGI replay of the lab sessions (real Asterisk 22.10.1 bytes)', () => {
+describe.skipIf(!hasSharedData)(`FastAGI replay of the lab sessions (real Asterisk 22.10.1 bytes)${hasSharedData ? '' : ` (${SKIP_REASON})`}`, () => {
   it.each(CALLS)('click-to-call $id: answers what the lab answered, well-formed', async (call) => {
     const started = await h.clickToCall({ crmCallId: `externalCall.lab.${call.id}`, number: call.number }, call.id);
     expect(started).toMatchObject({ ok: true, channelId: `c2c-${call.id}-a` });
@@ -48,6 +52,7 @@ describe.skipIf(!hasSharedData)('FastAGI replay of the lab sessions (real Asteri
       // Identified by agi_uniqueid = the Originate's ChannelId: no need to ask for the call id variable.
       expect(run.commands).not.toContain('GET VARIABLE CONNECTOR_CALL_ID');
     }
+    await h.service.drain();
     const attempts = await h.store.listAttempts(`c2c-${call.id}`);
     expect(attempts.map((a) => a.dial)).toEqual(call.sessions.map((n) => agiSession(n).answered.ROUTE_DIAL).filter(Boolean));
     expect(attempts.every((a) => a.linkedid === `c2c-${call.id}-a`)).toBe(true);
@@ -60,6 +65,7 @@ describe.skipIf(!hasSharedData)('FastAGI replay of the lab sessions (real Asteri
       expect(run.set.ROUTE_ACTION).toBe(t.answered.ROUTE_ACTION);
       if (n === 13) expect(run.set.ROUTE_DIAL).toBe(t.answered.ROUTE_DIAL);
     }
+    await h.service.drain();
     const call = await h.store.findByChannelId('1795439694.31');
     expect(call).toMatchObject({ origin: 'phone', extension: '100', userId: '12', linkedid: '1795439694.30', state: 'stopped' });
     const attempts = await h.store.listAttempts(call?.id ?? '');
@@ -84,6 +90,7 @@ describe('FastAGI route server (built-in fixtures)', () => {
     expect(second.set).toMatchObject({ ROUTE_ACTION: 'dial', ROUTE_DIAL: 'Local/79160000001@trunk-answer' });
     const third = await runAgi(port(), agiEnvironment({ ...base, attempt: 3, dialStatus: 'BUSY', cause: 0 }), { vars: { CONNECTOR_EXTEN: '100' }, linkedid });
     expect(third.set.ROUTE_ACTION).toBe('stop');
+    await h.service.drain();
     const attempts = await h.store.listAttempts('desk-1700000000.1');
     expect(attempts.map((a) => [a.trunkId, a.dialStatus, a.decision])).toEqual([['trunk-congestion', 'CONGESTION', 'rotate'], ['trunk-answer', 'BUSY', 'stop']]);
   });
@@ -93,13 +100,25 @@ describe('FastAGI route server (built-in fixtures)', () => {
     const run = await runAgi(port(), agiEnvironment({ uniqueid: '1700000001.7', exten: '79160000002', attempt: 1 }), { vars: { CONNECTOR_CALL_ID: 'externalCall.x1' }, linkedid: 'c2c-x1-a' });
     expect(run.commands).toContain('GET VARIABLE CONNECTOR_CALL_ID');
     expect(run.set).toMatchObject({ ROUTE_ACTION: 'dial', ROUTE_DIAL: 'Local/79160000002@trunk-busy', ROUTE_CALL_ID: 'c2c-x1' });
+    await h.service.drain();
     expect(await h.store.listAttempts('c2c-x1')).toHaveLength(1);
+  });
+
+  it('a click-to-call planned by another instance is found in the database by its ChannelId', async () => {
+    const other = new RouteService({ store: h.store, routing: h.routing, clock: h.clock, logger: h.log.logger });
+    await h.clickToCall({ crmCallId: 'externalCall.x2', number: '+79160000002' }, 'x2');
+    const answer = await other.route(
+      { exten: '79160000002', attemptNo: 1, dialStatus: '', hangupCause: 0, uniqueid: 'c2c-x2-a', callerIdNum: '100' },
+      { read: async (want) => (want.callId ? { callId: null, callerExtension: null, linkedid: 'c2c-x2-a' } : { linkedid: 'c2c-x2-a' }) },
+    );
+    expect(answer).toMatchObject({ action: 'dial', callId: 'c2c-x2', dial: 'Local/79160000002@trunk-busy' });
   });
 
   it('an unknown extension: stop, with the reason logged and stored', async () => {
     const run = await runAgi(port(), agiEnvironment({ uniqueid: '1700000002.1', exten: '79160000001', attempt: 1, callerId: '999' }), { vars: { CONNECTOR_EXTEN: '999' } });
     expect(run.set.ROUTE_ACTION).toBe('stop');
     expect(run.set.ROUTE_REASON).toContain('extension 999');
+    await h.service.drain();
     const call = await h.store.findByChannelId('1700000002.1');
     expect(call).toMatchObject({ state: 'stopped', refusalCode: 'UNKNOWN_USER' });
     expect(h.log.lines().some((l) => l.msg === 'route: stop' && String(l.reason).includes('extension 999'))).toBe(true);
@@ -108,6 +127,7 @@ describe('FastAGI route server (built-in fixtures)', () => {
   it('an invalid number: stop with the reason', async () => {
     const run = await runAgi(port(), agiEnvironment({ uniqueid: '1700000003.1', exten: '123', attempt: 1 }), { vars: { CONNECTOR_EXTEN: '100' } });
     expect(run.set.ROUTE_ACTION).toBe('stop');
+    await h.service.drain();
     expect(await h.store.findByChannelId('1700000003.1')).toMatchObject({ refusalCode: 'INVALID_NUMBER' });
   });
 
@@ -137,9 +157,56 @@ describe('FastAGI route server (built-in fixtures)', () => {
     const run = await runAgi(port(), agiEnvironment({ uniqueid: '1700000007.1', exten: '79160000001', attempt: 1 }), { vars: { CONNECTOR_EXTEN: '100' }, linkedid: 'L7', hangupAfter: 2 });
     expect(run.closedByServer).toBe(true);
     expect(run.commands.some((c) => c.startsWith('SET VARIABLE'))).toBe(false);
+    await h.service.drain();
     const attempts = await h.store.listAttempts('desk-1700000007.1');
     expect(attempts).toMatchObject([{ attemptNo: 1, dialStatus: 'CANCEL', decision: 'stop' }]);
     expect(h.service.channels.inUse('trunk-congestion')).toBe(0);
+  });
+
+  it('a rules reload in the middle of a call does not reshuffle its stored plan (DECISIONS §6)', async () => {
+    const base = { uniqueid: '1700000009.1', exten: '79160000005' };
+    const first = await runAgi(port(), agiEnvironment({ ...base, attempt: 1 }), { vars: { CONNECTOR_EXTEN: '100' } });
+    expect(first.set.ROUTE_DIAL).toBe('Local/79160000005@no-such-context');
+    // The reload makes trunk-answer far cheaper and the others dearer: a fresh plan would start there.
+    h.routing.rules.set(labRules({ trunks: { 'trunk-answer': { tariffs: { byCarrier: {}, byPrefix: [], default: 0.01 } } } }));
+    const second = await runAgi(port(), agiEnvironment({ ...base, attempt: 2, dialStatus: 'CHANUNAVAIL', cause: 0 }), { vars: { CONNECTOR_EXTEN: '100' } });
+    expect(second.set.ROUTE_DIAL).toBe('Local/79160000005@trunk-temporary-failure');
+    // …but a trunk the reload disables is skipped.
+    h.routing.rules.set(labRules({ trunks: { 'trunk-answer': { enabled: false } } }));
+    const third = await runAgi(port(), agiEnvironment({ ...base, attempt: 3, dialStatus: 'CHANUNAVAIL', cause: 41 }), { vars: { CONNECTOR_EXTEN: '100' } });
+    expect(third.set).toMatchObject({ ROUTE_ACTION: 'stop', ROUTE_REASON: expect.stringContaining('no further trunk') });
+  });
+
+  it('Asterisk not answering a command: the session times out and closes, the server keeps serving', async () => {
+    const socket = net.connect(port(), '127.0.0.1');
+    const closed = new Promise<number>((resolve) => {
+      const t0 = Date.now();
+      socket.on('close', () => resolve(Date.now() - t0));
+    });
+    socket.on('error', () => undefined);
+    socket.resume(); // read (and ignore) the commands
+    socket.write(agiEnvironment({ uniqueid: '1700000010.1', exten: '79160000001', attempt: 1 }));
+    // Never answer the GET VARIABLE commands.
+    expect(await closed).toBeLessThan(3000);
+    const ok = await runAgi(port(), agiEnvironment({ uniqueid: '1700000010.2', exten: '79160000001', attempt: 1 }), { vars: { CONNECTOR_EXTEN: '100' } });
+    expect(ok.set.ROUTE_ACTION).toBe('dial');
+  });
+
+  it('a failure inside the connector answers failopen, so the dialplan still places the call', async () => {
+    const broken = Object.assign(Object.create(h.store) as typeof h.store, {
+      findByChannelId: async () => {
+        throw new Error('database is locked');
+      },
+    });
+    const service = new RouteService({ store: broken, routing: h.routing, clock: h.clock, logger: h.log.logger });
+    const server = await startFastAgiServer({ host: '127.0.0.1', port: 0, service, logger: h.log.logger, commandTimeoutMs: 500 });
+    try {
+      const run = await runAgi(server.port, agiEnvironment({ uniqueid: '1700000011.1', exten: '79160000001', attempt: 2, dialStatus: 'CONGESTION', cause: 34 }));
+      expect(run.set).toEqual({ ROUTE_ACTION: 'failopen', ROUTE_REASON: 'connector error' });
+      expect(h.log.lines().some((l) => String(l.msg).includes('answering fail-open'))).toBe(true);
+    } finally {
+      await server.close();
+    }
   });
 
   it('a retried request for the same attempt gets the same answer and stores it once', async () => {
@@ -147,6 +214,7 @@ describe('FastAGI route server (built-in fixtures)', () => {
     const a = await runAgi(port(), env, { vars: { CONNECTOR_EXTEN: '100' } });
     const b = await runAgi(port(), env, { vars: { CONNECTOR_EXTEN: '100' } });
     expect(b.set.ROUTE_DIAL).toBe(a.set.ROUTE_DIAL);
+    await h.service.drain();
     expect(await h.store.listAttempts('desk-1700000008.1')).toHaveLength(1);
   });
 });

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -52,7 +52,7 @@ describe('b24pbx carriers (CLI)', () => {
     const r = await cli('lookup', '12ab');
     expect(r.code).toBe(1);
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
-    expect(r.stderr).toMatch(/invalid phone number "12ab"/);
+    expect(r.stderr).toMatch(/^INVALID_NUMBER: invalid phone number "12ab"/);
   });
 
   it('aborts a bad import with file:line (exit 1) and keeps the history', async () => {
@@ -63,5 +63,16 @@ describe('b24pbx carriers (CLI)', () => {
     const h = await cli('history', '--json');
     const history = JSON.parse(h.stdout) as { plans: { id: number; active: boolean; files: { name: string }[] }[] };
     expect(history.plans.map((p) => [p.id, p.active, p.files[0]!.name])).toEqual([[1, true, 'carrier-db/sample-DEF-9xx.csv']]);
+  });
+
+  it('stops quietly when the reader closes the pipe early (`| head`): no EPIPE stack trace, exit 0', async () => {
+    // The read end is closed before the CLI writes anything, so every write fails with EPIPE.
+    const child = spawn(process.execPath, [path.join(root, 'bin/b24pbx.js'), 'carriers', 'history'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.destroy();
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => { stderr += chunk.toString(); });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(stderr).not.toMatch(/EPIPE|Unhandled/);
+    expect(code).toBe(0);
   });
 });

@@ -40,16 +40,51 @@ describe('CarrierIndexStore', () => {
     expect(before.lookup('79261234567').key).toBe('megafon');
   });
 
+  const original = fs.readFileSync(path.join(RULES_DIR, 'carriers.yaml'), 'utf8');
+  const withTmt = (text: string): string => text.replace('  mgts:\n', '  tmt:\n    inn: ["1655327859"]\n  mgts:\n');
+  /** A rules directory whose carriers.yaml also maps ООО «ТМТ» (INN 1655327859) to `tmt`. */
+  function withTmtRules(): string {
+    const dir = fs.mkdtempSync(path.join(tmp.dir, 'rules-tmt-'));
+    fs.writeFileSync(path.join(dir, 'carriers.yaml'), withTmt(original));
+    return dir;
+  }
+
   it('re-maps operators from an edited carriers.yaml on reload, without re-import', async () => {
     const rules = path.join(tmp.dir, 'rules');
     fs.mkdirSync(rules);
-    const original = fs.readFileSync(path.join(RULES_DIR, 'carriers.yaml'), 'utf8');
     fs.writeFileSync(path.join(rules, 'carriers.yaml'), original);
     const store = new CarrierIndexStore({ db: t.db, loadMapping: () => loadCarrierMapping(rules) });
     await store.reload();
     expect(store.current().lookup('79265000000').key).toBeNull();
-    fs.writeFileSync(path.join(rules, 'carriers.yaml'), original.replace('  mgts:\n', '  tmt:\n    inn: ["1655327859"]\n  mgts:\n'));
+    fs.writeFileSync(path.join(rules, 'carriers.yaml'), withTmt(original));
     await store.reload();
+    expect(store.current().lookup('79265000000').key).toBe('tmt');
+  });
+
+  it('runs one more rebuild for a reload requested while a rebuild is running, so the later change is not lost', async () => {
+    const withTmt = loadCarrierMapping(withTmtRules());
+    let current = mapping;
+    let release: () => void = () => {};
+    const gate = new Promise<void>((resolve) => { release = resolve; });
+    let calls = 0;
+    const store = new CarrierIndexStore({
+      db: t.db,
+      loadMapping: async () => {
+        calls++;
+        const seen = current;
+        // The first rebuild has read the configuration and is still running when it changes.
+        if (calls === 1) await gate;
+        return seen;
+      },
+    });
+    const first = store.reload();
+    current = withTmt;
+    const second = store.reload();
+    const third = store.reload();
+    release();
+    await first;
+    await Promise.all([second, third]);
+    expect(calls).toBe(2);
     expect(store.current().lookup('79265000000').key).toBe('tmt');
   });
 

@@ -2,7 +2,7 @@ import iconv from 'iconv-lite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/adapters/db/connection.ts';
 import { CarrierIndexStore } from '../../../src/app/numbering/carrier-index-store.ts';
-import { importPlan } from '../../../src/app/numbering/import-plan.ts';
+import { importPlan, PlanFileError } from '../../../src/app/numbering/import-plan.ts';
 import { planHistory } from '../../../src/app/numbering/plan-history.ts';
 import type { PlanFileStyle } from '../../../src/adapters/numbering-plan/sample.ts';
 import { FIXTURE_ROWS, HEADER_8, mapping, tempDir, writePlan, writeText } from '../../contracts/numbering-fixtures.ts';
@@ -94,6 +94,20 @@ describe('plan import: every layout, generated', () => {
       expect(err?.message.startsWith(`${file}${expected}`), err?.message).toBe(true);
       expect(await planHistory(t.db)).toEqual(before);
       expect((await lookup(t.db, '79261234567')).key).toBe('megafon');
+    });
+
+    it('invalid UTF-8 far into a UTF-8 file: names the exact line, and the active plan stays', async () => {
+      await importPlan({ db: t.db, files: [writePlan(tmp.dir, 'base.csv', FIXTURE_ROWS)], mapping, now: 1 });
+      const before = await planHistory(t.db);
+      // Over 256 KiB of valid UTF-8 (so the encoding is settled as UTF-8), then one windows-1251 row.
+      const rows = Array.from({ length: 6000 }, (_, k) => `926;${String(k * 100).padStart(7, '0')};${String(k * 100 + 99).padStart(7, '0')};100;ПАО "МегаФон";-;Москва;7812014560`);
+      const text = Buffer.concat([
+        Buffer.from(`${HEADER_8}\n${rows.join('\n')}\n`),
+        iconv.encode('927;0000000;0000099;100;ПАО "Связь";-;Москва;7812014560\n', 'win1251'),
+      ]);
+      const file = writeText(tmp.dir, 'mixed.csv', text);
+      await expect(importPlan({ db: t.db, files: [file], mapping, now: 2 })).rejects.toThrow(new PlanFileError(`${file}:6002: invalid UTF-8 (the file starts as UTF-8, so every line must be)`));
+      expect(await planHistory(t.db)).toEqual(before);
     });
 
     it('names a missing file', async () => {

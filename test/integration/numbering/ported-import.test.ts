@@ -86,8 +86,12 @@ describe('ported numbers import', () => {
 
   it('plain number;carrier: with or without a header, any Russian number form, merged into the set', async () => {
     await importPorted({ db: t.db, file: writeText(tmp.dir, 'a.csv', 'number;carrier\n79261234567;mts\n'), mapping, now: 1 });
-    const s = await importPorted({ db: t.db, file: writeText(tmp.dir, 'b.csv', '89151500000;beeline\r\n+7 926 000 00 03;tele2\r\n'), mapping, now: 2 });
-    expect(s).toMatchObject({ layout: 'plain', mode: 'increment', numbers: 3 });
+    const s = await importPorted({ db: t.db, file: writeText(tmp.dir, 'b.csv', '89151500000;beeline\r\n+7 926 000 00 03;tele2\r\n8 (903) 123-45-67;mts\r\n'), mapping, now: 2 });
+    expect(s).toMatchObject({ layout: 'plain', mode: 'increment', numbers: 4 });
+    expect((await lookup('79031234567')).key).toBe('mts');
+    // Without a header, a first row written with brackets and dashes is data, not a header.
+    await importPorted({ db: t.db, file: writeText(tmp.dir, 'c.csv', '8 (903) 765-43-21;beeline\n'), mapping, now: 3 });
+    expect((await lookup('79037654321')).key).toBe('beeline');
     expect((await lookup('79261234567')).key).toBe('mts');
     expect((await lookup('79151500000')).key).toBe('beeline');
     expect((await lookup('79260000003')).key).toBe('tele2');

@@ -139,4 +139,21 @@ describe('npx b24pbx route explain (the real binary, shipped rules, empty databa
     expect(usage.code).toBe(2);
     expect(usage.stderr).toContain('--user ID or --extension EXT');
   });
+
+  it('invalid rules: exit 1 with one line on stderr naming the file, the path and the value', async () => {
+    const rules = fs.mkdtempSync(path.join(tmp, 'rules-'));
+    for (const f of fs.readdirSync(path.join(ROOT, 'rules'))) fs.copyFileSync(path.join(ROOT, 'rules', f), path.join(rules, f));
+    const routing = fs.readFileSync(path.join(rules, 'routing.yaml'), 'utf8');
+    fs.writeFileSync(path.join(rules, 'routing.yaml'), routing.replace(/^maxAttempts: \d+$/m, 'maxAttempts: 0'));
+    const r = await new Promise<{ code: number; stderr: string }>((resolve) => {
+      execFile(process.execPath, [path.join(ROOT, 'bin/b24pbx.js'), 'route', 'explain', '--user', '1', '--number', '89261234567'], {
+        cwd: ROOT, env: { ...process.env, DATABASE_URL: path.join(tmp, 'bad-rules.sqlite'), RULES_DIR: rules },
+      }, (error, _stdout, stderr) => resolve({ code: error ? Number(error.code ?? 1) : 0, stderr }));
+    });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(`${path.join(rules, 'routing.yaml')}: maxAttempts:`);
+    expect(lines[0]).toContain('(got 0)');
+  });
 });

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { encodeBracketForm, FormError, parseBracketForm } from '../../../src/adapters/bitrix24/form.ts';
 import { eventDigest, flatData, parseB24Event, verifyEventAuth } from '../../../src/adapters/bitrix24/event.ts';
-import { hasSharedData, sharedPath, SKIP_REASON } from '../../support/shared-data.ts';
+import { hasSharedData, sharedPath } from '../../support/shared-data.ts';
 
 const EVENTS = ['bitrix24-events'];
 

@@ -12,7 +12,7 @@ export class AmiScript {
   readonly events: Record<string, string>[] = [];
   private t: number;
 
-  constructor(startSec = 1_795_440_000) {
+  constructor(startSec = 1_795_440_100) {
     this.t = startSec;
   }
 

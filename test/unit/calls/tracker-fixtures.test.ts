@@ -46,7 +46,7 @@ describe('call tracker (hand-made events)', () => {
     expect(ended).toHaveLength(1);
     expect(ended[0]).toMatchObject({
       callId: 'c2c-f1', statusCode: '200', trunkId: 'trunk-answer', durationSec: 61, cost: 3, recording: '/var/spool/asterisk/monitor/f1.wav',
-      answeredAt: 1_795_440_003_000, endedAt: 1_795_440_064_000,
+      answeredAt: 1_795_440_103_000, endedAt: 1_795_440_164_000,
     });
     expect(await h.store.getRecord('c2c-f1')).toMatchObject({ statusCode: '200', durationSec: 61, attempts: [{ dialStatus: 'CONGESTION' }, { dialStatus: 'ANSWER' }] });
   });
@@ -124,6 +124,17 @@ describe('call tracker (hand-made events)', () => {
     h.tracker.reconcile(new Set());
     await h.tracker.flush();
     expect(ended).toMatchObject([{ callId: 'c2c-f7', statusCode: '200', trunkId: 'trunk-answer' }]);
+  });
+
+  it('a reconnect snapshot does not close a call that changed after it was taken', async () => {
+    await c2cWithRoute('f10', [['CONGESTION', 34]]);
+    const events = rotateThenAnswer('f10', 2).events;
+    const snapshotAt = h.tracker.eventsSeen;
+    for (const e of events.slice(0, 5)) h.tracker.handle(e);
+    h.tracker.reconcile(new Set(), snapshotAt);
+    await h.tracker.flush();
+    expect(ended).toEqual([]);
+    expect(h.tracker.openCalls).toBe(1);
   });
 
   it('calls outside the connector context (internal calls) produce no record', async () => {

@@ -69,3 +69,9 @@ describe('writes planned for an ended call', () => {
     expect(isoWithZone(Date.UTC(2026, 0, 2, 3, 4, 5, 678))).toBe('2026-01-02T03:04:05+00:00');
   });
 });
+
+describe('desk-phone calls to numbers Bitrix24 would refuse', () => {
+  it('registers nothing for a number that is not E.164', () => {
+    expect(planCallRecordWrites(callRecord({ number: '12345', statusCode: '404' }), rules).writes).toEqual([]);
+  });
+});

@@ -35,6 +35,7 @@ describe('shipped carriers.yaml', () => {
   it('routes virtual operators on-net through their host network, others through themselves', () => {
     expect(shipped.onNetOf('sber-mobile')).toBe('tele2');
     expect(shipped.onNetOf('yota')).toBe('megafon');
+    expect(shipped.onNetOf('rostelecom')).toBe('tele2');
     expect(shipped.onNetOf('mts')).toBe('mts');
     expect(shipped.onNetOf(null)).toBeNull();
   });
@@ -52,6 +53,17 @@ describe('carriers.yaml validation', () => {
   it('names the path of an invalid entry', () => {
     expect(() => parseCarriersConfig('carriers:\n  mts:\n    inn: ["12"]\n')).toThrow(/carriers\.mts\.inn\.0: an INN has 10 or 12 digits/);
     expect(() => parseCarriersConfig('carriers: {}\nextra: 1\n')).toThrow(CarriersConfigError);
+  });
+
+  it('quotes the offending value, and reports broken YAML on one line with its position', () => {
+    expect(() => parseCarriersConfig('carriers:\n  mts:\n    inn: ["12"]\n')).toThrow(/carriers\.mts\.inn\.0: an INN has 10 or 12 digits.* \(got "12"\)/);
+    let message = '';
+    try {
+      parseCarriersConfig('carriers:\n  mts: [\n', 'rules/carriers.yaml');
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/^rules\/carriers\.yaml: not valid YAML: .* at line 3, column 1$/);
   });
 
   it('rejects on-net and owner targets that are not defined carriers', () => {

@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import iconv from 'iconv-lite';
 import { splitFields } from '../../../src/adapters/numbering-plan/csv-fields.ts';
 import { detectEncoding } from '../../../src/adapters/numbering-plan/encoding.ts';
+import { firstInvalidUtf8Line } from '../../../src/adapters/numbering-plan/line-reader.ts';
 import { normaliseOperatorName } from '../../../src/core/numbering/operator-name.ts';
 
 describe('splitFields', () => {
@@ -48,5 +49,19 @@ describe('normaliseOperatorName', () => {
     ['ПАО МГТС', 'МГТС'],
   ])('%s → %s', (input, expected) => {
     expect(normaliseOperatorName(input)).toBe(expected);
+  });
+});
+
+describe('firstInvalidUtf8Line', () => {
+  const utf = (t: string) => Buffer.from(t);
+  it('finds the line of a windows-1251 row inside UTF-8 text', () => {
+    const chunk = Buffer.concat([utf('Москва\nТверь\n'), iconv.encode('Связь\n', 'win1251'), utf('Омск\n')]);
+    expect(firstInvalidUtf8Line(chunk)).toBe(2);
+  });
+
+  it('does not blame a character cut at either end of a chunk', () => {
+    const whole = utf('Москва\nТверь');
+    // Starts after the first byte of «М», ends in the middle of «ь».
+    expect(firstInvalidUtf8Line(whole.subarray(1, whole.length - 1))).toBe(-1);
   });
 });

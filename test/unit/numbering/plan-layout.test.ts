@@ -54,6 +54,13 @@ describe('parsePlanRow', () => {
     expect(r.ok && r.row).toMatchObject({ from: 0, to: 61_999, region: 'Краснодарский край' });
   });
 
+  it('falls back to "Регион" when the GAR territory is empty or "-"', () => {
+    for (const gar of ['', '-', '  ']) {
+      const r = parsePlanRow(good.map((v, i) => (i === 6 ? gar : v)), l8);
+      expect(r.ok && r.row.region).toBe('г. Москва');
+    }
+  });
+
   it('treats "-" as no region', () => {
     const l6 = layoutOf(H6);
     const r = parsePlanRow(['900', '0', '9', '10', 'X', '-'], l6);

@@ -11,6 +11,8 @@ describe('step 1: the number is normalised to E.164 (desk phone / CLI: default c
     ['79261234567', '+79261234567', 'RU'],
     ['9261234567', '+79261234567', 'RU'],
     ['+44 20 7946 0958', '+442079460958', 'GB'],
+    ['8 10 44 20 7946 0958', '+442079460958', 'GB'],
+    ['00 44 20 7946 0958', '+442079460958', 'GB'],
     ['+7 701 123 45 67', '+77011234567', 'KZ'],
   ])('%s → %s (%s)', (input, e164, country) => {
     const d = decideRoute(rules, RU_CARRIERS, { user: '1', number: input, origin: 'phone' });

@@ -79,7 +79,7 @@ describe('loading rules/*.yaml', () => {
     ['a malformed mask', { 'masks.yaml': "masks:\n  - { mask: '+79**x', trunk: sip }\n" }, 'masks.yaml: masks[0].mask: "+79**x" is not a mask'],
     ['an invalid main number', { 'caller-ids.yaml': 'main: 123\n' }, 'caller-ids.yaml: main: invalid phone number "123"'],
     ['a personal number for nobody', { 'caller-ids.yaml': "personal:\n  - { number: '+74951234500' }\n" }, 'caller-ids.yaml: personal[0]: give exactly one of user and department'],
-    ['a YAML syntax error', { 'users.yaml': 'users:\n  - { id: 1, extension: 100\n' }, 'users.yaml:'],
+    ['a YAML syntax error (with its line:column)', { 'users.yaml': 'users:\n  - { id: 1, extension: 100\n' }, 'users.yaml:3:1 YAML error: Flow map in block collection must be sufficiently indented and end with a }'],
   ])('%s is an error naming file, path and value', (_, files, expected) => {
     const dir = rulesDir(files);
     const errors = errorsOf(dir);

@@ -4,6 +4,7 @@ import type { AmiRawMessage } from 'asterisk-manager';
 import { silentLogger, type Logger } from '../../logging/logger.ts';
 import { AmiActionError, AmiConnectionError, AmiDisconnectedError, AmiError, AmiLoginError, AmiRequestError, AmiTimeoutError } from './errors.ts';
 import { field, normalizeAmiMessage, type AmiEvent } from './normalize.ts';
+import { actionName, prepareFields } from './action-fields.ts';
 import { originateFields, type OriginateRequest } from './originate-request.ts';
 
 export type { AmiEvent } from './normalize.ts';
@@ -63,6 +64,7 @@ interface AmiClientEvents {
 export class AmiClient extends EventEmitter<AmiClientEvents> {
   private manager: ManagerInstance | undefined;
   private loggedIn = false;
+  private everLoggedIn = false;
   private stopped = true;
   private reconnectCount = 0;
   private backoff: number;
@@ -114,6 +116,7 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.retryTimer);
+    this.firstStart?.reject(new AmiConnectionError('AMI client stopped before it could log in'));
     this.firstStart = undefined;
     if (this.loggedIn) await this.action({ Action: 'Logoff' }, Math.min(this.actionTimeoutMs, 2_000)).catch(() => undefined);
     this.teardown('client stopped');
@@ -186,6 +189,7 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
     const manager = new Manager(undefined, this.opts.host, this.opts.username, this.opts.secret, true);
     this.manager = manager;
     let loginAnswered = false;
+    let socketUp = false;
     manager.on('managerevent', (raw: AmiRawMessage) => this.onEvent(raw));
     manager.on('asterisk', (raw: AmiRawMessage) => {
       // Neither an Event nor a Response: not AMI. Log a sample (never the whole buffer).
@@ -194,10 +198,14 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
     manager.on('error', (err: Error) => this.log.debug({ err: err.message }, 'AMI socket error'));
     manager.on('close', () => {
       if (this.manager !== manager) return;
-      if (!loginAnswered) this.failAttempt(new AmiConnectionError(`cannot connect to the AMI at ${this.opts.host}:${this.opts.port}`));
+      if (!loginAnswered) {
+        const what = socketUp ? 'the AMI closed the connection before the login was answered' : 'cannot connect to the AMI';
+        this.failAttempt(new AmiConnectionError(`${what} at ${this.opts.host}:${this.opts.port}`));
+      }
       else this.onDrop('connection closed by the AMI server');
     });
     manager.connect(this.opts.port, this.opts.host, () => {
+      socketUp = true;
       this.log.debug('AMI socket connected, logging in');
       manager.login((err) => {
         loginAnswered = true;
@@ -216,10 +224,10 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
   }
 
   private onLoggedIn(): void {
-    const wasFirst = this.firstStart !== undefined;
     this.loggedIn = true;
     this.backoff = this.reconnectMinMs;
-    if (!wasFirst) this.reconnectCount++;
+    if (this.everLoggedIn) this.reconnectCount++;
+    this.everLoggedIn = true;
     this.log.info({ reconnects: this.reconnectCount }, 'AMI connected and logged in');
     this.firstStart?.resolve();
     this.firstStart = undefined;
@@ -306,40 +314,4 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
     }
     if (wasLoggedIn && this.stopped) this.emit('disconnected', reason);
   }
-}
-
-function actionName(fields: Record<string, unknown>): string {
-  for (const [k, v] of Object.entries(fields)) if (k.toLowerCase() === 'action' && typeof v === 'string') return v;
-  return '(no action)';
-}
-
-/**
- * Checks values (no CR/LF: they would inject headers) and maps repeated headers to the package's
- * object form (`Variable: a=1`, `Variable: b=2`). The ActionID is always the client's own.
- */
-function prepareFields(fields: Record<string, string | string[] | Record<string, string>>, name: string): Record<string, string | Record<string, string>> {
-  const out: Record<string, string | Record<string, string>> = {};
-  const check = (k: string, v: string): void => {
-    if (/[\r\n]/.test(v) || /[\r\n:]/.test(k)) throw new AmiRequestError(`AMI action ${name}: header ${k.slice(0, 40)} contains a line break or colon`, name);
-  };
-  for (const [k, v] of Object.entries(fields)) {
-    if (k.toLowerCase() === 'actionid') continue;
-    if (typeof v === 'string') {
-      check(k, v);
-      out[k] = v;
-    } else if (Array.isArray(v)) {
-      const obj: Record<string, string> = {};
-      for (const item of v) {
-        const eq = item.indexOf('=');
-        if (eq <= 0) throw new AmiRequestError(`AMI action ${name}: repeated header ${k} must be name=value pairs`, name);
-        check(k, item);
-        obj[item.slice(0, eq)] = item.slice(eq + 1);
-      }
-      out[k] = obj;
-    } else {
-      for (const [n, val] of Object.entries(v)) check(`${k} ${n}`, val);
-      out[k] = v;
-    }
-  }
-  return out;
 }

@@ -33,13 +33,15 @@ interface Pending {
 export class AgiConnection {
   hungUp = false;
   closed = false;
+  private corked = false;
   private readonly decoder = new StringDecoder('utf8');
   private buffer = '';
   private envLines: string[] | null = [];
   private envWaiter: ((r: EnvironmentResult) => void) | null = null;
   private envResult: EnvironmentResult | null = null;
   private readonly replies = new ReplyReader();
-  private pending: Pending | null = null;
+  /** Commands sent and not yet answered, oldest first (Asterisk answers them in order). */
+  private readonly pending: Pending[] = [];
   private readonly maxLine: number;
   private readonly maxEnvLines: number;
 
@@ -64,16 +66,28 @@ export class AgiConnection {
     });
   }
 
-  /** Sends one command line and waits for its reply. */
+  /**
+   * Sends one command line and waits for its reply. Several may be in flight (pipelined):
+   * Asterisk reads and answers them one after another.
+   */
   command(text: string): Promise<AgiReply> {
     if (this.closed) return Promise.reject(new AgiCommandError('closed', `socket closed before "${text}"`));
-    if (this.pending) return Promise.reject(new Error(`AGI command "${text}" sent while "${this.pending.command}" is pending`));
     return new Promise<AgiReply>((resolve, reject) => {
       const timer = setTimeout(() => {
-        this.pending = null;
-        reject(new AgiCommandError('timeout', `no reply to "${text}" within ${this.options.commandTimeoutMs} ms`));
+        // A late reply would be taken for the next command's: this session cannot continue.
+        this.failPending(new AgiCommandError('timeout', `no reply to "${text}" within ${this.options.commandTimeoutMs} ms`));
+        this.socket.destroy();
       }, this.options.commandTimeoutMs);
-      this.pending = { resolve, reject, timer, command: text };
+      this.pending.push({ resolve, reject, timer, command: text });
+      // Commands issued together (pipelined) leave in one packet.
+      if (!this.corked) {
+        this.corked = true;
+        this.socket.cork();
+        process.nextTick(() => {
+          this.corked = false;
+          this.socket.uncork();
+        });
+      }
       this.socket.write(`${text}\n`);
     });
   }
@@ -121,9 +135,8 @@ export class AgiConnection {
       return;
     }
     if (event.kind === 'garbage') return this.onGarbage(`not an AGI reply: ${printable(line)}`);
-    const pending = this.pending;
-    if (!pending) return; // a reply nobody waits for (its command timed out): drop it
-    this.pending = null;
+    const pending = this.pending.shift();
+    if (!pending) return this.onGarbage(`a reply to no command: ${printable(line)}`);
     clearTimeout(pending.timer);
     pending.resolve(event.reply);
   }
@@ -148,11 +161,10 @@ export class AgiConnection {
   }
 
   private failPending(err: AgiCommandError): void {
-    const pending = this.pending;
-    if (!pending) return;
-    this.pending = null;
-    clearTimeout(pending.timer);
-    pending.reject(err);
+    for (const pending of this.pending.splice(0)) {
+      clearTimeout(pending.timer);
+      pending.reject(err);
+    }
   }
 
   private finishEnv(result: EnvironmentResult): void {

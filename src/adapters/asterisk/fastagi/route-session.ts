@@ -1,5 +1,5 @@
 import type { Logger } from '../../logging/logger.ts';
-import type { ChannelProbe, RouteAnswer, RouteQuery, RouteService } from '../../../app/calls/route-service.ts';
+import type { ChannelFacts, ChannelProbe, RouteAnswer, RouteQuery, RouteService } from '../../../app/calls/route-service.ts';
 import { AgiCommandError, type AgiConnection } from './connection.ts';
 import { quoteArg, variableValue, type AgiEnvironment } from './protocol.ts';
 
@@ -42,18 +42,27 @@ export function routeQueryOf(env: AgiEnvironment): { ok: true; query: RouteQuery
   };
 }
 
-/** Reads channel variables over the session, each only when the service asks. */
+const FACT_COMMANDS: Readonly<Record<keyof ChannelFacts, string>> = {
+  callId: 'GET VARIABLE CONNECTOR_CALL_ID',
+  callerExtension: 'GET VARIABLE CONNECTOR_EXTEN',
+  linkedid: 'GET FULL VARIABLE ${CHANNEL(linkedid)}',
+};
+
+/** Reads channel variables over the session, only those asked for, pipelined. */
 function probeOf(conn: AgiConnection): ChannelProbe {
-  const get = async (command: string): Promise<string | null> => {
-    if (conn.hungUp) return null;
-    const reply = await conn.command(command);
-    const value = variableValue(reply);
-    return value === '' ? null : value;
-  };
   return {
-    callIdVariable: () => get('GET VARIABLE CONNECTOR_CALL_ID'),
-    callerExtension: () => get('GET VARIABLE CONNECTOR_EXTEN'),
-    linkedid: () => get('GET FULL VARIABLE ${CHANNEL(linkedid)}'),
+    async read(want) {
+      const keys = (Object.keys(FACT_COMMANDS) as (keyof ChannelFacts)[]).filter((k) => want[k] === true);
+      if (conn.hungUp) return {};
+      const replies = await Promise.all(keys.map((k) => conn.command(FACT_COMMANDS[k])));
+      const facts: { -readonly [K in keyof ChannelFacts]?: string | null } = {};
+      keys.forEach((k, i) => {
+        const reply = replies[i];
+        const value = reply ? variableValue(reply) : null;
+        facts[k] = value === '' ? null : value;
+      });
+      return facts;
+    },
   };
 }
 
@@ -117,10 +126,8 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
   }
 }
 
+/** The answer's SET VARIABLEs, pipelined (Asterisk answers them in order; 511 = the channel is gone). */
 async function send(conn: AgiConnection, vars: readonly [string, string][]): Promise<void> {
-  for (const [name, value] of vars) {
-    if (conn.hungUp) return;
-    const reply = await conn.command(`SET VARIABLE ${name} ${quoteArg(value)}`);
-    if (reply.code === 511) return; // dead channel: nothing more to tell it
-  }
+  if (conn.hungUp) return;
+  await Promise.all(vars.map(([name, value]) => conn.command(`SET VARIABLE ${name} ${quoteArg(value)}`)));
 }

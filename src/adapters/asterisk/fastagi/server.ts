@@ -14,6 +14,8 @@ export interface FastAgiServerOptions {
   readonly commandTimeoutMs?: number;
   /** Time allowed for the environment block after connect. */
   readonly envTimeoutMs?: number;
+  /** Called when a session ends, with its duration from accept to close (metrics). */
+  readonly onSessionEnd?: (ms: number) => void;
 }
 
 export interface FastAgiServer {
@@ -30,6 +32,8 @@ export async function startFastAgiServer(options: FastAgiServerOptions): Promise
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
+    const accepted = performance.now();
+    if (options.onSessionEnd) socket.on('close', () => options.onSessionEnd?.(performance.now() - accepted));
     const conn = new AgiConnection(socket, { commandTimeoutMs: options.commandTimeoutMs ?? 3000 });
     runRouteSession(conn, { service: options.service, logger: options.logger, envTimeoutMs: options.envTimeoutMs ?? 5000 }, peer)
       .catch((err: unknown) => {

@@ -183,7 +183,7 @@ export function registerCarrierCommands(program: Command): void {
     .option('--json', 'machine-readable output')
     .action(async (input: string, opts: { json?: boolean }) => {
       const normalized = normalizePhone(input, { defaultCountry: 'RU' });
-      if (!normalized.ok) throw new CliFailure(normalized.message, 1);
+      if (!normalized.ok) throw new CliFailure(`${normalized.code}: ${normalized.message}`, 1);
       await withContext(async ({ db, mapping }) => {
         const store = new CarrierIndexStore({ db, loadMapping: mapping });
         await store.reload();

@@ -37,7 +37,10 @@ export const defaultRouteCliDeps: RouteCliDeps = {
     try {
       return RulesStore.open(env.RULES_DIR, { defaultCountry: env.DEFAULT_COUNTRY }).current();
     } catch (err) {
-      if (err instanceof RulesLoadError) throw new CliFailure(err.message, 1);
+      // One line on stderr (exit 1); `route check-rules` lists the errors one per line.
+      if (err instanceof RulesLoadError) {
+        throw new CliFailure(`the rules in ${env.RULES_DIR} do not load (${err.errors.length} error(s)): ${err.errors.join('; ')}`, 1);
+      }
       throw err;
     }
   },

@@ -2,7 +2,9 @@ import type { Knex } from 'knex';
 import {
   callRecordOf, type CallAttemptRecord, type CallRecord, type StoredCall,
 } from '../../../app/calls/call-record.ts';
-import type { CallStore, CallUpdate, EndedCall, NewAttempt, NewCall, AttemptOutcomeUpdate, TrackingWrite } from '../../../app/calls/ports.ts';
+import type {
+  AttemptOutcomeUpdate, CallStore, CallUpdate, EndedCall, NewAttempt, NewCall, RouteStepWrite, TrackingWrite,
+} from '../../../app/calls/ports.ts';
 import type { Db } from '../connection.ts';
 import { CALL_COLUMNS, toAttempt, toStoredCall, type AttemptRow, type CallRow } from './calls-rows.ts';
 
@@ -17,36 +19,61 @@ export class CallsRepository implements CallStore {
 
   /** Inserts a call; if one with the same id, CRM call id or channel id exists, returns that one instead. */
   async createCall(call: NewCall): Promise<{ readonly call: StoredCall; readonly created: boolean }> {
-    const existing = await this.findExisting(call);
-    if (existing) return { call: existing, created: false };
     try {
-      await this.db('calls').insert({
-        id: call.id,
-        crm_call_id: call.crmCallId,
-        channel_id: call.channelId,
-        linkedid: call.linkedid,
-        originate_action_id: null,
-        origin: call.origin,
-        user_id: call.userId,
-        extension: call.extension,
-        number: call.number,
-        number_e164: call.numberE164,
-        line: call.line,
-        state: call.state,
-        plan: call.plan === null ? null : JSON.stringify(call.plan),
-        refusal_code: call.refusalCode,
-        refusal_message: call.refusalMessage,
-        started_at: call.startedAt,
-        crm_handoff: 'none',
-        updated_at: this.now(),
-      });
+      await this.db('calls').insert(this.callRow(call));
       return { call: (await this.getCall(call.id)) as StoredCall, created: true };
     } catch (err) {
-      // A concurrent request inserted the same call first (unique crm_call_id / channel_id).
-      const raced = await this.findExisting(call);
-      if (raced) return { call: raced, created: false };
+      // Already there (same id, or a concurrent request inserted the same CRM call id / channel id).
+      const existing = await this.findExisting(call);
+      if (existing) return { call: existing, created: false };
       throw err;
     }
+  }
+
+  private callRow(call: NewCall): Record<string, unknown> {
+    return {
+      id: call.id,
+      crm_call_id: call.crmCallId,
+      channel_id: call.channelId,
+      linkedid: call.linkedid,
+      originate_action_id: null,
+      origin: call.origin,
+      user_id: call.userId,
+      extension: call.extension,
+      number: call.number,
+      number_e164: call.numberE164,
+      line: call.line,
+      state: call.state,
+      plan: call.plan === null ? null : JSON.stringify(call.plan),
+      refusal_code: call.refusalCode,
+      refusal_message: call.refusalMessage,
+      started_at: call.startedAt,
+      crm_handoff: 'none',
+      updated_at: this.now(),
+    };
+  }
+
+  private attemptRow(a: NewAttempt): Record<string, unknown> {
+    return {
+      call_id: a.callId, attempt_no: a.attemptNo, plan_index: a.planIndex, trunk_id: a.trunkId, dial: a.dial, caller_id: a.callerId,
+      tier: a.tier, per_minute: a.perMinute, linkedid: a.linkedid, started_at: a.startedAt,
+    };
+  }
+
+  /**
+   * Route requests' writes in one transaction (one disk sync for the batch): for each, the new call
+   * (a desk phone's first request; fails if it exists), the previous attempt's outcome, the new
+   * attempt, the call's state.
+   */
+  async applyRouteSteps(writes: readonly RouteStepWrite[]): Promise<void> {
+    await this.db.transaction(async (trx) => {
+      for (const w of writes) {
+        if (w.newCall) await trx('calls').insert(this.callRow(w.newCall));
+        if (w.outcome) await this.setAttemptOutcome(w.callId, w.outcome.attemptNo, w.outcome.outcome, trx);
+        if (w.attempt) await trx('call_attempts').insert(this.attemptRow(w.attempt)).onConflict(['call_id', 'attempt_no']).ignore();
+        if (w.update && Object.keys(w.update).length > 0) await this.updateCall(w.callId, w.update, trx);
+      }
+    });
   }
 
   private async findExisting(call: NewCall): Promise<StoredCall | null> {
@@ -128,22 +155,7 @@ export class CallsRepository implements CallStore {
 
   /** Stores an attempt; a repeated request for the same attempt number keeps the first. Returns false if it existed. */
   async addAttempt(attempt: NewAttempt): Promise<boolean> {
-    const inserted = await this.db('call_attempts')
-      .insert({
-        call_id: attempt.callId,
-        attempt_no: attempt.attemptNo,
-        plan_index: attempt.planIndex,
-        trunk_id: attempt.trunkId,
-        dial: attempt.dial,
-        caller_id: attempt.callerId,
-        tier: attempt.tier,
-        per_minute: attempt.perMinute,
-        linkedid: attempt.linkedid,
-        started_at: attempt.startedAt,
-      })
-      .onConflict(['call_id', 'attempt_no'])
-      .ignore()
-      .returning('id');
+    const inserted = await this.db('call_attempts').insert(this.attemptRow(attempt)).onConflict(['call_id', 'attempt_no']).ignore().returning('id');
     return inserted.length > 0;
   }
 

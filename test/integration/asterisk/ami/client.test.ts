@@ -7,6 +7,8 @@ import { AmiActionError, AmiDisconnectedError, AmiLoginError, AmiRequestError, A
 import { field } from '../../../../src/adapters/asterisk/ami/normalize.ts';
 import { startPbxDouble, type PbxDouble } from '../../../../src/doubles/asterisk/index.ts';
 import { startFastAgiResponder, STOP } from '../../doubles/support/fastagi-responder.ts';
+import { closedPort } from '../../doubles/support/run-scenario.ts';
+import { AmiConnectionError } from '../../../../src/adapters/asterisk/ami/errors.ts';
 
 // The AMI client against the PBX double over real sockets; no shared data needed.
 
@@ -162,6 +164,25 @@ describe('AmiClient against the PBX double', () => {
     expect((err as Error).message).toBe('AMI action Originate got no response within 50 ms');
   });
 
+  it('no PBX yet: start rejects with AmiConnectionError, and the client connects once the PBX is up', async () => {
+    const port = await closedPort();
+    const c = client({ port });
+    const err = await c.start().catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(AmiConnectionError);
+    expect((err as Error).message).toBe(`cannot connect to the AMI at 127.0.0.1:${port}`);
+    const connected = once<void>(c, 'connected');
+    const late = await startPbxDouble({ amiPort: port, users: [{ username: 'connector', secret: 'connectorsecret' }], fastAgi: { host: '127.0.0.1', port: agi.port }, trunks: [], timeScale: 0 });
+    try {
+      await connected;
+      expect(c.connected).toBe(true);
+      expect(c.reconnects).toBe(0);
+      await c.ping();
+    } finally {
+      await c.stop();
+      await late.close();
+    }
+  });
+
   it('actions while disconnected fail at once with a clear error', async () => {
     const c = client();
     await expect(c.ping()).rejects.toThrow('AMI action Ping aborted: not connected to the AMI');
@@ -190,6 +211,44 @@ describe('AmiClient facing a server that sends garbage', () => {
     expect(ev.userevent).toBe('ConnectorAttempt');
     expect(lines.some((l) => l.includes('neither an event nor a response'))).toBe(true);
     c.removeAllListeners();
+    await c.stop();
+    await new Promise<void>((r) => server.close(() => r()));
+  });
+});
+
+describe('AmiClient supervision details', () => {
+  it('stop() before the first login settles start() and stops retrying', async () => {
+    const port = await closedPort();
+    const c = new AmiClient({ host: '127.0.0.1', port, username: 'u', secret: 's', reconnectMinMs: 10_000 });
+    const started = c.start().catch((e: unknown) => e);
+    await c.stop();
+    expect(await started).toBeInstanceOf(Error);
+    let retried = false;
+    c.on('reconnecting', () => (retried = true));
+    await new Promise((r) => setTimeout(r, 50));
+    expect(retried).toBe(false);
+  });
+
+  it('a keepalive Ping that gets no answer drops the connection and reconnects', async () => {
+    // A server that answers the login, then never answers anything again (a hung Asterisk).
+    let logins = 0;
+    const server = net.createServer((s) => {
+      s.write('Asterisk Call Manager/11.0.0\r\n');
+      s.on('data', (d: Buffer) => {
+        const text = d.toString();
+        if (!/Action: login/i.test(text)) return;
+        logins++;
+        const id = /ActionID: (\S+)/i.exec(text)?.[1] ?? '';
+        s.write(`Response: Success\r\nActionID: ${id}\r\nMessage: Authentication accepted\r\n\r\n`);
+      });
+      s.on('error', () => undefined);
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    const c = new AmiClient({ host: '127.0.0.1', port: (server.address() as net.AddressInfo).port, username: 'u', secret: 's', keepaliveMs: 20, actionTimeoutMs: 30, reconnectMinMs: 10 });
+    const dropped = new Promise<string>((resolve) => c.once('disconnected', resolve));
+    await c.start();
+    expect(await dropped).toBe('keepalive Ping got no answer');
+    await until(() => logins >= 2, 'a second login');
     await c.stop();
     await new Promise<void>((r) => server.close(() => r()));
   });

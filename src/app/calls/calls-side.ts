@@ -1,0 +1,114 @@
+import crypto from 'node:crypto';
+import type { Router } from 'express';
+import { startFastAgiServer, type FastAgiServer } from '../../adapters/asterisk/fastagi/server.ts';
+import type { Db } from '../../adapters/db/connection.ts';
+import { CallsRepository } from '../../adapters/db/repositories/calls-repository.ts';
+import { createRouteRouter } from '../../adapters/http/routes/route.ts';
+import type { Logger } from '../../adapters/logging/logger.ts';
+import type { Env } from '../../config/env.ts';
+import type { RoutingDeps } from '../routing/route-call.ts';
+import type { CallRecord } from './call-record.ts';
+import { originateClickToCall, type ClickToCallInput, type ClickToCallResult } from './click-to-call.ts';
+import { systemClock, type Clock, type Originator } from './ports.ts';
+import { reconcileAfterReconnect, type AmiActionPort } from './reconcile.ts';
+import { RouteService } from './route-service.ts';
+import { CallTracker } from './tracker.ts';
+
+type AmiEvent = Readonly<Record<string, string | undefined>>;
+
+/** What the PBX side needs from the AMI client (AmiClient has all of it). */
+export interface CallsAmi extends Originator, AmiActionPort {
+  on(event: 'event', listener: (e: AmiEvent) => void): unknown;
+  on(event: 'connected', listener: () => void): unknown;
+}
+
+export interface CallsSideOptions {
+  readonly db: Db;
+  readonly env: Readonly<Env>;
+  readonly logger: Logger;
+  readonly routing: RoutingDeps;
+  readonly ami: CallsAmi;
+  readonly clock?: Clock;
+  /** Ended calls, as soon as they are stored with crm_handoff = pending (the CRM side's fast path). */
+  readonly onCallEnded?: (record: CallRecord) => void;
+}
+
+export interface CallsSide {
+  readonly store: CallsRepository;
+  readonly routes: RouteService;
+  readonly tracker: CallTracker;
+  /** The click-to-call use case, wired (for the CRM side's ClickToCallPort). */
+  clickToCall(input: ClickToCallInput): Promise<ClickToCallResult>;
+  /** `GET /route` for CURL() dialplans: mount it at `/asterisk`. */
+  routeRouter(): Router;
+  /** Loads calls in flight, listens for FastAGI, follows AMI events. Start the AMI client after it. */
+  start(): Promise<{ readonly fastAgi: FastAgiServer }>;
+  stop(): Promise<void>;
+}
+
+/**
+ * The PBX side assembled: route service (FastAGI + HTTP), click-to-call, call tracker, and how
+ * they tell each other about calls (planned → cached for routing; ended → channels freed).
+ */
+export function createCallsSide(o: CallsSideOptions): CallsSide {
+  const clock = o.clock ?? systemClock;
+  const store = new CallsRepository(o.db, () => clock.now());
+  const routes = new RouteService({ store, routing: o.routing, clock, logger: o.logger.child({ component: 'route' }) });
+  const tracker = new CallTracker({
+    store,
+    clock,
+    logger: o.logger.child({ component: 'tracker' }),
+    flushIntervalMs: Math.max(10, o.env.TRACKER_FLUSH_MS),
+    lineOf: (id) => o.routing.rules.current().trunkById.get(id)?.trunk.line ?? null,
+    failOpenTrunk: o.env.FAILOPEN_TRUNK ?? null,
+    failOpenPerMinute: null,
+    beforeClose: () => routes.drain(),
+  });
+  tracker.on('call-ended', (record) => {
+    routes.callEnded(record.callId);
+    o.onCallEnded?.(record);
+  });
+  let server: FastAgiServer | null = null;
+  let following = false;
+
+  return {
+    store,
+    routes,
+    tracker,
+    clickToCall(input) {
+      return originateClickToCall({
+        store, routing: o.routing, originator: o.ami, clock, logger: o.logger.child({ component: 'click-to-call' }),
+        newId: () => crypto.randomBytes(8).toString('hex'),
+        channelTemplate: o.env.ORIGINATE_CHANNEL, context: o.env.ORIGINATE_CONTEXT, timeoutMs: o.env.ORIGINATE_TIMEOUT_MS,
+        channels: routes.channels, onPlanned: (call) => routes.remember(call),
+      }, input);
+    },
+    routeRouter() {
+      return createRouteRouter({ service: routes, logger: o.logger.child({ component: 'http-route' }), token: o.env.AGI_HTTP_TOKEN ?? o.env.ADMIN_TOKEN });
+    },
+    async start() {
+      await tracker.start();
+      if (!following) {
+        following = true;
+        o.ami.on('event', (e) => tracker.handle(e));
+        // After every (re)connect: calls whose channels went away meanwhile are closed.
+        o.ami.on('connected', () => {
+          reconcileAfterReconnect(o.ami, tracker).catch((err: unknown) => {
+            o.logger.warn({ err: { message: (err as Error).message } }, 'tracker: reconciling after an AMI connect failed');
+          });
+        });
+      }
+      server = await startFastAgiServer({
+        host: o.env.AGI_HOST, port: o.env.AGI_PORT, service: routes, logger: o.logger.child({ component: 'fastagi' }),
+        commandTimeoutMs: o.env.AGI_COMMAND_TIMEOUT_MS,
+      });
+      return { fastAgi: server };
+    },
+    async stop() {
+      await server?.close();
+      server = null;
+      await routes.drain();
+      await tracker.stop();
+    },
+  };
+}

@@ -1,0 +1,56 @@
+import type { CallTracker } from './tracker.ts';
+
+type AmiEvent = Readonly<Record<string, string | undefined>>;
+
+/** What reconciling needs from the AMI client (AmiClient provides it). */
+export interface AmiActionPort {
+  action(fields: Record<string, string>, timeoutMs?: number): Promise<AmiEvent>;
+  on(event: 'event', listener: (e: AmiEvent) => void): unknown;
+  off(event: 'event', listener: (e: AmiEvent) => void): unknown;
+}
+
+/**
+ * The Linkedids that still have channels, from `CoreShowChannels` (class `call`). Its list items
+ * can arrive in the same read as the response, so they are collected from before the request.
+ */
+export async function liveLinkedids(ami: AmiActionPort, timeoutMs = 5000): Promise<Set<string>> {
+  const items: AmiEvent[] = [];
+  let complete: (() => void) | null = null;
+  const completed = new Set<string>();
+  const listener = (e: AmiEvent): void => {
+    if (e.event === 'CoreShowChannel') items.push(e);
+    if (e.event === 'CoreShowChannelsComplete' && e.actionid) {
+      completed.add(e.actionid);
+      complete?.();
+    }
+  };
+  ami.on('event', listener);
+  try {
+    const response = await ami.action({ Action: 'CoreShowChannels' }, timeoutMs);
+    const id = response.actionid ?? '';
+    if (!completed.has(id)) {
+      await new Promise<void>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`CoreShowChannels did not complete within ${timeoutMs} ms`)), timeoutMs);
+        complete = () => {
+          if (!completed.has(id)) return;
+          clearTimeout(timer);
+          resolve();
+        };
+      });
+    }
+    return new Set(items.filter((e) => e.actionid === id).map((e) => e.linkedid ?? '').filter((l) => l !== ''));
+  } finally {
+    ami.off('event', listener);
+  }
+}
+
+/**
+ * After an AMI reconnect: calls whose channels are all gone ended while the connection was down;
+ * close them with what is known (their route requests and the events seen before the drop).
+ */
+export async function reconcileAfterReconnect(ami: AmiActionPort, tracker: CallTracker): Promise<void> {
+  // Calls whose events arrive after the channel list was asked for are not judged by that list.
+  const snapshotAt = tracker.eventsSeen;
+  tracker.reconcile(await liveLinkedids(ami), snapshotAt);
+  await tracker.flush();
+}

@@ -1,0 +1,79 @@
+import type { Logger } from '../../adapters/logging/logger.ts';
+import type { CallStore, RouteStepWrite } from './ports.ts';
+
+interface Queued {
+  readonly write: RouteStepWrite;
+  readonly resolve: () => void;
+  readonly reject: (err: Error) => void;
+}
+
+/**
+ * Writes route steps behind the answer, with group commit: the dialplan gets its answer at once,
+ * and every step queued meanwhile is written in one transaction (one disk sync for many requests).
+ * A later request of the same call waits for that call's pending write first, so it always reads
+ * what the previous request stored. A crash loses at most the batch being written (milliseconds).
+ */
+export class RouteWriter {
+  private queue: Queued[] = [];
+  private running: Promise<void> | null = null;
+  private readonly pendingByKey = new Map<string, Promise<void>>();
+
+  constructor(private readonly store: Pick<CallStore, 'applyRouteSteps'>, private readonly logger: Logger) {}
+
+  /** Queues a write; `keys` (call id, channel id) let later requests wait for it. */
+  enqueue(write: RouteStepWrite, keys: readonly string[]): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.queue.push({ write, resolve, reject });
+    });
+    // Waiters only need ordering, not the outcome: a failed write is logged where it happens.
+    const settled = done.catch(() => undefined);
+    for (const key of keys) {
+      this.pendingByKey.set(key, settled);
+      void settled.then(() => {
+        if (this.pendingByKey.get(key) === settled) this.pendingByKey.delete(key);
+      });
+    }
+    this.running ??= this.run();
+    return done;
+  }
+
+  /** Resolves once the pending write for this key (if any) is done. */
+  settled(key: string): Promise<void> {
+    return this.pendingByKey.get(key) ?? Promise.resolve();
+  }
+
+  /** Resolves once everything queued so far is written. */
+  async drain(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  private async run(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue;
+        this.queue = [];
+        try {
+          await this.store.applyRouteSteps(batch.map((q) => q.write));
+          for (const q of batch) q.resolve();
+        } catch (err) {
+          if (batch.length === 1) {
+            (batch[0] as Queued).reject(err as Error);
+            continue;
+          }
+          // One bad write must not sink the others: write them one by one.
+          for (const q of batch) {
+            try {
+              await this.store.applyRouteSteps([q.write]);
+              q.resolve();
+            } catch (one) {
+              this.logger.error({ callId: q.write.callId, err: { message: (one as Error).message } }, 'route: storing a route step failed');
+              q.reject(one as Error);
+            }
+          }
+        }
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+}

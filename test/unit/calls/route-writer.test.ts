@@ -1,0 +1,68 @@
+import { describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/adapters/logging/logger.ts';
+import type { RouteStepWrite } from '../../../src/app/calls/ports.ts';
+import { RouteWriter } from '../../../src/app/calls/route-writer.ts';
+
+/** A store that records its transactions; `fail` names call ids whose write is refused. */
+function fakeStore(fail: Set<string> = new Set()) {
+  const transactions: string[][] = [];
+  let release: (() => void) | null = null;
+  let gate: Promise<void> | null = null;
+  return {
+    transactions,
+    hold() {
+      gate = new Promise((r) => (release = r));
+    },
+    open() {
+      release?.();
+      gate = null;
+    },
+    async applyRouteSteps(writes: readonly RouteStepWrite[]) {
+      if (gate) await gate;
+      if (writes.some((w) => fail.has(w.callId))) throw new Error('unique constraint');
+      transactions.push(writes.map((w) => w.callId));
+    },
+  };
+}
+
+describe('route writer (group commit behind the answer)', () => {
+  it('writes the steps queued while a transaction runs together, in order', async () => {
+    const store = fakeStore();
+    const w = new RouteWriter(store, silentLogger);
+    store.hold();
+    const first = w.enqueue({ callId: 'a' }, ['a']);
+    const rest = [w.enqueue({ callId: 'b' }, ['b']), w.enqueue({ callId: 'c' }, ['c'])];
+    store.open();
+    await Promise.all([first, ...rest]);
+    expect(store.transactions).toEqual([['a'], ['b', 'c']]);
+  });
+
+  it('lets a later request of the same call wait for its pending write', async () => {
+    const store = fakeStore();
+    const w = new RouteWriter(store, silentLogger);
+    store.hold();
+    void w.enqueue({ callId: 'a' }, ['a', 'chan-1']);
+    let settled = false;
+    const waiting = w.settled('chan-1').then(() => (settled = true));
+    await new Promise((r) => setTimeout(r, 5));
+    expect(settled).toBe(false);
+    store.open();
+    await waiting;
+    expect(store.transactions).toEqual([['a']]);
+    await w.settled('unknown');
+  });
+
+  it('one bad write does not sink the others of its batch', async () => {
+    const store = fakeStore(new Set(['bad']));
+    const w = new RouteWriter(store, silentLogger);
+    store.hold();
+    const a = w.enqueue({ callId: 'x' }, []);
+    const batch = [w.enqueue({ callId: 'ok1' }, []), w.enqueue({ callId: 'bad' }, []), w.enqueue({ callId: 'ok2' }, [])];
+    store.open();
+    await a;
+    const results = await Promise.allSettled(batch);
+    expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    expect(store.transactions).toEqual([['x'], ['ok1'], ['ok2']]);
+    await w.drain();
+  });
+});
