@@ -67,6 +67,9 @@ export const envSchema = z.object({
   B24_RATE_PER_SEC: z.coerce.number().positive().default(2),
   OUTBOX_POLL_MS: ms.default(1_000),
   B24_MAX_DIAL_DELAY_S: z.coerce.number().int().min(1).default(60),
+  // Housekeeping: done outbox entries and handled events older than this are deleted on this schedule.
+  OUTBOX_KEEP_DONE_DAYS: z.coerce.number().int().min(1).default(30),
+  OUTBOX_PURGE_CRON: z.string().default('40 3 * * *'),
 
   // demo
   DEMO: flag.optional(),

@@ -1,6 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/adapters/db/connection.ts';
-import { OutboxRepository } from '../../src/adapters/db/repositories/outbox-repository.ts';
+import { LEASE_EXPIRED, OutboxRepository } from '../../src/adapters/db/repositories/outbox-repository.ts';
 
 const T0 = 1_800_000_000_000;
 
@@ -42,6 +42,8 @@ export function outboxContract(name: string, open: () => Promise<{ db: Db; close
       // The lease expired (worker w1 died): w2 may take it over; w1 can no longer settle it.
       const taken = await repo.claimDue(T0 + 2000, 10, 'w2', 1000);
       expect(taken.map((e) => e.id)).toEqual([due.id]);
+      // w1's send counts as an attempt that may have landed.
+      expect([taken[0]?.attempts, taken[0]?.lastError]).toEqual([1, LEASE_EXPIRED]);
       expect(await repo.markDone(due.id, { ok: 1 }, T0 + 2001, 'w1')).toBe(false);
       expect(await repo.markDone(due.id, { ok: 1 }, T0 + 2001, 'w2')).toBe(true);
     });

@@ -10,11 +10,14 @@ import { createBitrix24Router, createCrmAdminRouter } from '../../adapters/http/
 import { silentLogger, type Logger } from '../../adapters/logging/logger.ts';
 import type { Env } from '../../config/env.ts';
 import type { CompiledRules } from '../../core/rules/compile.ts';
+import type { B24Gateway } from '../../adapters/bitrix24/gateway.ts';
 import { CallRecordHandoff, type EndedCallsSource } from './call-record-handoff.ts';
 import { systemCrmClock, type CrmClock } from './clock.ts';
 import { B24Connection } from './connection.ts';
 import { CrmEvents } from './crm-events.ts';
+import { purgeOldCrmRows, type HousekeepingReport } from './housekeeping.ts';
 import { handleInstall } from './install.ts';
+import { rateLimitedGateway } from './limited-gateway.ts';
 import { syncLines, type LineSyncReport } from './line-sync.ts';
 import { OutboxWorker } from './outbox-worker.ts';
 import type { ClickToCallPort } from './ports.ts';
@@ -51,6 +54,8 @@ export interface CrmSide {
   /** Mount at `/admin`. */
   readonly adminRouter: Router;
   syncLines(): Promise<LineSyncReport>;
+  /** Deletes done outbox entries and handled events older than OUTBOX_KEEP_DONE_DAYS (also run on OUTBOX_PURGE_CRON). */
+  housekeeping(): Promise<HousekeepingReport>;
   start(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -72,21 +77,28 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     domain: env.B24_PORTAL_DOMAIN,
     timeoutMs: env.B24_HTTP_TIMEOUT_MS,
   }, portals, clock);
+  const eventsRepo = new CrmEventsRepository(db);
+  // One client-side twin of the portal's bucket for every request: outbox drain, syncs and reads.
+  const limiter = new RequestRateLimiter(clock, env.B24_RATE_BURST, env.B24_RATE_PER_SEC);
+  const limited = (): B24Gateway | null => {
+    const gateway = connection.gateway();
+    return gateway ? rateLimitedGateway(gateway, limiter) : null;
+  };
   const links = env.PUBLIC_URL && env.RECORD_URL_SECRET ? new RecordingLinks(env.RECORD_URL_SECRET, env.PUBLIC_URL, env.RECORD_URL_TTL_S) : null;
   const worker = new OutboxWorker({
     repo: outbox,
     gateway: connection.delegate,
     clock,
-    limiter: new RequestRateLimiter(clock, env.B24_RATE_BURST, env.B24_RATE_PER_SEC),
+    limiter,
     recordings: new RecordingResolver(env.RECORDINGS_DIR, links),
     maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
     logger: logger.child({ part: 'crm-outbox' }),
   });
   const events = new CrmEvents({
-    events: new CrmEventsRepository(db),
+    events: eventsRepo,
     outbox,
     results: worker,
-    gateway: () => connection.gateway(),
+    gateway: limited,
     clickToCall: deps.clickToCall,
     rules: deps.rules,
     clock,
@@ -94,9 +106,9 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     maxDialDelayMs: env.B24_MAX_DIAL_DELAY_S * 1000,
   });
   const handoff = new CallRecordHandoff({ db, source: deps.endedCalls, outbox, rules: deps.rules, clock, logger, onEnqueued: () => worker.notify() });
-  const userSync = new UserSync({ gateway: () => connection.gateway(), repo: directory, clock, onSynced: deps.onDirectory });
+  const userSync = new UserSync({ gateway: limited, repo: directory, clock, onSynced: deps.onDirectory });
   const lines = async (): Promise<LineSyncReport> => {
-    const gateway = connection.gateway();
+    const gateway = limited();
     if (!gateway) throw new Error('no Bitrix24 portal is connected');
     return syncLines(gateway, directory, deps.rules.current(), clock);
   };
@@ -130,12 +142,18 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
   });
   const adminRouter = createCrmAdminRouter({ adminToken: env.ADMIN_TOKEN, syncUsers: () => userSync.run(), syncLines: lines, logger });
 
-  let task: { stop(): void } | null = null;
+  const housekeeping = async (): Promise<HousekeepingReport> => {
+    const report = await purgeOldCrmRows({ outbox, events: eventsRepo }, clock, env.OUTBOX_KEEP_DONE_DAYS);
+    if (report.outbox + report.events > 0) logger.info({ ...report, keepDays: env.OUTBOX_KEEP_DONE_DAYS }, 'old CRM rows purged');
+    return report;
+  };
+  const tasks: { stop(): void }[] = [];
   const onCallEnded = () => void handoff.drainPending().catch((err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'call record hand-off failed'));
 
   return {
     connection, outbox, worker, events, handoff, userSync, directory, router, adminRouter,
     syncLines: lines,
+    housekeeping,
     async start() {
       await connection.init();
       if (connection.mode === 'off') return;
@@ -145,12 +163,15 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
       onCallEnded();
       deps.callEvents?.on('call-ended', onCallEnded);
       if (connection.gateway()) void afterConnect();
-      task = cron.schedule(env.B24_USER_SYNC_CRON, () => {
+      tasks.push(cron.schedule(env.B24_USER_SYNC_CRON, () => {
         void userSync.run().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'scheduled user sync failed'));
-      });
+      }));
+      tasks.push(cron.schedule(env.OUTBOX_PURGE_CRON, () => {
+        void housekeeping().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'outbox housekeeping failed'));
+      }));
     },
     async stop() {
-      task?.stop();
+      for (const task of tasks.splice(0)) task.stop();
       deps.callEvents?.off('call-ended', onCallEnded);
       await worker.stop();
     },

@@ -7,11 +7,17 @@ import type { CompiledRules } from '../../core/rules/compile.ts';
 export interface RoutingDeps {
   readonly rules: { current(): CompiledRules };
   readonly carriers: { current(): CarrierLookup };
+  /** Told how long each hot-path decision took (the route decision latency metric). */
+  readonly observe?: (seconds: number, decision: RouteDecision) => void;
 }
 
 /** The hot path: the attempt list for a call, without any explanation text (DECISIONS §28). */
 export function routeCall(deps: RoutingDeps, request: RouteRequest): RouteDecision {
-  return decideRoute(deps.rules.current(), deps.carriers.current(), request);
+  if (!deps.observe) return decideRoute(deps.rules.current(), deps.carriers.current(), request);
+  const started = performance.now();
+  const decision = decideRoute(deps.rules.current(), deps.carriers.current(), request);
+  deps.observe((performance.now() - started) / 1000, decision);
+  return decision;
 }
 
 /** The same decision with its step-by-step trace: `route explain`, the console, `call show`. */

@@ -149,6 +149,27 @@ describe('durability', () => {
     expect(register?.lastError).toMatch(/^gave up after 3 attempts; last: SERVICE_UNAVAILABLE \(HTTP 503\)/);
   });
 
+  it('an instance that stopped between the REST call and marking done: the finish is taken over and not repeated in effect', async () => {
+    await setup();
+    const call = h.double.state.registerClickToCall('1', '+79261234567');
+    source.pending.push(callRecord({ crmCallId: call.CALL_ID, userId: '1', origin: 'crm', statusCode: '200', durationSec: 30 }));
+    await handoff.drainPending();
+    // The "dead" instance claims the finish and sends it; Bitrix24 processes it; the instance
+    // stops before recording the answer (the row stays in flight under its lease).
+    const [claimed] = await h.outbox.claimDue(h.clock.now(), 50, 'dead-instance', 120_000);
+    const gateway = h.connection.gateway();
+    if (!claimed || !gateway) throw new Error('nothing claimed');
+    expect(await gateway.call(claimed.method, claimed.params)).toMatchObject({ ok: true });
+    // While the lease runs nobody else sends it; after it expires the live worker takes over.
+    expect((await h.worker.drainUntilIdle()).claimed).toBe(0);
+    h.clock.advance(121_000);
+    await drainAll();
+    const [finish] = await h.outbox.list();
+    expect(finish).toMatchObject({ state: 'done', attempts: 1, result: { CALL_ID: call.CALL_ID, alreadyFinished: true } });
+    expect(h.double.callsOf('telephony.externalcall.finish').filter((r) => r.status === 200)).toHaveLength(1);
+    expect(h.double.state.calls.get(call.CALL_ID)?.finished).toMatchObject({ STATUS_CODE: '200', DURATION: 30 });
+  });
+
   it('a finish whose answer was lost is not repeated in effect: "Call is not found" on the retry means done', async () => {
     await setup({ timeoutMs: 300 });
     const call = h.double.state.registerClickToCall('1', '+79261234567');

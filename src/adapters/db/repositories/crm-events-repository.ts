@@ -98,6 +98,11 @@ export class CrmEventsRepository {
     return this.db(TABLE).where({ state: 'processing' }).update({ state: 'pending' });
   }
 
+  /** Removes handled (done or failed) events received before `before` (housekeeping). */
+  async purgeHandled(before: number): Promise<number> {
+    return this.db(TABLE).whereIn('state', ['done', 'failed']).andWhere('received_at', '<', before).delete();
+  }
+
   async count(): Promise<number> {
     const row = await this.db(TABLE).count({ n: '*' }).first();
     return Number((row as { n: number | string } | undefined)?.n ?? 0);

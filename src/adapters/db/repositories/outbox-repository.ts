@@ -57,6 +57,9 @@ interface OutboxRow {
 
 const TABLE = 'crm_outbox';
 
+/** last_error of an entry taken over from an instance whose claim ran out mid-send. */
+export const LEASE_EXPIRED = 'LEASE_EXPIRED: the previous attempt never reported back (instance stopped mid-send)';
+
 function parseJson(text: string | null): unknown {
   if (text === null) return null;
   try {
@@ -151,10 +154,20 @@ export class OutboxRepository {
       if (candidates.length === 0) return [];
       await trx(TABLE)
         .whereIn('id', candidates)
-        .andWhere((w) => {
-          w.where('state', 'pending').orWhere((p) => p.where('state', 'inflight').andWhere('claimed_until', '<', now));
-        })
+        .andWhere('state', 'pending')
         .update({ state: 'inflight', claimed_by: owner, claimed_until: until, updated_at: now });
+      // A lease that ran out means an instance stopped between sending and recording the answer:
+      // that send counts as an attempt that may have landed (a retried finish answered "Call is
+      // not found" is then known to be done — DECISIONS §20).
+      await trx(TABLE)
+        .whereIn('id', candidates)
+        .andWhere('state', 'inflight')
+        .andWhere('claimed_until', '<', now)
+        .update({
+          claimed_by: owner, claimed_until: until, updated_at: now,
+          attempts: trx.raw('attempts + 1'),
+          last_error: LEASE_EXPIRED,
+        });
       return candidates;
     });
     if (claimedIds.length === 0) return [];

@@ -1,0 +1,79 @@
+import express, { type Router } from 'express';
+import { z } from 'zod';
+import { requireAdminToken } from '../adapters/http/admin-auth.ts';
+import { callReportToJson } from '../app/calls/call-report.ts';
+import type { CallsSide } from '../app/calls/calls-side.ts';
+import type { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts';
+import { decisionToJson } from '../app/routing/render-decision.ts';
+import { explainRoute } from '../app/routing/route-call.ts';
+import { normalizePhone } from '../core/phone/normalize.ts';
+import type { EffectiveRules } from './effective-rules.ts';
+
+export interface AdminRouterDeps {
+  readonly token: string | undefined;
+  readonly reload: () => Promise<{ readonly ok: boolean; readonly errors: readonly string[] }>;
+  readonly rules: EffectiveRules;
+  readonly carriers: CarrierIndexStore;
+  readonly calls: CallsSide;
+}
+
+const explainQuery = z.object({
+  user: z.string().optional(),
+  extension: z.string().optional(),
+  number: z.string().min(1),
+  origin: z.enum(['crm', 'phone', 'mobile']).default('phone'),
+  line: z.string().optional(),
+}).refine((q) => q.user !== undefined || q.extension !== undefined, { message: 'give user or extension' });
+
+/**
+ * Admin HTTP endpoints (Bearer ADMIN_TOKEN): the same questions the CLI answers, for a console or
+ * a script: reload the rules, explain a route without placing a call, look up a carrier, show calls.
+ */
+export function createAdminRouter(deps: AdminRouterDeps): Router {
+  const router = express.Router();
+  router.use(requireAdminToken(deps.token));
+
+  router.post('/rules/reload', async (_req, res) => {
+    const result = await deps.reload();
+    res.status(result.ok ? 200 : 422).json(result);
+  });
+
+  router.get('/route/explain', (req, res) => {
+    const q = explainQuery.safeParse(req.query);
+    if (!q.success) {
+      res.status(400).json({ error: 'BAD_REQUEST', message: q.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ') });
+      return;
+    }
+    const decision = explainRoute(deps, {
+      user: q.data.user ?? null, extension: q.data.extension ?? null, number: q.data.number, origin: q.data.origin, line: q.data.line ?? null,
+    });
+    res.status(decision.refused ? 422 : 200).json(decisionToJson(decision));
+  });
+
+  router.get('/carriers/lookup', (req, res) => {
+    const number = typeof req.query.number === 'string' ? req.query.number : '';
+    const parsed = normalizePhone(number, { defaultCountry: 'RU' });
+    if (!parsed.ok) {
+      res.status(400).json({ error: parsed.code, message: parsed.message });
+      return;
+    }
+    res.json({ e164: parsed.number.e164, carrier: deps.carriers.current().lookup(parsed.number.digits), index: deps.carriers.state() });
+  });
+
+  router.get('/calls', async (req, res) => {
+    const limit = Math.min(500, Math.max(1, Number(req.query.limit ?? 50) || 50));
+    res.json({ calls: await deps.calls.store.listCalls({ limit }) });
+  });
+
+  router.get('/calls/:key', async (req, res) => {
+    const call = await deps.calls.store.findCall(req.params.key);
+    if (!call) {
+      res.status(404).json({ error: 'NOT_FOUND', message: `no call "${req.params.key}"` });
+      return;
+    }
+    const attempts = await deps.calls.store.listAttempts(call.id);
+    res.json(callReportToJson({ call, attempts, explanation: null }));
+  });
+
+  return router;
+}
