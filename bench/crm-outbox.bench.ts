@@ -7,7 +7,15 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { migrateLatest, openDb } from '../src/adapters/db/connection.ts';
+import { CrmEventsRepository } from '../src/adapters/db/repositories/crm-events-repository.ts';
+import { createHttpApp } from '../src/adapters/http/app.ts';
+import { silentLogger } from '../src/adapters/logging/logger.ts';
+import { createMetrics } from '../src/adapters/metrics/metrics.ts';
+import { loadEnv } from '../src/config/env.ts';
+import { createCrmSide } from '../src/app/crm/crm-side.ts';
+import type { ClickToCallPort } from '../src/app/crm/ports.ts';
 import { OutboxRepository } from '../src/adapters/db/repositories/outbox-repository.ts';
 import { PortalRepository } from '../src/adapters/db/repositories/portal-repository.ts';
 import { B24Connection } from '../src/app/crm/connection.ts';
@@ -105,12 +113,76 @@ async function runScenario(s: Scenario): Promise<void> {
   }
 }
 
+/**
+ * The events endpoint's reply time with a PBX that takes 2 s to accept each Originate: Bitrix24
+ * must get its answer within 100 ms, so the reply may only wait for the event to be stored.
+ */
+async function eventReplyLatency(events: number): Promise<void> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'b24pbx-bench-'));
+  const db = openDb({ url: path.join(dir, 'events.sqlite') });
+  await migrateLatest(db);
+  const double = await startBitrix24Double({ authMode: 'webhook', rateLimit: false });
+  const waiting: (() => void)[] = [];
+  let completed = 0;
+  const slowPort: ClickToCallPort = {
+    originate: async () => {
+      await new Promise<void>((resolve) => {
+        const t = setTimeout(resolve, 2000);
+        waiting.push(() => {
+          clearTimeout(t);
+          resolve();
+        });
+      });
+      completed += 1;
+      return { status: 'originated' };
+    },
+  };
+  const env = loadEnv({ B24_MODE: 'webhook', B24_WEBHOOK_URL: double.webhookUrl, B24_APPLICATION_TOKEN: double.portal.applicationToken });
+  const compiled = compileRules(rules);
+  const side = createCrmSide({
+    db, env, rules: { current: () => compiled }, clickToCall: slowPort, logger: silentLogger,
+    endedCalls: { listPending: async () => [], markDone: async () => undefined },
+  });
+  await side.connection.init();
+  const app = createHttpApp({ logger: silentLogger, metrics: createMetrics({ defaultMetrics: false }), readiness: [], routers: [{ path: '/', router: side.router }] });
+  const server = app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/bitrix24/events`;
+  try {
+    const elapsed: number[] = [];
+    for (let i = 0; i < events; i++) {
+      const call = double.state.registerClickToCall('1', '+79261234567');
+      const r = await double.postEvent(url, 'ONEXTERNALCALLSTART', {
+        PHONE_NUMBER: '89261234567', PHONE_NUMBER_INTERNATIONAL: '+79261234567', USER_ID: '1', CALL_ID: call.CALL_ID, LINE_NUMBER: '', IS_MOBILE: '0',
+      }, double.webhookAuth());
+      if (r.status !== 200) throw new Error(`event ${i} answered ${r.status}`);
+      elapsed.push(r.elapsedMs);
+    }
+    const sorted = [...elapsed].sort((a, b) => a - b);
+    const at = (q: number) => (sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))] ?? 0).toFixed(1);
+    console.log(`events endpoint: ${events} ONEXTERNALCALLSTART over HTTP, click-to-call port taking 2 s each (SQLite)`);
+    console.log(`  reply p50 ${at(0.5)} ms, p95 ${at(0.95)} ms, p99 ${at(0.99)} ms, max ${at(1)} ms; dials completed (2 s each) by the time the last reply arrived: ${completed}`);
+  } finally {
+    const deadline = Date.now() + 10_000;
+    while ((await new CrmEventsRepository(db).listUnprocessed()).length > 0 && Date.now() < deadline) {
+      for (const release of waiting.splice(0)) release();
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    await side.stop();
+    await new Promise((r) => server.close(r));
+    await double.close();
+    await db.destroy();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 export async function run(): Promise<void> {
   console.log('CRM outbox drain against the Bitrix24 double (portal limit: burst 50, drain 2 requests/s)');
   await runScenario({ title: 'click-to-call finishes, batches of 50', calls: 5_000, kind: 'click', batchSize: 50 });
   await runScenario({ title: 'click-to-call finishes, no batching (one request each)', calls: 400, kind: 'click', batchSize: 1 });
   await runScenario({ title: 'desk-phone calls (register → finish → attachRecord), recordings as signed RECORD_URL (batchable)', calls: 2_000, kind: 'desk', batchSize: 50, recordingMode: 'url' });
   await runScenario({ title: 'desk-phone calls, recordings inline as FILE_CONTENT (never batched)', calls: 300, kind: 'desk', batchSize: 50, recordingMode: 'content' });
+  await eventReplyLatency(300);
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) await run();

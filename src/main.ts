@@ -2,7 +2,7 @@ import { createLogger } from './adapters/logging/logger.ts';
 import { startConnector, type Connector } from './composition/connector.ts';
 import { formatDemo, runDemoCalls } from './composition/demo-calls.ts';
 import { startWithDoubles } from './composition/demo-environment.ts';
-import { ConfigError, loadEnv } from './config/env.ts';
+import { ConfigError, loadDotEnv, loadEnv } from './config/env.ts';
 import { RulesLoadError } from './adapters/rules/store.ts';
 
 /**
@@ -11,6 +11,7 @@ import { RulesLoadError } from './adapters/rules/store.ts';
  * rules and the generated sample numbering plan, and a few scripted click-to-calls.
  */
 async function main(): Promise<void> {
+  loadDotEnv();
   const env = loadEnv();
   const logger = createLogger(env.LOG_LEVEL);
   const demo = env.DEMO ?? (!env.AMI_HOST && !env.B24_MODE);

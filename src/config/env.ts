@@ -1,3 +1,4 @@
+import fs from 'node:fs';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -14,7 +15,6 @@ export const envSchema = z.object({
   // storage and rules
   DATABASE_URL: z.string().default('./data/connector.sqlite'),
   RULES_DIR: z.string().default('./rules'),
-  DATA_DIR: z.string().default('./data'),
   DEFAULT_COUNTRY: z.string().length(2).default('RU'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 
@@ -83,6 +83,14 @@ export const SECRET_KEYS: readonly (keyof Env)[] = [
 ];
 
 export class ConfigError extends Error {}
+
+/**
+ * Reads `.env` (if present) into process.env; variables already set in the environment win.
+ * Node's own parser: no extra dependency.
+ */
+export function loadDotEnv(file = '.env'): void {
+  if (fs.existsSync(file)) process.loadEnvFile(file);
+}
 
 /** Parses the environment; a bad value names the variable (never the value of a secret). */
 export function loadEnv(source: NodeJS.ProcessEnv = process.env): Readonly<Env> {

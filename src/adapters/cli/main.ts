@@ -3,12 +3,16 @@ import { registerCarrierCommands } from './commands/carriers.ts';
 import { registerRouteCommands } from './commands/route.ts';
 import { registerCallCommands } from './commands/calls.ts';
 import { registerOutboxCommands } from './commands/outbox.ts';
+import { registerUserCommands } from './commands/users.ts';
 import { CliFailure } from './failure.ts';
+import { loadDotEnv } from '../../config/env.ts';
 
 /**
  * `b24pbx`: the admin CLI. Exit codes: 0 success, 1 refused or invalid input (one-line reason
  * on stderr), 2 usage error.
  */
+loadDotEnv();
+
 const program = new Command('b24pbx')
   .description('Bitrix24 ⇄ Asterisk connector: admin commands')
   .exitOverride()
@@ -36,6 +40,7 @@ registerCarrierCommands(program);
 registerRouteCommands(program);
 registerCallCommands(program);
 registerOutboxCommands(program);
+registerUserCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -206,7 +206,9 @@ export class RouteService {
    */
   private async identify(query: RouteQuery, probe: ChannelProbe): Promise<{ entry: RoutingEntry | null; facts: Partial<ChannelFacts> }> {
     const cached = query.uniqueid !== '' ? this.cache.get(query.uniqueid) : undefined;
-    if (cached) return { entry: cached, facts: await probe.read({ linkedid: true }) };
+    // A channel's Linkedid never changes: once known (read at an earlier attempt, or a click-to-call's
+    // ChannelId), it is not asked again — one round trip less on the hot path.
+    if (cached) return { entry: cached, facts: cached.call.linkedid !== null ? { linkedid: cached.call.linkedid } : await probe.read({ linkedid: true }) };
     const { store } = this.deps;
     await this.writer.settled(query.uniqueid);
     // Click-to-call ChannelIds are recognisable (c2c-…): look those up directly; a desk phone's

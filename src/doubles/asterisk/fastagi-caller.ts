@@ -1,6 +1,7 @@
 import net from 'node:net';
 import type { Logger } from '../../adapters/logging/logger.ts';
 import { answerAgiCommand, type AgiChannelAccess } from './agi-commands.ts';
+import { ResAgiLineReader } from './res-agi-reader.ts';
 
 export interface FastAgiTarget {
   readonly host: string;
@@ -34,7 +35,7 @@ export function callFastAgi(req: AgiRequest): Promise<'SUCCESS' | 'FAILURE'> {
   return new Promise((resolve) => {
     let connected = false;
     let settled = false;
-    let buffer = '';
+    const reader = new ResAgiLineReader();
     const socket = net.connect({ host: req.target.host, port: req.target.port });
     socket.setEncoding('utf8');
     const finish = (status: 'SUCCESS' | 'FAILURE'): void => {
@@ -58,21 +59,28 @@ export function callFastAgi(req: AgiRequest): Promise<'SUCCESS' | 'FAILURE'> {
       req.args.forEach((a, i) => lines.push(`agi_arg_${i + 1}: ${a}\n`));
       socket.write(`${lines.join('')}\n`);
     });
+    // Commands are taken off the socket the way res_agi does (pipelined lines stall until more
+    // bytes or EOF arrive); at EOF the buffered ones still run, their replies going nowhere.
+    const execute = (line: string): void => {
+      if (line.trim() === '') return;
+      const reply = answerAgiCommand(line, req.channel);
+      if (socket.writable) socket.write(`${reply}\n`);
+    };
     socket.on('data', (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl).replace(/\r$/, '');
-        buffer = buffer.slice(nl + 1);
-        if (line.trim() === '') continue;
-        if (!socket.writable) return;
-        socket.write(`${answerAgiCommand(line, req.channel)}\n`);
-      }
+      for (const line of reader.data(chunk)) execute(line);
+      if (reader.stalled > 0) req.logger.warn({ target: agiUrl(req.target), stalled: reader.stalled }, 'PBX double: the FastAGI server pipelined commands; like Asterisk, the extra lines wait for more bytes or EOF');
+    });
+    socket.on('end', () => {
+      for (const line of reader.end()) execute(line);
     });
     socket.on('error', (err) => {
       if (!connected) req.logger.info({ target: agiUrl(req.target), err: err.message }, 'PBX double: FastAGI server unreachable (AGISTATUS FAILURE)');
       finish(connected ? 'SUCCESS' : 'FAILURE');
     });
-    socket.on('close', () => finish(connected ? 'SUCCESS' : 'FAILURE'));
+    socket.on('close', () => {
+      // Lines already in the stdio buffer still run when the socket is reset.
+      for (const line of reader.end()) execute(line);
+      finish(connected ? 'SUCCESS' : 'FAILURE');
+    });
   });
 }

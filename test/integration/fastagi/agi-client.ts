@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { ResAgiLineReader } from '../../../src/doubles/asterisk/res-agi-reader.ts';
 
 export interface AgiChannelModel {
   /** Channel variables GET VARIABLE reads (CONNECTOR_CALL_ID, CONNECTOR_EXTEN…). */
@@ -31,19 +32,16 @@ export function runAgi(port: number, environment: string, model: AgiChannelModel
   const commands: string[] = [];
   return new Promise((resolve, reject) => {
     const socket = net.connect(port, '127.0.0.1');
-    let buffer = '';
+    const reader = new ResAgiLineReader();
     let dead = false;
     const timer = setTimeout(() => {
       socket.destroy();
       reject(new Error(`AGI session did not finish within ${timeoutMs} ms; commands so far: ${commands.join(' | ')}`));
     }, timeoutMs);
     socket.on('connect', () => socket.write(environment));
+    // Lines are taken off the socket as res_agi does: a pipelined command waits for more bytes.
     socket.on('data', (chunk) => {
-      buffer += chunk.toString('utf8');
-      let nl: number;
-      while ((nl = buffer.indexOf('\n')) >= 0) {
-        const line = buffer.slice(0, nl);
-        buffer = buffer.slice(nl + 1);
+      for (const line of reader.data(chunk.toString('utf8'))) {
         commands.push(line);
         socket.write(`${answer(line)}${eol}`);
         if (model.hangupAfter !== undefined && commands.length === model.hangupAfter && !dead) {

@@ -45,7 +45,8 @@ describe.skipIf(!hasSharedData)(`FastAGI replay of the lab sessions (real Asteri
         expect(run.set.ROUTE_DIAL).toBe(t.answered.ROUTE_DIAL);
         expect(run.set.ROUTE_CALLERID).toMatch(/^7495\d{7}$/);
         expect(run.set.ROUTE_TIMEOUT).toBe(t.answered.ROUTE_TIMEOUT);
-        expect(run.set.ROUTE_RECORD).toBe('1');
+        // Set once, at attempt 1: the channel keeps it for the later attempts.
+        expect(run.set.ROUTE_RECORD).toBe(n === call.sessions[0] ? '1' : undefined);
       } else {
         expect(run.set.ROUTE_REASON).toMatch(/no rotation/);
       }
@@ -190,6 +191,35 @@ describe('FastAGI route server (built-in fixtures)', () => {
     expect(await closed).toBeLessThan(3000);
     const ok = await runAgi(port(), agiEnvironment({ uniqueid: '1700000010.2', exten: '79160000001', attempt: 1 }), { vars: { CONNECTOR_EXTEN: '100' } });
     expect(ok.set.ROUTE_ACTION).toBe('dial');
+  });
+
+  it('never pipelines: each command is written only after the previous reply (res_agi would stall otherwise)', async () => {
+    const socket = net.connect(port(), '127.0.0.1');
+    const received: { line: string; outstanding: number }[] = [];
+    let outstanding = 0;
+    let buffer = '';
+    const closed = new Promise<void>((resolve) => socket.on('close', () => resolve()));
+    socket.on('error', () => undefined);
+    socket.on('data', (chunk) => {
+      buffer += chunk.toString('utf8');
+      for (let nl = buffer.indexOf('\n'); nl >= 0; nl = buffer.indexOf('\n')) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        received.push({ line, outstanding });
+        outstanding += 1;
+        // Answer late, so a pipelining server would have sent its next command meanwhile.
+        const reply = line === 'GET VARIABLE CONNECTOR_EXTEN' ? '200 result=1 (100)' : line.startsWith('GET') ? '200 result=0' : '200 result=1';
+        setTimeout(() => {
+          outstanding -= 1;
+          socket.write(`${reply}\n`);
+        }, 5);
+      }
+    });
+    socket.write(agiEnvironment({ uniqueid: '1700000012.1', exten: '79160000001', attempt: 1 }));
+    await closed;
+    expect(received.filter((r) => r.line.startsWith('SET VARIABLE ROUTE_ACTION "dial"'))).toHaveLength(1);
+    expect(received.length).toBeGreaterThan(3);
+    expect(received.filter((r) => r.outstanding > 0)).toEqual([]);
   });
 
   it('a failure inside the connector answers failopen, so the dialplan still places the call', async () => {

@@ -192,6 +192,9 @@ export class AmiClient extends EventEmitter<AmiClientEvents> {
     let socketUp = false;
     manager.on('managerevent', (raw: AmiRawMessage) => this.onEvent(raw));
     manager.on('asterisk', (raw: AmiRawMessage) => {
+      // asterisk-manager also emits every Response here (they carry no Event): those are handled
+      // through their ActionID already.
+      if (raw.response !== undefined) return;
       // Neither an Event nor a Response: not AMI. Log a sample (never the whole buffer).
       this.log.warn({ keys: Object.keys(raw).slice(0, 5).map((k) => k.slice(0, 40)) }, 'AMI server sent a message that is neither an event nor a response; ignored');
     });

@@ -21,19 +21,23 @@ export interface AgiConnectionOptions {
 interface Pending {
   readonly resolve: (reply: AgiReply) => void;
   readonly reject: (err: AgiCommandError) => void;
-  readonly timer: NodeJS.Timeout;
+  /** Set once the command is on the wire (its reply timeout runs from then). */
+  timer: NodeJS.Timeout | null;
   readonly command: string;
 }
 
 /**
- * One FastAGI socket: reads the environment block, then runs commands one at a time, each with its
- * own timeout. An inline `HANGUP` only sets `hungUp` (the pending command still gets its reply,
- * typically 511); a closed socket or garbage fails the pending command instead of hanging.
+ * One FastAGI socket: reads the environment block, then runs commands strictly one at a time —
+ * the next command is written only after the previous one's reply — each with its own timeout.
+ * Never pipelined: res_agi reads commands with fgets() on a stdio stream but waits for them with
+ * poll() on the raw socket, so a second command that arrives in the same read() stays in the stdio
+ * buffer unseen until more bytes or EOF arrive — the session would stall until a timeout.
+ * An inline `HANGUP` only sets `hungUp` (the pending command still gets its reply, typically 511);
+ * a closed socket or garbage fails the pending command instead of hanging.
  */
 export class AgiConnection {
   hungUp = false;
   closed = false;
-  private corked = false;
   private readonly decoder = new StringDecoder('utf8');
   private buffer = '';
   private envLines: string[] | null = [];
@@ -67,29 +71,27 @@ export class AgiConnection {
   }
 
   /**
-   * Sends one command line and waits for its reply. Several may be in flight (pipelined):
-   * Asterisk reads and answers them one after another.
+   * Queues one command line and resolves with its reply. Commands issued together are still sent
+   * one after another (see the class comment); the caller may issue them at once.
    */
   command(text: string): Promise<AgiReply> {
     if (this.closed) return Promise.reject(new AgiCommandError('closed', `socket closed before "${text}"`));
     return new Promise<AgiReply>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        // A late reply would be taken for the next command's: this session cannot continue.
-        this.failPending(new AgiCommandError('timeout', `no reply to "${text}" within ${this.options.commandTimeoutMs} ms`));
-        this.socket.destroy();
-      }, this.options.commandTimeoutMs);
-      this.pending.push({ resolve, reject, timer, command: text });
-      // Commands issued together (pipelined) leave in one packet.
-      if (!this.corked) {
-        this.corked = true;
-        this.socket.cork();
-        process.nextTick(() => {
-          this.corked = false;
-          this.socket.uncork();
-        });
-      }
-      this.socket.write(`${text}\n`);
+      this.pending.push({ resolve, reject, timer: null, command: text });
+      if (this.pending.length === 1) this.sendHead();
     });
+  }
+
+  /** Writes the oldest queued command and starts its reply timeout. */
+  private sendHead(): void {
+    const head = this.pending[0];
+    if (!head || head.timer !== null || this.closed) return;
+    head.timer = setTimeout(() => {
+      // A late reply would be taken for the next command's: this session cannot continue.
+      this.failPending(new AgiCommandError('timeout', `no reply to "${head.command}" within ${this.options.commandTimeoutMs} ms`));
+      this.socket.destroy();
+    }, this.options.commandTimeoutMs);
+    this.socket.write(`${head.command}\n`);
   }
 
   /** Ends the session: Asterisk continues the dialplan (AGISTATUS SUCCESS). */
@@ -135,10 +137,12 @@ export class AgiConnection {
       return;
     }
     if (event.kind === 'garbage') return this.onGarbage(`not an AGI reply: ${printable(line)}`);
-    const pending = this.pending.shift();
-    if (!pending) return this.onGarbage(`a reply to no command: ${printable(line)}`);
+    const pending = this.pending[0];
+    if (!pending || pending.timer === null) return this.onGarbage(`a reply to no command: ${printable(line)}`);
+    this.pending.shift();
     clearTimeout(pending.timer);
     pending.resolve(event.reply);
+    this.sendHead();
   }
 
   private onGarbage(problem: string): void {
@@ -157,13 +161,15 @@ export class AgiConnection {
       this.envLines = null;
       this.finishEnv({ ok: false, problem: 'the peer closed the socket before the AGI environment was complete' });
     }
-    this.failPending(new AgiCommandError('closed', 'the peer closed the socket'));
+    this.failPending(() => new AgiCommandError('closed', 'the peer closed the socket'));
   }
 
-  private failPending(err: AgiCommandError): void {
+  private failPending(err: AgiCommandError | (() => AgiCommandError)): void {
+    if (this.pending.length === 0) return;
+    const error = typeof err === 'function' ? err() : err;
     for (const pending of this.pending.splice(0)) {
-      clearTimeout(pending.timer);
-      pending.reject(err);
+      if (pending.timer !== null) clearTimeout(pending.timer);
+      pending.reject(error);
     }
   }
 

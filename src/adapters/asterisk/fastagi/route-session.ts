@@ -3,17 +3,21 @@ import type { ChannelFacts, ChannelProbe, RouteAnswer, RouteQuery, RouteService 
 import { AgiCommandError, type AgiConnection } from './connection.ts';
 import { quoteArg, variableValue, type AgiEnvironment } from './protocol.ts';
 
-/** The variables the dialplan reads after the route request (docs/asterisk.md). */
+/**
+ * The variables the dialplan reads after the route request (docs/asterisk.md). Channel variables
+ * persist between attempts, so ROUTE_RECORD (read at attempt 1 only) and ROUTE_CALL_ID (the same
+ * for the whole call) are set at attempt 1 only: each SET VARIABLE is a round trip.
+ */
 export function answerVariables(answer: RouteAnswer): [string, string][] {
   if (answer.action === 'dial') {
-    return [
+    const vars: [string, string][] = [
       ['ROUTE_ACTION', 'dial'],
       ['ROUTE_DIAL', answer.dial],
       ['ROUTE_CALLERID', answer.callerId],
       ['ROUTE_TIMEOUT', String(answer.timeout)],
-      ['ROUTE_RECORD', answer.record ? '1' : '0'],
-      ['ROUTE_CALL_ID', answer.callId],
     ];
+    if (answer.attemptNo === 1) vars.push(['ROUTE_RECORD', answer.record ? '1' : '0'], ['ROUTE_CALL_ID', answer.callId]);
+    return vars;
   }
   return [['ROUTE_ACTION', 'stop'], ['ROUTE_REASON', answer.reason]];
 }
@@ -48,7 +52,7 @@ const FACT_COMMANDS: Readonly<Record<keyof ChannelFacts, string>> = {
   linkedid: 'GET FULL VARIABLE ${CHANNEL(linkedid)}',
 };
 
-/** Reads channel variables over the session, only those asked for, pipelined. */
+/** Reads channel variables over the session, only those asked for (one command at a time: connection.ts). */
 function probeOf(conn: AgiConnection): ChannelProbe {
   return {
     async read(want) {
@@ -126,7 +130,7 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
   }
 }
 
-/** The answer's SET VARIABLEs, pipelined (Asterisk answers them in order; 511 = the channel is gone). */
+/** The answer's SET VARIABLEs, one after another (511 = the channel is gone). */
 async function send(conn: AgiConnection, vars: readonly [string, string][]): Promise<void> {
   if (conn.hungUp) return;
   await Promise.all(vars.map(([name, value]) => conn.command(`SET VARIABLE ${name} ${quoteArg(value)}`)));

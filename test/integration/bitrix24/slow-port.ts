@@ -1,0 +1,32 @@
+import type { ClickToCallPort, ClickToCallRequest, ClickToCallResult } from '../../../src/app/crm/ports.ts';
+
+/**
+ * A click-to-call port that takes `delayMs` (real time) to answer, like a PBX slow to accept an
+ * Originate. `release()` answers everything still waiting at once (so tests need not sit out the delay).
+ */
+export class SlowClickToCall implements ClickToCallPort {
+  readonly started: ClickToCallRequest[] = [];
+  readonly completed: ClickToCallRequest[] = [];
+  private readonly waiting = new Set<() => void>();
+
+  constructor(private readonly delayMs = 2000) {}
+
+  async originate(request: ClickToCallRequest): Promise<ClickToCallResult> {
+    this.started.push(request);
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        this.waiting.delete(done);
+        resolve();
+      };
+      const timer = setTimeout(done, this.delayMs);
+      this.waiting.add(done);
+    });
+    this.completed.push(request);
+    return { status: 'originated' };
+  }
+
+  release(): void {
+    for (const done of [...this.waiting]) done();
+  }
+}
