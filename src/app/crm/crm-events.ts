@@ -90,12 +90,20 @@ export class CrmEvents {
     }
   }
 
-  /** At start: events persisted but never handled (the process stopped in between). */
-  async resumePending(): Promise<number> {
+  /**
+   * At start, before new events are handled: events left `processing` by a stopped process go
+   * back to pending; returns the ids of the events persisted but never handled.
+   */
+  async takeOverUnprocessed(): Promise<number[]> {
     await this.o.events.resetProcessing();
-    const pending = await this.o.events.listUnprocessed();
-    for (const e of pending) await this.process(e.id);
-    return pending.length;
+    return (await this.o.events.listUnprocessed()).map((e) => e.id);
+  }
+
+  /** At start: handles the events persisted but never handled (the process stopped in between). */
+  async resumePending(): Promise<number> {
+    const ids = await this.takeOverUnprocessed();
+    for (const id of ids) await this.process(id);
+    return ids.length;
   }
 
   private enqueue(key: string, method: string, params: Record<string, unknown>): Promise<{ id: number }> {

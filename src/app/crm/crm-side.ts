@@ -159,7 +159,12 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
       if (connection.mode === 'off') return;
       // The worker first: resumed callbacks wait for their register to go through it.
       worker.start(env.OUTBOX_POLL_MS);
-      await events.resumePending();
+      // Taken over before anything else runs; handled in the background, so a callback waiting
+      // for its register (portal down) does not hold up the start.
+      const unprocessed = await events.takeOverUnprocessed();
+      void (async () => {
+        for (const id of unprocessed) await events.process(id);
+      })().catch((err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'resuming stored events failed'));
       onCallEnded();
       deps.callEvents?.on('call-ended', onCallEnded);
       if (connection.gateway()) void afterConnect();

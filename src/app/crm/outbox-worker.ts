@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import crypto from 'node:crypto';
 import type { Logger } from '../../adapters/logging/logger.ts';
 import { silentLogger } from '../../adapters/logging/logger.ts';
-import type { ClaimedOutboxEntry, OutboxRepository } from '../../adapters/db/repositories/outbox-repository.ts';
+import { LEASE_EXPIRED, type ClaimedOutboxEntry, type OutboxRepository } from '../../adapters/db/repositories/outbox-repository.ts';
 import { describeFailure, isCallNotFound, restFailure, type RestFailure } from '../../adapters/bitrix24/errors.ts';
 import { MAX_BATCH_COMMANDS, type B24Gateway, type RestOutcome } from '../../adapters/bitrix24/gateway.ts';
 import { backoffMs } from './backoff.ts';
@@ -42,9 +42,21 @@ type Prepared = { readonly entry: ClaimedOutboxEntry; readonly params: Record<st
 
 const FINISH = 'telephony.externalcall.finish';
 
-/** A rate-limit refusal certainly did nothing; any other failure may have been processed. */
-function previousMayHaveLanded(lastError: string | null): boolean {
-  return !/^(QUERY_LIMIT_EXCEEDED|OPERATION_TIME_LIMIT)\b/.test(lastError ?? '');
+/** Appended to last_error once some attempt may have been processed by Bitrix24; kept on later failures. */
+export const MAY_HAVE_LANDED = ' [an earlier attempt may have landed]';
+
+/**
+ * A request that got no answer (timeout, reset) or a 5xx may have been processed; a refusal by
+ * the rate limit, a refused connection or any 4xx answer certainly was not.
+ */
+function mayHaveLanded(f: RestFailure): boolean {
+  if (['QUERY_LIMIT_EXCEEDED', 'OPERATION_TIME_LIMIT', 'ECONNREFUSED', 'NOT_CONNECTED'].includes(f.code)) return false;
+  return f.status === 0 || f.status === 408 || f.status >= 500;
+}
+
+/** Some earlier attempt of the entry may have landed: noted on its last error, or its claim ran out mid-send. */
+function earlierMayHaveLanded(lastError: string | null): boolean {
+  return lastError !== null && (lastError.endsWith(MAY_HAVE_LANDED) || lastError === LEASE_EXPIRED);
 }
 
 function emptyReport(): DrainReport {
@@ -239,7 +251,7 @@ export class OutboxWorker {
     const f = outcome.error;
     // A finish retried after an attempt whose answer was lost: "Call is not found" means that
     // attempt succeeded and the call left the list of calls in progress (DECISIONS §20).
-    if (p.entry.method.toLowerCase() === FINISH && p.entry.attempts > 0 && previousMayHaveLanded(p.entry.lastError) && isCallNotFound(f)) {
+    if (p.entry.method.toLowerCase() === FINISH && earlierMayHaveLanded(p.entry.lastError) && isCallNotFound(f)) {
       const result = { CALL_ID: p.params.CALL_ID, alreadyFinished: true };
       await this.o.repo.markDone(p.entry.id, result, now, this.owner);
       report.done += 1;
@@ -248,14 +260,16 @@ export class OutboxWorker {
       return;
     }
     if (f.code === 'QUERY_LIMIT_EXCEEDED') this.o.limiter.exhausted();
-    await this.fail(p.entry, f, report);
+    await this.fail(p.entry, f, report, true);
   }
 
-  private async fail(entry: ClaimedOutboxEntry, f: RestFailure, report: DrainReport): Promise<void> {
+  /** `sent`: the request went out (false: it failed while being prepared). */
+  private async fail(entry: ClaimedOutboxEntry, f: RestFailure, report: DrainReport, sent = false): Promise<void> {
     const now = this.o.clock.now();
     const attempts = entry.attempts + 1;
     const park = f.kind === 'permanent' || attempts >= this.o.maxAttempts;
-    const reason = park && f.kind !== 'permanent' ? `gave up after ${attempts} attempts; last: ${describeFailure(f)}` : describeFailure(f);
+    const landed = (sent && mayHaveLanded(f)) || earlierMayHaveLanded(entry.lastError);
+    const reason = (park && f.kind !== 'permanent' ? `gave up after ${attempts} attempts; last: ${describeFailure(f)}` : describeFailure(f)) + (landed ? MAY_HAVE_LANDED : '');
     await this.o.repo.markFailed(entry.id, { error: reason, park, nextAttemptAt: now + this.backoff(attempts) }, now, this.owner);
     if (park) {
       report.parked += 1;

@@ -96,8 +96,10 @@ export class CallTrackerCore {
         return this.hangup(call, uniqueid, causeOf(e.cause), now);
       case 'DialBegin': {
         const dest = e.destuniqueid;
-        // Only the connector context's dials are trunk legs (not an Originate ringing the manager).
-        if (dest === undefined || e.context !== this.connectorContext) return IGNORED;
+        // Only the connector context's dials are trunk legs (not an Originate ringing the manager);
+        // after ConnectorFailOpen the caller's channel dials from the fail-open context it Gosubs to.
+        const failOpenDial = call.failOpen && uniqueid !== '' && uniqueid === call.callerUniqueid;
+        if (dest === undefined || (e.context !== this.connectorContext && !failOpenDial)) return IGNORED;
         call.legs.push({
           uniqueid: dest, dialString: e.dialstring ?? '', begunAt: now, dialEnd: null, dialStatusVar: null, answeredAt: null, endedAt: null, cause: null,
         });

@@ -3,6 +3,7 @@ import { cdrDisposition } from './causes.ts';
 import { runDial } from './dial.ts';
 import type { PbxEngine } from './engine.ts';
 import { agiUrl, callFastAgi } from './fastagi-caller.ts';
+import { runShippedOutbound } from './shipped-dialplan.ts';
 
 /** The dialplan loop never runs away even if a FastAGI server keeps answering "dial". */
 const MAX_LOOPS = 20;
@@ -15,12 +16,20 @@ export interface OutboundResult {
 }
 
 /**
- * Plays the shipped `connector-outbound` context on `ch` (whose Exten is the number dialled), as in
- * the lab's extensions.conf: store CONNECTOR_EXTEN, ATTEMPT=1, MixMonitor, then loop
- * AGI(route) → Dial → UserEvent(ConnectorAttempt) until the route says stop or a call is answered;
- * when the FastAGI server is unreachable, UserEvent(ConnectorFailOpen) and Dial the fail-open trunk.
+ * Plays `connector-outbound` on `ch` (whose Exten is the number dialled): the product's
+ * asterisk/extensions_connector.conf (default, shipped-dialplan.ts) or the lab's extensions.conf.used.
  */
-export async function runConnectorOutbound(pbx: PbxEngine, ch: Channel, number: string): Promise<OutboundResult> {
+export function runConnectorOutbound(pbx: PbxEngine, ch: Channel, number: string): Promise<OutboundResult> {
+  return pbx.config.dialplan === 'lab' ? runLabOutbound(pbx, ch, number) : runShippedOutbound(pbx, ch, number);
+}
+
+/**
+ * The lab's `connector-outbound` (extensions.conf.used, the one the captures were made with): store
+ * CONNECTOR_EXTEN, ATTEMPT=1, MixMonitor, then loop AGI(route) → Dial → UserEvent(ConnectorAttempt)
+ * until the route says stop or a call is answered; when the FastAGI server is unreachable,
+ * UserEvent(ConnectorFailOpen) and Dial the fail-open trunk.
+ */
+async function runLabOutbound(pbx: PbxEngine, ch: Channel, number: string): Promise<OutboundResult> {
   ch.context = 'connector-outbound';
   ch.exten = number;
   pbx.newexten(ch, 'Set', `CONNECTOR_EXTEN=${ch.callerNum}`, 1);
@@ -89,12 +98,12 @@ async function failOpen(pbx: PbxEngine, ch: Channel, number: string, agiStatus: 
   return done(pbx, ch);
 }
 
-function done(pbx: PbxEngine, ch: Channel): OutboundResult {
-  pbx.newexten(ch, 'Hangup', '', 13);
+export function done(pbx: PbxEngine, ch: Channel, priority = 13): OutboundResult {
+  pbx.newexten(ch, 'Hangup', '', priority);
   return { hangupCause: ch.hangupCause === 0 ? 16 : ch.hangupCause, lastApplication: 'Hangup' };
 }
 
-function agiEnvironment(pbx: PbxEngine, ch: Channel): [string, string][] {
+export function agiEnvironment(pbx: PbxEngine, ch: Channel): [string, string][] {
   return [
     ['agi_network', 'yes'],
     ['agi_network_script', pbx.config.fastAgi.script ?? 'route'],

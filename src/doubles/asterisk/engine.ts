@@ -24,6 +24,8 @@ export interface EngineConfig {
   readonly agiGiveUpMs: number;
   readonly failOpen: { readonly dial: string; readonly timeoutS: number };
   readonly asteriskVersion: string;
+  /** Which `connector-outbound` is played: the shipped asterisk/extensions_connector.conf, or the lab's. */
+  readonly dialplan: 'connector' | 'lab';
 }
 
 /**

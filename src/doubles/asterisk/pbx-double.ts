@@ -35,6 +35,14 @@ export interface PbxDoubleOptions {
   /** Where MixMonitor writes (only the file name in MIXMONITOR_FILENAME matters). */
   readonly monitorDir?: string;
   readonly asteriskVersion?: string;
+  /**
+   * The `connector-outbound` context played: `connector` (default) is the product's
+   * asterisk/extensions_connector.conf — route variables cleared before each request, ROUTE_RECORD
+   * honoured (no MixMonitor for excluded numbers), `UserEvent(ConnectorRecording)`, `failopen`
+   * answers, emergency/short/internal numbers sent on before the AGI step; `lab` is the lab's
+   * extensions.conf.used, which the captures were recorded with (replay tests compare against them).
+   */
+  readonly dialplan?: 'connector' | 'lab';
   /** Real ms after which a FastAGI session the server never closes is abandoned (default 30000). */
   readonly agiGiveUpMs?: number;
   readonly now?: () => number;
@@ -79,6 +87,7 @@ export async function startPbxDouble(opts: PbxDoubleOptions): Promise<PbxDouble>
     agiGiveUpMs: opts.agiGiveUpMs ?? 30_000,
     failOpen: { dial: opts.failOpen?.dial ?? 'Local/{exten}@failopen', timeoutS: opts.failOpen?.timeoutS ?? 30 },
     asteriskVersion: opts.asteriskVersion ?? '22.10.1',
+    dialplan: opts.dialplan ?? 'connector',
   }, logger);
   const sessions = new Set<AmiSession>();
   const calls = new Set<Promise<void>>();

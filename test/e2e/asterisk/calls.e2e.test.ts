@@ -30,6 +30,45 @@ describe('end to end through the PBX double (AMI + FastAGI over sockets)', () =>
     expect(r?.recording).toMatch(/c2c-e1-a\.wav$/);
   });
 
+  it('the recording is reported by UserEvent(ConnectorRecording): no VarSet reaches a call,user AMI user', async () => {
+    p = await pbxHarness();
+    const seen: string[] = [];
+    p.ami.on('event', (e) => seen.push(e.event ?? ''));
+    await call(p, 'e10', '+79160000002');
+    const [r] = await p.ended(1);
+    expect(r?.recording).toMatch(/c2c-e10-a\.wav$/);
+    expect(seen).toContain('UserEvent');
+    expect(seen.filter((n) => n === 'VarSet' || n === 'Newexten')).toEqual([]);
+    // MixMonitor ran once, at attempt 1.
+    expect(p.pbx.events.filter((e) => amiGet(e, 'Variable') === 'MIXMONITOR_FILENAME')).toHaveLength(1);
+  });
+
+  it('an excluded number (ROUTE_RECORD=0): no MixMonitor, no recording in the call record (DECISIONS §18)', async () => {
+    p = await pbxHarness();
+    const rules = labRules();
+    p.h.routing.rules.set({ ...rules, rules: { ...rules.rules, crm: { ...rules.rules.crm, excluded: { ...rules.rules.crm.excluded, numbers: ['+79160000001'] } } } });
+    await call(p, 'e11', '+79160000001');
+    const [r] = await p.ended(1);
+    expect(r).toMatchObject({ statusCode: '200', trunkId: 'trunk-answer', recording: null });
+    expect(r?.attempts).toHaveLength(2);
+    expect(p.pbx.events.filter((e) => amiGet(e, 'Variable') === 'MIXMONITOR_FILENAME' || amiGet(e, 'Event') === 'MixMonitorStart')).toEqual([]);
+    expect(p.pbx.events.filter((e) => amiGet(e, 'UserEvent') === 'ConnectorRecording')).toEqual([]);
+    const routeRecord = p.pbx.events.find((e) => amiGet(e, 'Variable') === 'ROUTE_RECORD');
+    expect(routeRecord && amiGet(routeRecord, 'Value')).toBe('0');
+  });
+
+  it.each([
+    ['112', 'connector-emergency', 'PJSIP/112@default-trunk'],
+    ['103', 'connector-emergency', 'PJSIP/103@default-trunk'],
+    ['205', 'connector-internal', 'PJSIP/205,30'],
+  ])('%s dialled on a desk phone is sent on before the route request (DECISIONS §3)', async (number, context, dial) => {
+    p = await pbxHarness();
+    await p.pbx.placeDeskCall('100', number).finished;
+    const apps = p.pbx.events.filter((e) => amiGet(e, 'Event') === 'Newexten').map((e) => [amiGet(e, 'Context'), amiGet(e, 'Application'), amiGet(e, 'AppData')]);
+    expect(apps).toContainEqual([context, 'Dial', dial]);
+    expect(apps.filter(([, app]) => app === 'AGI')).toEqual([]);
+  });
+
   it.each([
     ['busy', '+79160000002', '486', 'trunk-busy'],
     ['no answer', '+79160000003', '304', 'trunk-noanswer'],
@@ -47,6 +86,16 @@ describe('end to end through the PBX double (AMI + FastAGI over sockets)', () =>
     const [r] = await p.ended(1);
     expect(r).toMatchObject({ statusCode: '603' });
     expect(r?.attempts.map((a) => a.hangupCause)).toEqual([68, 21]);
+  });
+
+  it('rotation after a missing context (CHANUNAVAIL 0) and a temporary failure (41): answered on the third trunk → 200', async () => {
+    p = await pbxHarness();
+    await call(p, 'e12', '+79160000005');
+    const [r] = await p.ended(1);
+    expect(r).toMatchObject({ statusCode: '200', trunkId: 'trunk-answer' });
+    expect(r?.attempts.map((a) => [a.trunkId, a.dialStatus, a.hangupCause])).toEqual([
+      ['no-such-context', 'CHANUNAVAIL', 0], ['trunk-temporary-failure', 'CHANUNAVAIL', 41], ['trunk-answer', 'ANSWER', 16],
+    ]);
   });
 
   it('the 5-attempt cap: six technical failures in the plan, five dialled → 503', async () => {

@@ -35,9 +35,10 @@ export async function pbxHarness(options: { phones?: Record<string, PhoneScript>
   const h = await callsHarness();
   const agi = await h.startAgi();
   const pbx = await startPbxDouble({
-    // The double plays the lab's dialplan, which reports the recording as VarSet (class dialplan);
-    // the shipped dialplan reports it as a UserEvent, so production needs only call,user.
-    users: [{ username: 'connector', secret: 'connector-secret', read: ['call', 'user', 'dialplan'], write: ['originate'] }],
+    // The double plays the shipped dialplan (asterisk/extensions_connector.conf), which reports the
+    // recording as UserEvent(ConnectorRecording): the connector reads exactly what production's
+    // least-privilege user reads (asterisk/manager_connector.conf: read = call,user).
+    users: [{ username: 'connector', secret: 'connector-secret', read: ['call', 'user'], write: ['originate'] }],
     fastAgi: { host: '127.0.0.1', port: options.fastAgiPort ?? agi.port, script: 'route' },
     trunks: LAB_TRUNK_SCRIPT,
     phones: options.phones ?? {},

@@ -104,20 +104,27 @@ export interface Settled {
   readonly record: CallRecord | null;
 }
 
+/** Whether the connector has handled the ONEXTERNALCALLSTART of this CALL_ID (placed or refused the call). */
+async function startHandled(s: Service, crmCallId: string): Promise<boolean> {
+  const row = (await s.connector.db('crm_events').where({ event: 'ONEXTERNALCALLSTART', event_key: crmCallId }).first('state')) as { state: string } | undefined;
+  return row !== undefined && (row.state === 'done' || row.state === 'failed');
+}
+
 /**
- * Waits until the call is over and everything the connector meant to tell Bitrix24 about it has
- * left the outbox (the same notion of "settled" as the demo's runner).
+ * Waits until the click-to-call's event was handled, the call (if one was placed) is over, and
+ * everything the connector meant to tell Bitrix24 about it has left the outbox. (A hidden call
+ * card alone says nothing: the hide is queued before the Originate.)
  */
 export async function settle(s: Service, crmCallId: string, timeoutMs = 8000): Promise<Settled> {
   let out: Settled = { call: null, record: null };
   await waitFor(`call ${crmCallId} to settle`, async () => {
+    if (!(await startHandled(s, crmCallId))) return false;
     const call = await s.connector.calls.store.findCall(crmCallId);
     const record = call ? await s.connector.calls.store.getRecord(call.id) : null;
     out = { call, record };
     if (await outboxHolds(s, crmCallId)) return false;
-    if (record) return call?.crmHandoff !== 'pending';
     const neverDialled = call === null || (call.state === 'stopped' && call.plan === null);
-    return neverDialled && writesFor(s, crmCallId).length > 0;
+    return neverDialled || (call.state === 'ended' && call.crmHandoff !== 'pending');
   }, timeoutMs);
   return out;
 }

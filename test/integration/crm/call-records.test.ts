@@ -123,6 +123,32 @@ describe('durability', () => {
     expect(h.double.state.calls.size).toBe(3);
   });
 
+  it('429 OPERATION_TIME_LIMIT, 503 QUERY_LIMIT_EXCEEDED and 502 through the real SDK: retried with growing backoff, then done', async () => {
+    await setup();
+    const call = h.double.state.registerClickToCall('1', '+79261234567');
+    h.double.faults.push(
+      { method: 'telephony.externalcall.finish', kind: 'error', status: 429, error: 'OPERATION_TIME_LIMIT', description: 'Method is blocked due to operation time limit.', times: 1 },
+      { method: 'telephony.externalcall.finish', kind: 'error', status: 503, error: 'QUERY_LIMIT_EXCEEDED', description: 'Too many requests', times: 1 },
+      { method: 'telephony.externalcall.finish', kind: 'error', status: 502, error: 'BAD_GATEWAY', description: 'Bad Gateway', times: 1 },
+    );
+    source.pending.push(callRecord({ crmCallId: call.CALL_ID, userId: '1', origin: 'crm' }));
+    await handoff.drainPending();
+    const seen: [number, string, number][] = [];
+    for (let i = 0; i < 3; i++) {
+      const t = h.clock.now();
+      await h.worker.drainUntilIdle();
+      const [e] = await h.outbox.list();
+      seen.push([e?.attempts ?? -1, (e?.lastError ?? '').split(' ')[0] ?? '', (e?.nextAttemptAt ?? 0) - t]);
+      h.clock.advance((e?.nextAttemptAt ?? 0) - h.clock.now());
+    }
+    expect(seen).toEqual([[1, 'OPERATION_TIME_LIMIT', 2000], [2, 'QUERY_LIMIT_EXCEEDED', 4000], [3, 'BAD_GATEWAY', 8000]]);
+    await h.worker.drainUntilIdle();
+    // One HTTP request per attempt: the SDK itself never retries a write (DECISIONS §20).
+    expect(h.double.callsOf('telephony.externalcall.finish').map((r) => r.status)).toEqual([429, 503, 502, 200]);
+    expect((await h.outbox.list())[0]).toMatchObject({ state: 'done', attempts: 3 });
+    expect(h.double.state.calls.get(call.CALL_ID)?.finished).toMatchObject({ STATUS_CODE: '200' });
+  });
+
   it('a permanent error parks the entry with its reason; its successors wait; a retry replays it', async () => {
     await setup();
     h.double.faults.push({ method: 'telephony.externalcall.register', kind: 'error', status: 400, error: 'ERROR_CORE', description: 'User is not found or is not active', times: 1 });
@@ -147,6 +173,35 @@ describe('durability', () => {
     const [register] = await h.outbox.list();
     expect(register).toMatchObject({ state: 'parked', attempts: 3 });
     expect(register?.lastError).toMatch(/^gave up after 3 attempts; last: SERVICE_UNAVAILABLE \(HTTP 503\)/);
+  });
+
+  it('a lost finish answer stays known through later rate-limit refusals and a replay: "Call is not found" still means done', async () => {
+    await setup({ timeoutMs: 300, maxAttempts: 2 });
+    const call = h.double.state.registerClickToCall('1', '+79261234567');
+    h.double.faults.push(
+      { method: 'telephony.externalcall.finish', kind: 'process-then-hang', times: 1 },
+      { method: 'telephony.externalcall.finish', kind: 'error', status: 503, error: 'QUERY_LIMIT_EXCEEDED', description: 'Too many requests', times: 1 },
+    );
+    source.pending.push(callRecord({ crmCallId: call.CALL_ID, userId: '1', origin: 'crm' }));
+    await handoff.drainPending();
+    await drainAll(3);
+    // Timed out (processed by the portal), then refused by the rate limit: parked after 2 attempts,
+    // still remembering that the first one may have landed.
+    const [parked] = await h.outbox.list();
+    expect(parked).toMatchObject({ state: 'parked', attempts: 2 });
+    expect(parked?.lastError).toMatch(/^gave up after 2 attempts; last: QUERY_LIMIT_EXCEEDED .* \[an earlier attempt may have landed\]$/);
+    await h.outbox.retry(parked?.id ?? 0, h.clock.now());
+    await drainAll();
+    expect((await h.outbox.list())[0]).toMatchObject({ state: 'done', result: { CALL_ID: call.CALL_ID, alreadyFinished: true } });
+    expect(h.double.state.calls.get(call.CALL_ID)?.finished).toMatchObject({ STATUS_CODE: '200' });
+  });
+
+  it('"Call is not found" for a finish that never reached Bitrix24 is parked, not hidden as done', async () => {
+    await setup();
+    source.pending.push(callRecord({ crmCallId: 'externalCall.unknown.1', userId: '1', origin: 'crm' }));
+    await handoff.drainPending();
+    await drainAll(2);
+    expect((await h.outbox.list())[0]).toMatchObject({ state: 'parked', attempts: 1, lastError: expect.stringMatching(/^ERROR_CORE \(HTTP 400\): Call is not found/) });
   });
 
   it('an instance that stopped between the REST call and marking done: the finish is taken over and not repeated in effect', async () => {

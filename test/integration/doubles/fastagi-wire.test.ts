@@ -19,7 +19,7 @@ const PROBE = [
 describe('PBX double: the FastAGI session it opens', () => {
   it('answers the probe commands exactly as Asterisk 22 did in fastagi-session-01', async () => {
     const agi = await startFastAgiResponder((_e, i) => (i === 0 ? PROBE : ['SET VARIABLE ROUTE_ACTION "stop"']));
-    const pbx = await startPbxDouble({ users: [{ username: 'u', secret: 's' }], fastAgi: { host: '127.0.0.1', port: agi.port }, trunks: [{ match: '*@gsm-mts', outcome: { kind: 'busy' } }], timeScale: 0 });
+    const pbx = await startPbxDouble({ users: [{ username: 'u', secret: 's' }], fastAgi: { host: '127.0.0.1', port: agi.port }, trunks: [{ match: '*@gsm-mts', outcome: { kind: 'busy' } }], timeScale: 0, dialplan: 'lab' });
     try {
       await pbx.placeDeskCall('100', '79160000001').finished;
       const s = agi.sessions[0]!;

@@ -81,7 +81,12 @@ describe('call tracker (hand-made events)', () => {
     restarted.on('call-ended', (r) => after.push(r));
     for (const e of events.slice(half)) restarted.handle(e);
     await restarted.stop();
-    expect(after).toMatchObject([{ callId: 'c2c-f3', statusCode: '200', durationSec: 10 }]);
+    // What was learnt before the restart (the recording, the answer time, the first attempt's outcome) survives it.
+    expect(after).toMatchObject([{
+      callId: 'c2c-f3', statusCode: '200', durationSec: 10, trunkId: 'trunk-answer', recording: '/var/spool/asterisk/monitor/f3.wav',
+      answeredAt: 1_795_440_103_000,
+    }]);
+    expect(after[0]?.attempts.map((a) => [a.trunkId, a.dialStatus])).toEqual([['trunk-congestion', 'CONGESTION'], ['trunk-answer', 'ANSWER']]);
   });
 
   it('tolerates events of a call it never saw start', async () => {

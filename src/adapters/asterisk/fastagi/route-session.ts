@@ -52,15 +52,38 @@ const FACT_COMMANDS: Readonly<Record<keyof ChannelFacts, string>> = {
   linkedid: 'GET FULL VARIABLE ${CHANNEL(linkedid)}',
 };
 
-/** Reads channel variables over the session, only those asked for (one command at a time: connection.ts). */
-function probeOf(conn: AgiConnection): ChannelProbe {
+/**
+ * Facts the shipped dialplan passes as agi_arg_5..7 (`${CHANNEL(linkedid)}`, `${CONNECTOR_EXTEN}`,
+ * `${CONNECTOR_CALL_ID}`), so a route request needs no GET round trip. Only trusted when exactly
+ * seven arguments arrived (a comma inside a value would shift them); an empty value means unset.
+ * The lab's four-argument form gets them by GET VARIABLE instead.
+ */
+export function factsFromArgs(env: AgiEnvironment): Partial<ChannelFacts> {
+  if (env.args.length !== 7) return {};
+  const [, , , , linkedid = '', callerExtension = '', callId = ''] = env.args;
+  if (linkedid.trim() === '') return {};
+  const orNull = (v: string): string | null => (v.trim() === '' ? null : v.trim());
+  return { linkedid: linkedid.trim(), callerExtension: orNull(callerExtension), callId: orNull(callId) };
+}
+
+/**
+ * Reads channel facts: those the dialplan passed as arguments first, the rest over the session,
+ * only those asked for (one command at a time: connection.ts).
+ */
+function probeOf(conn: AgiConnection, passed: Partial<ChannelFacts>): ChannelProbe {
   return {
     async read(want) {
       const keys = (Object.keys(FACT_COMMANDS) as (keyof ChannelFacts)[]).filter((k) => want[k] === true);
-      if (conn.hungUp) return {};
-      const replies = await Promise.all(keys.map((k) => conn.command(FACT_COMMANDS[k])));
       const facts: { -readonly [K in keyof ChannelFacts]?: string | null } = {};
-      keys.forEach((k, i) => {
+      const missing = keys.filter((k) => {
+        if (!(k in passed)) return true;
+        facts[k] = passed[k] ?? null;
+        return false;
+      });
+      if (missing.length === 0) return facts;
+      if (conn.hungUp) return facts;
+      const replies = await Promise.all(missing.map((k) => conn.command(FACT_COMMANDS[k])));
+      missing.forEach((k, i) => {
         const reply = replies[i];
         const value = reply ? variableValue(reply) : null;
         facts[k] = value === '' ? null : value;
@@ -106,7 +129,7 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
     }
     let answer: RouteAnswer;
     try {
-      answer = await deps.service.route(parsed.query, probeOf(conn));
+      answer = await deps.service.route(parsed.query, probeOf(conn, factsFromArgs(env)));
     } catch (err) {
       if (err instanceof AgiCommandError || conn.hungUp) throw err;
       log.error({ err: { message: (err as Error).message } }, 'fastagi: route request failed inside the connector: answering fail-open');

@@ -24,6 +24,8 @@ export async function runLabScenario(sc: LabScenario): Promise<{ messages: AmiMe
     phones: { '101': { kind: 'noanswer' } },
     failOpen: { dial: 'Local/{exten}@trunk-answer', timeoutS: 30 },
     timeScale: 0,
+    // The captures were recorded with the lab's dialplan (extensions.conf.used).
+    dialplan: 'lab',
   });
   const ami = await RawAmi.connect(pbx.amiPort);
   try {

@@ -1,0 +1,126 @@
+import type { Channel } from './channel.ts';
+import { agiEnvironment, done, type OutboundResult } from './connector-dialplan.ts';
+import { runDial } from './dial.ts';
+import type { PbxEngine } from './engine.ts';
+import { agiUrl, callFastAgi } from './fastagi-caller.ts';
+
+/** The dialplan loop never runs away even if a FastAGI server keeps answering "dial". */
+const MAX_LOOPS = 20;
+
+/** Priorities of `_X.` in asterisk/extensions_connector.conf (Newexten carries them). */
+const P = {
+  connectorExten: 1, attempt: 2, clearAction: 3, clearDial: 4, agi: 5, ifAgiFailed: 6, ifFailOpen: 7, ifNotDial: 8,
+  ifNoRecording: 9, mixMonitor: 10, recordingEvent: 11, dial: 12, attemptEvent: 13, nextAttempt: 14, loop: 15,
+  failOpenEvent: 16, failOpenGosub: 17, hangup: 18,
+} as const;
+
+/**
+ * Plays `connector-outbound` as shipped in asterisk/extensions_connector.conf on `ch` (whose Exten is
+ * the number dialled). Kept in step with that file: any change there belongs here too.
+ */
+export async function runShippedOutbound(pbx: PbxEngine, ch: Channel, number: string): Promise<OutboundResult> {
+  ch.context = 'connector-outbound';
+  ch.exten = number;
+  // Emergency and short numbers, internal extensions: sent on before any routing (DECISIONS §3).
+  if (number === '112' || /^10[1-4]$/.test(number)) return sendOn(pbx, ch, number, 'connector-emergency', `PJSIP/${number}@default-trunk`, undefined);
+  if (/^[0-9]{3}$/.test(number)) return sendOn(pbx, ch, number, 'connector-internal', `PJSIP/${number}`, 30);
+
+  const stored = ch.vars.get('CONNECTOR_EXTEN');
+  const caller = stored !== undefined && stored !== '' ? stored : ch.callerNum;
+  pbx.newexten(ch, 'Set', `CONNECTOR_EXTEN=${caller}`, P.connectorExten);
+  pbx.setVar(ch, 'CONNECTOR_EXTEN', caller);
+  pbx.newexten(ch, 'Set', 'ATTEMPT=1', P.attempt);
+  pbx.setVar(ch, 'ATTEMPT', '1');
+
+  for (let loop = 0; loop < MAX_LOOPS; loop++) {
+    const attempt = Number(ch.vars.get('ATTEMPT') ?? '1');
+    // A failed request must never redial what the previous attempt was told.
+    pbx.newexten(ch, 'Set', 'ROUTE_ACTION=', P.clearAction);
+    pbx.setVar(ch, 'ROUTE_ACTION', '');
+    pbx.newexten(ch, 'Set', 'ROUTE_DIAL=', P.clearDial);
+    pbx.setVar(ch, 'ROUTE_DIAL', '');
+    const args = [number, String(attempt), ch.vars.get('DIALSTATUS') ?? '', String(ch.hangupCause)];
+    pbx.newexten(ch, 'AGI', [agiUrl(pbx.config.fastAgi), ...args].join(','), P.agi);
+    const agiStatus = await callFastAgi({
+      target: pbx.config.fastAgi,
+      env: agiEnvironment(pbx, ch),
+      args,
+      channel: {
+        get: (name) => pbx.readVariable(ch, name),
+        set: (name, value) => pbx.setVar(ch, name, value),
+        substitute: (expr) => pbx.substitute(ch, expr),
+      },
+      giveUpMs: pbx.config.agiGiveUpMs,
+      signal: pbx.clock.signal,
+      logger: pbx.logger,
+    });
+    if (pbx.clock.isClosed) return { hangupCause: 16, lastApplication: 'AGI' };
+    pbx.setVar(ch, 'AGISTATUS', agiStatus);
+    const action = ch.vars.get('ROUTE_ACTION') ?? '';
+    pbx.newexten(ch, 'GotoIf', `${agiStatus !== 'SUCCESS' ? 1 : 0}?failopen`, P.ifAgiFailed);
+    if (agiStatus !== 'SUCCESS') return failOpen(pbx, ch, number, agiStatus);
+    pbx.newexten(ch, 'GotoIf', `${action === 'failopen' ? 1 : 0}?failopen`, P.ifFailOpen);
+    if (action === 'failopen') return failOpen(pbx, ch, number, agiStatus);
+    pbx.newexten(ch, 'GotoIf', `${action !== 'dial' ? 1 : 0}?done`, P.ifNotDial);
+    if (action !== 'dial') return done(pbx, ch, P.hangup);
+
+    // One recording per call, at attempt 1, never for an excluded number (ROUTE_RECORD=0).
+    const skipRecording = attempt !== 1 || ch.vars.get('ROUTE_RECORD') === '0';
+    pbx.newexten(ch, 'GotoIf', `${skipRecording ? 1 : 0}?dial`, P.ifNoRecording);
+    if (!skipRecording) {
+      const file = `${pbx.config.monitorDir}/${ch.uniqueid}.wav`;
+      pbx.newexten(ch, 'MixMonitor', file, P.mixMonitor);
+      pbx.setVar(ch, 'MIXMONITOR_FILENAME', file);
+      pbx.mixMonitorStart(ch);
+      pbx.newexten(ch, 'UserEvent', `ConnectorRecording,File: ${file}`, P.recordingEvent);
+      pbx.userEvent(ch, 'ConnectorRecording', [['File', file]]);
+    }
+
+    const dial = ch.vars.get('ROUTE_DIAL') ?? '';
+    const timeout = ch.vars.get('ROUTE_TIMEOUT') ?? '';
+    const callerId = ch.vars.get('ROUTE_CALLERID') ?? '';
+    const appData = `${dial},${timeout},b(connector-predial^s^1(${callerId}))`;
+    pbx.newexten(ch, 'Dial', appData, P.dial);
+    const result = await runDial(pbx, ch, appData, dial, timeout === '' ? undefined : Number(timeout), callerId, attempt);
+    if (result.answered) return { hangupCause: 16, lastApplication: 'Dial' };
+    pbx.newexten(ch, 'UserEvent', `ConnectorAttempt,Attempt: ${attempt},DialStatus: ${result.status},HangupCause: ${result.cause}`, P.attemptEvent);
+    pbx.userEvent(ch, 'ConnectorAttempt', [
+      ['Attempt', String(attempt)],
+      ['DialStatus', result.status],
+      ['HangupCause', String(result.cause)],
+    ]);
+    pbx.newexten(ch, 'Set', `ATTEMPT=${attempt + 1}`, P.nextAttempt);
+    pbx.setVar(ch, 'ATTEMPT', String(attempt + 1));
+    pbx.newexten(ch, 'Goto', 'next', P.loop);
+  }
+  pbx.logger.warn({ channel: ch.name }, 'PBX double: the route loop ran too many times; hanging up');
+  return done(pbx, ch, P.hangup);
+}
+
+/** `failopen`: UserEvent(ConnectorFailOpen), Gosub(connector-failopen) → Dial the fail-open trunk, Hangup. */
+async function failOpen(pbx: PbxEngine, ch: Channel, number: string, agiStatus: string): Promise<OutboundResult> {
+  const reason = ch.vars.get('ROUTE_REASON') ?? '';
+  pbx.newexten(ch, 'UserEvent', `ConnectorFailOpen,AgiStatus: ${agiStatus},Reason: ${reason}`, P.failOpenEvent);
+  pbx.userEvent(ch, 'ConnectorFailOpen', [['AgiStatus', agiStatus], ['Reason', reason]]);
+  pbx.newexten(ch, 'Gosub', `connector-failopen,${number},1`, P.failOpenGosub);
+  ch.context = 'connector-failopen';
+  const dial = pbx.config.failOpen.dial.replace(/\{exten\}/g, number);
+  const appData = `${dial},${pbx.config.failOpen.timeoutS}`;
+  pbx.newexten(ch, 'Dial', appData, 1);
+  const result = await runDial(pbx, ch, appData, dial, pbx.config.failOpen.timeoutS, undefined, 0);
+  if (result.answered) return { hangupCause: 16, lastApplication: 'Dial' };
+  pbx.newexten(ch, 'Return', '', 2);
+  ch.context = 'connector-outbound';
+  return done(pbx, ch, P.hangup);
+}
+
+/** 112, 101–104 and internal extensions: Goto another context that dials them directly. */
+async function sendOn(pbx: PbxEngine, ch: Channel, number: string, context: string, dial: string, timeoutS: number | undefined): Promise<OutboundResult> {
+  pbx.newexten(ch, 'Goto', `${context},${number},1`, 1);
+  ch.context = context;
+  const appData = timeoutS === undefined ? dial : `${dial},${timeoutS}`;
+  pbx.newexten(ch, 'Dial', appData, 1);
+  const result = await runDial(pbx, ch, appData, dial, timeoutS, undefined, 0);
+  if (result.answered) return { hangupCause: 16, lastApplication: 'Dial' };
+  return done(pbx, ch, 2);
+}

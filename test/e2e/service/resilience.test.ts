@@ -1,0 +1,70 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { amiGet } from '../../../src/adapters/asterisk/ami/codec.ts';
+import { scaledClock } from '../../../src/app/crm/clock.ts';
+import type { OutageMode } from '../../../src/doubles/bitrix24/server.ts';
+import { acceptedFinishes, allFinishes, click, mark, settle, sleep, startService, trunkDials, waitFor, type Service } from './harness.ts';
+
+/**
+ * The call record survives what production throws at it: Bitrix24 down when the call ends, and
+ * the connector restarted while the client is talking. Either way Bitrix24 gets exactly one finish.
+ */
+describe('call records survive outages and restarts', () => {
+  let s: Service;
+  beforeAll(async () => {
+    s = await startService({
+      // Calls talk 20 s of PBX time (1 s real at timeScale 0.05).
+      trunks: [{ match: '*', outcome: { kind: 'answer', ringMs: 200, talkMs: 20_000 } }],
+      timeScale: 0.05,
+      // The outbox's backoff (2 s, 4 s, 8 s…) runs 50 times faster; it idles 1 s (20 ms real) between polls.
+      crmClock: scaledClock(50),
+      env: { OUTBOX_POLL_MS: '1000' },
+    });
+  });
+  afterAll(async () => {
+    await s.close();
+  });
+
+  const answered = (since: number) => () => s.pbx.events.slice(since).some((e) => amiGet(e, 'Event') === 'DialEnd' && amiGet(e, 'DialStatus') === 'ANSWER' && amiGet(e, 'Channel') !== undefined);
+
+  it.each<OutageMode>(['unavailable', 'refuse'])('Bitrix24 down (%s) while the call ends: the record arrives after recovery, exactly once', async (mode) => {
+    const since = mark(s);
+    const callId = await click(s, { userId: '1', number: '+79151234567' });
+    await waitFor('the callee to answer', answered(since));
+    await s.bitrix24.setOutage(mode);
+    try {
+      await waitFor('the call to end', async () => (await s.connector.calls.store.findCall(callId))?.state === 'ended');
+      // Some 20 s of outbox time: the finish is tried and retried against the dead portal.
+      await sleep(400);
+      expect(acceptedFinishes(s, callId)).toEqual([]);
+      const queued = await s.connector.crm.outbox.list({ state: 'pending' });
+      const finish = queued.find((e) => e.method.toLowerCase() === 'telephony.externalcall.finish' && e.params.CALL_ID === callId);
+      expect(finish?.attempts).toBeGreaterThanOrEqual(1);
+      expect(finish?.lastError).toBeTruthy();
+    } finally {
+      await s.bitrix24.setOutage('none');
+    }
+    await settle(s, callId);
+    const accepted = acceptedFinishes(s, callId);
+    expect(accepted.map((f) => f.params.STATUS_CODE)).toEqual(['200']);
+    expect(Number(accepted[0]?.params.DURATION)).toBe(20);
+    // No second finish reached the portal after the accepted one (it would be "Call is not found").
+    expect(allFinishes(s, callId).filter((f) => f.status !== 503)).toHaveLength(1);
+    expect(trunkDials(s, since)).toEqual(['89151234567@gw-mts']);
+  });
+
+  it('a connector restart while the client is talking: the record is still written, once, with the real talk time', async () => {
+    const since = mark(s);
+    const callId = await click(s, { userId: '1', number: '+79151234566' });
+    await waitFor('the callee to answer', answered(since));
+    const before = s.connector;
+    await s.restartConnector();
+    expect(s.connector).not.toBe(before);
+    await waitFor('the restarted connector to reach the PBX', () => s.connector.ami?.connected === true);
+    const { record } = await settle(s, callId);
+    expect(record).toMatchObject({ statusCode: '200', trunkId: 'gsm-mts', durationSec: 20 });
+    const finishes = allFinishes(s, callId);
+    expect(finishes.map((f) => [f.status, f.params.STATUS_CODE])).toEqual([[200, '200']]);
+    expect(Number(finishes[0]?.params.DURATION)).toBe(20);
+    expect(trunkDials(s, since)).toEqual(['89151234566@gw-mts']);
+  });
+});
