@@ -23,13 +23,18 @@ const RATE = Number(process.env.AGI_RATE ?? 500);
 const SECONDS = 10;
 const WARMUP = 500;
 
-function environment(uniqueid: string, number: string, attempt: number, status: string, cause: number): string {
+// The shipped dialplan passes linkedid, CONNECTOR_EXTEN and CONNECTOR_CALL_ID as agi_arg_5..7;
+// AGI_FORM=lab sends the lab's four arguments (the server then asks for them by GET VARIABLE).
+const LAB_FORM = process.env.AGI_FORM === 'lab';
+
+function environment(uniqueid: string, number: string, attempt: number, status: string, cause: number, linkedid: string): string {
   return [
     'agi_network: yes', 'agi_network_script: route', 'agi_request: agi://127.0.0.1:4573/route', 'agi_channel: PJSIP/100-00000001',
     'agi_language: en', 'agi_type: PJSIP', `agi_uniqueid: ${uniqueid}`, 'agi_version: 22.10.1', 'agi_callerid: 100', 'agi_calleridname: unknown',
     'agi_callingpres: 0', 'agi_callingani2: 0', 'agi_callington: 0', 'agi_callingtns: 0', 'agi_dnid: unknown', 'agi_rdnis: unknown',
     'agi_context: connector-outbound', `agi_extension: ${number}`, 'agi_priority: 4', 'agi_enhanced: 0.0', 'agi_accountcode: ',
-    'agi_threadid: 1', `agi_arg_1: ${number}`, `agi_arg_2: ${attempt}`, `agi_arg_3: ${status}`, `agi_arg_4: ${cause}`, '', '',
+    'agi_threadid: 1', `agi_arg_1: ${number}`, `agi_arg_2: ${attempt}`, `agi_arg_3: ${status}`, `agi_arg_4: ${cause}`,
+    ...(LAB_FORM ? [] : [`agi_arg_5: ${linkedid}`, 'agi_arg_6: 100', 'agi_arg_7: ']), '', '',
   ].join('\n');
 }
 
@@ -86,7 +91,7 @@ async function client(port: number): Promise<{ latencies: number[]; dials: numbe
     const second = i % 2 === 1;
     const uniqueid = `1795440000.${call}`;
     const number = `7916${String(1_000_000 + call).padStart(7, '0')}`;
-    const env = second ? environment(uniqueid, number, 2, 'CONGESTION', 34) : environment(uniqueid, number, 1, '', 0);
+    const env = second ? environment(uniqueid, number, 2, 'CONGESTION', 34, `L${call}`) : environment(uniqueid, number, 1, '', 0, `L${call}`);
     const sent = second ? (firstOf.get(call) ?? Promise.resolve()).then(() => request(port, env, `L${call}`)) : request(port, env, `L${call}`);
     if (!second) firstOf.set(call, sent.catch(() => undefined));
     else firstOf.delete(call);
@@ -135,7 +140,7 @@ export async function run(): Promise<void> {
   const stored = await db('call_attempts').count<{ n: number | string }[]>({ n: '*' });
   const { latencies, dials, errors, elapsed, total } = result;
   latencies.sort((a, b) => a - b);
-  console.log(`fastagi: ${total} route requests in ${elapsed.toFixed(1)} s (${(total / elapsed).toFixed(0)}/s paced at ${RATE}/s), ${dials} dial answers, ${errors} errors, ${Number(stored[0]?.n ?? 0)} attempts stored`);
+  console.log(`fastagi (${LAB_FORM ? 'lab dialplan, 4 arguments' : 'shipped dialplan, 7 arguments'}; commands one at a time): ${total} route requests in ${elapsed.toFixed(1)} s (${(total / elapsed).toFixed(0)}/s paced at ${RATE}/s), ${dials} dial answers, ${errors} errors, ${Number(stored[0]?.n ?? 0)} attempts stored`);
   console.log(`fastagi: latency connect→close  p50 ${pct(latencies, 50).toFixed(2)} ms  p90 ${pct(latencies, 90).toFixed(2)} ms  p99 ${pct(latencies, 99).toFixed(2)} ms  max ${pct(latencies, 100).toFixed(2)} ms  (target p99 <= 2 ms)`);
   loopDelay.disable();
   const cpu = process.cpuUsage(cpuBefore);

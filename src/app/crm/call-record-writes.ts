@@ -41,8 +41,11 @@ function finishParams(record: CallRecord, userId: string | null): Record<string,
   return p;
 }
 
-function attachable(recording: string | null): boolean {
-  return recording !== null && (RECORDING_EXTENSIONS as readonly string[]).includes(path.extname(recording).toLowerCase());
+/** A recording worth attaching: a wav/mp3 of a call that was answered (a busy or unanswered call's file holds only tones). */
+function attachable(record: CallRecord): boolean {
+  const { recording } = record;
+  return recording !== null && record.statusCode === '200' && record.durationSec > 0
+    && (RECORDING_EXTENSIONS as readonly string[]).includes(path.extname(recording).toLowerCase());
 }
 
 /**
@@ -64,7 +67,7 @@ export function planCallRecordWrites(record: CallRecord, rules: CompiledRules): 
     if (!whitelisted && !rules.rules.crm.finishNonWhitelisted) return { writes: [], note: 'user not on the CRM whitelist: call card hidden, nothing written' };
     const finishKey = `finish:${record.crmCallId}`;
     writes.push({ key: finishKey, method: 'telephony.externalcall.finish', params: { CALL_ID: record.crmCallId, ...finishParams(record, userId) } });
-    if (whitelisted && attachable(record.recording)) {
+    if (whitelisted && attachable(record)) {
       writes.push({ key: `attach:${record.crmCallId}`, method: 'telephony.externalcall.attachRecord', params: { CALL_ID: record.crmCallId, [RECORDING_PARAM]: record.recording }, after: finishKey });
     }
     return { writes, note: whitelisted ? null : 'user not on the CRM whitelist: finished only (finishNonWhitelisted)' };
@@ -90,7 +93,7 @@ export function planCallRecordWrites(record: CallRecord, rules: CompiledRules): 
   if (record.b24Line) register.LINE_NUMBER = record.b24Line;
   writes.push({ key: `${base}:register`, method: 'telephony.externalcall.register', params: register });
   writes.push({ key: `${base}:finish`, method: 'telephony.externalcall.finish', params: finishParams(record, userId), after: `${base}:register`, inject: { CALL_ID: 'CALL_ID' } });
-  if (attachable(record.recording)) {
+  if (attachable(record)) {
     writes.push({ key: `${base}:attach`, method: 'telephony.externalcall.attachRecord', params: { [RECORDING_PARAM]: record.recording }, after: `${base}:finish`, inject: { CALL_ID: 'CALL_ID' } });
   }
   return { writes, note: null };

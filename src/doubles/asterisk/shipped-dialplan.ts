@@ -39,7 +39,10 @@ export async function runShippedOutbound(pbx: PbxEngine, ch: Channel, number: st
     pbx.setVar(ch, 'ROUTE_ACTION', '');
     pbx.newexten(ch, 'Set', 'ROUTE_DIAL=', P.clearDial);
     pbx.setVar(ch, 'ROUTE_DIAL', '');
-    const args = [number, String(attempt), ch.vars.get('DIALSTATUS') ?? '', String(ch.hangupCause)];
+    const args = [
+      number, String(attempt), ch.vars.get('DIALSTATUS') ?? '', String(ch.hangupCause),
+      ch.linkedid, ch.vars.get('CONNECTOR_EXTEN') ?? '', ch.vars.get('CONNECTOR_CALL_ID') ?? '',
+    ];
     pbx.newexten(ch, 'AGI', [agiUrl(pbx.config.fastAgi), ...args].join(','), P.agi);
     const agiStatus = await callFastAgi({
       target: pbx.config.fastAgi,

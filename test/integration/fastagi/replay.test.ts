@@ -193,6 +193,15 @@ describe('FastAGI route server (built-in fixtures)', () => {
     expect(ok.set.ROUTE_ACTION).toBe('dial');
   });
 
+  it('the shipped dialplan passes linkedid, CONNECTOR_EXTEN and CONNECTOR_CALL_ID as arguments: no GET round trip', async () => {
+    const base = agiEnvironment({ uniqueid: '1700000013.1', exten: '79160000001', attempt: 1 }).replace(/\n\n$/, '\n');
+    const run = await runAgi(port(), `${base}agi_arg_5: L13\nagi_arg_6: 100\nagi_arg_7: \n\n`);
+    expect(run.commands.filter((c) => c.startsWith('GET'))).toEqual([]);
+    expect(run.set).toMatchObject({ ROUTE_ACTION: 'dial', ROUTE_DIAL: 'Local/79160000001@trunk-congestion' });
+    await h.service.drain();
+    expect(await h.store.listAttempts('desk-1700000013.1')).toMatchObject([{ attemptNo: 1, linkedid: 'L13' }]);
+  });
+
   it('never pipelines: each command is written only after the previous reply (res_agi would stall otherwise)', async () => {
     const socket = net.connect(port(), '127.0.0.1');
     const received: { line: string; outstanding: number }[] = [];

@@ -65,6 +65,14 @@ describe('writes planned for an ended call', () => {
     expect(planCallRecordWrites(callRecord({}), compiledTestRules({ createLeads: true })).writes[0]?.params.CRM_CREATE).toBe(1);
   });
 
+  it('attaches no recording to a call that was not answered (its file holds only tones)', () => {
+    for (const unanswered of [{ statusCode: '486' as const, durationSec: 0 }, { statusCode: '304' as const, durationSec: 0 }]) {
+      const methods = planCallRecordWrites(callRecord({ recording: 'x.wav', ...unanswered }), rules).writes.map((w) => w.method);
+      expect(methods).toContain('telephony.externalcall.finish');
+      expect(methods).not.toContain('telephony.externalcall.attachRecord');
+    }
+  });
+
   it('formats dates as ISO-8601 with an explicit zone', () => {
     expect(isoWithZone(Date.UTC(2026, 0, 2, 3, 4, 5, 678))).toBe('2026-01-02T03:04:05+00:00');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { parseAgiEnvironment, quoteArg, ReplyReader, variableValue } from '../../../src/adapters/asterisk/fastagi/protocol.ts';
-import { routeQueryOf } from '../../../src/adapters/asterisk/fastagi/route-session.ts';
+import { factsFromArgs, routeQueryOf } from '../../../src/adapters/asterisk/fastagi/route-session.ts';
 
 const ENV = [
   'agi_network: yes',
@@ -91,5 +91,25 @@ describe('AGI replies', () => {
 
   it('quotes SET VARIABLE values so quotes and line breaks cannot break the command', () => {
     expect(quoteArg('a "b" c\\d\r\nSET VARIABLE X 1')).toBe('"a \\"b\\" c\\\\d SET VARIABLE X 1"');
+  });
+});
+
+describe('facts passed as agi_arg_5..7 by the shipped dialplan', () => {
+  const env = (...extra: string[]) => {
+    const r = parseAgiEnvironment([...ENV, ...extra.map((v, i) => `agi_arg_${i + 5}: ${v}`)]);
+    if (!r.ok) throw new Error(r.problem);
+    return r.env;
+  };
+
+  it('linkedid, CONNECTOR_EXTEN and CONNECTOR_CALL_ID; an empty value means unset', () => {
+    expect(factsFromArgs(env('c2c-o1-a', '100', 'externalCall.abc.1'))).toEqual({ linkedid: 'c2c-o1-a', callerExtension: '100', callId: 'externalCall.abc.1' });
+    expect(factsFromArgs(env('1795440000.7', '100', ''))).toEqual({ linkedid: '1795440000.7', callerExtension: '100', callId: null });
+  });
+
+  it('the lab form (four arguments), a shifted list or a malformed Linkedid: nothing is trusted, GET VARIABLE asks', () => {
+    expect(factsFromArgs(env())).toEqual({});
+    expect(factsFromArgs(env('L1', '100', 'a', 'b'))).toEqual({});
+    expect(factsFromArgs(env('', '100', 'x'))).toEqual({});
+    expect(factsFromArgs(env('bad id', '100', 'x'))).toEqual({});
   });
 });

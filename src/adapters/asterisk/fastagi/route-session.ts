@@ -61,7 +61,8 @@ const FACT_COMMANDS: Readonly<Record<keyof ChannelFacts, string>> = {
 export function factsFromArgs(env: AgiEnvironment): Partial<ChannelFacts> {
   if (env.args.length !== 7) return {};
   const [, , , , linkedid = '', callerExtension = '', callId = ''] = env.args;
-  if (linkedid.trim() === '') return {};
+  // A Linkedid is an Asterisk uniqueid or an Originate ChannelId: printable, at most 149 characters.
+  if (!/^[\x21-\x7e]{1,149}$/.test(linkedid.trim())) return {};
   const orNull = (v: string): string | null => (v.trim() === '' ? null : v.trim());
   return { linkedid: linkedid.trim(), callerExtension: orNull(callerExtension), callId: orNull(callId) };
 }
