@@ -121,6 +121,8 @@ export async function startPbxDouble(opts: PbxDoubleOptions): Promise<PbxDouble>
           answerCommand(session, msg, version, engine.channels.values());
           return;
         case 'coreshowchannels':
+          // Registered by Asterisk with EVENT_FLAG_SYSTEM | EVENT_FLAG_REPORTING: either write class.
+          if (!session.canWrite('system') && !session.canWrite('reporting')) return session.error(msg, 'Permission denied');
           answerCoreShowChannels(session, msg, engine.channels.values());
           return;
         case 'originate':

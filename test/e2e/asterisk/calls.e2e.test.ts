@@ -155,6 +155,22 @@ describe('end to end through the PBX double (AMI + FastAGI over sockets)', () =>
     expect(r?.attempts).toMatchObject([{ outcomeSource: 'failopen' }]);
   });
 
+  it('a connector failure during the route request answers failopen: the dialplan still places the call, recorded as fail-open', async () => {
+    p = await pbxHarness();
+    const rules = p.h.routing.rules;
+    const current = rules.current.bind(rules);
+    let failures = 1;
+    rules.current = () => {
+      if (failures-- > 0) throw new Error('rules store unavailable');
+      return current();
+    };
+    await p.pbx.placeDeskCall('100', '79160000001').finished;
+    const [r] = await p.ended(1);
+    expect(r).toMatchObject({ origin: 'phone', statusCode: '200', trunkId: 'failopen' });
+    const failOpen = p.pbx.events.find((e) => amiGet(e, 'UserEvent') === 'ConnectorFailOpen');
+    expect(failOpen && [amiGet(failOpen, 'AgiStatus'), amiGet(failOpen, 'Reason')]).toEqual(['SUCCESS', 'connector error']);
+  });
+
   it('AMI disconnect and reconnect in the middle of a call: the call record is still produced', async () => {
     p = await pbxHarness();
     const harness = p;

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { amiGet } from '../../../src/adapters/asterisk/ami/codec.ts';
-import { click, mark, originates, postStart, rowCounts, settle, sleep, startEventData, startService, trunkDials, waitFor, writesFor, allFinishes, type Service } from './harness.ts';
+import { allFinishes, click, mark, originates, postStart, rowCounts, settle, sleep, startEventData, startService, trunkDials, waitFor, writesFor, type Service } from './harness.ts';
 
 /**
  * What reaches Bitrix24 (and what does not) for click-to-calls, end to end. The shipped crm.yaml
@@ -15,6 +15,8 @@ describe('what the service writes to Bitrix24', () => {
     await s.close();
   });
 
+  const mixMonitors = (since: number) => s.pbx.events.slice(since).filter((e) => amiGet(e, 'Event') === 'Newexten' && amiGet(e, 'Application') === 'MixMonitor');
+
   it('a user who is not on the CRM whitelist is called through, but Bitrix24 only hides the call card', async () => {
     const since = mark(s);
     // User 5 is in HR (department 20); the whitelist holds user 4 and department 10 only.
@@ -22,11 +24,13 @@ describe('what the service writes to Bitrix24', () => {
     const { record } = await settle(s, callId);
     expect(trunkDials(s, since)).toEqual(['89151234568@gw-hr-mts']);
     expect(record?.statusCode).toBe('200');
+    // Recorded on the PBX as usual (only the CRM write is withheld).
+    expect(mixMonitors(since)).toHaveLength(1);
     expect(writesFor(s, callId).map((w) => w.method.toLowerCase())).toEqual(['telephony.externalcall.hide']);
     expect(s.bitrix24.state.calls.get(callId)?.finished).toBeNull();
   });
 
-  it('a call to an excluded number is placed, marked not to be recorded, and not written to the CRM', async () => {
+  it('a call to an excluded number is placed, not recorded, and not written to the CRM', async () => {
     const since = mark(s);
     const callId = await click(s, { userId: '1', number: '+74950001122' });
     const { record } = await settle(s, callId);
@@ -35,6 +39,8 @@ describe('what the service writes to Bitrix24', () => {
     // The route request tells the dialplan not to record: the shipped dialplan skips MixMonitor on ROUTE_RECORD=0.
     const routeRecord = s.pbx.events.slice(since).filter((e) => amiGet(e, 'Event') === 'VarSet' && amiGet(e, 'Variable') === 'ROUTE_RECORD');
     expect(routeRecord.map((e) => amiGet(e, 'Value'))).toEqual(['0']);
+    expect(mixMonitors(since)).toEqual([]);
+    expect(record?.recording).toBeNull();
     const methods = writesFor(s, callId).map((w) => w.method.toLowerCase());
     expect(methods).not.toContain('telephony.externalcall.finish');
     expect(methods).not.toContain('telephony.externalcall.attachrecord');

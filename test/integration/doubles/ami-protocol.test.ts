@@ -120,6 +120,8 @@ describe('PBX double: AMI protocol', () => {
     await c.login('calls-only', 'x');
     const denied = await ask(c, [['Action', 'Originate'], ['ActionID', 'o'], ['Channel', 'Local/100@phones'], ['Context', 'connector-outbound'], ['Exten', '1'], ['Priority', '1']]);
     expect(amiGet(denied, 'Message')).toBe('Permission denied');
+    // CoreShowChannels needs write class system or reporting, as on Asterisk.
+    expect(amiGet(await ask(c, [['Action', 'CoreShowChannels'], ['ActionID', 'l']]), 'Message')).toBe('Permission denied');
     await pbx.placeDeskCall('100', '79160000009').finished;
     await ask(c, [['Action', 'Ping'], ['ActionID', 'sync']]);
     const classes = new Set(c.messages.map((m) => amiGet(m, 'Privilege')).filter((p) => p !== undefined));

@@ -115,16 +115,18 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
   }
   const env = envResult.env;
   const script = env.vars.network_script ?? '';
-  const log = logger.child({ peer, uniqueid: env.vars.uniqueid });
+  // The child logger is only built when something is logged: the happy path logs nothing.
+  let child: Logger | undefined;
+  const log = (): Logger => (child ??= logger.child({ peer, uniqueid: env.vars.uniqueid }));
   try {
     if (script.replace(/^\//, '').split('?')[0] !== 'route') {
-      log.warn({ script }, 'fastagi: unknown AGI script requested');
+      log().warn({ script }, 'fastagi: unknown AGI script requested');
       await send(conn, [['ROUTE_ACTION', 'stop'], ['ROUTE_REASON', `unknown AGI script "${script}"`]]);
       return;
     }
     const parsed = routeQueryOf(env);
     if (!parsed.ok) {
-      log.warn({ problem: parsed.problem }, 'fastagi: bad route request');
+      log().warn({ problem: parsed.problem }, 'fastagi: bad route request');
       await send(conn, [['ROUTE_ACTION', 'stop'], ['ROUTE_REASON', `bad route request: ${parsed.problem}`]]);
       return;
     }
@@ -133,21 +135,21 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
       answer = await deps.service.route(parsed.query, probeOf(conn, factsFromArgs(env)));
     } catch (err) {
       if (err instanceof AgiCommandError || conn.hungUp) throw err;
-      log.error({ err: { message: (err as Error).message } }, 'fastagi: route request failed inside the connector: answering fail-open');
+      log().error({ err: { message: (err as Error).message } }, 'fastagi: route request failed inside the connector: answering fail-open');
       await send(conn, [['ROUTE_ACTION', 'failopen'], ['ROUTE_REASON', 'connector error']]);
       return;
     }
     if (conn.hungUp) {
-      log.info({ callId: answer.callId, attempt: parsed.query.attemptNo }, 'fastagi: the channel hung up during the route request');
+      log().info({ callId: answer.callId, attempt: parsed.query.attemptNo }, 'fastagi: the channel hung up during the route request');
       if (answer.action === 'dial') await deps.service.abandon(answer);
       return;
     }
     await send(conn, answerVariables(answer));
   } catch (err) {
     if (conn.hungUp || (err instanceof AgiCommandError && err.kind === 'closed')) {
-      log.info({ reason: (err as Error).message }, 'fastagi: the channel went away during the route request');
+      log().info({ reason: (err as Error).message }, 'fastagi: the channel went away during the route request');
     } else {
-      log.warn({ reason: (err as Error).message }, 'fastagi: route session failed');
+      log().warn({ reason: (err as Error).message }, 'fastagi: route session failed');
     }
   } finally {
     conn.close();
