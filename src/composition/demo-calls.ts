@@ -67,9 +67,10 @@ export async function runDemoCalls(d: DoubledConnector, calls: readonly DemoCall
       writes = crmWritesFor(d.bitrix24, crmCallId);
       const queued = await outboxHolds(d, crmCallId);
       // Settled: the call ended and its CRM writes left the outbox, or it was never dialled and Bitrix24 heard about it.
-      const neverDialled = stored === null || (stored.state === 'stopped' && stored.plan === null);
-      const settled = record !== null
-        ? stored?.crmHandoff !== 'pending' && !queued
+      // Refused before or at routing: no row, or a stopped row without a plan, and a finish sent.
+      const neverDialled = stored === null ? writes.some((w) => w.includes('finish')) : stored.state === 'stopped' && stored.plan === null;
+      const settled = stored?.state === 'ended'
+        ? stored.crmHandoff !== 'pending' && !queued
         : neverDialled && writes.length > 0 && !queued;
       if (settled || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 100));

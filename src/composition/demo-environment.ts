@@ -33,8 +33,11 @@ export interface DoubledConnector {
   readonly bitrix24: Bitrix24Double;
   /** `http://127.0.0.1:PORT`: where the double posts events. */
   readonly baseUrl: string;
-  /** Restarts the connector on the same database, ports and doubles (a restart in the middle of a call). */
-  restartConnector(): Promise<Connector>;
+  /**
+   * Restarts the connector on the same database, ports and doubles (a restart in the middle of a
+   * call); `whileDown` runs between the stop and the start (e.g. let the call end meanwhile).
+   */
+  restartConnector(whileDown?: () => Promise<void>): Promise<Connector>;
   stop(): Promise<void>;
 }
 
@@ -98,8 +101,9 @@ export async function startWithDoubles(base: Readonly<Env>, logger: Logger, o: D
   return {
     get connector() { return connector; },
     pbx, bitrix24, baseUrl,
-    async restartConnector() {
+    async restartConnector(whileDown) {
       await connector.stop();
+      await whileDown?.();
       httpServer = await listenHttp(port, '127.0.0.1');
       connector = await start(httpServer);
       return connector;

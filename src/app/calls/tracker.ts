@@ -123,7 +123,7 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     const now = this.deps.clock.now();
     for (const call of [...this.core.calls.values()]) {
       if (liveLinkedids.has(call.linkedid) || call.endedAt !== null) continue;
-      if ((this.touched.get(call.linkedid) ?? 0) >= snapshotAt) continue;
+      if ((this.touched.get(call.linkedid) ?? 0) > snapshotAt) continue;
       this.touched.delete(call.linkedid);
       call.endedAt = now;
       call.live = [];

@@ -127,7 +127,7 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
         gatewayFor: (p) => connection.gatewayFor(p),
         onInstalled: async (portal) => {
           connection.use(portal);
-          void afterConnect();
+          background(afterConnect());
         },
       })
       : null,
@@ -148,7 +148,14 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     return report;
   };
   const tasks: { stop(): void }[] = [];
-  const onCallEnded = () => void handoff.drainPending().catch((err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'call record hand-off failed'));
+  // Work started in the background (syncs, resumed events, hand-offs): stop() waits for it, so
+  // nothing is left writing into a database the caller is about to close.
+  const running = new Set<Promise<unknown>>();
+  const background = (work: Promise<unknown>): void => {
+    const p = work.finally(() => running.delete(p));
+    running.add(p);
+  };
+  const onCallEnded = () => background(handoff.drainPending().catch((err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'call record hand-off failed')));
 
   return {
     connection, outbox, worker, events, handoff, userSync, directory, router, adminRouter,
@@ -162,22 +169,25 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
       // Taken over before anything else runs; handled in the background, so a callback waiting
       // for its register (portal down) does not hold up the start.
       const unprocessed = await events.takeOverUnprocessed();
-      void (async () => {
+      background((async () => {
         for (const id of unprocessed) await events.process(id);
-      })().catch((err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'resuming stored events failed'));
+      })().catch((err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'resuming stored events failed')));
       onCallEnded();
       deps.callEvents?.on('call-ended', onCallEnded);
-      if (connection.gateway()) void afterConnect();
+      if (connection.gateway()) background(afterConnect());
       tasks.push(cron.schedule(env.B24_USER_SYNC_CRON, () => {
-        void userSync.run().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'scheduled user sync failed'));
+        background(userSync.run().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'scheduled user sync failed')));
       }));
       tasks.push(cron.schedule(env.OUTBOX_PURGE_CRON, () => {
-        void housekeeping().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'outbox housekeeping failed'));
+        background(housekeeping().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'outbox housekeeping failed')));
       }));
     },
     async stop() {
       for (const task of tasks.splice(0)) task.stop();
       deps.callEvents?.off('call-ended', onCallEnded);
+      // Bounded: a resumed callback may be waiting on a portal that is down; what it has not done
+      // stays stored and is taken over at the next start.
+      await Promise.race([Promise.allSettled([...running]), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);
       await worker.stop();
     },
   };

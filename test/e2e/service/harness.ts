@@ -63,7 +63,7 @@ export async function startService(o: ServiceOptions): Promise<Service> {
   return {
     get connector() { return d.connector; },
     pbx: d.pbx, bitrix24: d.bitrix24, baseUrl: d.baseUrl, rulesDir,
-    restartConnector: () => d.restartConnector(),
+    restartConnector: (whileDown?: () => Promise<void>) => d.restartConnector(whileDown),
     stop: () => d.stop(),
     async close() {
       await d.stop();

@@ -67,4 +67,16 @@ describe('call records survive outages and restarts', () => {
     expect(Number(finishes[0]?.params.DURATION)).toBe(20);
     expect(trunkDials(s, since)).toEqual(['89151234566@gw-mts']);
   });
+
+  it('the call ends while the connector is down: after the restart it is closed and written, once', async () => {
+    const since = mark(s);
+    const callId = await click(s, { userId: '1', number: '+79151234565' });
+    await waitFor('the callee to answer', answered(since));
+    // Stopped mid-call; the client hangs up while nothing listens to AMI.
+    await s.restartConnector(() => s.pbx.idle());
+    await waitFor('the restarted connector to reach the PBX', () => s.connector.ami?.connected === true);
+    const { record } = await settle(s, callId);
+    expect(record).toMatchObject({ statusCode: '200', trunkId: 'gsm-mts' });
+    expect(allFinishes(s, callId).map((f) => [f.status, f.params.STATUS_CODE])).toEqual([[200, '200']]);
+  });
 });
