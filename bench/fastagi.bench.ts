@@ -23,8 +23,8 @@ const RATE = Number(process.env.AGI_RATE ?? 500);
 const SECONDS = 10;
 const WARMUP = 500;
 
-// The shipped dialplan passes linkedid, CONNECTOR_EXTEN and CONNECTOR_CALL_ID as agi_arg_5..7;
-// AGI_FORM=lab sends the lab's four arguments (the server then asks for them by GET VARIABLE).
+// The shipped dialplan passes linkedid, CONNECTOR_EXTEN and CONNECTOR_CALL_ID as agi_arg_5..7 and
+// asks for the one-variable answer (agi_arg_8 ROUTE); AGI_FORM=lab sends the lab's four arguments (the server then asks for them by GET VARIABLE).
 const LAB_FORM = process.env.AGI_FORM === 'lab';
 
 function environment(uniqueid: string, number: string, attempt: number, status: string, cause: number, linkedid: string): string {
@@ -34,7 +34,7 @@ function environment(uniqueid: string, number: string, attempt: number, status: 
     'agi_callingpres: 0', 'agi_callingani2: 0', 'agi_callington: 0', 'agi_callingtns: 0', 'agi_dnid: unknown', 'agi_rdnis: unknown',
     'agi_context: connector-outbound', `agi_extension: ${number}`, 'agi_priority: 4', 'agi_enhanced: 0.0', 'agi_accountcode: ',
     'agi_threadid: 1', `agi_arg_1: ${number}`, `agi_arg_2: ${attempt}`, `agi_arg_3: ${status}`, `agi_arg_4: ${cause}`,
-    ...(LAB_FORM ? [] : [`agi_arg_5: ${linkedid}`, 'agi_arg_6: 100', 'agi_arg_7: ']), '', '',
+    ...(LAB_FORM ? [] : [`agi_arg_5: ${linkedid}`, 'agi_arg_6: 100', 'agi_arg_7: ', 'agi_arg_8: ROUTE']), '', '',
   ].join('\n');
 }
 
@@ -57,8 +57,9 @@ function request(port: number, env: string, linkedid: string): Promise<{ ms: num
         else if (line === 'GET VARIABLE CONNECTOR_EXTEN') socket.write('200 result=1 (100)\n');
         else if (line.startsWith('GET VARIABLE')) socket.write('200 result=0\n');
         else {
-          const m = /^SET VARIABLE ROUTE_(ACTION|DIAL) "(.*)"$/.exec(line);
-          if (m?.[1] === 'DIAL') dial = m[2] ?? '';
+          // The shipped form answers one ROUTE = ACTION|DIAL|…; the lab form sets ROUTE_DIAL on its own.
+          const m = /^SET VARIABLE ROUTE(_DIAL)? "(.*)"$/.exec(line);
+          if (m) dial = (m[1] ? m[2] : m[2]?.split('|')[1]) ?? '';
           socket.write('200 result=1\n');
         }
       }
@@ -140,7 +141,7 @@ export async function run(): Promise<void> {
   const stored = await db('call_attempts').count<{ n: number | string }[]>({ n: '*' });
   const { latencies, dials, errors, elapsed, total } = result;
   latencies.sort((a, b) => a - b);
-  console.log(`fastagi (${LAB_FORM ? 'lab dialplan, 4 arguments' : 'shipped dialplan, 7 arguments'}; commands one at a time): ${total} route requests in ${elapsed.toFixed(1)} s (${(total / elapsed).toFixed(0)}/s paced at ${RATE}/s), ${dials} dial answers, ${errors} errors, ${Number(stored[0]?.n ?? 0)} attempts stored`);
+  console.log(`fastagi (${LAB_FORM ? 'lab dialplan, 4 arguments' : 'shipped dialplan, 8 arguments, one ROUTE variable'}; commands one at a time): ${total} route requests in ${elapsed.toFixed(1)} s (${(total / elapsed).toFixed(0)}/s paced at ${RATE}/s), ${dials} dial answers, ${errors} errors, ${Number(stored[0]?.n ?? 0)} attempts stored`);
   console.log(`fastagi: latency connect→close  p50 ${pct(latencies, 50).toFixed(2)} ms  p90 ${pct(latencies, 90).toFixed(2)} ms  p99 ${pct(latencies, 99).toFixed(2)} ms  max ${pct(latencies, 100).toFixed(2)} ms  (target p99 <= 2 ms)`);
   loopDelay.disable();
   const cpu = process.cpuUsage(cpuBefore);

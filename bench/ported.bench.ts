@@ -9,7 +9,7 @@ import { migrateLatest, openDb } from '../src/adapters/db/connection.ts';
 import { loadCarrierMapping } from '../src/adapters/numbering-plan/carriers-config.ts';
 import { importPorted } from '../src/app/numbering/import-ported.ts';
 import { CarrierIndexStore } from '../src/app/numbering/carrier-index-store.ts';
-import { forceGc } from './support-gc.ts';
+import { forceGc } from './support/gc.ts';
 
 const ROWS = Number(process.env.PORTED_BENCH_ROWS ?? 8_000_000);
 const OWNERS: readonly (readonly [string, string, number])[] = [

@@ -43,7 +43,10 @@ export function openDb(config: DbConfig): Db {
           if (e1) return done(e1, conn);
           conn.run('PRAGMA journal_mode = WAL', (e2) => {
             if (e2) return done(e2, conn);
-            conn.run('PRAGMA busy_timeout = 5000', (e3) => done(e3, conn));
+            conn.run('PRAGMA busy_timeout = 5000', (e3) => {
+              if (e3) return done(e3, conn);
+              conn.run('PRAGMA synchronous = NORMAL', (e4) => done(e4, conn));
+            });
           });
         });
       },

@@ -62,7 +62,8 @@ export function trunksFileSchema(defaultCountry: NormalizeOptions['defaultCountr
       name: trimmed.optional(),
       kind: z.enum(['gsm', 'sip']),
       carrier: trimmed.nullable().default(null),
-      dial: trimmed,
+      // `|` separates the fields of the FastAGI route answer (docs/asterisk.md).
+      dial: trimmed.refine((v) => !v.includes('|'), 'a dial string cannot contain "|" (it separates the fields of the route answer)'),
       numberFormat: z.enum(['e164', 'e164-digits', 'national-8', 'national-10']).default('e164'),
       callerIds: z.array(phoneSchema(defaultCountry)).default([]),
       tariffs: tariffsSchema,

@@ -4,14 +4,17 @@ import { runDial } from './dial.ts';
 import type { PbxEngine } from './engine.ts';
 import { agiUrl, callFastAgi } from './fastagi-caller.ts';
 
+/** The fields of ROUTE in the order asterisk/extensions_connector.conf CUTs them (route-session.ts writes them). */
+const ROUTE_FIELDS = ['ROUTE_ACTION', 'ROUTE_DIAL', 'ROUTE_CALLERID', 'ROUTE_TIMEOUT', 'ROUTE_RECORD', 'ROUTE_CALL_ID', 'ROUTE_REASON'] as const;
+
 /** The dialplan loop never runs away even if a FastAGI server keeps answering "dial". */
 const MAX_LOOPS = 20;
 
 /** Priorities of `_X.` in asterisk/extensions_connector.conf (Newexten carries them). */
 const P = {
-  connectorExten: 1, attempt: 2, clearAction: 3, clearDial: 4, agi: 5, ifAgiFailed: 6, ifFailOpen: 7, ifNotDial: 8,
-  ifNoRecording: 9, mixMonitor: 10, recordingEvent: 11, dial: 12, attemptEvent: 13, nextAttempt: 14, loop: 15,
-  failOpenEvent: 16, failOpenGosub: 17, hangup: 18,
+  connectorExten: 1, attempt: 2, clearRoute: 3, clearAction: 4, clearDial: 5, agi: 6, ifAgiFailed: 7, ifNoRoute: 8,
+  cutFirst: 9, ifFailOpen: 16, ifNotDial: 17, ifNoRecording: 18, mixMonitor: 19, recordingEvent: 20, dial: 21,
+  attemptEvent: 22, nextAttempt: 23, loop: 24, failOpenEvent: 25, failOpenGosub: 26, hangup: 27,
 } as const;
 
 /**
@@ -35,13 +38,15 @@ export async function runShippedOutbound(pbx: PbxEngine, ch: Channel, number: st
   for (let loop = 0; loop < MAX_LOOPS; loop++) {
     const attempt = Number(ch.vars.get('ATTEMPT') ?? '1');
     // A failed request must never redial what the previous attempt was told.
+    pbx.newexten(ch, 'Set', 'ROUTE=', P.clearRoute);
+    pbx.setVar(ch, 'ROUTE', '');
     pbx.newexten(ch, 'Set', 'ROUTE_ACTION=', P.clearAction);
     pbx.setVar(ch, 'ROUTE_ACTION', '');
     pbx.newexten(ch, 'Set', 'ROUTE_DIAL=', P.clearDial);
     pbx.setVar(ch, 'ROUTE_DIAL', '');
     const args = [
       number, String(attempt), ch.vars.get('DIALSTATUS') ?? '', String(ch.hangupCause),
-      ch.linkedid, ch.vars.get('CONNECTOR_EXTEN') ?? '', ch.vars.get('CONNECTOR_CALL_ID') ?? '',
+      ch.linkedid, ch.vars.get('CONNECTOR_EXTEN') ?? '', ch.vars.get('CONNECTOR_CALL_ID') ?? '', 'ROUTE',
     ];
     pbx.newexten(ch, 'AGI', [agiUrl(pbx.config.fastAgi), ...args].join(','), P.agi);
     const agiStatus = await callFastAgi({
@@ -59,9 +64,19 @@ export async function runShippedOutbound(pbx: PbxEngine, ch: Channel, number: st
     });
     if (pbx.clock.isClosed) return { hangupCause: 16, lastApplication: 'AGI' };
     pbx.setVar(ch, 'AGISTATUS', agiStatus);
-    const action = ch.vars.get('ROUTE_ACTION') ?? '';
     pbx.newexten(ch, 'GotoIf', `${agiStatus !== 'SUCCESS' ? 1 : 0}?failopen`, P.ifAgiFailed);
     if (agiStatus !== 'SUCCESS') return failOpen(pbx, ch, number, agiStatus);
+    // One variable ROUTE = ACTION|DIAL|…, split by CUT(); without it, the separate variables stand.
+    const route = ch.vars.get('ROUTE') ?? '';
+    pbx.newexten(ch, 'GotoIf', `${route === '' ? 1 : 0}?answered`, P.ifNoRoute);
+    if (route !== '') {
+      const fields = route.split('|');
+      ROUTE_FIELDS.forEach((name, i) => {
+        pbx.newexten(ch, 'Set', `${name}=${fields[i] ?? ''}`, P.cutFirst + i);
+        pbx.setVar(ch, name, fields[i] ?? '');
+      });
+    }
+    const action = ch.vars.get('ROUTE_ACTION') ?? '';
     pbx.newexten(ch, 'GotoIf', `${action === 'failopen' ? 1 : 0}?failopen`, P.ifFailOpen);
     if (action === 'failopen') return failOpen(pbx, ch, number, agiStatus);
     pbx.newexten(ch, 'GotoIf', `${action !== 'dial' ? 1 : 0}?done`, P.ifNotDial);

@@ -3,6 +3,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { agiSession } from '../../contracts/calls-captures.ts';
 import { callsHarness, type CallsHarness } from '../../contracts/calls-harness.ts';
 import { labRules } from '../../contracts/calls-lab-rules.ts';
+import { ROUTE_FIELDS } from '../../../src/adapters/asterisk/fastagi/route-session.ts';
 import { hasSharedData, SKIP_REASON } from '../../support/shared-data.ts';
 import { startFastAgiServer } from '../../../src/adapters/asterisk/fastagi/server.ts';
 import { RouteService } from '../../../src/app/calls/route-service.ts';
@@ -200,6 +201,69 @@ describe('FastAGI route server (built-in fixtures)', () => {
     expect(run.set).toMatchObject({ ROUTE_ACTION: 'dial', ROUTE_DIAL: 'Local/79160000001@trunk-congestion' });
     await h.service.drain();
     expect(await h.store.listAttempts('desk-1700000013.1')).toMatchObject([{ attemptNo: 1, linkedid: 'L13' }]);
+  });
+
+  describe('the shipped dialplan (agi_arg_8 ROUTE): the whole answer in one SET VARIABLE ROUTE', () => {
+    const shipped = (o: Parameters<typeof agiEnvironment>[0], linkedid: string, callId = ''): string =>
+      `${agiEnvironment(o).replace(/\n\n$/, '\n')}agi_arg_5: ${linkedid}\nagi_arg_6: 100\nagi_arg_7: ${callId}\nagi_arg_8: ROUTE\n\n`;
+    /** The variables the shipped dialplan sets with `${CUT(ROUTE,|,n)}`. */
+    const cut = (route: string | undefined): Record<string, string> => {
+      const parts = (route ?? '').split('|');
+      return Object.fromEntries(ROUTE_FIELDS.map((name, i) => [name, parts[i] ?? '']));
+    };
+
+    it('dial at attempt 1 (record, call id), rotation at attempt 2, stop after BUSY: one command each, nothing else asked', async () => {
+      const base = { uniqueid: '1700000020.1', exten: '79160000001' };
+      const first = await runAgi(port(), shipped({ ...base, attempt: 1 }, 'L20'));
+      expect(first.commands).toEqual([expect.stringMatching(/^SET VARIABLE ROUTE "/)]);
+      expect(first.commands[0]).toMatch(WELL_FORMED_COMMAND);
+      expect(Object.keys(first.set)).toEqual(['ROUTE']);
+      expect(cut(first.set.ROUTE)).toEqual({
+        ROUTE_ACTION: 'dial', ROUTE_DIAL: 'Local/79160000001@trunk-congestion', ROUTE_CALLERID: '74950000001', ROUTE_TIMEOUT: '4', ROUTE_RECORD: '1', ROUTE_CALL_ID: 'desk-1700000020.1', ROUTE_REASON: '',
+      });
+      const second = await runAgi(port(), shipped({ ...base, attempt: 2, dialStatus: 'CONGESTION', cause: 34 }, 'L20'));
+      expect(second.commands).toHaveLength(1);
+      expect(cut(second.set.ROUTE)).toMatchObject({ ROUTE_ACTION: 'dial', ROUTE_DIAL: 'Local/79160000001@trunk-answer', ROUTE_CALL_ID: 'desk-1700000020.1' });
+      const third = await runAgi(port(), shipped({ ...base, attempt: 3, dialStatus: 'BUSY', cause: 0 }, 'L20'));
+      expect(third.commands).toHaveLength(1);
+      expect(cut(third.set.ROUTE)).toMatchObject({ ROUTE_ACTION: 'stop', ROUTE_DIAL: '', ROUTE_REASON: expect.stringMatching(/no rotation/) });
+      await h.service.drain();
+      expect((await h.store.listAttempts('desk-1700000020.1')).map((a) => a.trunkId)).toEqual(['trunk-congestion', 'trunk-answer']);
+    });
+
+    it('an excluded number is answered ROUTE_RECORD 0', async () => {
+      const rules = labRules();
+      h.routing.rules.set({ ...rules, rules: { ...rules.rules, crm: { ...rules.rules.crm, excluded: { ...rules.rules.crm.excluded, numbers: ['+79160000001'] } } } });
+      const run = await runAgi(port(), shipped({ uniqueid: '1700000021.1', exten: '79160000001', attempt: 1 }, 'L21'));
+      expect(cut(run.set.ROUTE)).toMatchObject({ ROUTE_ACTION: 'dial', ROUTE_RECORD: '0' });
+    });
+
+    it('a refused request: stop with its reason, a "|" in it cannot shift the fields', async () => {
+      const run = await runAgi(port(), shipped({ uniqueid: '1700000022.1', exten: '79160000001', attempt: 1, script: 'route|x|y' }, 'L22'));
+      expect(run.commands).toHaveLength(1);
+      expect(cut(run.set.ROUTE)).toEqual({
+        ROUTE_ACTION: 'stop', ROUTE_DIAL: '', ROUTE_CALLERID: '', ROUTE_TIMEOUT: '', ROUTE_RECORD: '', ROUTE_CALL_ID: '', ROUTE_REASON: 'unknown AGI script "route/x/y"',
+      });
+      const bad = await runAgi(port(), shipped({ uniqueid: '1700000022.2', exten: '79160000001', attempt: 0 }, 'L22'));
+      expect(cut(bad.set.ROUTE)).toMatchObject({ ROUTE_ACTION: 'stop', ROUTE_REASON: expect.stringContaining('agi_arg_2') });
+    });
+
+    it('a click-to-call: the CRM call id passed as agi_arg_7 comes back as ROUTE_CALL_ID', async () => {
+      await h.clickToCall({ crmCallId: 'externalCall.s1', number: '+79160000002' }, 's1');
+      const run = await runAgi(port(), shipped({ uniqueid: 'c2c-s1-a', exten: '79160000002', attempt: 1 }, 'c2c-s1-a', 'externalCall.s1'));
+      expect(run.commands).toHaveLength(1);
+      expect(cut(run.set.ROUTE)).toMatchObject({ ROUTE_ACTION: 'dial', ROUTE_DIAL: 'Local/79160000002@trunk-busy' });
+    });
+
+    it('a dial string containing "|" is never sent: fail-open, and the attempt is not left holding its trunk', async () => {
+      h.routing.rules.set(labRules({ trunks: { 'trunk-congestion': { dial: 'Local/{digits}@trunk-congestion|30' } } }));
+      const run = await runAgi(port(), shipped({ uniqueid: '1700000023.1', exten: '79160000001', attempt: 1 }, 'L23'));
+      expect(run.commands).toHaveLength(1);
+      expect(cut(run.set.ROUTE)).toMatchObject({ ROUTE_ACTION: 'failopen', ROUTE_DIAL: '', ROUTE_REASON: 'connector error' });
+      expect(h.log.lines().some((l) => String(l.msg).includes('separates the fields of ROUTE'))).toBe(true);
+      await h.service.drain();
+      expect(await h.store.listAttempts('desk-1700000023.1')).toMatchObject([{ dialStatus: 'CANCEL' }]);
+    });
   });
 
   it('never pipelines: each command is written only after the previous reply (res_agi would stall otherwise)', async () => {

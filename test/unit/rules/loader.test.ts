@@ -69,6 +69,7 @@ describe('loading rules/*.yaml', () => {
     ['a misspelt enum value', { 'trunks.yaml': TRUNKS.replace('kind: sip', 'kind: spi') }, 'trunks.yaml: trunks[1].kind: Invalid option: expected one of "gsm"|"sip" (got "spi")'],
     ['a misspelt key', { 'trunks.yaml': TRUNKS.replace('line: sip', 'lien: sip') }, 'trunks.yaml: trunks[1]: Unrecognized key: "lien"'],
     ['an unknown dial macro', { 'trunks.yaml': TRUNKS.replace('PJSIP/{e164}@sip', 'PJSIP/{host}@sip') }, 'trunks.yaml: trunks[1].dial: unknown macro(s) {host}'],
+    ['a dial string with "|" (the route answer\'s separator)', { 'trunks.yaml': TRUNKS.replace('PJSIP/{e164}@sip', 'PJSIP/{e164}@sip|30') }, 'trunks.yaml: trunks[1].dial: a dial string cannot contain "|"'],
     ['a GSM trunk with two numbers', { 'trunks.yaml': TRUNKS.replace('callerIds: [79161230001]', 'callerIds: [79161230001, 79161230002]') }, 'trunks.yaml: trunks[0].callerIds: GSM trunk "gsm-mts" must have exactly one caller ID'],
     ['an invalid caller-ID number', { 'trunks.yaml': TRUNKS.replace("'8 (495) 123-45-00'", "'8 (495) 123'") }, 'trunks.yaml: trunks[1].callerIds[0]: invalid phone number "8 (495) 123"'],
     ['a duplicate line', { 'trunks.yaml': TRUNKS.replace('line: sip', 'line: 101') }, 'trunks.yaml: trunks[1].line: line "101" is already trunk "gsm-mts"\'s'],

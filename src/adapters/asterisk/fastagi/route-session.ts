@@ -3,12 +3,15 @@ import type { ChannelFacts, ChannelProbe, RouteAnswer, RouteQuery, RouteService 
 import { AgiCommandError, type AgiConnection } from './connection.ts';
 import { quoteArg, variableValue, type AgiEnvironment } from './protocol.ts';
 
+/** What a route request is answered: the service's answer, or fail-open after a connector error. */
+export type AgiAnswer = Extract<RouteAnswer, { action: 'dial' }> | { readonly action: 'stop' | 'failopen'; readonly reason: string };
+
 /**
- * The variables the dialplan reads after the route request (docs/asterisk.md). Channel variables
+ * The lab's form (four arguments): one SET VARIABLE per field (docs/asterisk.md). Channel variables
  * persist between attempts, so ROUTE_RECORD (read at attempt 1 only) and ROUTE_CALL_ID (the same
  * for the whole call) are set at attempt 1 only: each SET VARIABLE is a round trip.
  */
-export function answerVariables(answer: RouteAnswer): [string, string][] {
+export function answerVariables(answer: AgiAnswer): [string, string][] {
   if (answer.action === 'dial') {
     const vars: [string, string][] = [
       ['ROUTE_ACTION', 'dial'],
@@ -19,7 +22,50 @@ export function answerVariables(answer: RouteAnswer): [string, string][] {
     if (answer.attemptNo === 1) vars.push(['ROUTE_RECORD', answer.record ? '1' : '0'], ['ROUTE_CALL_ID', answer.callId]);
     return vars;
   }
-  return [['ROUTE_ACTION', 'stop'], ['ROUTE_REASON', answer.reason]];
+  return [['ROUTE_ACTION', answer.action], ['ROUTE_REASON', answer.reason]];
+}
+
+/** The fields of the single ROUTE variable, in order: the dialplan reads field n as `${CUT(ROUTE,|,n)}`. */
+export const ROUTE_FIELDS = ['ROUTE_ACTION', 'ROUTE_DIAL', 'ROUTE_CALLERID', 'ROUTE_TIMEOUT', 'ROUTE_RECORD', 'ROUTE_CALL_ID', 'ROUTE_REASON'] as const;
+
+/** Separates the fields of ROUTE; it never occurs inside one (routeVariable). */
+export const ROUTE_SEPARATOR = '|';
+
+/** The dialplan asks for the single-variable answer with this literal as agi_arg_8. */
+export const SINGLE_ANSWER_ARG = 'ROUTE';
+
+/**
+ * The shipped dialplan's form: every field in one `ROUTE` variable, so the answer is one round
+ * trip (`ACTION|DIAL|CALLERID|TIMEOUT|RECORD|CALL_ID|REASON`, empty fields kept). A separator in
+ * a free-text field (call id, reason) becomes `/`; the dial string cannot be rewritten without
+ * changing where the call goes, so one containing it is refused (null) — the rules refuse such a
+ * dial template when loaded, this is the last guard.
+ */
+export function routeVariable(answer: AgiAnswer): string | null {
+  const free = (v: string): string => v.replaceAll(ROUTE_SEPARATOR, '/');
+  const fields: Record<(typeof ROUTE_FIELDS)[number], string> =
+    answer.action === 'dial'
+      ? {
+        ROUTE_ACTION: 'dial',
+        ROUTE_DIAL: answer.dial,
+        ROUTE_CALLERID: free(answer.callerId),
+        ROUTE_TIMEOUT: String(answer.timeout),
+        ROUTE_RECORD: answer.record ? '1' : '0',
+        ROUTE_CALL_ID: free(answer.callId),
+        ROUTE_REASON: '',
+      }
+      : { ROUTE_ACTION: answer.action, ROUTE_DIAL: '', ROUTE_CALLERID: '', ROUTE_TIMEOUT: '', ROUTE_RECORD: '', ROUTE_CALL_ID: '', ROUTE_REASON: free(answer.reason) };
+  if (fields.ROUTE_DIAL.includes(ROUTE_SEPARATOR)) return null;
+  return ROUTE_FIELDS.map((name) => fields[name]).join(ROUTE_SEPARATOR);
+}
+
+/**
+ * The shipped dialplan passes 7 arguments and `ROUTE` as the 8th: it splits the single variable.
+ * Anything else (the lab's 4 arguments, an older dialplan's 7, a list shifted by a comma inside a
+ * value) is answered with separate variables, which every dialplan form reads.
+ */
+export function wantsSingleVariable(env: AgiEnvironment): boolean {
+  return env.args.length === 8 && env.args[7] === SINGLE_ANSWER_ARG;
 }
 
 /** agi_arg_1..4 = ${EXTEN},${ATTEMPT},${DIALSTATUS},${HANGUPCAUSE} → a route query, or why not. */
@@ -55,11 +101,12 @@ const FACT_COMMANDS: Readonly<Record<keyof ChannelFacts, string>> = {
 /**
  * Facts the shipped dialplan passes as agi_arg_5..7 (`${CHANNEL(linkedid)}`, `${CONNECTOR_EXTEN}`,
  * `${CONNECTOR_CALL_ID}`), so a route request needs no GET round trip. Only trusted when exactly
- * seven arguments arrived (a comma inside a value would shift them); an empty value means unset.
+ * seven arguments arrived, or eight ending in `ROUTE` (a comma inside a value would shift them); an
+ * empty value means unset.
  * The lab's four-argument form gets them by GET VARIABLE instead.
  */
 export function factsFromArgs(env: AgiEnvironment): Partial<ChannelFacts> {
-  if (env.args.length !== 7) return {};
+  if (env.args.length !== 7 && !wantsSingleVariable(env)) return {};
   const [, , , , linkedid = '', callerExtension = '', callId = ''] = env.args;
   // A Linkedid is an Asterisk uniqueid or an Originate ChannelId: printable, at most 149 characters.
   if (!/^[\x21-\x7e]{1,149}$/.test(linkedid.trim())) return {};
@@ -121,13 +168,13 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
   try {
     if (script.replace(/^\//, '').split('?')[0] !== 'route') {
       log().warn({ script }, 'fastagi: unknown AGI script requested');
-      await send(conn, [['ROUTE_ACTION', 'stop'], ['ROUTE_REASON', `unknown AGI script "${script}"`]]);
+      await send(conn, env, { action: 'stop', reason: `unknown AGI script "${script}"` }, log);
       return;
     }
     const parsed = routeQueryOf(env);
     if (!parsed.ok) {
       log().warn({ problem: parsed.problem }, 'fastagi: bad route request');
-      await send(conn, [['ROUTE_ACTION', 'stop'], ['ROUTE_REASON', `bad route request: ${parsed.problem}`]]);
+      await send(conn, env, { action: 'stop', reason: `bad route request: ${parsed.problem}` }, log);
       return;
     }
     let answer: RouteAnswer;
@@ -136,7 +183,7 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
     } catch (err) {
       if (err instanceof AgiCommandError || conn.hungUp) throw err;
       log().error({ err: { message: (err as Error).message } }, 'fastagi: route request failed inside the connector: answering fail-open');
-      await send(conn, [['ROUTE_ACTION', 'failopen'], ['ROUTE_REASON', 'connector error']]);
+      await send(conn, env, FAIL_OPEN, log);
       return;
     }
     if (conn.hungUp) {
@@ -144,7 +191,8 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
       if (answer.action === 'dial') await deps.service.abandon(answer);
       return;
     }
-    await send(conn, answerVariables(answer));
+    const sent = await send(conn, env, answer, log);
+    if (!sent && answer.action === 'dial') await deps.service.abandon(answer);
   } catch (err) {
     if (conn.hungUp || (err instanceof AgiCommandError && err.kind === 'closed')) {
       log().info({ reason: (err as Error).message }, 'fastagi: the channel went away during the route request');
@@ -156,8 +204,25 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
   }
 }
 
-/** The answer's SET VARIABLEs, one after another (511 = the channel is gone). */
-async function send(conn: AgiConnection, vars: readonly [string, string][]): Promise<void> {
-  if (conn.hungUp) return;
-  await Promise.all(vars.map(([name, value]) => conn.command(`SET VARIABLE ${name} ${quoteArg(value)}`)));
+const FAIL_OPEN: AgiAnswer = { action: 'failopen', reason: 'connector error' };
+
+/**
+ * Sends the answer in the form the dialplan reads: one `SET VARIABLE ROUTE` (shipped dialplan),
+ * else the separate variables one after another (511 = the channel is gone). A dial answer that
+ * cannot be put into ROUTE is answered fail-open instead: false = the answer was not sent.
+ */
+async function send(conn: AgiConnection, env: AgiEnvironment, answer: AgiAnswer, log: () => Logger): Promise<boolean> {
+  if (conn.hungUp) return false;
+  if (!wantsSingleVariable(env)) {
+    await Promise.all(answerVariables(answer).map(([name, value]) => conn.command(`SET VARIABLE ${name} ${quoteArg(value)}`)));
+    return true;
+  }
+  const route = routeVariable(answer);
+  if (route === null) {
+    log().error({ dial: answer.action === 'dial' ? answer.dial : undefined }, `fastagi: the dial string contains "${ROUTE_SEPARATOR}", which separates the fields of ROUTE: answering fail-open`);
+    await conn.command(`SET VARIABLE ROUTE ${quoteArg(routeVariable(FAIL_OPEN) ?? '')}`);
+    return false;
+  }
+  await conn.command(`SET VARIABLE ROUTE ${quoteArg(route)}`);
+  return true;
 }
