@@ -26,10 +26,9 @@ export const DEMO_CALLS: readonly DemoCall[] = [
   { title: 'Sales calls the water delivery (excluded number): not written to the CRM', userId: '1', number: '+74950001122' },
 ];
 
-/** Posts ONEXTERNALCALLSTART the way Bitrix24 does after a click (the call is registered first). */
-export async function clickToCall(bitrix24: Bitrix24Double, baseUrl: string, call: DemoCall): Promise<string> {
-  const registered = bitrix24.state.registerClickToCall(call.userId, call.number, call.line ?? '');
-  const res = await bitrix24.postEvent(`${baseUrl}/bitrix24/events`, 'ONEXTERNALCALLSTART', {
+/** The ONEXTERNALCALLSTART payload Bitrix24 posts after a click on a number. */
+export function startEventData(crmCallId: string, call: Omit<DemoCall, 'title'>): Record<string, string> {
+  return {
     PHONE_NUMBER: call.number.replace(/^\+7/, '8'),
     PHONE_NUMBER_INTERNATIONAL: call.number,
     EXTENSION: '',
@@ -37,10 +36,16 @@ export async function clickToCall(bitrix24: Bitrix24Double, baseUrl: string, cal
     CALL_LIST_ID: '0',
     LINE_NUMBER: call.line ?? '',
     IS_MOBILE: '0',
-    CALL_ID: registered.CALL_ID,
+    CALL_ID: crmCallId,
     CRM_ENTITY_TYPE: 'CONTACT',
     CRM_ENTITY_ID: '0',
-  });
+  };
+}
+
+/** Posts ONEXTERNALCALLSTART the way Bitrix24 does after a click (the call is registered first). */
+export async function clickToCall(bitrix24: Bitrix24Double, baseUrl: string, call: DemoCall): Promise<string> {
+  const registered = bitrix24.state.registerClickToCall(call.userId, call.number, call.line ?? '');
+  const res = await bitrix24.postEvent(`${baseUrl}/bitrix24/events`, 'ONEXTERNALCALLSTART', startEventData(registered.CALL_ID, call));
   if (res.status !== 200) throw new Error(`the connector answered HTTP ${res.status} to ONEXTERNALCALLSTART`);
   return registered.CALL_ID;
 }

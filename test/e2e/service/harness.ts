@@ -6,7 +6,9 @@ import { amiGet } from '../../../src/adapters/asterisk/ami/codec.ts';
 import { silentLogger, type Logger } from '../../../src/adapters/logging/logger.ts';
 import type { CallRecord, StoredCall } from '../../../src/app/calls/call-record.ts';
 import type { CrmClock } from '../../../src/app/crm/clock.ts';
-import { clickToCall, type DemoCall } from '../../../src/composition/demo-calls.ts';
+import { clickToCall, startEventData, type DemoCall } from '../../../src/composition/demo-calls.ts';
+
+export { startEventData };
 import { startWithDoubles, type DoubledConnector } from '../../../src/composition/demo-environment.ts';
 import { loadEnv } from '../../../src/config/env.ts';
 import type { PhoneScript, TrunkScript } from '../../../src/doubles/asterisk/index.ts';
@@ -168,22 +170,6 @@ export function originates(s: Service, since = 0): number {
 /** Trunk ids of the call's stored attempts, in order. */
 export function attemptTrunks(record: CallRecord | null): (string | null)[] {
   return (record?.attempts ?? []).map((a) => a.trunkId);
-}
-
-/** The ONEXTERNALCALLSTART payload Bitrix24 posts after a click (as demo-calls' clickToCall builds it). */
-export function startEventData(crmCallId: string, call: Omit<DemoCall, 'title'>): Record<string, string> {
-  return {
-    PHONE_NUMBER: call.number.replace(/^\+7/, '8'),
-    PHONE_NUMBER_INTERNATIONAL: call.number,
-    EXTENSION: '',
-    USER_ID: call.userId,
-    CALL_LIST_ID: '0',
-    LINE_NUMBER: call.line ?? '',
-    IS_MOBILE: '0',
-    CALL_ID: crmCallId,
-    CRM_ENTITY_TYPE: 'CONTACT',
-    CRM_ENTITY_ID: '0',
-  };
 }
 
 /** Posts ONEXTERNALCALLSTART with this payload (and, when given, this auth block). */
