@@ -45,19 +45,7 @@ async function runLabOutbound(pbx: PbxEngine, ch: Channel, number: string): Prom
     const attempt = Number(ch.vars.get('ATTEMPT') ?? '1');
     const args = [number, String(attempt), ch.vars.get('DIALSTATUS') ?? '', String(ch.hangupCause)];
     pbx.newexten(ch, 'AGI', [agiUrl(pbx.config.fastAgi), ...args].join(','), 4);
-    const agiStatus = await callFastAgi({
-      target: pbx.config.fastAgi,
-      env: agiEnvironment(pbx, ch),
-      args,
-      channel: {
-        get: (name) => pbx.readVariable(ch, name),
-        set: (name, value) => pbx.setVar(ch, name, value),
-        substitute: (expr) => pbx.substitute(ch, expr),
-      },
-      giveUpMs: pbx.config.agiGiveUpMs,
-      signal: pbx.clock.signal,
-      logger: pbx.logger,
-    });
+    const agiStatus = await requestRoute(pbx, ch, args);
     if (pbx.clock.isClosed) return { hangupCause: 16, lastApplication: 'AGI' };
     pbx.setVar(ch, 'AGISTATUS', agiStatus);
     pbx.newexten(ch, 'GotoIf', `${agiStatus !== 'SUCCESS' ? 1 : 0}?failopen`, 5);
@@ -101,6 +89,23 @@ async function failOpen(pbx: PbxEngine, ch: Channel, number: string, agiStatus: 
 export function done(pbx: PbxEngine, ch: Channel, priority = 13): OutboundResult {
   pbx.newexten(ch, 'Hangup', '', priority);
   return { hangupCause: ch.hangupCause === 0 ? 16 : ch.hangupCause, lastApplication: 'Hangup' };
+}
+
+/** `AGI(agi://…/route,args…)` as Asterisk runs it: the FastAGI session on this channel; its AGISTATUS. */
+export function requestRoute(pbx: PbxEngine, ch: Channel, args: readonly string[]): Promise<string> {
+  return callFastAgi({
+    target: pbx.config.fastAgi,
+    env: agiEnvironment(pbx, ch),
+    args: [...args],
+    channel: {
+      get: (name) => pbx.readVariable(ch, name),
+      set: (name, value) => pbx.setVar(ch, name, value),
+      substitute: (expr) => pbx.substitute(ch, expr),
+    },
+    giveUpMs: pbx.config.agiGiveUpMs,
+    signal: pbx.clock.signal,
+    logger: pbx.logger,
+  });
 }
 
 export function agiEnvironment(pbx: PbxEngine, ch: Channel): [string, string][] {

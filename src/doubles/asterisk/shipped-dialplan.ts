@@ -1,8 +1,8 @@
 import type { Channel } from './channel.ts';
-import { agiEnvironment, done, type OutboundResult } from './connector-dialplan.ts';
+import { done, requestRoute, type OutboundResult } from './connector-dialplan.ts';
 import { runDial } from './dial.ts';
 import type { PbxEngine } from './engine.ts';
-import { agiUrl, callFastAgi } from './fastagi-caller.ts';
+import { agiUrl } from './fastagi-caller.ts';
 
 /** The fields of ROUTE in the order asterisk/extensions_connector.conf CUTs them (route-session.ts writes them). */
 const ROUTE_FIELDS = ['ROUTE_ACTION', 'ROUTE_DIAL', 'ROUTE_CALLERID', 'ROUTE_TIMEOUT', 'ROUTE_RECORD', 'ROUTE_CALL_ID', 'ROUTE_REASON'] as const;
@@ -49,19 +49,7 @@ export async function runShippedOutbound(pbx: PbxEngine, ch: Channel, number: st
       ch.linkedid, ch.vars.get('CONNECTOR_EXTEN') ?? '', ch.vars.get('CONNECTOR_CALL_ID') ?? '', 'ROUTE',
     ];
     pbx.newexten(ch, 'AGI', [agiUrl(pbx.config.fastAgi), ...args].join(','), P.agi);
-    const agiStatus = await callFastAgi({
-      target: pbx.config.fastAgi,
-      env: agiEnvironment(pbx, ch),
-      args,
-      channel: {
-        get: (name) => pbx.readVariable(ch, name),
-        set: (name, value) => pbx.setVar(ch, name, value),
-        substitute: (expr) => pbx.substitute(ch, expr),
-      },
-      giveUpMs: pbx.config.agiGiveUpMs,
-      signal: pbx.clock.signal,
-      logger: pbx.logger,
-    });
+    const agiStatus = await requestRoute(pbx, ch, args);
     if (pbx.clock.isClosed) return { hangupCause: 16, lastApplication: 'AGI' };
     pbx.setVar(ch, 'AGISTATUS', agiStatus);
     pbx.newexten(ch, 'GotoIf', `${agiStatus !== 'SUCCESS' ? 1 : 0}?failopen`, P.ifAgiFailed);
