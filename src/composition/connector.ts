@@ -115,6 +115,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     endedCalls: {
       listPending: (n) => calls.store.listCallsPendingCrmHandoff(n),
       markDone: (id, trx) => calls.store.markCrmHandoffDone(id, trx),
+      markAllDone: (ids, trx) => calls.store.markCrmHandoffDoneMany(ids, trx),
     },
     callEvents,
     onDirectory: (directory) => rules.setDirectory(directory),

@@ -48,6 +48,17 @@ export function outboxContract(name: string, open: () => Promise<{ db: Db; close
       expect(await repo.markDone(due.id, { ok: 1 }, T0 + 2001, 'w2')).toBe(true);
     });
 
+    it('marks several claimed entries done in one go, each with its own result, only under its own claim', async () => {
+      const a = await repo.enqueue({ dedupeKey: 'a', method: 'm', params: {} }, T0);
+      const b = await repo.enqueue({ dedupeKey: 'b', method: 'm', params: {} }, T0);
+      const c = await repo.enqueue({ dedupeKey: 'c', method: 'm', params: {} }, T0);
+      await repo.claimDue(T0, 2, 'w1', 1000);
+      await repo.claimDue(T0, 10, 'w2', 1000);
+      await repo.markDoneMany([{ id: a.id, result: { CALL_ID: 'x' } }, { id: b.id, result: [1, 2] }, { id: c.id, result: 'not mine' }], T0 + 1, 'w1');
+      expect([(await repo.get(a.id))?.result, (await repo.get(b.id))?.result]).toEqual([{ CALL_ID: 'x' }, [1, 2]]);
+      expect([(await repo.get(a.id))?.state, (await repo.get(b.id))?.state, (await repo.get(c.id))?.state]).toEqual(['done', 'done', 'inflight']);
+    });
+
     it('holds a dependent entry until its predecessor is done, then hands it the result', async () => {
       const reg = await repo.enqueue({ dedupeKey: 'reg', method: 'register', params: {} }, T0);
       const fin = await repo.enqueue({ dedupeKey: 'fin', method: 'finish', params: { DURATION: 1 }, dependsOn: reg.id, inject: { CALL_ID: 'CALL_ID' } }, T0);

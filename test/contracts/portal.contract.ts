@@ -65,6 +65,20 @@ export function portalContract(name: string, open: () => Promise<{ db: Db; close
       expect(await repo.listUnprocessed()).toEqual([]);
     });
 
+    it('stores and claims events arriving together (one statement) with the same answers as one by one', async () => {
+      const repo = new CrmEventsRepository(handle!.db);
+      const rec = (key: string, at: number) => repo.record({ event: 'ONEXTERNALCALLSTART', eventKey: key, data: { CALL_ID: key }, ts: null }, at);
+      const stored = await rec('k0', T0);
+      const burst = await Promise.all([rec('k1', T0), rec('k2', T0), rec('k1', T0 + 1), rec('k0', T0 + 2)]);
+      expect(burst.map((r) => r.created)).toEqual([true, true, false, false]);
+      expect([burst[2]?.id === burst[0]?.id, burst[3]?.id === stored.id, new Set(burst.map((r) => r.id)).size]).toEqual([true, true, 3]);
+      expect(await repo.count()).toBe(3);
+      const claims = await Promise.all([repo.claim(stored.id), repo.claim(burst[0]!.id), repo.claim(burst[1]!.id), repo.claim(burst[0]!.id)]);
+      expect(claims.map((c) => c?.eventKey ?? null)).toEqual(['k0', 'k1', 'k2', null]);
+      expect(claims[1]?.data).toEqual({ CALL_ID: 'k1' });
+      expect(claims[1]?.state).toBe('processing');
+    });
+
     it('replaces the directory as a whole and remembers the lines it published', async () => {
       const repo = new B24DirectoryRepository(handle!.db);
       await repo.replace({

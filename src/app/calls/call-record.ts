@@ -1,6 +1,7 @@
 import type { CrmStatusCode } from '../../core/outcome/crm-status.ts';
 import type { Attempt, RefusalCode } from '../../core/routing/types.ts';
 import type { CallOrigin, OutcomeDecision } from '../../core/rules/model.ts';
+import type { NewCall } from './ports.ts';
 
 /** Where an attempt's outcome came from. */
 export type OutcomeSource = 'agi' | 'ami' | 'failopen';
@@ -125,5 +126,13 @@ export function callRecordOf(call: StoredCall, attempts: readonly CallAttemptRec
     cost: call.cost,
     recording: call.recording,
     attempts,
+  };
+}
+
+/** The stored form of a call just inserted (nothing about it is known yet beyond what was written). */
+export function storedCallOf(c: NewCall): StoredCall {
+  return {
+    ...c, originateActionId: null, stopReason: null, statusCode: null, failedReason: null, trunkId: null, b24Line: null,
+    answeredAt: null, endedAt: null, durationSec: null, cost: null, recording: null, tracked: null, crmHandoff: 'none',
   };
 }

@@ -81,6 +81,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
         newId: () => crypto.randomBytes(8).toString('hex'),
         channelTemplate: o.env.ORIGINATE_CHANNEL, context: o.env.ORIGINATE_CONTEXT, timeoutMs: o.env.ORIGINATE_TIMEOUT_MS,
         channels: routes.channels, onPlanned: (call) => routes.remember(call),
+        recordOriginate: (callId, actionId) => routes.recordOriginate(callId, actionId),
       }, input);
     },
     routeRouter() {

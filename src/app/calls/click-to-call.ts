@@ -48,6 +48,11 @@ export interface ClickToCallDeps {
   readonly channels?: ChannelCounter;
   /** Told about each planned call (RouteService.remember): its route requests then read no database. */
   readonly onPlanned?: (call: StoredCall) => void;
+  /**
+   * Stores the Originate's ActionID (default: an update of its own). The PBX side passes the route
+   * writer's, so it shares a transaction — and often the statement — with the call's first route step.
+   */
+  readonly recordOriginate?: (callId: string, actionId: string) => Promise<void>;
 }
 
 const CHANNEL_VALUE = /^[^\s,"\r\n]{1,255}$/;
@@ -86,9 +91,8 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
   const problem = validate(input);
   if (problem !== null) return invalid(`click-to-call ${input.crmCallId.slice(0, 80)}: ${problem}`);
   const { store, logger } = deps;
-  const existing = await store.findByCrmCallId(input.crmCallId);
-  if (existing) return replay(existing);
-
+  // No read first: the plan is computed in memory, and the insert's unique CRM call id tells a
+  // repeat (which then gets the stored call's answer) — one statement before the Originate.
   const rules = deps.routing.rules.current();
   const decision = routeCall(deps.routing, {
     user: input.userId,
@@ -140,7 +144,7 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
       otherChannelId: `${id}-b`,
       variables: { CONNECTOR_CALL_ID: input.crmCallId, CONNECTOR_USER: input.userId },
     });
-    await store.updateCall(id, { originateActionId: actionId });
+    await (deps.recordOriginate ?? ((callId, a) => store.updateCall(callId, { originateActionId: a })))(id, actionId);
     log.info({ actionId, trunk: decision.attempts[0]?.trunk }, 'click-to-call originated');
     return { ok: true, callId: id, channelId, duplicate: false };
   } catch (err) {

@@ -2,7 +2,7 @@ import type { Logger } from '../../adapters/logging/logger.ts';
 import { routeStep } from '../../core/calls/route-step.ts';
 import type { Attempt } from '../../core/routing/types.ts';
 import { routeCall, type RoutingDeps } from '../routing/route-call.ts';
-import type { CallAttemptRecord, CallState, StoredCall } from './call-record.ts';
+import { storedCallOf as storedOf, type CallAttemptRecord, type CallState, type StoredCall } from './call-record.ts';
 import { ChannelCounter } from './channel-counter.ts';
 import { planOf } from './plan.ts';
 import type { CallStore, Clock, NewAttempt, NewCall, RouteStepWrite } from './ports.ts';
@@ -181,6 +181,11 @@ export class RouteService {
     });
   }
 
+  /** Stores a click-to-call's Originate ActionID with the route steps (same write-behind, same order). */
+  recordOriginate(callId: string, actionId: string): Promise<void> {
+    return this.writer.enqueue({ callId, update: { originateActionId: actionId } }, [callId]);
+  }
+
   /** Resolves once every route step answered so far is stored (the tracker calls it before closing calls). */
   drain(): Promise<void> {
     return this.writer.drain();
@@ -282,14 +287,6 @@ export class RouteService {
     this.deps.logger.info({ callId, attempt: query.attemptNo, exten: query.exten, code, reason }, 'route: stop');
     return { action: 'stop', callId, code, reason };
   }
-}
-
-/** The stored form of a call about to be inserted. */
-function storedOf(c: NewCall): StoredCall {
-  return {
-    ...c, originateActionId: null, stopReason: null, statusCode: null, failedReason: null, trunkId: null, b24Line: null,
-    answeredAt: null, endedAt: null, durationSec: null, cost: null, recording: null, tracked: null, crmHandoff: 'none',
-  };
 }
 
 function toRecordLike(attempt: Attempt, planIndex: number): Pick<CallAttemptRecord, 'trunkId' | 'dial' | 'callerId' | 'planIndex'> {

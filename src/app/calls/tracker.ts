@@ -18,6 +18,9 @@ export interface CallTrackerDeps extends FinishOptions {
   readonly beforeClose?: () => Promise<void>;
 }
 
+/** Ended calls written per transaction. */
+const CLOSE_CHUNK = 10;
+
 /** The shipped dialplan's route context (asterisk/extensions_connector.conf). */
 export const CONNECTOR_CONTEXT = 'connector-outbound';
 
@@ -103,7 +106,9 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
 
   /** An OriginateResponse without a Uniqueid: find the click-to-call by the Originate's ActionID. */
   private resolveOriginateResponse(event: AmiEventRecord, actionId: string): void {
-    const lookup: Promise<void> = this.deps.store.findByOriginateActionId(actionId)
+    // After the route writer's pending writes: the ActionID is stored through it.
+    const lookup: Promise<void> = Promise.resolve(this.deps.beforeClose?.())
+      .then(() => this.deps.store.findByOriginateActionId(actionId))
       .then((call) => {
         if (call?.channelId && call.state !== 'ended') this.handle({ ...event, uniqueid: call.channelId });
       })
@@ -158,14 +163,23 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
       const call = this.core.calls.get(linkedid);
       if (call) save.push({ linkedid, state: call });
     }
+    let written = 0;
     try {
       const { ended, records, dropped } = await this.close(ending);
-      await this.deps.store.applyTracking({ save, remove: [...ended.map((e) => e.tracked as TrackedCall), ...dropped].map((t) => t.linkedid), ended });
-      for (const r of records) this.emit('call-ended', r);
+      // Ended calls in small transactions (each with its own in-flight rows removed), so a burst
+      // of hang-ups never holds the connection long while clicks wait for it.
+      for (let i = 0; i === 0 || i < ended.length; i += CLOSE_CHUNK) {
+        const chunk = ended.slice(i, i + CLOSE_CHUNK);
+        const gone = [...chunk.map((e) => e.tracked as TrackedCall), ...(i === 0 ? dropped : [])].map((t) => t.linkedid);
+        await this.deps.store.applyTracking({ save: i === 0 ? save : [], remove: gone, ended: chunk });
+        written = i + chunk.length;
+        for (const r of records.slice(i, i + chunk.length)) this.emit('call-ended', r);
+      }
     } catch (err) {
-      // Keep everything for the next flush: nothing is lost while the database is away.
+      // Keep what is not written for the next flush: nothing is lost while the database is away
+      // (a call closed twice is recognised as ended and dropped).
       this.deps.logger.error({ err: { message: (err as Error).message } }, 'tracker: writing call state failed; will retry');
-      for (const l of dirty) if (this.core.calls.has(l)) this.dirty.add(l);
+      if (written === 0) for (const l of dirty) if (this.core.calls.has(l)) this.dirty.add(l);
       this.ending.unshift(...ending);
     }
   }

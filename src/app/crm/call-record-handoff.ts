@@ -13,6 +13,8 @@ export interface EndedCallsSource {
   listPending(limit: number): Promise<readonly CallRecord[]>;
   /** Marks the hand-off done inside the transaction that enqueued the writes. */
   markDone(callId: string, trx: Knex.Transaction): Promise<void>;
+  /** The same for several calls in one statement (optional: else markDone per call). */
+  markAllDone?(callIds: readonly string[], trx: Knex.Transaction): Promise<void>;
 }
 
 export interface CallRecordHandoffOptions {
@@ -26,6 +28,9 @@ export interface CallRecordHandoffOptions {
   readonly onEnqueued?: () => void;
 }
 
+/** Ended calls handed off per transaction. */
+const HANDOFF_CHUNK = 10;
+
 /**
  * Consumes ended calls: plans their CRM writes and enqueues them in the same transaction that
  * marks the hand-off done, so a crash loses nothing and repeats nothing (dedupe keys).
@@ -37,15 +42,44 @@ export class CallRecordHandoff {
   constructor(private readonly o: CallRecordHandoffOptions) {}
 
   async handOff(record: CallRecord): Promise<number> {
-    const plan = planCallRecordWrites(record, this.o.rules.current());
+    return this.handOffAll([record]);
+  }
+
+  /**
+   * Several ended calls in one transaction (one BEGIN/COMMIT for all); kept small by the caller so
+   * the transaction never holds the connection long while clicks wait.
+   */
+  private async handOffAll(records: readonly CallRecord[]): Promise<number> {
+    const rules = this.o.rules.current();
+    const plans = records.map((record) => ({ record, plan: planCallRecordWrites(record, rules) }));
     const now = this.o.clock.now();
     const ids = await this.o.db.transaction(async (trx) => {
-      const enqueued = await enqueuePlan(this.o.outbox, plan.writes, now, trx);
-      await this.o.source.markDone(record.callId, trx);
-      return enqueued;
+      const out: number[][] = [];
+      for (const { record, plan } of plans) {
+        out.push(await enqueuePlan(this.o.outbox, plan.writes, now, trx));
+        if (!this.o.source.markAllDone) await this.o.source.markDone(record.callId, trx);
+      }
+      await this.o.source.markAllDone?.(records.map((r) => r.callId), trx);
+      return out;
     });
-    (this.o.logger ?? silentLogger).debug({ callId: record.callId, outbox: ids, note: plan.note }, 'call record handed to the CRM outbox');
-    return ids.length;
+    const logger = this.o.logger ?? silentLogger;
+    plans.forEach(({ record, plan }, i) => logger.debug({ callId: record.callId, outbox: ids[i], note: plan.note }, 'call record handed to the CRM outbox'));
+    return ids.reduce((n, list) => n + list.length, 0);
+  }
+
+  /** A batch in small transactions; a failing one is retried call by call so the error names its call. */
+  private async handOffBatch(batch: readonly CallRecord[]): Promise<number> {
+    let total = 0;
+    for (let i = 0; i < batch.length; i += HANDOFF_CHUNK) {
+      const chunk = batch.slice(i, i + HANDOFF_CHUNK);
+      try {
+        total += await this.handOffAll(chunk);
+      } catch (err) {
+        if (chunk.length === 1) throw err;
+        for (const record of chunk) total += await this.handOff(record);
+      }
+    }
+    return total;
   }
 
   /** Hands off every pending call; concurrent triggers coalesce into one more pass. */
@@ -60,7 +94,7 @@ export class CallRecordHandoff {
         this.again = false;
         for (;;) {
           const batch = await this.o.source.listPending(limit);
-          for (const record of batch) total += await this.handOff(record);
+          total += await this.handOffBatch(batch);
           if (batch.length < limit) break;
         }
       } while (this.again);

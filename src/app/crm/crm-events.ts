@@ -48,8 +48,18 @@ const MOBILE = new Set(['1', 'y', 'true']);
  * repeated delivery is handled once), processed right after it, and picked up again after a
  * restart if the process stopped in between.
  */
+interface QueuedFinish {
+  readonly id: number;
+  readonly state: 'done' | 'failed';
+  readonly outcome: string;
+  readonly resolve: () => void;
+  readonly reject: (err: unknown) => void;
+}
+
 export class CrmEvents {
   private readonly logger: Logger;
+  private finishQueue: QueuedFinish[] = [];
+  private finishing: Promise<void> | null = null;
 
   constructor(private readonly o: CrmEventsOptions) {
     this.logger = o.logger ?? silentLogger;
@@ -81,12 +91,50 @@ export class CrmEvents {
     try {
       const outcome = event.event === CALL_START ? await this.clickToCall(event) : await this.callback(event);
       if (outcome.retry) await this.o.events.release(event.id, outcome.text);
-      else await this.o.events.finish(event.id, outcome.failed ? 'failed' : 'done', outcome.text, this.o.clock.now());
+      else await this.finish(event.id, outcome.failed ? 'failed' : 'done', outcome.text);
       this.logger.info({ eventId: event.id, event: event.event, outcome: outcome.text }, 'bitrix24 event handled');
     } catch (err) {
       const message = err instanceof Error ? err.message : String(err);
       this.logger.error({ eventId: event.id, event: event.event, err: { message } }, 'bitrix24 event failed');
-      await this.o.events.finish(event.id, 'failed', `error: ${message}`, this.o.clock.now());
+      await this.finish(event.id, 'failed', `error: ${message}`);
+    }
+  }
+
+  /**
+   * Marks an event handled, with group commit: events finished while a write is under way share
+   * the next one (one statement per distinct outcome), so a burst of clicks does not queue one
+   * update each on the connection the next clicks need.
+   */
+  private finish(id: number, state: 'done' | 'failed', outcome: string): Promise<void> {
+    const done = new Promise<void>((resolve, reject) => {
+      this.finishQueue.push({ id, state, outcome, resolve, reject });
+    });
+    this.finishing ??= this.writeFinished();
+    return done;
+  }
+
+  private async writeFinished(): Promise<void> {
+    try {
+      while (this.finishQueue.length > 0) {
+        const batch = this.finishQueue;
+        this.finishQueue = [];
+        const groups = new Map<string, QueuedFinish[]>();
+        for (const f of batch) {
+          const key = `${f.state}\n${f.outcome}`;
+          groups.set(key, [...(groups.get(key) ?? []), f]);
+        }
+        for (const group of groups.values()) {
+          const first = group[0] as QueuedFinish;
+          try {
+            await this.o.events.finishMany(group.map((f) => f.id), first.state, first.outcome, this.o.clock.now());
+            for (const f of group) f.resolve();
+          } catch (err) {
+            for (const f of group) f.reject(err);
+          }
+        }
+      }
+    } finally {
+      this.finishing = null;
     }
   }
 

@@ -115,11 +115,19 @@ export class OutboxWorker {
       await this.o.limiter.acquire();
       report.requests += 1;
       const outcome = await this.o.gateway.batch(batchable.map((p) => ({ key: `e${p.entry.id}`, method: p.entry.method, params: p.params })));
+      // The successes of a batch are recorded in one statement; failures one by one.
+      const done: { id: number; result: unknown }[] = [];
       for (const p of batchable) {
         const one: RestOutcome = outcome.ok
           ? (outcome.results.get(`e${p.entry.id}`) ?? { ok: false, error: restFailure('BATCH_NO_RESULT', 'no result for this command', 0) })
           : { ok: false, error: outcome.error };
-        await this.settle(p, one, report);
+        if (one.ok) done.push({ id: p.entry.id, result: one.result });
+        else await this.settle(p, one, report);
+      }
+      if (done.length > 0) {
+        await this.o.repo.markDoneMany(done, this.o.clock.now(), this.owner);
+        report.done += done.length;
+        for (const d of done) this.events.emit(`settled:${d.id}`, d.result);
       }
     }
     for (const p of inline) {

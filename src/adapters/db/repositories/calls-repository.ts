@@ -1,11 +1,12 @@
 import type { Knex } from 'knex';
 import {
-  callRecordOf, type CallAttemptRecord, type CallRecord, type StoredCall,
+  callRecordOf, storedCallOf, type CallAttemptRecord, type CallRecord, type StoredCall,
 } from '../../../app/calls/call-record.ts';
 import type {
   AttemptOutcomeUpdate, CallStore, CallUpdate, EndedCall, NewAttempt, NewCall, RouteStepWrite, TrackingWrite,
 } from '../../../app/calls/ports.ts';
 import type { Db } from '../connection.ts';
+import { GroupCommit } from '../group-commit.ts';
 import { CALL_COLUMNS, toAttempt, toStoredCall, type AttemptRow, type CallRow } from './calls-rows.ts';
 
 type Q = Knex | Knex.Transaction;
@@ -15,19 +16,32 @@ type Q = Knex | Knex.Transaction;
  * Every write names the call it is about; nothing here decides routing or outcomes.
  */
 export class CallsRepository implements CallStore {
+  /** Calls created while another insert is running share one multi-row insert. */
+  private readonly creates = new GroupCommit<NewCall, { readonly call: StoredCall; readonly created: boolean }>(async (calls) => {
+    // The unique id / CRM call id / channel id make a repeat a no-op; the stored row of a new call
+    // is exactly what was written, so only a repeat is read back.
+    const inserted = (await this.db('calls').insert(calls.map((c) => this.callRow(c))).onConflict().ignore().returning('id')) as { id: string }[];
+    const fresh = new Set(inserted.map((r) => r.id));
+    const out: { call: StoredCall; created: boolean }[] = [];
+    for (const call of calls) {
+      if (fresh.has(call.id)) {
+        fresh.delete(call.id);
+        out.push({ call: storedCallOf(call), created: true });
+        continue;
+      }
+      // Already there (same id, or a concurrent request inserted the same CRM call id / channel id).
+      const existing = await this.findExisting(call);
+      if (!existing) throw new Error(`calls: call ${call.id} was neither stored nor found`);
+      out.push({ call: existing, created: false });
+    }
+    return out;
+  }, 40);
+
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 
   /** Inserts a call; if one with the same id, CRM call id or channel id exists, returns that one instead. */
   async createCall(call: NewCall): Promise<{ readonly call: StoredCall; readonly created: boolean }> {
-    try {
-      await this.db('calls').insert(this.callRow(call));
-      return { call: (await this.getCall(call.id)) as StoredCall, created: true };
-    } catch (err) {
-      // Already there (same id, or a concurrent request inserted the same CRM call id / channel id).
-      const existing = await this.findExisting(call);
-      if (existing) return { call: existing, created: false };
-      throw err;
-    }
+    return this.creates.submit(call);
   }
 
   private callRow(call: NewCall): Record<string, unknown> {
@@ -66,12 +80,33 @@ export class CallsRepository implements CallStore {
    * attempt, the call's state.
    */
   async applyRouteSteps(writes: readonly RouteStepWrite[]): Promise<void> {
+    // As few statements as the batch allows (each one waits its turn on the connection): new calls
+    // and new attempts in multi-row inserts; per call, its updates merged in order, and calls that
+    // end up with the same change updated together. Order within a call holds: the call before its
+    // attempts, an attempt before its outcome, later changes over earlier ones.
+    const newCalls = writes.flatMap((w) => (w.newCall ? [this.callRow(w.newCall)] : []));
+    const attempts = writes.flatMap((w) => (w.attempt ? [this.attemptRow(w.attempt)] : []));
+    const merged = new Map<string, Record<string, unknown>>();
+    for (const w of writes) {
+      if (!w.update || Object.keys(w.update).length === 0) continue;
+      merged.set(w.callId, { ...merged.get(w.callId), ...this.callPatch(w.update) });
+    }
+    const now = this.now();
+    const byPatch = new Map<string, { patch: Record<string, unknown>; ids: string[] }>();
+    for (const [id, patch] of merged) {
+      const key = JSON.stringify(patch);
+      const group = byPatch.get(key) ?? { patch: { ...patch, updated_at: now }, ids: [] };
+      group.ids.push(id);
+      byPatch.set(key, group);
+    }
     await this.db.transaction(async (trx) => {
-      for (const w of writes) {
-        if (w.newCall) await trx('calls').insert(this.callRow(w.newCall));
-        if (w.outcome) await this.setAttemptOutcome(w.callId, w.outcome.attemptNo, w.outcome.outcome, trx);
-        if (w.attempt) await trx('call_attempts').insert(this.attemptRow(w.attempt)).onConflict(['call_id', 'attempt_no']).ignore();
-        if (w.update && Object.keys(w.update).length > 0) await this.updateCall(w.callId, w.update, trx);
+      for (let i = 0; i < newCalls.length; i += 40) await trx('calls').insert(newCalls.slice(i, i + 40));
+      for (let i = 0; i < attempts.length; i += 80) {
+        await trx('call_attempts').insert(attempts.slice(i, i + 80)).onConflict(['call_id', 'attempt_no']).ignore();
+      }
+      for (const w of writes) if (w.outcome) await this.setAttemptOutcome(w.callId, w.outcome.attemptNo, w.outcome.outcome, trx);
+      for (const { patch, ids } of byPatch.values()) {
+        for (let i = 0; i < ids.length; i += 400) await trx('calls').whereIn('id', ids.slice(i, i + 400)).update(patch);
       }
     });
   }
@@ -143,14 +178,19 @@ export class CallsRepository implements CallStore {
   }
 
   async updateCall(id: string, update: CallUpdate, q: Q = this.db): Promise<void> {
-    const patch: Record<string, unknown> = { updated_at: this.now() };
+    await q('calls').where({ id }).update({ updated_at: this.now(), ...this.callPatch(update) });
+  }
+
+  /** The columns a CallUpdate sets. */
+  private callPatch(update: CallUpdate): Record<string, unknown> {
+    const patch: Record<string, unknown> = {};
     for (const [key, value] of Object.entries(update)) {
       if (value === undefined) continue;
       const column = CALL_COLUMNS[key];
       if (column === undefined) throw new Error(`calls: "${key}" cannot be updated`);
       patch[column] = value;
     }
-    await q('calls').where({ id }).update(patch);
+    return patch;
   }
 
   /** Stores an attempt; a repeated request for the same attempt number keeps the first. Returns false if it existed. */
@@ -203,7 +243,6 @@ export class CallsRepository implements CallStore {
 
   private async finish(trx: Knex.Transaction, ended: EndedCall, now: number): Promise<void> {
     const c = ended.call;
-    const exists = await trx('calls').where({ id: c.id }).first('id');
     const fields = {
       linkedid: c.linkedid,
       state: 'ended',
@@ -220,9 +259,9 @@ export class CallsRepository implements CallStore {
       crm_handoff: ended.crmHandoff,
       updated_at: now,
     };
-    if (exists) {
-      await trx('calls').where({ id: c.id }).update(fields);
-    } else {
+    // Update first: the call is almost always stored already (one statement, no read).
+    const updated = await trx('calls').where({ id: c.id }).update(fields);
+    if (updated === 0) {
       await trx('calls').insert({
         id: c.id, crm_call_id: c.crmCallId, channel_id: c.channelId, origin: c.origin, user_id: c.userId,
         extension: c.extension, number: c.number, number_e164: c.numberE164, line: c.line, plan: null,
@@ -255,10 +294,12 @@ export class CallsRepository implements CallStore {
   /** Ended calls the CRM side has not taken yet, oldest first. */
   async listCallsPendingCrmHandoff(limit: number): Promise<CallRecord[]> {
     const rows = await this.db<CallRow>('calls').where({ crm_handoff: 'pending' }).orderBy('ended_at').orderBy('id').limit(limit);
+    const calls = rows.map(toStoredCall);
+    // The attempts of the whole batch in one read rather than one per call.
+    const attempts = await this.listAttemptsOf(calls.map((c) => c.id));
     const out: CallRecord[] = [];
-    for (const row of rows) {
-      const call = toStoredCall(row);
-      const record = callRecordOf(call, await this.listAttempts(call.id));
+    for (const call of calls) {
+      const record = callRecordOf(call, attempts.get(call.id) ?? []);
       if (record) out.push(record);
     }
     return out;
@@ -267,6 +308,13 @@ export class CallsRepository implements CallStore {
   /** The CRM side took the call (call it in the same transaction as its outbox insert). */
   async markCrmHandoffDone(callId: string, trx?: Knex.Transaction): Promise<void> {
     await (trx ?? this.db)('calls').where({ id: callId, crm_handoff: 'pending' }).update({ crm_handoff: 'done', updated_at: this.now() });
+  }
+
+  /** markCrmHandoffDone for several calls in one statement. */
+  async markCrmHandoffDoneMany(callIds: readonly string[], trx?: Knex.Transaction): Promise<void> {
+    for (let i = 0; i < callIds.length; i += 400) {
+      await (trx ?? this.db)('calls').whereIn('id', callIds.slice(i, i + 400)).andWhere({ crm_handoff: 'pending' }).update({ crm_handoff: 'done', updated_at: this.now() });
+    }
   }
 
   async getRecord(callId: string): Promise<CallRecord | null> {

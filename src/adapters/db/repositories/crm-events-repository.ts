@@ -1,4 +1,5 @@
 import type { Db } from '../connection.ts';
+import { GroupCommit } from '../group-commit.ts';
 
 export type CrmEventState = 'pending' | 'processing' | 'done' | 'failed';
 
@@ -52,18 +53,57 @@ function toEvent(r: EventRow): StoredCrmEvent {
  * instances (or a restart racing the first attempt) never handle one event twice at a time.
  */
 export class CrmEventsRepository {
+  /** Claims made while another is running share one statement. */
+  private readonly claims = new GroupCommit<number, StoredCrmEvent | null>(async (ids) => {
+    const rows = (await this.db(TABLE).whereIn('id', [...new Set(ids)]).andWhere({ state: 'pending' })
+      .update({ state: 'processing', attempts: this.db.raw('attempts + 1') }, '*')) as unknown as EventRow[];
+    const byId = new Map(rows.map((r) => [Number(r.id), r]));
+    // The same id twice in one batch: only the first asker gets it.
+    return ids.map((id) => {
+      const row = byId.get(id);
+      byId.delete(id);
+      return row ? toEvent(row) : null;
+    });
+  });
+
   constructor(private readonly db: Db) {}
+
+  /** Events stored while another insert is running share one multi-row insert. */
+  private readonly records = new GroupCommit<{ row: Record<string, unknown>; event: string; eventKey: string }, { id: number; created: boolean }>(async (inputs) => {
+    const keyOf = (event: string, eventKey: string) => `${event}\n${eventKey}`;
+    const inserted = (await this.db(TABLE).insert(inputs.map((i) => i.row)).onConflict(['event', 'event_key']).ignore()
+      .returning(['id', 'event', 'event_key'])) as { id: number | string; event: string; event_key: string }[];
+    const fresh = new Map(inserted.map((r) => [keyOf(r.event, r.event_key), Number(r.id)]));
+    const known = new Map(fresh);
+    const out: { id: number; created: boolean }[] = [];
+    for (const i of inputs) {
+      const key = keyOf(i.event, i.eventKey);
+      const id = fresh.get(key);
+      // The first of a key in the batch created it; a repeat (here or stored before) did not.
+      if (id !== undefined) {
+        fresh.delete(key);
+        out.push({ id, created: true });
+        continue;
+      }
+      let existing = known.get(key);
+      if (existing === undefined) {
+        const row = await this.db<EventRow>(TABLE).where({ event: i.event, event_key: i.eventKey }).first('id');
+        if (!row) throw new Error(`event ${i.event} ${i.eventKey} was not stored`);
+        existing = Number(row.id);
+        known.set(key, existing);
+      }
+      out.push({ id: existing, created: false });
+    }
+    return out;
+  }, 100);
 
   /** Stores the event; `created` is false when it was already there (a duplicate delivery). */
   async record(e: { event: string; eventKey: string; data: Record<string, unknown>; ts: number | null }, now: number): Promise<{ id: number; created: boolean }> {
-    const inserted = await this.db(TABLE)
-      .insert({ event: e.event, event_key: e.eventKey, data: JSON.stringify(e.data), ts: e.ts, state: 'pending', attempts: 0, received_at: now })
-      .onConflict(['event', 'event_key'])
-      .ignore()
-      .returning('id');
-    const row = await this.db<EventRow>(TABLE).where({ event: e.event, event_key: e.eventKey }).first('id');
-    if (!row) throw new Error(`event ${e.event} ${e.eventKey} was not stored`);
-    return { id: Number(row.id), created: inserted.length > 0 };
+    return this.records.submit({
+      event: e.event,
+      eventKey: e.eventKey,
+      row: { event: e.event, event_key: e.eventKey, data: JSON.stringify(e.data), ts: e.ts, state: 'pending', attempts: 0, received_at: now },
+    });
   }
 
   async get(id: number): Promise<StoredCrmEvent | null> {
@@ -73,13 +113,19 @@ export class CrmEventsRepository {
 
   /** Takes a pending event for processing; null if someone else has it or it is finished. */
   async claim(id: number): Promise<StoredCrmEvent | null> {
-    const n = await this.db(TABLE).where({ id, state: 'pending' }).update({ state: 'processing', attempts: this.db.raw('attempts + 1') });
-    if (n === 0) return null;
-    return this.get(id);
+    // One statement: the conditional update hands back the rows it took (RETURNING, SQLite ≥ 3.35 and PostgreSQL).
+    return this.claims.submit(id);
   }
 
   async finish(id: number, state: 'done' | 'failed', outcome: string, now: number): Promise<void> {
     await this.db(TABLE).where({ id }).update({ state, outcome: outcome.slice(0, 2000), processed_at: now });
+  }
+
+  /** Finishes several events with the same outcome in one statement. */
+  async finishMany(ids: readonly number[], state: 'done' | 'failed', outcome: string, now: number): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db(TABLE).whereIn('id', ids.slice(i, i + 500)).update({ state, outcome: outcome.slice(0, 2000), processed_at: now });
+    }
   }
 
   /** Puts an event back to be tried again (a transient failure). */

@@ -114,9 +114,12 @@ export class OutboxRepository {
       .onConflict('dedupe_key')
       .ignore()
       .returning('id');
+    // The insert names its own id; only a repeated key needs a read to find the first entry.
+    const own = inserted[0] as { id: number | string } | number | undefined;
+    if (own !== undefined) return { id: Number(typeof own === 'object' ? own.id : own), created: true };
     const row = await q<OutboxRow>(TABLE).where({ dedupe_key: entry.dedupeKey }).first('id');
     if (!row) throw new Error(`outbox entry ${entry.dedupeKey} was not stored`);
-    return { id: Number(row.id), created: inserted.length > 0 };
+    return { id: Number(row.id), created: false };
   }
 
   async get(id: number): Promise<OutboxEntry | null> {
@@ -191,6 +194,18 @@ export class OutboxRepository {
       .where({ id, state: 'inflight', claimed_by: owner })
       .update({ state: 'done', result: JSON.stringify(result ?? null), last_error: null, claimed_by: null, claimed_until: null, updated_at: now });
     return n > 0;
+  }
+
+  /** Marks several claimed entries done, each with its own result, in one statement. */
+  async markDoneMany(done: readonly { readonly id: number; readonly result: unknown }[], now: number, owner: string): Promise<void> {
+    for (let i = 0; i < done.length; i += 200) {
+      const chunk = done.slice(i, i + 200);
+      const result = this.db.raw(`case id ${chunk.map(() => 'when ? then ?').join(' ')} end`, chunk.flatMap((d) => [d.id, JSON.stringify(d.result ?? null)]));
+      await this.db(TABLE)
+        .whereIn('id', chunk.map((d) => d.id))
+        .andWhere({ state: 'inflight', claimed_by: owner })
+        .update({ state: 'done', result, last_error: null, claimed_by: null, claimed_until: null, updated_at: now });
+    }
   }
 
   /** Records a failed attempt: back to pending at `nextAttemptAt`, or parked. `error` must hold no secret. */

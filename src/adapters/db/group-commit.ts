@@ -1,0 +1,49 @@
+/**
+ * Group commit for one kind of statement: requests arriving while a statement is running are
+ * answered together by the next one. On a single SQLite connection every statement waits its
+ * turn, so under load many small writes become few (each a commit of its own otherwise); with no
+ * load, a request runs at once, alone.
+ */
+export class GroupCommit<In, Out> {
+  private queue: { input: In; resolve: (out: Out) => void; reject: (err: unknown) => void }[] = [];
+  private running: Promise<void> | null = null;
+
+  /** `run` answers a batch: one result per input, in order. */
+  constructor(private readonly run: (inputs: readonly In[]) => Promise<readonly Out[]>, private readonly maxBatch = 200) {}
+
+  submit(input: In): Promise<Out> {
+    const out = new Promise<Out>((resolve, reject) => {
+      this.queue.push({ input, resolve, reject });
+    });
+    this.running ??= this.loop();
+    return out;
+  }
+
+  private async loop(): Promise<void> {
+    try {
+      while (this.queue.length > 0) {
+        const batch = this.queue.slice(0, this.maxBatch);
+        this.queue = this.queue.slice(batch.length);
+        try {
+          const results = await this.run(batch.map((b) => b.input));
+          batch.forEach((b, i) => b.resolve(results[i] as Out));
+        } catch (err) {
+          if (batch.length === 1) {
+            batch[0]?.reject(err);
+            continue;
+          }
+          // One bad input must not fail the others: each alone, so only its own asker sees the error.
+          for (const b of batch) {
+            try {
+              b.resolve((await this.run([b.input]))[0] as Out);
+            } catch (one) {
+              b.reject(one);
+            }
+          }
+        }
+      }
+    } finally {
+      this.running = null;
+    }
+  }
+}
