@@ -24,18 +24,11 @@ export interface NewCall {
   readonly startedAt: number;
 }
 
-export interface NewAttempt {
-  readonly callId: string;
-  readonly attemptNo: number;
-  readonly planIndex: number | null;
-  readonly trunkId: string | null;
-  readonly dial: string;
-  readonly callerId: string | null;
-  readonly tier: string | null;
-  readonly perMinute: number | null;
-  readonly linkedid: string | null;
-  readonly startedAt: number;
-}
+/** A new attempt row: what the route request answered (its outcome comes later). */
+export type NewAttempt = Pick<
+  CallAttemptRecord,
+  'attemptNo' | 'planIndex' | 'trunkId' | 'dial' | 'callerId' | 'tier' | 'perMinute' | 'linkedid' | 'startedAt'
+> & { readonly callId: string };
 
 export interface AttemptOutcomeUpdate {
   readonly dialStatus: string;
