@@ -20,7 +20,7 @@ import { OutboxRepository } from '../src/adapters/db/repositories/outbox-reposit
 import { PortalRepository } from '../src/adapters/db/repositories/portal-repository.ts';
 import { B24Connection } from '../src/app/crm/connection.ts';
 import { virtualClock } from '../src/app/crm/clock.ts';
-import { enqueuePlan } from '../src/app/crm/enqueue-plan.ts';
+import { enqueuePlans } from '../src/app/crm/enqueue-plan.ts';
 import { planCallRecordWrites } from '../src/app/crm/call-record-writes.ts';
 import { OutboxWorker } from '../src/app/crm/outbox-worker.ts';
 import { RequestRateLimiter } from '../src/app/crm/rate-limiter.ts';
@@ -83,7 +83,7 @@ async function runScenario(s: Scenario): Promise<void> {
         number: `+7926${String(1_000_000 + i).padStart(7, '0')}`, startedAt: now, answeredAt: now, endedAt: now + 60_000, durationSec: 60,
         statusCode: '200', failedReason: null, trunkId: 'mts', b24Line: '101', cost: 1, recording: s.kind === 'desk' ? 'call.wav' : null, attempts: [],
       }, compiled);
-      await enqueuePlan(outbox, plan.writes, now);
+      await enqueuePlans(outbox, [plan.writes], now);
     }
     const entries = (await outbox.counts()).pending;
     const worker = new OutboxWorker({
@@ -125,6 +125,7 @@ async function eventReplyLatency(events: number): Promise<void> {
   const waiting: (() => void)[] = [];
   let completed = 0;
   const slowPort: ClickToCallPort = {
+    placed: async () => false,
     originate: async () => {
       await new Promise<void>((resolve) => {
         const t = setTimeout(resolve, 2000);

@@ -14,6 +14,12 @@ const flag = z
 export const envSchema = z.object({
   // storage and rules
   DATABASE_URL: z.string().default('./data/connector.sqlite'),
+  /**
+   * Local directory of the intake journal (fresh clicks answered and dialled before their rows
+   * are written); default: `intake-journal` beside the SQLite file, none with PostgreSQL;
+   * `off` = every click waits for its database writes.
+   */
+  INTAKE_JOURNAL_DIR: z.string().min(1).optional(),
   RULES_DIR: z.string().default('./rules'),
   DEFAULT_COUNTRY: z.string().length(2).default('RU'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),

@@ -99,6 +99,39 @@ export function callsRepositoryContract(name: string, open: () => Promise<CallsD
       expect(await repo.getCall('r2')).toBeNull();
     });
 
+    it('writes a batch of route steps with one statement per kind: each call gets its own outcome and changes, the later winning', async () => {
+      const attempt = (callId: string, attemptNo: number) => ({ callId, attemptNo, planIndex: attemptNo - 1, trunkId: `gw${attemptNo}`, dial: 'PJSIP/x@gw', callerId: null, tier: 'on-net', perMinute: 0.5, linkedid: `${callId}-a`, startedAt: T0 });
+      const ids = ['b1', 'b2', 'b3'];
+      await repo.applyRouteSteps(ids.map((id) => ({ callId: id, newCall: newCall(id, { state: 'routing' }), attempt: attempt(id, 1) })));
+      const outcome = (dialStatus: string, hangupCause: number | null) => ({ dialStatus, hangupCause, decision: 'rotate' as const, source: 'agi' as const, endedAt: T0 + 7 });
+      await repo.applyRouteSteps([
+        { callId: 'b1', outcome: { attemptNo: 1, outcome: outcome('CONGESTION', 34) }, attempt: attempt('b1', 2), update: { linkedid: 'L-b1' } },
+        { callId: 'b2', outcome: { attemptNo: 1, outcome: outcome('CHANUNAVAIL', null) }, update: { state: 'stopped', stopReason: 'no route' } },
+        { callId: 'b1', outcome: { attemptNo: 1, outcome: outcome('BUSY', 17) }, update: { originateActionId: 'act-1' } },
+      ]);
+      const b1 = await repo.listAttempts('b1');
+      expect(b1.map((a) => [a.attemptNo, a.dialStatus, a.hangupCause, a.endedAt])).toEqual([[1, 'BUSY', 17, T0 + 7], [2, null, null, null]]);
+      expect((await repo.listAttempts('b2')).map((a) => [a.dialStatus, a.hangupCause])).toEqual([['CHANUNAVAIL', null]]);
+      expect((await repo.listAttempts('b3')).map((a) => a.dialStatus)).toEqual([null]);
+      expect(await repo.getCall('b1')).toMatchObject({ state: 'routing', linkedid: 'L-b1', originateActionId: 'act-1' });
+      expect(await repo.getCall('b2')).toMatchObject({ state: 'stopped', stopReason: 'no route', linkedid: 'b2-a' });
+      expect(await repo.getCall('b3')).toMatchObject({ state: 'routing', stopReason: null });
+    });
+
+    it('finishes a batch of calls at once, keeping each stored plan; a call ended twice keeps its last end', async () => {
+      const a = newCall('f1');
+      const b = newCall('f2');
+      await repo.createCall(a);
+      await repo.createCall(b);
+      await repo.applyTracking({
+        save: [], remove: [],
+        ended: [ended(a, { statusCode: '486', durationSec: 0 }), ended(b, { cost: 1.25 }), ended(a, { statusCode: '200', durationSec: 42 })],
+      });
+      expect(await repo.getCall('f1')).toMatchObject({ state: 'ended', statusCode: '200', durationSec: 42, crmHandoff: 'pending' });
+      expect((await repo.getCall('f1'))?.plan?.attempts[0]?.trunk).toBe('gw');
+      expect(await repo.getCall('f2')).toMatchObject({ state: 'ended', statusCode: '200', cost: 1.25 });
+    });
+
     it('keeps and clears the tracker’s in-flight state', async () => {
       await repo.applyTracking({ save: [{ linkedid: 'L1', state: { linkedid: 'L1', live: ['a'] } }, { linkedid: 'L2', state: { linkedid: 'L2', live: [] } }], remove: [], ended: [] });
       await repo.applyTracking({ save: [{ linkedid: 'L1', state: { linkedid: 'L1', live: ['a', 'b'] } }], remove: ['L2'], ended: [] });

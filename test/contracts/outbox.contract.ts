@@ -1,6 +1,7 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/adapters/db/connection.ts';
 import { LEASE_EXPIRED, OutboxRepository } from '../../src/adapters/db/repositories/outbox-repository.ts';
+import { enqueuePlans } from '../../src/app/crm/enqueue-plan.ts';
 
 const T0 = 1_800_000_000_000;
 
@@ -30,6 +31,31 @@ export function outboxContract(name: string, open: () => Promise<{ db: Db; close
       expect(e?.state).toBe('pending');
       expect(typeof e?.id).toBe('number');
       expect(e?.nextAttemptAt).toBe(T0);
+    });
+
+    it('enqueues the writes of several call records with one insert per dependency level', async () => {
+      const plan = (n: number) => [
+        { key: `register:${n}`, method: 'telephony.externalcall.register', params: { N: n } },
+        { key: `finish:${n}`, method: 'telephony.externalcall.finish', params: { N: n }, after: `register:${n}`, inject: { CALL_ID: 'CALL_ID' } },
+        { key: `record:${n}`, method: 'telephony.externalcall.attachRecord', params: { N: n }, after: `finish:${n}` },
+      ];
+      const before = await repo.enqueue({ dedupeKey: 'register:2', method: 'telephony.externalcall.register', params: { N: 'earlier' } }, T0);
+      const statements: string[] = [];
+      const onQuery = (q: { sql: string }) => statements.push(q.sql);
+      handle!.db.on('query', onQuery);
+      const ids = await enqueuePlans(repo, [plan(1), plan(2), [{ key: 'finish:solo', method: 'telephony.externalcall.finish', params: {} }]], T0);
+      handle!.db.off('query', onQuery);
+      // Three levels, plus one read for the key that existed already.
+      expect(statements.filter((s) => /^insert/i.test(s))).toHaveLength(3);
+      expect(ids.map((l) => l.length)).toEqual([3, 3, 1]);
+      expect(ids[1]?.[0]).toBe(before.id);
+      const finish2 = await repo.get(ids[1]?.[1] as number);
+      expect([finish2?.dependsOn, finish2?.inject]).toEqual([before.id, { CALL_ID: 'CALL_ID' }]);
+      expect((await repo.get(ids[0]?.[2] as number))?.dependsOn).toBe(ids[0]?.[1]);
+      expect((await repo.get(before.id))?.params).toEqual({ N: 'earlier' });
+      // Enqueued again (a repeated hand-off): the same ids, nothing new.
+      expect(await enqueuePlans(repo, [plan(1)], T0 + 1)).toEqual([ids[0]]);
+      expect((await repo.counts()).pending).toBe(7);
     });
 
     it('claims due entries only, and never the same entry twice while its lease runs', async () => {

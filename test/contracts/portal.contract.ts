@@ -48,17 +48,19 @@ export function portalContract(name: string, open: () => Promise<{ db: Db; close
       expect(typeof refreshed?.expires).toBe('number');
     });
 
-    it('stores an event once per (event, key) and lets one processor claim it', async () => {
+    it('stores an event once per (event, key), taken by its receiver; after a reset, one processor claims it', async () => {
       const repo = new CrmEventsRepository(handle!.db);
       const a = await repo.record({ event: 'ONEXTERNALCALLSTART', eventKey: 'externalCall.x.1', data: { CALL_ID: 'externalCall.x.1' }, ts: 1773236988 }, T0);
       const b = await repo.record({ event: 'ONEXTERNALCALLSTART', eventKey: 'externalCall.x.1', data: { CALL_ID: 'externalCall.x.1' }, ts: 1773236988 }, T0 + 1);
-      expect([a.created, b.created, b.id === a.id]).toEqual([true, false, true]);
+      expect([a.created, b.created, b.id === a.id, b.stored]).toEqual([true, false, true, null]);
+      expect([a.stored?.state, a.stored?.attempts, a.stored?.receivedAt, a.stored?.data]).toEqual(['processing', 1, T0, { CALL_ID: 'externalCall.x.1' }]);
       expect(await repo.count()).toBe(1);
-      const claims = await Promise.all([repo.claim(a.id), repo.claim(a.id)]);
-      expect(claims.filter((c) => c !== null)).toHaveLength(1);
+      // Taken by the receiver: nobody else can claim it until a restart puts it back.
+      expect(await repo.claim(a.id)).toBeNull();
       expect((await repo.listUnprocessed()).map((e) => e.state)).toEqual(['processing']);
       expect(await repo.resetProcessing()).toBe(1);
-      await repo.claim(a.id);
+      const claims = await Promise.all([repo.claim(a.id), repo.claim(a.id)]);
+      expect(claims.filter((c) => c !== null)).toHaveLength(1);
       await repo.finish(a.id, 'done', 'originated', T0 + 5);
       const done = await repo.get(a.id);
       expect([done?.state, done?.outcome, done?.processedAt, done?.ts, done?.attempts]).toEqual(['done', 'originated', T0 + 5, 1773236988, 2]);
@@ -73,6 +75,8 @@ export function portalContract(name: string, open: () => Promise<{ db: Db; close
       expect(burst.map((r) => r.created)).toEqual([true, true, false, false]);
       expect([burst[2]?.id === burst[0]?.id, burst[3]?.id === stored.id, new Set(burst.map((r) => r.id)).size]).toEqual([true, true, 3]);
       expect(await repo.count()).toBe(3);
+      expect(burst.map((r) => r.stored?.eventKey ?? null)).toEqual(['k1', 'k2', null, null]);
+      expect(await repo.resetProcessing()).toBe(3);
       const claims = await Promise.all([repo.claim(stored.id), repo.claim(burst[0]!.id), repo.claim(burst[1]!.id), repo.claim(burst[0]!.id)]);
       expect(claims.map((c) => c?.eventKey ?? null)).toEqual(['k0', 'k1', 'k2', null]);
       expect(claims[1]?.data).toEqual({ CALL_ID: 'k1' });

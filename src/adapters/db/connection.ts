@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { migrationSource } from './migrations/index.ts';
+import { prioritizeConnection } from './priority-lane.ts';
 
 export type Db = Knex;
 
@@ -14,7 +15,7 @@ export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//i.test(url);
 }
 
-function sqliteFile(url: string): string {
+export function sqliteFile(url: string): string {
   if (url === ':memory:') return url;
   return url.replace(/^sqlite:(\/\/)?/i, '');
 }
@@ -29,7 +30,7 @@ export function openDb(config: DbConfig): Db {
   }
   const filename = sqliteFile(config.url);
   if (filename !== ':memory:') fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true });
-  return knexFactory({
+  const db = knexFactory({
     client: 'sqlite3',
     connection: { filename },
     useNullAsDefault: true,
@@ -52,6 +53,8 @@ export function openDb(config: DbConfig): Db {
       },
     },
   });
+  prioritizeConnection(db);
+  return db;
 }
 
 export async function migrateLatest(db: Db): Promise<void> {
@@ -64,4 +67,16 @@ export async function migrateRollbackAll(db: Db): Promise<void> {
 
 export function isSqlite(db: Db): boolean {
   return db.client.config.client === 'sqlite3';
+}
+
+/**
+ * Where the intake journal lives: INTAKE_JOURNAL_DIR, else beside the SQLite file; null when
+ * turned off, with PostgreSQL unless configured (several instances tell a repeated click apart
+ * only through the shared database), and for an in-memory database.
+ */
+export function intakeJournalDir(databaseUrl: string, configured: string | undefined): string | null {
+  if (configured !== undefined) return configured.toLowerCase() === 'off' ? null : configured;
+  if (isPostgresUrl(databaseUrl)) return null;
+  const file = sqliteFile(databaseUrl);
+  return file === ':memory:' ? null : path.join(path.dirname(file), 'intake-journal');
 }

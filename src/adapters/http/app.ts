@@ -25,6 +25,8 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   const { logger, metrics } = options;
   const app = express();
   app.disable('x-powered-by');
+  // Replies are small JSON to machines: no ETag (a hash of every body) to compute.
+  app.set('etag', false);
   app.set('trust proxy', 'loopback');
 
   app.get('/healthz', (_req, res) => {

@@ -9,7 +9,7 @@ import type { Env } from '../../config/env.ts';
 import type { RoutingDeps } from '../routing/route-call.ts';
 import type { CallRecord } from './call-record.ts';
 import { originateClickToCall, type ClickToCallInput, type ClickToCallResult } from './click-to-call.ts';
-import { systemClock, type Clock, type Originator } from './ports.ts';
+import { systemClock, type Clock, type DialJournal, type Originator } from './ports.ts';
 import { reconcileAfterReconnect, type AmiActionPort } from './reconcile.ts';
 import { RouteService } from './route-service.ts';
 import { CallTracker } from './tracker.ts';
@@ -20,6 +20,8 @@ type AmiEvent = Readonly<Record<string, string | undefined>>;
 export interface CallsAmi extends Originator, AmiActionPort {
   on(event: 'event', listener: (e: AmiEvent) => void): unknown;
   on(event: 'connected', listener: () => void): unknown;
+  off(event: 'event', listener: (e: AmiEvent) => void): unknown;
+  off(event: 'connected', listener: () => void): unknown;
 }
 
 export interface CallsSideOptions {
@@ -31,6 +33,8 @@ export interface CallsSideOptions {
   readonly clock?: Clock;
   /** Ended calls, as soon as they are stored with crm_handoff = pending (the CRM side's fast path). */
   readonly onCallEnded?: (record: CallRecord) => void;
+  /** Where dial intents go first (the intake journal); null = clicks wait for their database write. */
+  readonly journal?: DialJournal | null;
 }
 
 export interface CallsSide {
@@ -39,6 +43,8 @@ export interface CallsSide {
   readonly tracker: CallTracker;
   /** The click-to-call use case, wired (for the CRM side's ClickToCallPort). */
   clickToCall(input: ClickToCallInput): Promise<ClickToCallResult>;
+  /** Whether a call was placed for this CRM call (journaled, or stored and sent to the PBX). */
+  placed(crmCallId: string): Promise<boolean>;
   /** `GET /route` for CURL() dialplans: mount it at `/asterisk`. */
   routeRouter(): Router;
   /** Loads calls in flight, listens for FastAGI, follows AMI events. Start the AMI client after it. */
@@ -70,6 +76,13 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
   });
   let server: FastAgiServer | null = null;
   let following = false;
+  const follow = (e: AmiEvent): void => tracker.handle(e);
+  // After every (re)connect: calls whose channels went away meanwhile are closed.
+  const reconcile = (): void => {
+    reconcileAfterReconnect(o.ami, tracker).catch((err: unknown) => {
+      o.logger.warn({ err: { message: (err as Error).message } }, 'tracker: reconciling after an AMI connect failed');
+    });
+  };
 
   return {
     store,
@@ -82,7 +95,14 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
         channelTemplate: o.env.ORIGINATE_CHANNEL, context: o.env.ORIGINATE_CONTEXT, timeoutMs: o.env.ORIGINATE_TIMEOUT_MS,
         channels: routes.channels, onPlanned: (call) => routes.remember(call),
         recordOriginate: (callId, actionId) => routes.recordOriginate(callId, actionId),
+        journal: o.journal ?? null,
       }, input);
+    },
+    async placed(crmCallId) {
+      if (o.journal?.journaledCall(crmCallId)) return true;
+      const call = await store.findByCrmCallId(crmCallId);
+      // Refused, or the Originate never reached the PBX: not placed.
+      return call !== null && call.refusalCode === null && !(call.state === 'ended' && call.originateActionId === null);
     },
     routeRouter() {
       return createRouteRouter({ service: routes, logger: o.logger.child({ component: 'http-route' }), token: o.env.AGI_HTTP_TOKEN ?? o.env.ADMIN_TOKEN });
@@ -91,13 +111,8 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
       await tracker.start();
       if (!following) {
         following = true;
-        o.ami.on('event', (e) => tracker.handle(e));
-        // After every (re)connect: calls whose channels went away meanwhile are closed.
-        o.ami.on('connected', () => {
-          reconcileAfterReconnect(o.ami, tracker).catch((err: unknown) => {
-            o.logger.warn({ err: { message: (err as Error).message } }, 'tracker: reconciling after an AMI connect failed');
-          });
-        });
+        o.ami.on('event', follow);
+        o.ami.on('connected', reconcile);
       }
       server = await startFastAgiServer({
         host: o.env.AGI_HOST, port: o.env.AGI_PORT, service: routes, logger: o.logger.child({ component: 'fastagi' }),
@@ -109,7 +124,13 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
       await server?.close();
       server = null;
       await routes.drain();
+      // The last flush is final only once no AMI event can change the state after it: what the
+      // PBX says from here on is for the next start to reconcile.
+      o.ami.off('event', follow);
+      o.ami.off('connected', reconcile);
+      following = false;
       await tracker.stop();
     },
   };
 }
+

@@ -5,7 +5,8 @@ import { CLICK_TO_CALL_PREFIX } from './route-service.ts';
 import type { StoredCall } from './call-record.ts';
 import type { ChannelCounter } from './channel-counter.ts';
 import { planOf } from './plan.ts';
-import type { CallStore, Clock, Originator } from './ports.ts';
+import type { CallStore, Clock, DialJournal, NewCall, Originator } from './ports.ts';
+import { storedCallOf } from './call-record.ts';
 
 export interface ClickToCallInput {
   /** Bitrix24 CALL_ID (from telephony.externalcall.register / ONEXTERNALCALLSTART). */
@@ -17,6 +18,11 @@ export interface ClickToCallInput {
   readonly origin: 'crm' | 'mobile';
   /** LINE_NUMBER: a manual line, or null/'' for automatic. */
   readonly line: string | null;
+  /**
+   * The caller vouches that this CRM call is new (a fresh event it has not seen before): with a
+   * dial journal, the Originate then goes out before the call's row is written, not after.
+   */
+  readonly knownNew?: boolean;
 }
 
 export type ClickToCallRefusalCode = RefusalCode | 'INVALID_REQUEST' | 'ORIGINATE_FAILED';
@@ -53,6 +59,8 @@ export interface ClickToCallDeps {
    * writer's, so it shares a transaction — and often the statement — with the call's first route step.
    */
   readonly recordOriginate?: (callId: string, actionId: string) => Promise<void>;
+  /** Where intents go before a dial that does not wait for the database (`knownNew` requests). */
+  readonly journal?: DialJournal | null;
 }
 
 const CHANNEL_VALUE = /^[^\s,"\r\n]{1,255}$/;
@@ -92,7 +100,8 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
   if (problem !== null) return invalid(`click-to-call ${input.crmCallId.slice(0, 80)}: ${problem}`);
   const { store, logger } = deps;
   // No read first: the plan is computed in memory, and the insert's unique CRM call id tells a
-  // repeat (which then gets the stored call's answer) — one statement before the Originate.
+  // repeat (which then gets the stored call's answer) — one statement before the Originate, or
+  // none when the caller vouches the call is new and its intent is journaled.
   const rules = deps.routing.rules.current();
   const decision = routeCall(deps.routing, {
     user: input.userId,
@@ -106,7 +115,7 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
   const id = `${CLICK_TO_CALL_PREFIX}${deps.newId()}`;
   const channelId = `${id}-a`;
   const refused = decision.refused;
-  const { call, created } = await store.createCall({
+  const newCall: NewCall = {
     id,
     crmCallId: input.crmCallId,
     channelId,
@@ -123,9 +132,22 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
     refusalCode: refused?.code ?? null,
     refusalMessage: refused?.message ?? null,
     startedAt: deps.clock.now(),
-  });
-  if (!created) return replay(call);
+  };
+  // Dialled already, its row not written yet (the database is slow or failing): a repeat.
+  const journaledCall = deps.journal?.journaledCall(input.crmCallId);
+  if (journaledCall) return replay(storedCallOf(journaledCall));
   const log = logger.child({ callId: id, crmCallId: input.crmCallId, user: input.userId });
+  const early = !refused && input.knownNew === true && deps.journal?.accepting() ? journaled(deps.journal, newCall, log) : false;
+  // The row is written alongside the dial when the intent is journaled, before it otherwise.
+  const storing = store.createCall(newCall);
+  // Awaited later on the early path: a failure must not surface as an unhandled rejection first.
+  void storing.catch(() => undefined);
+  let call: StoredCall = storedCallOf(newCall);
+  if (!early) {
+    const stored = await storing;
+    if (!stored.created) return replay(stored.call);
+    call = stored.call;
+  }
   if (refused) {
     log.info({ code: refused.code, reason: refused.message }, 'click-to-call refused');
     return { ok: false, callId: id, code: refused.code, message: refused.message, duplicate: false };
@@ -144,6 +166,7 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
       otherChannelId: `${id}-b`,
       variables: { CONNECTOR_CALL_ID: input.crmCallId, CONNECTOR_USER: input.userId },
     });
+    if (early) await settleEarly(deps.journal as DialJournal, storing, id, log);
     await (deps.recordOriginate ?? ((callId, a) => store.updateCall(callId, { originateActionId: a })))(id, actionId);
     log.info({ actionId, trunk: decision.attempts[0]?.trunk }, 'click-to-call originated');
     return { ok: true, callId: id, channelId, duplicate: false };
@@ -151,10 +174,40 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
     // Never reached the PBX: the call ends now. Like a refusal, the result goes back to the caller,
     // which finishes the CRM call (503: the direction is unavailable); no hand-off, so never twice.
     const reason = `originate failed: ${(err as Error).message}`;
+    if (early) await settleEarly(deps.journal as DialJournal, storing, id, log);
     await store.updateCall(id, {
       state: 'ended', statusCode: '503', failedReason: reason, endedAt: deps.clock.now(), crmHandoff: 'none',
     });
     log.warn({ reason }, 'click-to-call could not be originated');
     return { ok: false, callId: id, code: 'ORIGINATE_FAILED', message: reason, duplicate: false };
+  }
+}
+
+/** Journals the intent; if the disk refuses, the dial waits for the database instead. */
+function journaled(journal: DialJournal, call: NewCall, log: Logger): boolean {
+  try {
+    journal.record(call);
+    return true;
+  } catch (err) {
+    log.error({ err: { message: (err as Error).message } }, 'dial journal not writable: this click waits for the database');
+    return false;
+  }
+}
+
+/** After an early dial: once the row is written, the intent is settled. */
+async function settleEarly(journal: DialJournal, storing: Promise<{ readonly created: boolean }>, id: string, log: Logger): Promise<void> {
+  try {
+    const { created } = await storing;
+    // The caller vouched the CRM call was new; a row already there means it was not.
+    if (!created) log.error('click-to-call dialled before storing, but its CRM call was stored already');
+  } catch (err) {
+    // Dialled, not stored: the intent stays journaled and the next start stores the call.
+    log.error({ err: { message: (err as Error).message } }, 'click-to-call dialled but its row could not be written; kept in the dial journal');
+    return;
+  }
+  try {
+    journal.settle(id);
+  } catch (err) {
+    log.warn({ err: { message: (err as Error).message } }, 'dial journal: settling an intent failed (the next start reads it again, harmlessly)');
   }
 }

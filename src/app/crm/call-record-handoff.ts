@@ -6,7 +6,7 @@ import type { CompiledRules } from '../../core/rules/compile.ts';
 import type { CallRecord } from '../calls/call-record.ts';
 import { planCallRecordWrites } from './call-record-writes.ts';
 import type { CrmClock } from './clock.ts';
-import { enqueuePlan } from './enqueue-plan.ts';
+import { enqueuePlans } from './enqueue-plan.ts';
 
 /** The call tracker's durable hand-off (calls.crm_handoff = pending → done). */
 export interface EndedCallsSource {
@@ -28,8 +28,8 @@ export interface CallRecordHandoffOptions {
   readonly onEnqueued?: () => void;
 }
 
-/** Ended calls handed off per transaction. */
-const HANDOFF_CHUNK = 10;
+/** Ended calls handed off per transaction (a few statements each, whatever its size). */
+const HANDOFF_CHUNK = 50;
 
 /**
  * Consumes ended calls: plans their CRM writes and enqueues them in the same transaction that
@@ -46,20 +46,17 @@ export class CallRecordHandoff {
   }
 
   /**
-   * Several ended calls in one transaction (one BEGIN/COMMIT for all); kept small by the caller so
-   * the transaction never holds the connection long while clicks wait.
+   * Several ended calls in one transaction (one BEGIN/COMMIT for all): one insert per dependency
+   * level of their writes and one update marking them handed off.
    */
   private async handOffAll(records: readonly CallRecord[]): Promise<number> {
     const rules = this.o.rules.current();
     const plans = records.map((record) => ({ record, plan: planCallRecordWrites(record, rules) }));
     const now = this.o.clock.now();
     const ids = await this.o.db.transaction(async (trx) => {
-      const out: number[][] = [];
-      for (const { record, plan } of plans) {
-        out.push(await enqueuePlan(this.o.outbox, plan.writes, now, trx));
-        if (!this.o.source.markAllDone) await this.o.source.markDone(record.callId, trx);
-      }
-      await this.o.source.markAllDone?.(records.map((r) => r.callId), trx);
+      const out = await enqueuePlans(this.o.outbox, plans.map((p) => p.plan.writes), now, trx);
+      if (this.o.source.markAllDone) await this.o.source.markAllDone(records.map((r) => r.callId), trx);
+      else for (const { record } of plans) await this.o.source.markDone(record.callId, trx);
       return out;
     });
     const logger = this.o.logger ?? silentLogger;

@@ -5,8 +5,12 @@ import type { ClickToCallPort, ClickToCallRequest, ClickToCallResult } from './p
  * The ClickToCallPort over the PBX side's use case: `(input) => originateClickToCall(deps, input)`.
  * A user without a known extension is passed on as '' and refused there (INVALID_REQUEST).
  */
-export function clickToCallPort(originate: (input: ClickToCallInput) => Promise<PbxClickToCallResult>): ClickToCallPort {
+export function clickToCallPort(
+  originate: (input: ClickToCallInput) => Promise<PbxClickToCallResult>,
+  placed: (crmCallId: string) => Promise<boolean>,
+): ClickToCallPort {
   return {
+    placed,
     async originate(request: ClickToCallRequest): Promise<ClickToCallResult> {
       const r = await originate({
         crmCallId: request.crmCallId,
@@ -16,6 +20,7 @@ export function clickToCallPort(originate: (input: ClickToCallInput) => Promise<
         numberIsInternational: request.numberIsInternational,
         origin: request.origin,
         line: request.line,
+        knownNew: request.knownNew === true,
       });
       if (r.ok) return { status: r.duplicate ? 'duplicate' : 'originated' };
       return { status: 'refused', code: r.code, message: r.message };

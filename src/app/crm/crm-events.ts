@@ -1,4 +1,4 @@
-import type { CrmEventsRepository, StoredCrmEvent } from '../../adapters/db/repositories/crm-events-repository.ts';
+import type { CrmEventsRepository, RecordResult, StoredCrmEvent } from '../../adapters/db/repositories/crm-events-repository.ts';
 import type { OutboxRepository } from '../../adapters/db/repositories/outbox-repository.ts';
 import type { B24Gateway } from '../../adapters/bitrix24/gateway.ts';
 import { describeFailure } from '../../adapters/bitrix24/errors.ts';
@@ -8,7 +8,7 @@ import type { CompiledRules } from '../../core/rules/compile.ts';
 import type { CrmClock } from './clock.ts';
 import { isCrmWhitelisted, isExcludedNumber } from './crm-policy.ts';
 import { isoWithZone } from './call-record-writes.ts';
-import { refusalStatusCode, type ClickToCallPort, type ClickToCallRequest, type ClickToCallResult } from './ports.ts';
+import { refusalStatusCode, type ClickToCallPort, type ClickToCallRequest, type ClickToCallResult, type EventJournal, type JournaledEvent } from './ports.ts';
 
 export const CALL_START = 'ONEXTERNALCALLSTART';
 export const CALLBACK_START = 'ONEXTERNALCALLBACKSTART';
@@ -34,20 +34,34 @@ export interface CrmEventsOptions {
   readonly maxDialDelayMs?: number;
   /** How long a callback waits for its register to come back. */
   readonly registerTimeoutMs?: number;
+  /** Fresh clicks are journaled and answered at once; without it the reply waits for the database. */
+  readonly journal?: EventJournal | null;
 }
 
 export type AcceptResult =
-  | { readonly status: 'accepted' | 'duplicate'; readonly id: number }
+  | { readonly status: 'accepted' }
+  | { readonly status: 'duplicate' }
   | { readonly status: 'ignored'; readonly reason: string }
   | { readonly status: 'invalid'; readonly reason: string };
 
 const MOBILE = new Set(['1', 'y', 'true']);
 
+/** How far back the memory of received clicks reaches (filled from the database at start). */
+export const RECENT_CLICKS_MS = 30 * 60_000;
 /**
- * Click-to-call and callback events: persisted before the reply (unique by event + CALL_ID, so a
- * repeated delivery is handled once), processed right after it, and picked up again after a
- * restart if the process stopped in between.
+ * A click stamped by Bitrix24 (the event's `ts`, and the time in its CALL_ID) within the last
+ * FRESH_CLICK_MS, not ahead of this host by more than CLOCK_AHEAD_MS, and not in that memory, is
+ * new for sure: it is journaled and dialled before it is stored. Anything older (a late or
+ * repeated delivery) is checked against the database first. A repeat arriving after the memory
+ * forgot its click carries stamps older than the window, whatever the clocks' skew.
  */
+export const FRESH_CLICK_MS = 10 * 60_000;
+export const CLOCK_AHEAD_MS = 2 * 60_000;
+
+type Outcome = { text: string; failed: boolean; retry?: boolean };
+/** Runs an event's handling once the reply is on its way (the HTTP route decides when). */
+export type RunAfterReply = (work: () => Promise<void>) => void;
+
 interface QueuedFinish {
   readonly id: number;
   readonly state: 'done' | 'failed';
@@ -56,8 +70,15 @@ interface QueuedFinish {
   readonly reject: (err: unknown) => void;
 }
 
+/**
+ * Click-to-call and callback events: persisted before the reply (in the database, unique by event +
+ * CALL_ID, so a repeated delivery is handled once; a fresh click in the intake journal first),
+ * processed right after it, and picked up again after a restart if the process stopped in between.
+ */
 export class CrmEvents {
   private readonly logger: Logger;
+  /** Click keys received lately → when; null until rememberRecentClicks (no early dials before). */
+  private recentClicks: Map<string, number> | null = null;
   private finishQueue: QueuedFinish[] = [];
   private finishing: Promise<void> | null = null;
 
@@ -65,8 +86,13 @@ export class CrmEvents {
     this.logger = o.logger ?? silentLogger;
   }
 
-  /** Persists a verified event. Does no slow work: the HTTP reply follows immediately. */
-  async accept(e: B24Event): Promise<AcceptResult> {
+  /**
+   * Persists a verified event, taken for processing by this process, and hands its handling to
+   * `run`; resolves once it is stored (the reply may go). A duplicate delivery is stored once and
+   * handled once. A fresh click (see FRESH_CLICK_MS) is dialled while it is being stored; with an
+   * intake journal it is journaled instead, and the reply does not wait for the database either.
+   */
+  async accept(e: B24Event, run: RunAfterReply): Promise<AcceptResult> {
     if (!HANDLED_EVENTS.includes(e.event)) return { status: 'ignored', reason: `event ${e.event} is not handled` };
     const data = flatData(e.data);
     let key: string;
@@ -80,23 +106,112 @@ export class CrmEvents {
       if (!data.PHONE_NUMBER) return { status: 'invalid', reason: 'data[PHONE_NUMBER] is missing' };
       key = eventDigest(e);
     }
-    const stored = await this.o.events.record({ event: e.event, eventKey: key, data, ts: e.ts }, this.o.clock.now());
-    return { status: stored.created ? 'accepted' : 'duplicate', id: stored.id };
+    const now = this.o.clock.now();
+    const fresh = e.event === CALL_START && this.isFreshClick(key, e.ts, now);
+    if (e.event === CALL_START && this.recentClicks && !this.recentClicks.has(key)) this.recentClicks.set(key, now);
+    const entry = { event: e.event, eventKey: key, data, ts: e.ts };
+    if (fresh && this.journaled({ ...entry, receivedAt: now })) {
+      // On disk before the reply: the reply and the dial go now, the row follows.
+      const journal = this.o.journal as EventJournal;
+      const persisted = this.o.events.record(entry, now);
+      void persisted.then(() => journal.settle(e.event, key), (err: unknown) => {
+        this.logger.error({ key, err: { message: (err as Error).message } }, 'bitrix24 event not stored; kept in the intake journal for the next start');
+      });
+      // Handled as taken at once; its row id is known once it is stored.
+      const taken: StoredCrmEvent = { id: 0, ...entry, state: 'processing', attempts: 1, outcome: null, receivedAt: now, processedAt: null };
+      run(() => this.handleFresh(taken, persisted));
+      return { status: 'accepted' };
+    }
+    const stored = await this.o.events.record(entry, now);
+    if (!stored.stored) return { status: 'duplicate' };
+    const event = stored.stored;
+    run(() => this.handle(event));
+    return { status: 'accepted' };
   }
 
-  /** Handles one stored event if nobody else is; never throws. */
+  private journaled(event: JournaledEvent): boolean {
+    if (!this.o.journal?.accepting()) return false;
+    try {
+      this.o.journal.record(event);
+      return true;
+    } catch (err) {
+      this.logger.error({ err: { message: (err as Error).message } }, 'intake journal not writable: this click waits for the database');
+      return false;
+    }
+  }
+
+  /**
+   * From now on, fresh clicks are dialled while they are stored: the memory of recent clicks
+   * (which tells a repeated delivery without asking the database) is filled from the database.
+   */
+  async rememberRecentClicks(): Promise<number> {
+    const now = this.o.clock.now();
+    const keys = await this.o.events.keysReceivedSince(CALL_START, now - RECENT_CLICKS_MS);
+    this.recentClicks = new Map(keys.map((k) => [k.eventKey, k.receivedAt]));
+    return keys.length;
+  }
+
+  private isFreshClick(key: string, ts: number | null, now: number): boolean {
+    const recent = this.recentClicks;
+    if (!recent || recent.has(key) || ts === null) return false;
+    // Forget what is older than the window (a Map iterates in insertion order).
+    for (const [k, at] of recent) {
+      if (now - at <= RECENT_CLICKS_MS) break;
+      recent.delete(k);
+    }
+    // `externalCall.<32 hex>.<unix time>`: when Bitrix24 registered the call.
+    const registered = /\.(\d{9,11})$/.exec(key)?.[1];
+    const stamps = registered === undefined ? [ts] : [ts, Number(registered)];
+    return stamps.every((seconds) => now - seconds * 1000 < FRESH_CLICK_MS && seconds * 1000 - now < CLOCK_AHEAD_MS);
+  }
+
+  /** Handles one stored event if nobody else is (after a restart); never throws. */
   async process(id: number): Promise<void> {
     const event = await this.o.events.claim(id);
-    if (!event) return;
+    if (event) await this.handle(event);
+  }
+
+  /** Handles an event this process has taken (`accept` or `process`); never throws. */
+  async handle(event: StoredCrmEvent): Promise<void> {
+    let outcome: Outcome;
     try {
-      const outcome = event.event === CALL_START ? await this.clickToCall(event) : await this.callback(event);
-      if (outcome.retry) await this.o.events.release(event.id, outcome.text);
-      else await this.finish(event.id, outcome.failed ? 'failed' : 'done', outcome.text);
-      this.logger.info({ eventId: event.id, event: event.event, outcome: outcome.text }, 'bitrix24 event handled');
+      outcome = event.event === CALL_START ? await this.clickToCall(event, false) : await this.callback(event);
     } catch (err) {
-      const message = err instanceof Error ? err.message : String(err);
-      this.logger.error({ eventId: event.id, event: event.event, err: { message } }, 'bitrix24 event failed');
-      await this.finish(event.id, 'failed', `error: ${message}`);
+      outcome = this.failure(event, err);
+    }
+    await this.settle(event, event.id, outcome);
+  }
+
+  /** A fresh click: dialled at once, finished once its event is stored. */
+  private async handleFresh(event: StoredCrmEvent, persisted: Promise<RecordResult>): Promise<void> {
+    let outcome: Outcome;
+    try {
+      outcome = await this.clickToCall(event, true);
+    } catch (err) {
+      outcome = this.failure(event, err);
+    }
+    try {
+      const stored = await persisted;
+      if (stored.stored) await this.settle(event, stored.id, outcome);
+      else this.logger.error({ event: event.event, key: event.eventKey }, 'a click dialled as new was stored already');
+    } catch (err) {
+      this.logger.error({ event: event.event, key: event.eventKey, err: { message: (err as Error).message } }, 'bitrix24 event dialled but not stored');
+    }
+  }
+
+  private failure(event: StoredCrmEvent, err: unknown): Outcome {
+    const message = err instanceof Error ? err.message : String(err);
+    this.logger.error({ eventId: event.id, event: event.event, err: { message } }, 'bitrix24 event failed');
+    return { text: `error: ${message}`, failed: true };
+  }
+
+  private async settle(event: StoredCrmEvent, id: number, outcome: Outcome): Promise<void> {
+    try {
+      if (outcome.retry) await this.o.events.release(id, outcome.text);
+      else await this.finish(id, outcome.failed ? 'failed' : 'done', outcome.text);
+      this.logger.info({ eventId: id, event: event.event, outcome: outcome.text }, 'bitrix24 event handled');
+    } catch (err) {
+      this.logger.error({ eventId: id, event: event.event, err: { message: (err as Error).message } }, 'bitrix24 event outcome not stored');
     }
   }
 
@@ -164,8 +279,12 @@ export class CrmEvents {
     });
   }
 
-  private async dial(event: StoredCrmEvent, request: ClickToCallRequest, writeAllowed: boolean): Promise<{ text: string; failed: boolean; retry?: boolean }> {
+  private async dial(event: StoredCrmEvent, request: ClickToCallRequest, writeAllowed: boolean): Promise<Outcome> {
     const late = this.o.clock.now() - event.receivedAt;
+    // A call placed before a restart is not "not dialled": its own record will finish it.
+    if (late > (this.o.maxDialDelayMs ?? 60_000) && await this.o.clickToCall.placed(request.crmCallId)) {
+      return { text: 'dialled before the restart', failed: false };
+    }
     if (late > (this.o.maxDialDelayMs ?? 60_000)) {
       const reason = `not dialled: the click was picked up ${Math.round(late / 1000)} s after it arrived`;
       if (writeAllowed) await this.finishRefused(request.crmCallId, request.userId, 'LINE_UNAVAILABLE', reason);
@@ -189,7 +308,7 @@ export class CrmEvents {
     return { text: result.status, failed: false };
   }
 
-  private async clickToCall(event: StoredCrmEvent): Promise<{ text: string; failed: boolean; retry?: boolean }> {
+  private async clickToCall(event: StoredCrmEvent, knownNew: boolean): Promise<Outcome> {
     const d = event.data as Record<string, string>;
     const callId = d.CALL_ID ?? '';
     const userId = d.USER_ID ?? '';
@@ -201,12 +320,11 @@ export class CrmEvents {
     const excluded = isExcludedNumber(rules, number);
     const whitelisted = isCrmWhitelisted(rules, owner);
     const writeAllowed = !excluded && (whitelisted || rules.rules.crm.finishNonWhitelisted);
-    if (!writeAllowed) {
-      // DECISIONS §18: not written to the CRM → hide the card Bitrix24 opened, write nothing else.
-      await this.enqueue(`hide:${callId}`, 'telephony.externalcall.hide', { CALL_ID: callId, USER_ID: userId });
-      this.o.results.notify();
-    }
-    return this.dial(event, {
+    // DECISIONS §18: not written to the CRM → hide the card Bitrix24 opened, write nothing else.
+    // Queued alongside the dial, which does not wait for it.
+    const hiding = writeAllowed ? null : this.enqueue(`hide:${callId}`, 'telephony.externalcall.hide', { CALL_ID: callId, USER_ID: userId });
+    void hiding?.catch(() => undefined);
+    const outcome = await this.dial(event, {
       crmCallId: callId,
       userId,
       extension,
@@ -214,11 +332,17 @@ export class CrmEvents {
       numberIsInternational: international !== '',
       origin: MOBILE.has((d.IS_MOBILE ?? '').toLowerCase()) ? 'mobile' : 'crm',
       line: d.LINE_NUMBER ? d.LINE_NUMBER : null,
+      knownNew,
     }, writeAllowed);
+    if (hiding) {
+      await hiding;
+      this.o.results.notify();
+    }
+    return outcome;
   }
 
   /** ONEXTERNALCALLBACKSTART: the responsible manager → register TYPE 4 → dial with its CALL_ID. */
-  private async callback(event: StoredCrmEvent): Promise<{ text: string; failed: boolean; retry?: boolean }> {
+  private async callback(event: StoredCrmEvent): Promise<Outcome> {
     const d = event.data as Record<string, string>;
     const phone = (d.PHONE_NUMBER ?? '').trim();
     const gateway = this.o.gateway();

@@ -12,6 +12,8 @@ export interface ClickToCallRequest {
   readonly origin: Extract<CallOrigin, 'crm' | 'mobile'>;
   /** LINE_NUMBER: the manager's manual line; null / `auto` = automatic. */
   readonly line: string | null;
+  /** A fresh event seen for the first time: the dial need not wait for the database (a dial journal is kept). */
+  readonly knownNew?: boolean;
 }
 
 export type ClickToCallResult =
@@ -24,6 +26,8 @@ export type ClickToCallResult =
 /** The click-to-call use case of the PBX side (src/app/calls/click-to-call.ts), wired by the composition root. */
 export interface ClickToCallPort {
   originate(request: ClickToCallRequest): Promise<ClickToCallResult>;
+  /** Whether the PBX side holds a call for this CRM call (stored or journaled): it was dialled. */
+  placed(crmCallId: string): Promise<boolean>;
 }
 
 /** The STATUS_CODE a refused click-to-call is finished with (DECISIONS §7, §17). */
@@ -34,4 +38,26 @@ export function refusalStatusCode(code: string): '403' | '404' | '503' {
   // The PBX could not be asked to dial (AMI down): the direction is unavailable.
   if (code === 'ORIGINATE_FAILED') return '503';
   return '403';
+}
+
+/** A fresh event as journaled before its reply (what CrmEventsRepository.record stores). */
+export interface JournaledEvent {
+  readonly event: string;
+  readonly eventKey: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly ts: number | null;
+  readonly receivedAt: number;
+}
+
+/**
+ * Fresh events on local disk before their reply, so the reply need not wait for the database:
+ * a restart stores what was answered and not yet written, and handles it then.
+ */
+export interface EventJournal {
+  /** Synchronous: when it returns, the event survives a crash of the process. */
+  record(event: JournaledEvent): void;
+  /** The event's row is in the database. */
+  settle(event: string, eventKey: string): void;
+  /** False while the database is failing to keep up (entries wait long): take the careful path. */
+  accepting(): boolean;
 }

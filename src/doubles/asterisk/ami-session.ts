@@ -75,6 +75,11 @@ export class AmiSession {
     return this.user !== undefined && (this.user.write ?? ['all']).some((c) => c === cls || c === 'all');
   }
 
+  /** Whether events of this class go to this session. */
+  reads(eventClass: string): boolean {
+    return this.user !== undefined && this.eventClasses.has(eventClass);
+  }
+
   deliver(ev: EmittedEvent): void {
     if (this.user === undefined || !this.eventClasses.has(ev.eventClass)) return;
     this.send(ev.fields);

@@ -49,6 +49,7 @@ export class PbxEngine {
   }
 
   private ev(name: string, cls: string, ch: Channel, extra: readonly AmiField[] = []): void {
+    if (!this.bus.wants(cls)) return;
     this.bus.emitEvent(name, cls, [...channelBlock(ch), ...extra]);
   }
 
@@ -163,6 +164,7 @@ export class PbxEngine {
     answered: boolean;
     disposition: string;
   }): void {
+    if (!this.bus.wants('cdr')) return;
     const now = this.clock.now();
     const stamp = (ms: number): string => new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
     const start = now - r.durationMs * this.clock.timeScale;

@@ -16,6 +16,17 @@ export interface EmittedEvent extends AmiMessage {
 export class EventBus extends EventEmitter<{ event: [EmittedEvent] }> {
   readonly history: EmittedEvent[] = [];
   historyLimit = 100_000;
+  /** Whether a session reads this class (set by the PBX double; default: every class is read). */
+  sessionsRead: (eventClass: string) => boolean = () => true;
+
+  /**
+   * Whether an event of this class would reach anyone (the history, a listener of its own, an AMI
+   * session that reads the class): if not, it need not be built at all, as Asterisk skips events no
+   * manager session asked for.
+   */
+  wants(eventClass: string): boolean {
+    return this.historyLimit > 0 || this.listenerCount('event') > 1 || this.sessionsRead(eventClass);
+  }
 
   /** `actionId` is for OriginateResponse, which Asterisk broadcasts with the originating ActionID. */
   emitEvent(name: string, eventClass: string, body: readonly AmiField[], actionId?: string): EmittedEvent {
@@ -23,9 +34,11 @@ export class EventBus extends EventEmitter<{ event: [EmittedEvent] }> {
     if (actionId !== undefined) fields.push(['ActionID', actionId]);
     fields.push(...body);
     const ev: EmittedEvent = { fields, eventClass };
-    this.history.push(ev);
-    // Trim in blocks so that a long demo run does not shift the array on every event.
-    if (this.history.length > this.historyLimit * 1.25) this.history.splice(0, this.history.length - this.historyLimit);
+    if (this.historyLimit > 0) {
+      this.history.push(ev);
+      // Trim in blocks so that a long demo run does not shift the array on every event.
+      if (this.history.length > this.historyLimit * 1.25) this.history.splice(0, this.history.length - this.historyLimit);
+    }
     this.emit('event', ev);
     return ev;
   }

@@ -28,6 +28,8 @@ export interface PbxDoubleOptions {
   readonly failOpen?: { readonly dial: string; readonly timeoutS?: number };
   /** Multiplies every wait (ring, talk, timeouts, login-failure delay): 1 real time, 0 as fast as possible. */
   readonly timeScale?: number;
+  /** Events kept in `events` (default 100 000); 0 keeps none, and events nobody reads are not built (benchmarks). */
+  readonly historyLimit?: number;
   /** Telephony ms Asterisk waits before answering a failed Login (default 1000, scaled). */
   readonly loginFailureDelayMs?: number;
   /** Technology of desk phones for `placeDeskCall` (default PJSIP). */
@@ -81,6 +83,7 @@ export async function startPbxDouble(opts: PbxDoubleOptions): Promise<PbxDouble>
   const logger = opts.logger ?? silentLogger;
   const clock = new DoubleClock(opts.timeScale ?? 1, opts.now);
   const bus = new EventBus();
+  bus.historyLimit = opts.historyLimit ?? bus.historyLimit;
   const engine = new PbxEngine(bus, clock, new TrunkPlayer(opts.trunks), {
     fastAgi: opts.fastAgi,
     monitorDir: opts.monitorDir ?? '/var/spool/asterisk/monitor',
@@ -96,6 +99,7 @@ export async function startPbxDouble(opts: PbxDoubleOptions): Promise<PbxDouble>
   bus.on('event', (ev) => {
     for (const s of sessions) s.deliver(ev);
   });
+  bus.sessionsRead = (eventClass) => [...sessions].some((s) => s.reads(eventClass));
 
   const track = (p: Promise<void>): Promise<void> => {
     const tracked = p.catch((err: unknown) => {

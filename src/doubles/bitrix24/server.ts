@@ -98,6 +98,8 @@ export class Bitrix24Double {
   private outage: OutageMode = 'none';
   private readonly bucket: LeakyBucket | null;
   private readonly server: http.Server;
+  /** Event posts reuse connections, as a queue server posting to one handler does. */
+  private readonly eventAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
   private readonly sockets = new Set<Socket>();
   private readonly hanging = new Set<http.ServerResponse>();
   private boundPort = 0;
@@ -227,9 +229,22 @@ export class Bitrix24Double {
   async postEvent(url: string, event: string, data: Record<string, unknown>, auth: Record<string, string> = this.appAuth(), handlerId = '1055'): Promise<{ status: number; body: string; elapsedMs: number }> {
     const body = encodeBracketForm({ event, event_handler_id: handlerId, data, ts: String(Math.floor(this.clock() / 1000)), auth });
     const started = performance.now();
-    const res = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/x-www-form-urlencoded' }, body });
-    const text = await res.text();
-    return { status: res.status, body: text, elapsedMs: performance.now() - started };
+    // node:http rather than fetch: the same bytes on the wire at a fraction of the CPU, which the
+    // benchmarks share with the connector.
+    const { status, text } = await new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request(url, {
+        method: 'POST', agent: this.eventAgent,
+        headers: { 'Content-Type': 'application/x-www-form-urlencoded', 'Content-Length': Buffer.byteLength(body) },
+      }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+        res.on('error', reject);
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    return { status, body: text, elapsedMs: performance.now() - started };
   }
 
   /** Installs (or reinstalls) the app: drops every event binding, as Bitrix24 does, then posts ONAPPINSTALL. */
@@ -240,6 +255,7 @@ export class Bitrix24Double {
   }
 
   async close(): Promise<void> {
+    this.eventAgent.destroy();
     this.releaseHanging();
     if (this.outage === 'refuse') return;
     await new Promise<void>((resolve) => {

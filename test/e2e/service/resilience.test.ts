@@ -26,6 +26,26 @@ describe('call records survive outages and restarts', () => {
 
   const answered = (since: number) => () => s.pbx.events.slice(since).some((e) => amiGet(e, 'Event') === 'DialEnd' && amiGet(e, 'DialStatus') === 'ANSWER' && amiGet(e, 'Channel') !== undefined);
 
+  /**
+   * Waits until the running connector has taken in the callee's answer, not just the PBX sent it:
+   * a stop before that leaves the connector nothing saying the call was answered. The trunk leg's
+   * DialEnd names the caller's Channel; the Originate's own (the manager's phone) has none.
+   */
+  async function connectorSeesAnswer(): Promise<void> {
+    const ami = s.connector.ami;
+    if (!ami) throw new Error('the connector has no AMI client');
+    let seen = false;
+    const listener = (e: Readonly<Record<string, string | undefined>>): void => {
+      if (e.event === 'DialEnd' && e.dialstatus === 'ANSWER' && e.channel !== undefined) seen = true;
+    };
+    ami.on('event', listener);
+    try {
+      await waitFor('the connector to see the answer', () => seen);
+    } finally {
+      ami.off('event', listener);
+    }
+  }
+
   it.each<OutageMode>(['unavailable', 'refuse'])('Bitrix24 down (%s) while the call ends: the record arrives after recovery, exactly once', async (mode) => {
     const since = mark(s);
     const callId = await click(s, { userId: '1', number: '+79151234567' });
@@ -54,8 +74,9 @@ describe('call records survive outages and restarts', () => {
 
   it('a connector restart while the client is talking: the record is still written, once, with the real talk time', async () => {
     const since = mark(s);
+    const answer = connectorSeesAnswer();
     const callId = await click(s, { userId: '1', number: '+79151234566' });
-    await waitFor('the callee to answer', answered(since));
+    await answer;
     const before = s.connector;
     await s.restartConnector();
     expect(s.connector).not.toBe(before);
@@ -70,13 +91,15 @@ describe('call records survive outages and restarts', () => {
 
   it('the call ends while the connector is down: after the restart it is closed and written, once', async () => {
     const since = mark(s);
+    const answer = connectorSeesAnswer();
     const callId = await click(s, { userId: '1', number: '+79151234565' });
-    await waitFor('the callee to answer', answered(since));
+    await answer;
     // Stopped mid-call; the client hangs up while nothing listens to AMI.
     await s.restartConnector(() => s.pbx.idle());
     await waitFor('the restarted connector to reach the PBX', () => s.connector.ami?.connected === true);
     const { record } = await settle(s, callId);
     expect(record).toMatchObject({ statusCode: '200', trunkId: 'gsm-mts' });
     expect(allFinishes(s, callId).map((f) => [f.status, f.params.STATUS_CODE])).toEqual([[200, '200']]);
+    expect(trunkDials(s, since)).toEqual(['89151234565@gw-mts']);
   });
 });

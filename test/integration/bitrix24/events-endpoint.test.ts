@@ -3,6 +3,7 @@ import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeBracketForm } from '../../../src/adapters/bitrix24/form.ts';
 import { CrmEvents } from '../../../src/app/crm/crm-events.ts';
+import type { EventJournal, JournaledEvent } from '../../../src/app/crm/ports.ts';
 import { crmHarness, type Harness } from '../crm/harness.ts';
 import { hasSharedData, sharedPath } from '../../support/shared-data.ts';
 
@@ -68,8 +69,9 @@ describe('POST /bitrix24/events — ONEXTERNALCALLSTART', () => {
     expect(await h.eventsRepo.count()).toBe(1);
     expect(h.port.requests).toEqual([]);
     await h.settled();
+    // No memory of recent clicks yet (rememberRecentClicks runs at start): checked against the database first.
     expect(h.port.originated).toEqual([{
-      crmCallId: data.CALL_ID, userId: '1', extension: '100', number: '+79261234567', numberIsInternational: true, origin: 'mobile', line: null,
+      crmCallId: data.CALL_ID, userId: '1', extension: '100', number: '+79261234567', numberIsInternational: true, origin: 'mobile', line: null, knownNew: false,
     }]);
     expect((await h.eventsRepo.listUnprocessed())).toEqual([]);
   });
@@ -155,6 +157,91 @@ describe('POST /bitrix24/events — ONEXTERNALCALLSTART', () => {
     await post(captured.data);
     await h.settled();
     expect(h.port.requests[0]).toMatchObject({ number: '+17863342521', numberIsInternational: true, userId: '1', line: null, origin: 'crm' });
+  });
+});
+
+describe('fresh clicks with an intake journal: answered and dialled before they are stored', () => {
+  /** An intake journal in memory (the file one has its own tests). */
+  class MemoryEventJournal implements EventJournal {
+    readonly recorded: JournaledEvent[] = [];
+    readonly settled: string[] = [];
+    open = true;
+    record(e: JournaledEvent): void {
+      this.recorded.push(e);
+    }
+    settle(_event: string, key: string): void {
+      this.settled.push(key);
+    }
+    accepting(): boolean {
+      return this.open;
+    }
+  }
+  const nowSeconds = () => Math.floor(h.clock.now() / 1000);
+  const event = (data: Record<string, string>, ts: number) => ({ event: 'ONEXTERNALCALLSTART', handlerId: '1055', data, ts, auth: {} });
+  async function journaledEvents() {
+    const journal = new MemoryEventJournal();
+    const events = new CrmEvents({ events: h.eventsRepo, outbox: h.outbox, results: h.results, gateway: () => h.connection.gateway(), clickToCall: h.port, rules: h.rules, clock: h.clock, journal });
+    await events.rememberRecentClicks();
+    const works: Promise<void>[] = [];
+    return { journal, events, works, run: (w: () => Promise<void>) => void works.push(w()) };
+  }
+
+  it('a fresh click is journaled, dialled as known-new and answered; its row follows and settles it; a repeat is not dialled', async () => {
+    const { journal, events, works, run } = await journaledEvents();
+    const data = clickData();
+    expect(await events.accept(event(data, nowSeconds()), run)).toEqual({ status: 'accepted' });
+    expect(journal.recorded.map((e) => e.eventKey)).toEqual([data.CALL_ID]);
+    expect(await events.accept(event(data, nowSeconds()), run)).toEqual({ status: 'duplicate' });
+    await Promise.all(works);
+    expect(h.port.requests.map((r) => [r.crmCallId, r.knownNew])).toEqual([[data.CALL_ID, true]]);
+    expect(journal.settled).toEqual([data.CALL_ID]);
+    expect(await h.eventsRepo.listUnprocessed()).toEqual([]);
+    expect((await h.eventsRepo.get(1))?.outcome).toBe('originated');
+  });
+
+  it('the careful path (stored first, not known-new): a stale stamp, a CALL_ID registered long ago, a journal not accepting', async () => {
+    const { journal, events, works, run } = await journaledEvents();
+    await events.accept(event(clickData(), nowSeconds() - 11 * 60), run);
+    // A fresh event ts on a CALL_ID Bitrix24 registered 40 minutes ago (a repeat the memory forgot).
+    const old = clickData();
+    const oldCallId = (old.CALL_ID as string).replace(/\.\d+$/, `.${nowSeconds() - 40 * 60}`);
+    await events.accept(event({ ...old, CALL_ID: oldCallId }, nowSeconds()), run);
+    // Stamped in the future beyond the allowed clock skew.
+    await events.accept(event(clickData(), nowSeconds() + 5 * 60), run);
+    journal.open = false;
+    await events.accept(event(clickData(), nowSeconds()), run);
+    await Promise.all(works);
+    expect(h.port.requests.map((r) => r.knownNew)).toEqual([false, false, false, false]);
+    expect(journal.recorded).toEqual([]);
+  });
+
+  it('after a restart, a repeat of a click received before it is still known: stored once, dialled once', async () => {
+    const first = await journaledEvents();
+    const data = clickData();
+    await first.events.accept(event(data, nowSeconds()), first.run);
+    await Promise.all(first.works);
+    const restarted = await journaledEvents();
+    const again = await restarted.events.accept(event(data, nowSeconds()), restarted.run);
+    expect(again.status).toBe('duplicate');
+    expect(restarted.works).toEqual([]);
+    expect(h.port.requests).toHaveLength(1);
+  });
+
+  it('a click dialled before a restart and handled again after B24_MAX_DIAL_DELAY_S is not finished as "not dialled"', async () => {
+    const { events, works, run } = await journaledEvents();
+    const data = clickData();
+    await events.accept(event(data, nowSeconds()), run);
+    await Promise.all(works);
+    // The stop came before its outcome was stored: it is handled again, much later.
+    await h.eventsRepo.resetProcessing();
+    await h.db('crm_events').update({ state: 'pending' });
+    h.clock.advance(10 * 60_000);
+    const restarted = new CrmEvents({ events: h.eventsRepo, outbox: h.outbox, results: h.results, gateway: () => h.connection.gateway(), clickToCall: h.port, rules: h.rules, clock: h.clock });
+    expect(await restarted.resumePending()).toBe(1);
+    await h.worker.drainUntilIdle();
+    expect(h.port.requests).toHaveLength(1);
+    expect(h.double.state.calls.get(data.CALL_ID as string)?.finished).toBeNull();
+    expect((await h.eventsRepo.get(1))?.outcome).toBe('dialled before the restart');
   });
 });
 

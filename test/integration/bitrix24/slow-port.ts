@@ -11,6 +11,10 @@ export class SlowClickToCall implements ClickToCallPort {
 
   constructor(private readonly delayMs = 2000) {}
 
+  async placed(crmCallId: string): Promise<boolean> {
+    return this.completed.some((r) => r.crmCallId === crmCallId);
+  }
+
   async originate(request: ClickToCallRequest): Promise<ClickToCallResult> {
     this.started.push(request);
     await new Promise<void>((resolve) => {

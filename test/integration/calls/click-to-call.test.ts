@@ -24,6 +24,63 @@ describe('click-to-call originate', () => {
     });
   });
 
+  it('a call vouched new is journaled, then dialled before its row is written; the intent is settled once it is', async () => {
+    let rowWritten = false;
+    const onResponse = (_r: unknown, q: { sql: string }) => {
+      if (/^insert into .calls/i.test(q.sql)) rowWritten = true;
+    };
+    h.db.on('query-response', onResponse);
+    const seenAtDial: [number, boolean][] = [];
+    const send = h.originator.originate.bind(h.originator);
+    h.originator.originate = (req) => {
+      seenAtDial.push([h.journal.recorded.length, rowWritten]);
+      return send(req);
+    };
+    const r = await h.clickToCall({ crmCallId: 'fresh-1', knownNew: true }, 'f1');
+    h.db.off('query-response', onResponse);
+    expect(r).toEqual({ ok: true, callId: 'c2c-f1', channelId: 'c2c-f1-a', duplicate: false });
+    // Journaled before the Originate, row written after it.
+    expect(seenAtDial).toEqual([[1, false]]);
+    expect(h.journal.recorded.map((c) => [c.id, c.crmCallId])).toEqual([['c2c-f1', 'fresh-1']]);
+    expect(h.journal.settled).toEqual(['c2c-f1']);
+    expect(await h.store.getCall('c2c-f1')).toMatchObject({ crmCallId: 'fresh-1', originateActionId: 'action-1', state: 'planned' });
+  });
+
+  it('without the vouch, or when the journal cannot be written, the row is written before the dial', async () => {
+    let rowsWritten = 0;
+    const onResponse = (_r: unknown, q: { sql: string }) => {
+      if (/^insert into .calls/i.test(q.sql)) rowsWritten += 1;
+    };
+    h.db.on('query-response', onResponse);
+    const rowsAtDial: number[] = [];
+    const send = h.originator.originate.bind(h.originator);
+    h.originator.originate = (req) => {
+      rowsAtDial.push(rowsWritten);
+      return send(req);
+    };
+    await h.clickToCall({ crmCallId: 'plain-1' });
+    h.journal.fail = new Error('ENOSPC: no space left on device');
+    await h.clickToCall({ crmCallId: 'fresh-2', knownNew: true });
+    h.db.off('query-response', onResponse);
+    expect(rowsAtDial).toEqual([1, 2]);
+    expect(h.journal.recorded).toEqual([]);
+    expect(h.originator.sent).toHaveLength(2);
+    expect(h.log.lines().some((l) => String(l.msg).includes('journal not writable'))).toBe(true);
+    // A refusal is never journaled: nothing is dialled.
+    h.journal.fail = null;
+    expect(await h.clickToCall({ crmCallId: 'fresh-3', knownNew: true, number: '12' })).toMatchObject({ ok: false, code: 'INVALID_NUMBER' });
+    expect(h.journal.recorded).toEqual([]);
+  });
+
+  it('a repeat of a call dialled but not yet stored (the database lagging) is recognised from the journal', async () => {
+    h.journal.recorded.push({
+      id: 'c2c-lagging', crmCallId: 'lagging-1', channelId: 'c2c-lagging-a', linkedid: 'c2c-lagging-a', origin: 'crm', userId: '12', extension: '100',
+      number: '+79160000001', numberE164: '+79160000001', line: null, state: 'planned', plan: null, refusalCode: null, refusalMessage: null, startedAt: 1,
+    });
+    expect(await h.clickToCall({ crmCallId: 'lagging-1' })).toMatchObject({ ok: true, duplicate: true, callId: 'c2c-lagging' });
+    expect(h.originator.sent).toEqual([]);
+  });
+
   it('uses ChannelIds that are unique and within 149 characters', async () => {
     await h.clickToCall({ crmCallId: 'a' }, 'x'.repeat(140));
     await h.clickToCall({ crmCallId: 'b' });

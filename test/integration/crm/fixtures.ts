@@ -73,6 +73,10 @@ export class RoutingClickToCall implements ClickToCallPort {
 
   constructor(private readonly rules: () => CompiledRules) {}
 
+  async placed(crmCallId: string): Promise<boolean> {
+    return this.originated.some((r) => r.crmCallId === crmCallId);
+  }
+
   async originate(request: ClickToCallRequest): Promise<ClickToCallResult> {
     this.requests.push(request);
     if (this.failWith) throw this.failWith;

@@ -28,13 +28,15 @@ describe('createCrmSide start after a stop mid-way', () => {
     const rules = compiledTestRules();
     const port = new RoutingClickToCall(() => rules);
     const repo = new CrmEventsRepository(dbh.db);
-    // What the previous process left: one event stored before its reply, one taken for processing.
+    // What the previous process left: one event put back to pending (a start that stopped early),
+    // one taken for processing when it was received.
     const a = double.state.registerClickToCall('1', '+79261234567');
     const b = double.state.registerClickToCall('3', '+79161234567');
     const click = (callId: string, user: string, phone: string) => ({ PHONE_NUMBER_INTERNATIONAL: phone, USER_ID: user, CALL_ID: callId, LINE_NUMBER: '', IS_MOBILE: '0' });
     await repo.record({ event: 'ONEXTERNALCALLSTART', eventKey: a.CALL_ID, data: click(a.CALL_ID, '1', '+79261234567'), ts: null }, Date.now());
+    expect(await repo.resetProcessing()).toBe(1);
     const second = await repo.record({ event: 'ONEXTERNALCALLSTART', eventKey: b.CALL_ID, data: click(b.CALL_ID, '3', '+79161234567'), ts: null }, Date.now());
-    expect(await repo.claim(second.id)).not.toBeNull();
+    expect(second.stored?.state).toBe('processing');
 
     const env = loadEnv({ B24_MODE: 'webhook', B24_WEBHOOK_URL: double.webhookUrl, B24_APPLICATION_TOKEN: double.portal.applicationToken, OUTBOX_POLL_MS: '20' });
     const side: CrmSide = createCrmSide({

@@ -153,3 +153,32 @@ describe.skipIf(!hasSharedData)('PBX double: responses byte-compatible with the 
     }
   });
 });
+
+describe('PBX double without history (benchmarks)', () => {
+  it('still sends a session every event of the classes it reads, and builds none that nobody reads', async () => {
+    const quiet = await startPbxDouble({
+      users: [{ username: 'calls-only', secret: 'x', read: ['call', 'user'], write: ['call'] }],
+      fastAgi: { host: '127.0.0.1', port: agi.port }, trunks: [], timeScale: 0, historyLimit: 0,
+    });
+    const c = await RawAmi.connect(quiet.amiPort);
+    try {
+      await c.login('calls-only', 'x');
+      await quiet.placeDeskCall('100', '79160000009').finished;
+      await ask(c, [['Action', 'Ping'], ['ActionID', 'sync']]);
+      const names = c.messages.map((m) => amiGet(m, 'Event')).filter((e) => e !== undefined);
+      expect(names).toContain('Newchannel');
+      expect(names).toContain('Hangup');
+      expect(names).not.toContain('VarSet');
+      expect(quiet.events).toEqual([]);
+      // A listener of its own sees every class again (it may want them all).
+      const seen: string[] = [];
+      const stop = quiet.onEvent((ev) => seen.push(ev.eventClass));
+      await quiet.placeDeskCall('100', '79160000008').finished;
+      stop();
+      expect(seen).toContain('dialplan');
+    } finally {
+      c.close();
+      await quiet.close();
+    }
+  });
+});

@@ -68,7 +68,7 @@ describe('the click-to-call adapter over the PBX use case', () => {
       seen.push(input);
       if (input.line === '101') return { ok: false, callId: 'c1', code: 'LINE_NOT_ALLOWED', message: 'line "101" is not allowed for department(s) HR', duplicate: false };
       return { ok: true, callId: 'c2', channelId: 'ch', duplicate: input.crmCallId === 'again' };
-    });
+    }, async (crmCallId) => crmCallId === 'again');
     const base = { crmCallId: 'x', userId: '1', extension: null, number: '+79261234567', numberIsInternational: true, origin: 'crm' as const, line: null };
     expect(await port.originate(base)).toEqual({ status: 'originated' });
     expect(seen[0]).toMatchObject({ extension: '' });

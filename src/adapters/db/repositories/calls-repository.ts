@@ -7,9 +7,30 @@ import type {
 } from '../../../app/calls/ports.ts';
 import type { Db } from '../connection.ts';
 import { GroupCommit } from '../group-commit.ts';
-import { CALL_COLUMNS, toAttempt, toStoredCall, type AttemptRow, type CallRow } from './calls-rows.ts';
+import { urgently } from '../priority-lane.ts';
+import { updateRows } from '../batch-update.ts';
+import { ATTEMPT_OUTCOME_TYPES, CALL_COLUMN_TYPES, CALL_COLUMNS, toAttempt, toStoredCall, type AttemptRow, type CallRow } from './calls-rows.ts';
 
 type Q = Knex | Knex.Transaction;
+
+/** What finishing a call sets; the rest of an existing row (its plan, its refusal) stays. */
+const FINISH_COLUMNS = [
+  'linkedid', 'state', 'status_code', 'failed_reason', 'trunk_id', 'b24_line', 'answered_at', 'ended_at',
+  'duration_sec', 'cost', 'recording', 'tracked', 'crm_handoff', 'updated_at',
+];
+
+function outcomeRow(callId: string, attemptNo: number, outcome: AttemptOutcomeUpdate): { key: [string, number]; set: Record<string, unknown> } {
+  return {
+    key: [callId, attemptNo],
+    set: {
+      dial_status: outcome.dialStatus,
+      hangup_cause: outcome.hangupCause,
+      decision: outcome.decision,
+      outcome_source: outcome.source,
+      ended_at: outcome.endedAt,
+    },
+  };
+}
 
 /**
  * Calls, their attempts and the tracker's in-flight state, on SQLite or PostgreSQL.
@@ -17,7 +38,7 @@ type Q = Knex | Knex.Transaction;
  */
 export class CallsRepository implements CallStore {
   /** Calls created while another insert is running share one multi-row insert. */
-  private readonly creates = new GroupCommit<NewCall, { readonly call: StoredCall; readonly created: boolean }>(async (calls) => {
+  private readonly creates = new GroupCommit<NewCall, { readonly call: StoredCall; readonly created: boolean }>((calls) => urgently(async () => {
     // The unique id / CRM call id / channel id make a repeat a no-op; the stored row of a new call
     // is exactly what was written, so only a repeat is read back.
     const inserted = (await this.db('calls').insert(calls.map((c) => this.callRow(c))).onConflict().ignore().returning('id')) as { id: string }[];
@@ -35,7 +56,7 @@ export class CallsRepository implements CallStore {
       out.push({ call: existing, created: false });
     }
     return out;
-  }, 40);
+  }), 40);
 
   constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
 
@@ -92,22 +113,14 @@ export class CallsRepository implements CallStore {
       merged.set(w.callId, { ...merged.get(w.callId), ...this.callPatch(w.update) });
     }
     const now = this.now();
-    const byPatch = new Map<string, { patch: Record<string, unknown>; ids: string[] }>();
-    for (const [id, patch] of merged) {
-      const key = JSON.stringify(patch);
-      const group = byPatch.get(key) ?? { patch: { ...patch, updated_at: now }, ids: [] };
-      group.ids.push(id);
-      byPatch.set(key, group);
-    }
+    const outcomes = writes.flatMap((w) => (w.outcome ? [outcomeRow(w.callId, w.outcome.attemptNo, w.outcome.outcome)] : []));
     await this.db.transaction(async (trx) => {
       for (let i = 0; i < newCalls.length; i += 40) await trx('calls').insert(newCalls.slice(i, i + 40));
       for (let i = 0; i < attempts.length; i += 80) {
         await trx('call_attempts').insert(attempts.slice(i, i + 80)).onConflict(['call_id', 'attempt_no']).ignore();
       }
-      for (const w of writes) if (w.outcome) await this.setAttemptOutcome(w.callId, w.outcome.attemptNo, w.outcome.outcome, trx);
-      for (const { patch, ids } of byPatch.values()) {
-        for (let i = 0; i < ids.length; i += 400) await trx('calls').whereIn('id', ids.slice(i, i + 400)).update(patch);
-      }
+      await updateRows(trx, 'call_attempts', ['call_id', 'attempt_no'], ATTEMPT_OUTCOME_TYPES, outcomes);
+      await updateRows(trx, 'calls', ['id'], CALL_COLUMN_TYPES, [...merged].map(([id, patch]) => ({ key: [id], set: { ...patch, updated_at: now } })));
     });
   }
 
@@ -200,13 +213,7 @@ export class CallsRepository implements CallStore {
   }
 
   async setAttemptOutcome(callId: string, attemptNo: number, outcome: AttemptOutcomeUpdate, q: Q = this.db): Promise<void> {
-    await q('call_attempts').where({ call_id: callId, attempt_no: attemptNo }).update({
-      dial_status: outcome.dialStatus,
-      hangup_cause: outcome.hangupCause,
-      decision: outcome.decision,
-      outcome_source: outcome.source,
-      ended_at: outcome.endedAt,
-    });
+    await q('call_attempts').where({ call_id: callId, attempt_no: attemptNo }).update(outcomeRow(callId, attemptNo, outcome).set);
   }
 
   async listAttempts(callId: string, q: Q = this.db): Promise<CallAttemptRecord[]> {
@@ -237,45 +244,37 @@ export class CallsRepository implements CallStore {
       for (let i = 0; i < write.remove.length; i += 500) {
         await trx('call_tracking').whereIn('linkedid', write.remove.slice(i, i + 500)).delete();
       }
-      for (const ended of write.ended) await this.finish(trx, ended, now);
+      await this.finishAll(trx, write.ended, now);
     });
   }
 
-  private async finish(trx: Knex.Transaction, ended: EndedCall, now: number): Promise<void> {
-    const c = ended.call;
-    const fields = {
-      linkedid: c.linkedid,
-      state: 'ended',
-      status_code: ended.statusCode,
-      failed_reason: ended.failedReason,
-      trunk_id: ended.trunkId,
-      b24_line: ended.b24Line,
-      answered_at: ended.answeredAt,
-      ended_at: ended.endedAt,
-      duration_sec: ended.durationSec,
-      cost: ended.cost,
-      recording: ended.recording,
-      tracked: JSON.stringify(ended.tracked),
-      crm_handoff: ended.crmHandoff,
-      updated_at: now,
-    };
-    // Update first: the call is almost always stored already (one statement, no read).
-    const updated = await trx('calls').where({ id: c.id }).update(fields);
-    if (updated === 0) {
-      await trx('calls').insert({
-        id: c.id, crm_call_id: c.crmCallId, channel_id: c.channelId, origin: c.origin, user_id: c.userId,
-        extension: c.extension, number: c.number, number_e164: c.numberE164, line: c.line, plan: null,
-        refusal_code: null, refusal_message: null, started_at: c.startedAt, ...fields,
-      });
+  /**
+   * Ended calls: each row set to its outcome — an upsert, as the tracker may close a call whose row
+   * it never saw written (then it is inserted) — their new attempts and attempt outcomes; one
+   * statement of each kind for the whole batch.
+   */
+  private async finishAll(trx: Knex.Transaction, ended: readonly EndedCall[], now: number): Promise<void> {
+    if (ended.length === 0) return;
+    // One row per call (PostgreSQL refuses to upsert a row twice in one statement): the last end wins.
+    const rows = [...new Map(ended.map((e) => [e.call.id, e])).values()].map(({ call: c, ...e }) => ({
+      id: c.id, crm_call_id: c.crmCallId, channel_id: c.channelId, origin: c.origin, user_id: c.userId,
+      extension: c.extension, number: c.number, number_e164: c.numberE164, line: c.line, plan: null,
+      refusal_code: null, refusal_message: null, started_at: c.startedAt,
+      linkedid: c.linkedid, state: 'ended', status_code: e.statusCode, failed_reason: e.failedReason, trunk_id: e.trunkId,
+      b24_line: e.b24Line, answered_at: e.answeredAt, ended_at: e.endedAt, duration_sec: e.durationSec, cost: e.cost,
+      recording: e.recording, tracked: JSON.stringify(e.tracked), crm_handoff: e.crmHandoff, updated_at: now,
+    }));
+    for (let i = 0; i < rows.length; i += 20) await trx('calls').insert(rows.slice(i, i + 20)).onConflict('id').merge(FINISH_COLUMNS);
+    const attempts = ended.flatMap(({ call: c, newAttempts }) => newAttempts.map((a) => ({
+      call_id: c.id, attempt_no: a.attemptNo, plan_index: a.planIndex, trunk_id: a.trunkId, dial: a.dial,
+      caller_id: a.callerId, tier: a.tier, per_minute: a.perMinute, linkedid: a.linkedid, dial_status: a.dialStatus,
+      hangup_cause: a.hangupCause, decision: a.decision, outcome_source: a.outcomeSource, started_at: a.startedAt, ended_at: a.endedAt,
+    })));
+    for (let i = 0; i < attempts.length; i += 50) {
+      await trx('call_attempts').insert(attempts.slice(i, i + 50)).onConflict(['call_id', 'attempt_no']).ignore();
     }
-    for (const a of ended.newAttempts) {
-      await trx('call_attempts').insert({
-        call_id: c.id, attempt_no: a.attemptNo, plan_index: a.planIndex, trunk_id: a.trunkId, dial: a.dial,
-        caller_id: a.callerId, tier: a.tier, per_minute: a.perMinute, linkedid: a.linkedid, dial_status: a.dialStatus,
-        hangup_cause: a.hangupCause, decision: a.decision, outcome_source: a.outcomeSource, started_at: a.startedAt, ended_at: a.endedAt,
-      }).onConflict(['call_id', 'attempt_no']).ignore();
-    }
-    for (const u of ended.attemptOutcomes) await this.setAttemptOutcome(c.id, u.attemptNo, u.outcome, trx);
+    const outcomes = ended.flatMap(({ call: c, attemptOutcomes }) => attemptOutcomes.map((u) => outcomeRow(c.id, u.attemptNo, u.outcome)));
+    await updateRows(trx, 'call_attempts', ['call_id', 'attempt_no'], ATTEMPT_OUTCOME_TYPES, outcomes);
   }
 
   async loadTracking(): Promise<{ readonly linkedid: string; readonly state: unknown }[]> {

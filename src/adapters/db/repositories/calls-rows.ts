@@ -1,3 +1,4 @@
+import type { ColumnType } from '../batch-update.ts';
 import type { CallAttemptRecord, CallState, CrmHandoff, OutcomeSource, StoredCall, StoredPlan } from '../../../app/calls/call-record.ts';
 import type { CrmStatusCode } from '../../../core/outcome/crm-status.ts';
 import type { RefusalCode } from '../../../core/routing/types.ts';
@@ -121,6 +122,18 @@ export function toAttempt(r: AttemptRow): CallAttemptRecord {
 }
 
 /** StoredCall field → column, for partial updates. */
+/** Column types of the calls a batched update may set (updateRows casts to them). */
+export const CALL_COLUMN_TYPES: Readonly<Record<string, ColumnType>> = {
+  linkedid: 'text', originate_action_id: 'text', state: 'text', stop_reason: 'text', status_code: 'text', failed_reason: 'text',
+  trunk_id: 'text', b24_line: 'text', answered_at: 'bigint', ended_at: 'bigint', duration_sec: 'integer', cost: 'double precision',
+  recording: 'text', tracked: 'text', crm_handoff: 'text', updated_at: 'bigint',
+};
+
+/** Column types of an attempt's outcome. */
+export const ATTEMPT_OUTCOME_TYPES: Readonly<Record<string, ColumnType>> = {
+  dial_status: 'text', hangup_cause: 'integer', decision: 'text', outcome_source: 'text', ended_at: 'bigint',
+};
+
 export const CALL_COLUMNS: Readonly<Record<string, string>> = {
   linkedid: 'linkedid',
   originateActionId: 'originate_action_id',

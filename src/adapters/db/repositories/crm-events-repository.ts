@@ -1,5 +1,6 @@
 import type { Db } from '../connection.ts';
 import { GroupCommit } from '../group-commit.ts';
+import { urgently } from '../priority-lane.ts';
 
 export type CrmEventState = 'pending' | 'processing' | 'done' | 'failed';
 
@@ -32,6 +33,13 @@ interface EventRow {
 
 const TABLE = 'crm_events';
 
+export interface RecordResult {
+  readonly id: number;
+  readonly created: boolean;
+  /** The stored row, taken for processing; null for a duplicate. */
+  readonly stored: StoredCrmEvent | null;
+}
+
 function toEvent(r: EventRow): StoredCrmEvent {
   return {
     id: Number(r.id),
@@ -54,7 +62,7 @@ function toEvent(r: EventRow): StoredCrmEvent {
  */
 export class CrmEventsRepository {
   /** Claims made while another is running share one statement. */
-  private readonly claims = new GroupCommit<number, StoredCrmEvent | null>(async (ids) => {
+  private readonly claims = new GroupCommit<number, StoredCrmEvent | null>((ids) => urgently(async () => {
     const rows = (await this.db(TABLE).whereIn('id', [...new Set(ids)]).andWhere({ state: 'pending' })
       .update({ state: 'processing', attempts: this.db.raw('attempts + 1') }, '*')) as unknown as EventRow[];
     const byId = new Map(rows.map((r) => [Number(r.id), r]));
@@ -64,46 +72,61 @@ export class CrmEventsRepository {
       byId.delete(id);
       return row ? toEvent(row) : null;
     });
-  });
+  }));
 
   constructor(private readonly db: Db) {}
 
-  /** Events stored while another insert is running share one multi-row insert. */
-  private readonly records = new GroupCommit<{ row: Record<string, unknown>; event: string; eventKey: string }, { id: number; created: boolean }>(async (inputs) => {
+  /**
+   * Events stored while another insert is running share one multi-row insert. A new event is
+   * stored already taken (`processing`, attempt 1) by the process that received it, which handles
+   * it right after the reply: no second statement before the Originate. A stop in between leaves
+   * it `processing`, which the next start puts back to pending.
+   */
+  private readonly records = new GroupCommit<{ row: Record<string, unknown>; event: string; eventKey: string }, RecordResult>((inputs) => urgently(async () => {
     const keyOf = (event: string, eventKey: string) => `${event}\n${eventKey}`;
     const inserted = (await this.db(TABLE).insert(inputs.map((i) => i.row)).onConflict(['event', 'event_key']).ignore()
-      .returning(['id', 'event', 'event_key'])) as { id: number | string; event: string; event_key: string }[];
-    const fresh = new Map(inserted.map((r) => [keyOf(r.event, r.event_key), Number(r.id)]));
-    const known = new Map(fresh);
-    const out: { id: number; created: boolean }[] = [];
+      .returning('*')) as EventRow[];
+    const fresh = new Map(inserted.map((r) => [keyOf(r.event, r.event_key), r]));
+    const known = new Map<string, number>();
+    const out: RecordResult[] = [];
     for (const i of inputs) {
       const key = keyOf(i.event, i.eventKey);
-      const id = fresh.get(key);
+      const row = fresh.get(key);
       // The first of a key in the batch created it; a repeat (here or stored before) did not.
-      if (id !== undefined) {
+      if (row !== undefined) {
         fresh.delete(key);
-        out.push({ id, created: true });
+        known.set(key, Number(row.id));
+        out.push({ id: Number(row.id), created: true, stored: toEvent(row) });
         continue;
       }
       let existing = known.get(key);
       if (existing === undefined) {
-        const row = await this.db<EventRow>(TABLE).where({ event: i.event, event_key: i.eventKey }).first('id');
-        if (!row) throw new Error(`event ${i.event} ${i.eventKey} was not stored`);
-        existing = Number(row.id);
+        const found = await this.db<EventRow>(TABLE).where({ event: i.event, event_key: i.eventKey }).first('id');
+        if (!found) throw new Error(`event ${i.event} ${i.eventKey} was not stored`);
+        existing = Number(found.id);
         known.set(key, existing);
       }
-      out.push({ id: existing, created: false });
+      out.push({ id: existing, created: false, stored: null });
     }
     return out;
-  }, 100);
+  }), 100);
 
-  /** Stores the event; `created` is false when it was already there (a duplicate delivery). */
-  async record(e: { event: string; eventKey: string; data: Record<string, unknown>; ts: number | null }, now: number): Promise<{ id: number; created: boolean }> {
+  /**
+   * Stores the event taken for processing by the caller; `created` is false (and `stored` null)
+   * when it was already there (a duplicate delivery), which the caller then leaves alone.
+   */
+  async record(e: { event: string; eventKey: string; data: Record<string, unknown>; ts: number | null }, now: number): Promise<RecordResult> {
     return this.records.submit({
       event: e.event,
       eventKey: e.eventKey,
-      row: { event: e.event, event_key: e.eventKey, data: JSON.stringify(e.data), ts: e.ts, state: 'pending', attempts: 0, received_at: now },
+      row: { event: e.event, event_key: e.eventKey, data: JSON.stringify(e.data), ts: e.ts, state: 'processing', attempts: 1, received_at: now },
     });
+  }
+
+  /** Keys of one event type received since `since`, oldest first (the memory of recent clicks). */
+  async keysReceivedSince(event: string, since: number): Promise<{ eventKey: string; receivedAt: number }[]> {
+    const rows = await this.db<EventRow>(TABLE).where({ event }).andWhere('received_at', '>=', since).orderBy('received_at').select('event_key', 'received_at');
+    return rows.map((r) => ({ eventKey: r.event_key, receivedAt: Number(r.received_at) }));
   }
 
   async get(id: number): Promise<StoredCrmEvent | null> {

@@ -97,9 +97,18 @@ export class OutboxRepository {
 
   /** Inserts unless the dedupe key exists; returns the id of the (new or existing) entry. */
   async enqueue(entry: NewOutboxEntry, now: number, trx?: Knex.Transaction): Promise<{ id: number; created: boolean }> {
+    return (await this.enqueueMany([entry], now, trx))[0] as { id: number; created: boolean };
+  }
+
+  /**
+   * Several entries in one multi-row insert (unless their dedupe keys exist); ids in input order.
+   * Entries here must not depend on each other (enqueuePlans inserts a chain level by level).
+   */
+  async enqueueMany(entries: readonly NewOutboxEntry[], now: number, trx?: Knex.Transaction): Promise<{ id: number; created: boolean }[]> {
     const q = trx ?? this.db;
-    const inserted = await q(TABLE)
-      .insert({
+    const ids = new Map<string, { id: number; created: boolean }>();
+    for (let i = 0; i < entries.length; i += 100) {
+      const rows = entries.slice(i, i + 100).map((entry) => ({
         dedupe_key: entry.dedupeKey,
         method: entry.method,
         params: JSON.stringify(entry.params),
@@ -110,16 +119,25 @@ export class OutboxRepository {
         next_attempt_at: now,
         created_at: now,
         updated_at: now,
-      })
-      .onConflict('dedupe_key')
-      .ignore()
-      .returning('id');
-    // The insert names its own id; only a repeated key needs a read to find the first entry.
-    const own = inserted[0] as { id: number | string } | number | undefined;
-    if (own !== undefined) return { id: Number(typeof own === 'object' ? own.id : own), created: true };
-    const row = await q<OutboxRow>(TABLE).where({ dedupe_key: entry.dedupeKey }).first('id');
-    if (!row) throw new Error(`outbox entry ${entry.dedupeKey} was not stored`);
-    return { id: Number(row.id), created: false };
+      }));
+      const inserted = (await q(TABLE).insert(rows).onConflict('dedupe_key').ignore().returning(['id', 'dedupe_key'])) as { id: number | string; dedupe_key: string }[];
+      for (const r of inserted) ids.set(r.dedupe_key, { id: Number(r.id), created: true });
+    }
+    // Keys stored before (a repeated hand-off): one read for all of them.
+    const missing = [...new Set(entries.map((e) => e.dedupeKey).filter((k) => !ids.has(k)))];
+    for (let i = 0; i < missing.length; i += 400) {
+      const rows = await q<OutboxRow>(TABLE).whereIn('dedupe_key', missing.slice(i, i + 400)).select('id', 'dedupe_key');
+      for (const r of rows) ids.set(r.dedupe_key, { id: Number(r.id), created: false });
+    }
+    const seen = new Set<string>();
+    return entries.map((e) => {
+      const found = ids.get(e.dedupeKey);
+      if (!found) throw new Error(`outbox entry ${e.dedupeKey} was not stored`);
+      // The same key twice in one call: only its first occurrence created it.
+      const created = found.created && !seen.has(e.dedupeKey);
+      seen.add(e.dedupeKey);
+      return { id: found.id, created };
+    });
   }
 
   async get(id: number): Promise<OutboxEntry | null> {

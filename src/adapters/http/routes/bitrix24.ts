@@ -21,7 +21,7 @@ export interface Bitrix24RouterDeps {
   readonly recordings: { readonly links: RecordingLinks; readonly dir: string } | null;
   readonly clock: CrmClock;
   readonly logger: Logger;
-  /** Runs the processing after the reply (default: setImmediate). */
+  /** Runs the processing after the reply (default: at once, as the reply is on its way). */
   readonly defer?: (work: () => Promise<void>) => void;
 }
 
@@ -47,7 +47,7 @@ const CONTENT_TYPES: Record<string, string> = { '.wav': 'audio/wav', '.mp3': 'au
  */
 export function createBitrix24Router(deps: Bitrix24RouterDeps): Router {
   const router = express.Router();
-  const defer = deps.defer ?? ((work: () => Promise<void>) => void setImmediate(() => void work()));
+  const defer = deps.defer ?? ((work: () => Promise<void>) => void work());
 
   router.post('/bitrix24/events', formBody, async (req: Request, res: Response) => {
     const parsed = parseEventBody(req);
@@ -68,7 +68,7 @@ export function createBitrix24Router(deps: Bitrix24RouterDeps): Router {
       res.json({ status: 'uninstalled' });
       return;
     }
-    const accepted = await deps.events.accept(parsed.event);
+    const accepted = await deps.events.accept(parsed.event, defer);
     if (accepted.status === 'invalid') {
       deps.logger.warn({ event: parsed.event.event, reason: accepted.reason }, 'bitrix24 event rejected: invalid data');
       res.status(400).json({ error: 'BAD_REQUEST', message: accepted.reason });
@@ -79,10 +79,6 @@ export function createBitrix24Router(deps: Bitrix24RouterDeps): Router {
       return;
     }
     res.json({ status: accepted.status });
-    if (accepted.status === 'accepted') {
-      const id = accepted.id;
-      defer(() => deps.events.process(id));
-    }
   });
 
   router.post('/bitrix24/install', formBody, async (req: Request, res: Response) => {

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { isUrgent, PriorityGate, urgently } from '../../../src/adapters/db/priority-lane.ts';
+
+describe('priority gate in front of the one SQLite connection', () => {
+  it('hands the connection to an urgent waiter before earlier ordinary ones; never two at a time', async () => {
+    const gate = new PriorityGate();
+    const order: string[] = [];
+    let holders = 0;
+    let most = 0;
+    const use = async (name: string, urgentWaiter: boolean) => {
+      await gate.enter(urgentWaiter);
+      holders += 1;
+      most = Math.max(most, holders);
+      order.push(name);
+      await new Promise((r) => setImmediate(r));
+      holders -= 1;
+      gate.leave();
+    };
+    await Promise.all([use('first', false), use('tracker', false), use('outbox', false), use('click', true), use('click-2', true)]);
+    expect(order).toEqual(['first', 'click', 'click-2', 'tracker', 'outbox']);
+    expect(most).toBe(1);
+  });
+
+  it('marks what runs inside urgently(), through awaits, and nothing outside it', async () => {
+    expect(isUrgent()).toBe(false);
+    const inside = await urgently(async () => {
+      await new Promise((r) => setTimeout(r, 1));
+      return isUrgent();
+    });
+    expect(inside).toBe(true);
+    expect(isUrgent()).toBe(false);
+  });
+});
