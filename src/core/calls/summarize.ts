@@ -1,5 +1,5 @@
 import { classifyOutcome } from '../outcome/classify.ts';
-import { crmStatusFor, type AttemptOutcome, type CallEnd, type CrmStatus } from '../outcome/crm-status.ts';
+import { crmStatusFor, UNSEEN_DIAL_STATUS, type AttemptOutcome, type CallEnd, type CrmStatus } from '../outcome/crm-status.ts';
 import type { OutcomeDecision } from '../rules/model.ts';
 import type { TrackedCall, TrackedLeg } from './tracked-call.ts';
 
@@ -59,9 +59,16 @@ function sameDial(dial: string, dialString: string): boolean {
   return (slash >= 0 ? dial.slice(slash + 1) : dial) === dialString;
 }
 
-/** How a leg ended: the DIALSTATUS variable first (DialEnd disagrees for causes 21/38/41/68), then DialEnd, then what happened. */
+/**
+ * How a leg ended: the DIALSTATUS variable first (DialEnd disagrees for causes 21/38/41/68), then
+ * DialEnd, then what happened. A leg with no end at all (no DialEnd, answer or Hangup) ended
+ * while the connector was not listening: unseen, not guessed.
+ */
 function legStatus(leg: TrackedLeg | undefined, callerGone: boolean): { dialStatus: string; cause: number | null } {
   if (!leg) return { dialStatus: callerGone ? 'CANCEL' : 'CHANUNAVAIL', cause: null };
+  if (leg.dialStatusVar === null && leg.dialEnd === null && leg.answeredAt === null && leg.endedAt === null) {
+    return { dialStatus: UNSEEN_DIAL_STATUS, cause: null };
+  }
   const status = leg.dialStatusVar ?? leg.dialEnd ?? (leg.answeredAt !== null ? 'ANSWER' : callerGone ? 'CANCEL' : 'CHANUNAVAIL');
   return { dialStatus: status, cause: leg.cause };
 }

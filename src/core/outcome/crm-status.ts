@@ -1,6 +1,12 @@
 /** The CRM status codes `telephony.externalCall.finish` understands (the ones this product sends). */
 export type CrmStatusCode = '200' | '304' | '402' | '403' | '404' | '480' | '486' | '503' | '603' | '603-S' | 'OTHER';
 
+/**
+ * The connector's DIALSTATUS for a trunk leg whose end it never saw: it was dialled, then the
+ * call was gone when the connector (re)connected to AMI. Answered or not is unknown.
+ */
+export const UNSEEN_DIAL_STATUS = 'UNSEEN';
+
 /** One dial attempt as it ended. */
 export interface AttemptOutcome {
   readonly dialStatus: string;
@@ -51,6 +57,9 @@ function routedStatus(attempts: readonly AttemptOutcome[], exhausted: boolean): 
   if (status === 'BUSY') return { code: '486', failedReason: null };
   if (status === 'NOANSWER') return { code: '304', failedReason: null };
   if (status === 'CANCEL') return { code: '603-S', failedReason: null };
+  if (status === UNSEEN_DIAL_STATUS) {
+    return { code: 'OTHER', failedReason: 'the call ended while the connector was not following the PBX: whether the callee answered was not seen' };
+  }
   if (status === 'CHANUNAVAIL' || status === 'CONGESTION') {
     if (exhausted) {
       const allNoCredit = attempts.every((a) => (a.hangupCause ?? 0) === 68);

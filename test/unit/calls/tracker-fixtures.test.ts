@@ -131,6 +131,19 @@ describe('call tracker (hand-made events)', () => {
     expect(ended).toMatchObject([{ callId: 'c2c-f7', statusCode: '200', trunkId: 'trunk-answer' }]);
   });
 
+  it('after an AMI reconnect, a trunk leg whose end was never seen → OTHER saying so, not a guessed "cancelled"', async () => {
+    await c2cWithRoute('f11', [['CONGESTION', 34]]);
+    const events = rotateThenAnswer('f11', 2).events;
+    // The connection dropped after the second trunk's DialBegin: its answer and hang-up were missed.
+    const cut = events.findIndex((e) => e.event === 'DialBegin' && e.dialstring === '79160000001@trunk-answer') + 1;
+    for (const e of events.slice(0, cut)) h.tracker.handle(e);
+    h.tracker.reconcile(new Set());
+    await h.tracker.flush();
+    expect(ended).toMatchObject([{ callId: 'c2c-f11', statusCode: 'OTHER', trunkId: 'trunk-answer', durationSec: 0 }]);
+    expect(ended[0]?.failedReason).toMatch(/not following the PBX.*not seen/);
+    expect(ended[0]?.attempts.map((a) => a.dialStatus)).toEqual(['CONGESTION', 'UNSEEN']);
+  });
+
   it('a reconnect snapshot does not close a call that changed after it was taken', async () => {
     await c2cWithRoute('f10', [['CONGESTION', 34]]);
     const events = rotateThenAnswer('f10', 2).events;
