@@ -206,6 +206,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
 
 /** Stands in for the AMI client when no PBX is configured: originate fails with a clear reason. */
 const disconnectedAmi = {
+  connected: false,
   on: () => disconnectedAmi,
   off: () => disconnectedAmi,
   originate: async () => {

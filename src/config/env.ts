@@ -41,6 +41,7 @@ export const envSchema = z.object({
   FAILOPEN_TRUNK: z.string().optional(),
   /** How often the call tracker writes in-flight state and ended calls. */
   TRACKER_FLUSH_MS: ms.default(200),
+  TRACKER_RECONCILE_MS: ms.default(60_000),
 
   // AMI
   AMI_HOST: z.string().optional(),

@@ -184,5 +184,17 @@ export function callsRepositoryContract(name: string, open: () => Promise<CallsD
       for (let i = 0; i < 3; i++) await repo.createCall(newCall(`l${i}`, { startedAt: T0 + i }));
       expect((await repo.listCalls({ limit: 2 })).map((c) => c.id)).toEqual(['l2', 'l1']);
     });
+
+    it('lists open calls started before a time, oldest first: not ended ones, nor click-to-calls refused before any dial', async () => {
+      await repo.createCall(newCall('o-routing', { state: 'routing', startedAt: T0 + 1 }));
+      await repo.createCall(newCall('o-planned', { startedAt: T0 }));
+      await repo.createCall(newCall('o-refused-desk', { origin: 'phone', crmCallId: null, state: 'stopped', refusalCode: 'LINE_NOT_ALLOWED', startedAt: T0 + 2 }));
+      await repo.createCall(newCall('o-refused-c2c', { state: 'stopped', refusalCode: 'LINE_NOT_ALLOWED', startedAt: T0 + 3 }));
+      await repo.createCall(newCall('o-later', { startedAt: T0 + 10 }));
+      const done = newCall('o-ended', { startedAt: T0 + 4 });
+      await repo.createCall(done);
+      await repo.applyTracking({ save: [], remove: [], ended: [ended(done)] });
+      expect((await repo.listOpenCalls(T0 + 10)).map((c) => c.id)).toEqual(['o-planned', 'o-routing', 'o-refused-desk']);
+    });
   });
 }

@@ -10,7 +10,7 @@ import type { RoutingDeps } from '../routing/route-call.ts';
 import type { CallRecord } from './call-record.ts';
 import { originateClickToCall, type ClickToCallInput, type ClickToCallResult } from './click-to-call.ts';
 import { systemClock, type Clock, type DialJournal, type Originator } from './ports.ts';
-import { reconcileAfterReconnect, type AmiActionPort } from './reconcile.ts';
+import { reconcileWithPbx, type AmiActionPort } from './reconcile.ts';
 import { RouteService } from './route-service.ts';
 import { CallTracker } from './tracker.ts';
 
@@ -18,6 +18,7 @@ type AmiEvent = Readonly<Record<string, string | undefined>>;
 
 /** What the PBX side needs from the AMI client (AmiClient has all of it). */
 export interface CallsAmi extends Originator, AmiActionPort {
+  readonly connected: boolean;
   on(event: 'event', listener: (e: AmiEvent) => void): unknown;
   on(event: 'connected', listener: () => void): unknown;
   off(event: 'event', listener: (e: AmiEvent) => void): unknown;
@@ -77,11 +78,18 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
   let server: FastAgiServer | null = null;
   let following = false;
   const follow = (e: AmiEvent): void => tracker.handle(e);
-  // After every (re)connect: calls whose channels went away meanwhile are closed.
+  let reconciling: Promise<void> | null = null;
+  let reconcileTimer: NodeJS.Timeout | null = null;
+  // After every (re)connect, then every TRACKER_RECONCILE_MS: calls whose channels went away unseen are closed.
   const reconcile = (): void => {
-    reconcileAfterReconnect(o.ami, tracker).catch((err: unknown) => {
-      o.logger.warn({ err: { message: (err as Error).message } }, 'tracker: reconciling after an AMI connect failed');
-    });
+    if (reconciling || !o.ami.connected) return;
+    reconciling = reconcileWithPbx(o.ami, tracker, o.env.TRACKER_RECONCILE_MS)
+      .catch((err: unknown) => {
+        o.logger.warn({ err: { message: (err as Error).message } }, 'tracker: reconciling with the PBX channel list failed');
+      })
+      .finally(() => {
+        reconciling = null;
+      });
   };
 
   return {
@@ -113,6 +121,8 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
         following = true;
         o.ami.on('event', follow);
         o.ami.on('connected', reconcile);
+        reconcileTimer = setInterval(reconcile, o.env.TRACKER_RECONCILE_MS);
+        reconcileTimer.unref();
       }
       server = await startFastAgiServer({
         host: o.env.AGI_HOST, port: o.env.AGI_PORT, service: routes, logger: o.logger.child({ component: 'fastagi' }),
@@ -128,7 +138,10 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
       // PBX says from here on is for the next start to reconcile.
       o.ami.off('event', follow);
       o.ami.off('connected', reconcile);
+      if (reconcileTimer) clearInterval(reconcileTimer);
+      reconcileTimer = null;
       following = false;
+      await reconciling;
       await tracker.stop();
     },
   };

@@ -116,6 +116,8 @@ export interface CallStore {
   setAttemptOutcome(callId: string, attemptNo: number, outcome: AttemptOutcomeUpdate): Promise<void>;
   listAttempts(callId: string): Promise<CallAttemptRecord[]>;
   listCalls(options: { readonly limit: number }): Promise<StoredCall[]>;
+  /** Calls not ended, started before `startedBefore`, except click-to-calls refused before any dial. */
+  listOpenCalls(startedBefore: number): Promise<StoredCall[]>;
   applyTracking(write: TrackingWrite): Promise<void>;
   loadTracking(): Promise<{ readonly linkedid: string; readonly state: unknown }[]>;
   getRecord(callId: string): Promise<CallRecord | null>;

@@ -45,12 +45,17 @@ export async function liveLinkedids(ami: AmiActionPort, timeoutMs = 5000): Promi
 }
 
 /**
- * After an AMI reconnect: calls whose channels are all gone ended while the connection was down;
- * close them with what is known (their route requests and the events seen before the drop).
+ * Squares the tracker with the PBX's channel list, after every AMI (re)connect and then every so
+ * often: followed calls whose channels are all gone ended unseen (the connection was down) and
+ * are closed with what is known (their route requests, the events seen before). Open calls
+ * placed over `unseenAfterMs` ago that nothing follows and that have no channel are closed too,
+ * as unseen; the margin keeps a call whose Originate is still on its way from being judged.
  */
-export async function reconcileAfterReconnect(ami: AmiActionPort, tracker: CallTracker): Promise<void> {
+export async function reconcileWithPbx(ami: AmiActionPort, tracker: CallTracker, unseenAfterMs: number): Promise<void> {
   // Calls whose events arrive after the channel list was asked for are not judged by that list.
-  const snapshotAt = tracker.eventsSeen;
-  tracker.reconcile(await liveLinkedids(ami), snapshotAt);
+  const snapshot = tracker.snapshot();
+  const live = await liveLinkedids(ami);
+  tracker.reconcile(live, snapshot.eventsSeen);
+  await tracker.closeUnfollowed(live, snapshot.at - unseenAfterMs);
   await tracker.flush();
 }

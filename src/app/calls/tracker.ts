@@ -1,7 +1,7 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from '../../adapters/logging/logger.ts';
 import { CallTrackerCore, type AmiEventRecord } from '../../core/calls/track-event.ts';
-import type { TrackedCall } from '../../core/calls/tracked-call.ts';
+import { newTrackedCall, type TrackedCall } from '../../core/calls/tracked-call.ts';
 import type { CallRecord, StoredCall } from './call-record.ts';
 import { finishCall, type FinishOptions } from './finish-call.ts';
 import type { CallStore, Clock, EndedCall } from './ports.ts';
@@ -136,6 +136,39 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
       this.dirty.delete(call.linkedid);
       this.ending.push(call);
     }
+  }
+
+  /** `eventsSeen` and the time, taken as a reconnect's channel list is asked for. */
+  snapshot(): { readonly eventsSeen: number; readonly at: number } {
+    return { eventsSeen: this.eventsSeen, at: this.deps.clock.now() };
+  }
+
+  /**
+   * Open calls that nothing follows: placed before `startedBefore` (by an earlier process, or
+   * before the AMI connection dropped), no channel in `liveLinkedids`, no state in memory. Their
+   * channels came and went unseen (a crash right after the Originate, a call recovered from the
+   * intake journal); they are closed from their stored rows, as unseen, so none stays open.
+   */
+  async closeUnfollowed(liveLinkedids: ReadonlySet<string>, startedBefore: number): Promise<number> {
+    const open = await this.deps.store.listOpenCalls(startedBefore);
+    // Taken after the listing: a call followed until now is in memory or waiting to be closed
+    // here; one closed since is already ended in the store, and a second close is dropped.
+    const followed = new Set<string>();
+    for (const c of [...this.core.calls.values(), ...this.ending]) {
+      followed.add(c.linkedid);
+      if (c.callerUniqueid !== null) followed.add(c.callerUniqueid);
+    }
+    const now = this.deps.clock.now();
+    let closed = 0;
+    for (const call of open) {
+      const keys = [call.linkedid, call.channelId].filter((k): k is string => k !== null);
+      const key = keys[0];
+      if (key === undefined || keys.some((k) => liveLinkedids.has(k) || followed.has(k))) continue;
+      this.ending.push({ ...newTrackedCall(key, call.startedAt), relevant: true, callerUniqueid: call.channelId, lastAt: now, endedAt: now });
+      closed += 1;
+    }
+    if (closed > 0) this.deps.logger.warn({ closed }, 'tracker: calls whose channels were never seen are closed as unseen');
+    return closed;
   }
 
   /** Writes pending state and closes ended calls; concurrent calls share one write. */

@@ -62,14 +62,15 @@ function sameDial(dial: string, dialString: string): boolean {
 /**
  * How a leg ended: the DIALSTATUS variable first (DialEnd disagrees for causes 21/38/41/68), then
  * DialEnd, then what happened. A leg with no end at all (no DialEnd, answer or Hangup) ended
- * while the connector was not listening: unseen, not guessed.
+ * while the connector was not listening: unseen, not guessed. No leg: the caller hung up before
+ * it was dialled, unless the call itself was never seen.
  */
-function legStatus(leg: TrackedLeg | undefined, callerGone: boolean): { dialStatus: string; cause: number | null } {
-  if (!leg) return { dialStatus: callerGone ? 'CANCEL' : 'CHANUNAVAIL', cause: null };
+function legStatus(leg: TrackedLeg | undefined, callSeen: boolean): { dialStatus: string; cause: number | null } {
+  if (!leg) return { dialStatus: callSeen ? 'CANCEL' : UNSEEN_DIAL_STATUS, cause: null };
   if (leg.dialStatusVar === null && leg.dialEnd === null && leg.answeredAt === null && leg.endedAt === null) {
     return { dialStatus: UNSEEN_DIAL_STATUS, cause: null };
   }
-  const status = leg.dialStatusVar ?? leg.dialEnd ?? (leg.answeredAt !== null ? 'ANSWER' : callerGone ? 'CANCEL' : 'CHANUNAVAIL');
+  const status = leg.dialStatusVar ?? leg.dialEnd ?? (leg.answeredAt !== null ? 'ANSWER' : 'CANCEL');
   return { dialStatus: status, cause: leg.cause };
 }
 
@@ -85,6 +86,7 @@ export function summarizeCall(tracked: TrackedCall, route: RouteFacts | null): C
   let carrying: number | null = null;
   let answeredLeg: TrackedLeg | null = null;
   const stored = route?.attempts ?? [];
+  const seen = wasSeen(tracked);
 
   for (const a of stored) {
     const leg = [...tracked.legs].reverse().find((l) => sameDial(a.dial, l.dialString));
@@ -92,7 +94,7 @@ export function summarizeCall(tracked: TrackedCall, route: RouteFacts | null): C
       outcomes.push({ dialStatus: a.dialStatus, hangupCause: a.hangupCause });
     } else {
       const reported = tracked.reported.find((r) => r.attempt === a.attemptNo);
-      const o = reported ? { dialStatus: reported.dialStatus, cause: reported.cause } : legStatus(leg, true);
+      const o = reported ? { dialStatus: reported.dialStatus, cause: reported.cause } : legStatus(leg, seen);
       const decision = classifyOutcome(o.dialStatus, o.cause);
       learnt.push({ attemptNo: a.attemptNo, dialStatus: o.dialStatus, hangupCause: o.cause, decision, endedAt: leg?.endedAt ?? tracked.endedAt });
       outcomes.push({ dialStatus: o.dialStatus, hangupCause: o.cause });
@@ -106,7 +108,7 @@ export function summarizeCall(tracked: TrackedCall, route: RouteFacts | null): C
     let n = 0;
     for (const leg of tracked.legs) {
       n++;
-      const o = legStatus(leg, true);
+      const o = legStatus(leg, seen);
       failOpen.push({
         attemptNo: n, dial: leg.dialString, dialStatus: o.dialStatus, hangupCause: o.cause,
         decision: classifyOutcome(o.dialStatus, o.cause), endedAt: leg.endedAt, startedAt: leg.begunAt,
@@ -131,6 +133,11 @@ export function summarizeCall(tracked: TrackedCall, route: RouteFacts | null): C
   return { status, carrying, answeredAt, durationSec, learnt, failOpen };
 }
 
+/** Whether any AMI event of the call was seen (a call closed only from its stored row has none). */
+function wasSeen(tracked: TrackedCall): boolean {
+  return tracked.channels > 0 || tracked.originate !== null;
+}
+
 function callEnd(tracked: TrackedCall, route: RouteFacts | null, outcomes: readonly AttemptOutcome[], stored: readonly AttemptView[]): CallEnd {
   if (route?.refusalCode) {
     const reason = route.refusalMessage ?? route.refusalCode;
@@ -140,7 +147,7 @@ function callEnd(tracked: TrackedCall, route: RouteFacts | null, outcomes: reado
     const why = ORIGINATE_REASONS[tracked.originate.reason] ?? `reason ${tracked.originate.reason}`;
     return { kind: 'manager-not-answered', reason: `the manager's phone did not answer the click-to-call: ${why} (OriginateResponse Reason ${tracked.originate.reason})` };
   }
-  if (outcomes.length === 0) return { kind: 'manager-cancelled' };
+  if (outcomes.length === 0) return wasSeen(tracked) ? { kind: 'manager-cancelled' } : { kind: 'unseen' };
   const last = outcomes[outcomes.length - 1] as AttemptOutcome;
   const lastDecision = classifyOutcome(last.dialStatus, last.hangupCause);
   const lastStoredDecision = stored[stored.length - 1]?.decision ?? null;

@@ -7,6 +7,9 @@ export type CrmStatusCode = '200' | '304' | '402' | '403' | '404' | '480' | '486
  */
 export const UNSEEN_DIAL_STATUS = 'UNSEEN';
 
+/** FAILED_REASON of a call whose end the connector did not see. */
+export const UNSEEN_REASON = 'the call ended while the connector was not following the PBX: whether the callee answered was not seen';
+
 /** One dial attempt as it ended. */
 export interface AttemptOutcome {
   readonly dialStatus: string;
@@ -21,6 +24,8 @@ export type CallEnd =
   | { readonly kind: 'manager-not-answered'; readonly reason: string }
   /** The manager hung up before the client answered. */
   | { readonly kind: 'manager-cancelled' }
+  /** No channel of the call was ever seen: it was placed, then gone before AMI was followed again. */
+  | { readonly kind: 'unseen' }
   /** The route ran: the attempts in order; `stoppedOn` is the attempt that ended the route. */
   | { readonly kind: 'routed'; readonly attempts: readonly AttemptOutcome[]; readonly exhausted: boolean };
 
@@ -43,6 +48,8 @@ export function crmStatusFor(end: CallEnd): CrmStatus {
       return { code: '603-S', failedReason: end.reason };
     case 'manager-cancelled':
       return { code: '603-S', failedReason: null };
+    case 'unseen':
+      return { code: 'OTHER', failedReason: UNSEEN_REASON };
     case 'routed':
       return routedStatus(end.attempts, end.exhausted);
   }
@@ -57,9 +64,7 @@ function routedStatus(attempts: readonly AttemptOutcome[], exhausted: boolean): 
   if (status === 'BUSY') return { code: '486', failedReason: null };
   if (status === 'NOANSWER') return { code: '304', failedReason: null };
   if (status === 'CANCEL') return { code: '603-S', failedReason: null };
-  if (status === UNSEEN_DIAL_STATUS) {
-    return { code: 'OTHER', failedReason: 'the call ended while the connector was not following the PBX: whether the callee answered was not seen' };
-  }
+  if (status === UNSEEN_DIAL_STATUS) return { code: 'OTHER', failedReason: UNSEEN_REASON };
   if (status === 'CHANUNAVAIL' || status === 'CONGESTION') {
     if (exhausted) {
       const allNoCredit = attempts.every((a) => (a.hangupCause ?? 0) === 68);

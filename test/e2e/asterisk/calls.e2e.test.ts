@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { amiGet } from '../../../src/adapters/asterisk/ami/codec.ts';
 import { originateClickToCall } from '../../../src/app/calls/click-to-call.ts';
-import { reconcileAfterReconnect } from '../../../src/app/calls/reconcile.ts';
+import { reconcileWithPbx } from '../../../src/app/calls/reconcile.ts';
 import { labRules } from '../../contracts/calls-lab-rules.ts';
 import { pbxHarness, type PbxHarness } from './pbx-harness.ts';
 
@@ -190,7 +190,7 @@ describe('end to end through the PBX double (AMI + FastAGI over sockets)', () =>
     await reconnected;
     await harness.pbx.idle();
     // Whatever was missed while disconnected, the call is closed with what is known.
-    await reconcileAfterReconnect(harness.ami, harness.h.tracker);
+    await reconcileWithPbx(harness.ami, harness.h.tracker, 60_000);
     const [r] = await p.ended(1);
     expect(r).toMatchObject({ callId: 'c2c-e9' });
     expect(r?.attempts.map((a) => a.trunkId)).toEqual(['trunk-congestion', 'trunk-answer']);

@@ -144,6 +144,27 @@ describe('call tracker (hand-made events)', () => {
     expect(ended[0]?.attempts.map((a) => a.dialStatus)).toEqual(['CONGESTION', 'UNSEEN']);
   });
 
+  it('after an AMI (re)connect, open calls nothing followed are closed as unseen; live, followed and newer ones are not', async () => {
+    // Dialled before the connection: one never seen at all, one routed, one still up, one the tracker follows.
+    for (const id of ['u1', 'u2', 'u3', 'u4']) expect((await h.clickToCall({ crmCallId: `crm-${id}`, number: '+79160000001' }, id)).ok).toBe(true);
+    await h.service.route({ exten: '79160000001', attemptNo: 1, dialStatus: '', hangupCause: 0, uniqueid: 'c2c-u2-a', callerIdNum: '100' }, labProbe('c2c-u2-a', {}));
+    const { manager } = c2cChannels('u4', 0);
+    for (const e of new AmiScript().newchannel(manager).events) h.tracker.handle(e);
+    const snapshot = h.tracker.snapshot();
+    expect((await h.clickToCall({ crmCallId: 'crm-u5', number: '+79160000001' }, 'u5')).ok).toBe(true);
+
+    expect(await h.tracker.closeUnfollowed(new Set(['c2c-u3-a']), snapshot.at)).toBe(2);
+    await h.tracker.flush();
+    expect(ended.map((r) => [r.callId, r.statusCode, r.failedReason])).toEqual([
+      ['c2c-u1', 'OTHER', expect.stringMatching(/not following the PBX/)],
+      ['c2c-u2', 'OTHER', expect.stringMatching(/not following the PBX/)],
+    ]);
+    expect(ended[1]?.attempts.map((a) => [a.trunkId, a.dialStatus])).toEqual([['trunk-congestion', 'UNSEEN']]);
+    for (const id of ['u3', 'u4', 'u5']) expect((await h.store.getCall(`c2c-${id}`))?.state).not.toBe('ended');
+    // Closed once: a second sweep finds nothing to close.
+    expect(await h.tracker.closeUnfollowed(new Set(['c2c-u3-a']), snapshot.at)).toBe(0);
+  });
+
   it('a reconnect snapshot does not close a call that changed after it was taken', async () => {
     await c2cWithRoute('f10', [['CONGESTION', 34]]);
     const events = rotateThenAnswer('f10', 2).events;

@@ -226,6 +226,15 @@ export class CallsRepository implements CallStore {
     return rows.map(toStoredCall);
   }
 
+  async listOpenCalls(startedBefore: number): Promise<StoredCall[]> {
+    const rows = await this.db<CallRow>('calls')
+      .whereNot('state', 'ended')
+      .where('started_at', '<', startedBefore)
+      .whereNot((q) => q.where('origin', 'crm').whereNotNull('refusal_code'))
+      .orderBy('started_at').orderBy('id');
+    return rows.map(toStoredCall);
+  }
+
   /**
    * The tracker's batched write: in-flight states saved or removed, ended calls finished
    * (their row, any attempt outcomes learnt from AMI, `crm_handoff` = pending) — one transaction.
