@@ -96,6 +96,7 @@ export async function run(): Promise<void> {
     }).sort((a, b) => a - b);
     const replies = [...done.replies].sort((a, b) => a - b);
     console.log(`webhook→originate @${rate}/s: ${total} ONEXTERNALCALLSTART posted in ${done.seconds.toFixed(1)} s (${(total / done.seconds).toFixed(0)}/s), ${done.errors} errors; ${latencies.length} Originates sent`);
+    for (const e of done.errorSamples) console.log(`  error: ${e}`);
     console.log(`  HTTP reply (event stored first) p50 ${percentile(replies, 50).toFixed(2)} ms  p99 ${percentile(replies, 99).toFixed(2)} ms`);
     console.log(`  event posted → Originate sent  p50 ${percentile(latencies, 50).toFixed(2)} ms  p90 ${percentile(latencies, 90).toFixed(2)} ms  p99 ${percentile(latencies, 99).toFixed(2)} ms  max ${(latencies.at(-1) ?? NaN).toFixed(2)} ms  (target p99 <= 10 ms at 200/s)`);
     // Let the calls of this round end and their CRM writes drain before the next rate.

@@ -17,6 +17,8 @@ export interface LoadDone {
   readonly sentAt: Record<string, number>;
   readonly replies: number[];
   readonly errors: number;
+  /** The first few failures, as `HTTP 503: …` or the socket error. */
+  readonly errorSamples: readonly string[];
   readonly seconds: number;
 }
 type Command =
@@ -56,6 +58,11 @@ process.on('message', (raw: Command) => {
       const sentAt: Record<string, number> = {};
       const replies: number[] = [];
       let errors = 0;
+      const errorSamples: string[] = [];
+      const failed = (what: string): void => {
+        errors += 1;
+        if (errorSamples.length < 3) errorSamples.push(what);
+      };
       const posts: Promise<void>[] = [];
       const started = performance.now();
       for (let i = 0; i < raw.total; i++) {
@@ -68,14 +75,14 @@ process.on('message', (raw: Command) => {
           PHONE_NUMBER: number.replace('+7', '8'), PHONE_NUMBER_INTERNATIONAL: number, EXTENSION: '', USER_ID: '1',
           CALL_LIST_ID: '0', LINE_NUMBER: '', IS_MOBILE: '0', CALL_ID: call.CALL_ID, CRM_ENTITY_TYPE: 'CONTACT', CRM_ENTITY_ID: '0',
         }).then((r) => {
-          if (r.status !== 200) errors += 1;
+          if (r.status !== 200) failed(`HTTP ${r.status}: ${r.body.slice(0, 200)}`);
           replies.push(r.elapsedMs);
-        }, () => {
-          errors += 1;
+        }, (err: unknown) => {
+          failed((err as Error).message);
         }));
       }
       await Promise.all(posts);
-      send({ type: 'done', sentAt, replies, errors, seconds: (performance.now() - started) / 1000 });
+      send({ type: 'done', sentAt, replies, errors, errorSamples, seconds: (performance.now() - started) / 1000 });
     } else {
       await pbx.close();
       await bitrix24.close();
