@@ -87,6 +87,7 @@ export async function callsHarness(rules: CompiledRules = labRules(), openDb?: (
   tracker.on('call-ended', (r) => service.callEnded(r.callId));
   const originator = new FakeOriginator();
   const journal = new MemoryDialJournal();
+  const stopping = new AbortController();
   let ids = 0;
   const h: CallsHarness = {
     db: handle.db, journal, store, service, tracker, originator, routing, log, clock, server: null,
@@ -94,7 +95,7 @@ export async function callsHarness(rules: CompiledRules = labRules(), openDb?: (
       return originateClickToCall({
         store, routing, originator, clock, logger: log.logger, newId: () => id ?? `t${++ids}`,
         channelTemplate: 'Local/{extension}@phones', context: 'connector-outbound', timeoutMs: 30_000, channels: service.channels,
-        onPlanned: (c) => service.remember(c), journal,
+        onPlanned: (c) => service.remember(c), journal, stopping: stopping.signal,
       }, {
         userId: '12', extension: '100', number: '+79160000001', numberIsInternational: true, origin: 'crm', line: null, ...input,
       });
@@ -104,6 +105,7 @@ export async function callsHarness(rules: CompiledRules = labRules(), openDb?: (
       return h.server;
     },
     async close() {
+      stopping.abort();
       await h.server?.close();
       await tracker.stop();
       await handle.close();

@@ -77,6 +77,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
   });
   let server: FastAgiServer | null = null;
   let following = false;
+  const stopping = new AbortController();
   const follow = (e: AmiEvent): void => tracker.handle(e);
   let reconciling: Promise<void> | null = null;
   let reconcileTimer: NodeJS.Timeout | null = null;
@@ -103,7 +104,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
         channelTemplate: o.env.ORIGINATE_CHANNEL, context: o.env.ORIGINATE_CONTEXT, timeoutMs: o.env.ORIGINATE_TIMEOUT_MS,
         channels: routes.channels, onPlanned: (call) => routes.remember(call),
         recordOriginate: (callId, actionId) => routes.recordOriginate(callId, actionId),
-        journal: o.journal ?? null,
+        journal: o.journal ?? null, stopping: stopping.signal,
       }, input);
     },
     async placed(crmCallId) {
@@ -131,6 +132,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
       return { fastAgi: server };
     },
     async stop() {
+      stopping.abort();
       await server?.close();
       server = null;
       await routes.drain();

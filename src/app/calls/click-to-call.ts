@@ -1,3 +1,4 @@
+import { keepTrying } from '../keep-trying.ts';
 import type { Logger } from '../../adapters/logging/logger.ts';
 import type { RefusalCode } from '../../core/routing/types.ts';
 import { routeCall, type RoutingDeps } from '../routing/route-call.ts';
@@ -61,6 +62,11 @@ export interface ClickToCallDeps {
   readonly recordOriginate?: (callId: string, actionId: string) => Promise<void>;
   /** Where intents go before a dial that does not wait for the database (`knownNew` requests). */
   readonly journal?: DialJournal | null;
+  /**
+   * Aborted at shutdown. Until then, a journaled call whose row could not be written is written
+   * again and again; without it, the row waits for the next start (which stores the journal).
+   */
+  readonly stopping?: AbortSignal;
 }
 
 const CHANNEL_VALUE = /^[^\s,"\r\n]{1,255}$/;
@@ -166,7 +172,7 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
       otherChannelId: `${id}-b`,
       variables: { CONNECTOR_CALL_ID: input.crmCallId, CONNECTOR_USER: input.userId },
     });
-    if (early) await settleEarly(deps.journal as DialJournal, storing, id, log);
+    if (early) await settleEarly(deps, storing, newCall, log);
     await (deps.recordOriginate ?? ((callId, a) => store.updateCall(callId, { originateActionId: a })))(id, actionId);
     log.info({ actionId, trunk: decision.attempts[0]?.trunk }, 'click-to-call originated');
     return { ok: true, callId: id, channelId, duplicate: false };
@@ -174,7 +180,7 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
     // Never reached the PBX: the call ends now. Like a refusal, the result goes back to the caller,
     // which finishes the CRM call (503: the direction is unavailable); no hand-off, so never twice.
     const reason = `originate failed: ${(err as Error).message}`;
-    if (early) await settleEarly(deps.journal as DialJournal, storing, id, log);
+    if (early) await settleEarly(deps, storing, newCall, log);
     await store.updateCall(id, {
       state: 'ended', statusCode: '503', failedReason: reason, endedAt: deps.clock.now(), crmHandoff: 'none',
     });
@@ -194,19 +200,38 @@ function journaled(journal: DialJournal, call: NewCall, log: Logger): boolean {
   }
 }
 
-/** After an early dial: once the row is written, the intent is settled. */
-async function settleEarly(journal: DialJournal, storing: Promise<{ readonly created: boolean }>, id: string, log: Logger): Promise<void> {
+/**
+ * After an early dial: once the row is written, the intent is settled. A row that could not be
+ * written is tried again in the background (the journal keeps the intent meanwhile), so it is
+ * there for the call's route steps and end once the database is back.
+ */
+async function settleEarly(deps: ClickToCallDeps, storing: Promise<{ readonly created: boolean }>, call: NewCall, log: Logger): Promise<void> {
   try {
     const { created } = await storing;
     // The caller vouched the CRM call was new; a row already there means it was not.
     if (!created) log.error('click-to-call dialled before storing, but its CRM call was stored already');
   } catch (err) {
-    // Dialled, not stored: the intent stays journaled and the next start stores the call.
-    log.error({ err: { message: (err as Error).message } }, 'click-to-call dialled but its row could not be written; kept in the dial journal');
+    log.error({ err: { message: (err as Error).message } }, 'click-to-call dialled but its row could not be written; kept in the dial journal, retrying');
+    if (deps.stopping) void storeLater(deps, deps.stopping, call, log);
     return;
   }
+  settle(deps.journal as DialJournal, call.id, log);
+}
+
+async function storeLater(deps: ClickToCallDeps, stopping: AbortSignal, call: NewCall, log: Logger): Promise<void> {
+  const stored = await keepTrying(() => deps.store.createCall(call), {
+    signal: stopping,
+    onFailure: (err, tries) => log.warn({ tries, err: { message: (err as Error).message } }, 'click-to-call row still not written'),
+  });
+  // Stopped first: the next start stores it from the journal. Not created: an earlier try had.
+  if (stored === null) return;
+  log.info('click-to-call row written after the database came back');
+  settle(deps.journal as DialJournal, call.id, log);
+}
+
+function settle(journal: DialJournal, callId: string, log: Logger): void {
   try {
-    journal.settle(id);
+    journal.settle(callId);
   } catch (err) {
     log.warn({ err: { message: (err as Error).message } }, 'dial journal: settling an intent failed (the next start reads it again, harmlessly)');
   }

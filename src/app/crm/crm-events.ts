@@ -1,10 +1,11 @@
-import type { CrmEventsRepository, RecordResult, StoredCrmEvent } from '../../adapters/db/repositories/crm-events-repository.ts';
+import type { CrmEventsRepository, StoredCrmEvent } from '../../adapters/db/repositories/crm-events-repository.ts';
 import type { OutboxRepository } from '../../adapters/db/repositories/outbox-repository.ts';
 import type { B24Gateway } from '../../adapters/bitrix24/gateway.ts';
 import { describeFailure } from '../../adapters/bitrix24/errors.ts';
 import { eventDigest, flatData, type B24Event } from '../../adapters/bitrix24/event.ts';
 import { silentLogger, type Logger } from '../../adapters/logging/logger.ts';
 import type { CompiledRules } from '../../core/rules/compile.ts';
+import { keepTrying } from '../keep-trying.ts';
 import type { CrmClock } from './clock.ts';
 import { isCrmWhitelisted, isExcludedNumber } from './crm-policy.ts';
 import { isoWithZone } from './call-record-writes.ts';
@@ -59,6 +60,8 @@ export const FRESH_CLICK_MS = 10 * 60_000;
 export const CLOCK_AHEAD_MS = 2 * 60_000;
 
 type Outcome = { text: string; failed: boolean; retry?: boolean };
+/** A journaled click's row: its id, and whether this process wrote it (else it was a repeat). */
+type JournaledRow = { readonly id: number; readonly ours: boolean };
 /** Runs an event's handling once the reply is on its way (the HTTP route decides when). */
 export type RunAfterReply = (work: () => Promise<void>) => void;
 
@@ -81,6 +84,7 @@ export class CrmEvents {
   private recentClicks: Map<string, number> | null = null;
   private finishQueue: QueuedFinish[] = [];
   private finishing: Promise<void> | null = null;
+  private readonly stopping = new AbortController();
 
   constructor(private readonly o: CrmEventsOptions) {
     this.logger = o.logger ?? silentLogger;
@@ -112,11 +116,7 @@ export class CrmEvents {
     const entry = { event: e.event, eventKey: key, data, ts: e.ts };
     if (fresh && this.journaled({ ...entry, receivedAt: now })) {
       // On disk before the reply: the reply and the dial go now, the row follows.
-      const journal = this.o.journal as EventJournal;
-      const persisted = this.o.events.record(entry, now);
-      void persisted.then(() => journal.settle(e.event, key), (err: unknown) => {
-        this.logger.error({ key, err: { message: (err as Error).message } }, 'bitrix24 event not stored; kept in the intake journal for the next start');
-      });
+      const persisted = this.storeJournaled(entry, now);
       // Handled as taken at once; its row id is known once it is stored.
       const taken: StoredCrmEvent = { id: 0, ...entry, state: 'processing', attempts: 1, outcome: null, receivedAt: now, processedAt: null };
       run(() => this.handleFresh(taken, persisted));
@@ -127,6 +127,34 @@ export class CrmEvents {
     const event = stored.stored;
     run(() => this.handle(event));
     return { status: 'accepted' };
+  }
+
+  /** Stops the retries of journaled clicks' rows (what is unstored stays in the journal). */
+  stop(): void {
+    this.stopping.abort();
+  }
+
+  /**
+   * Stores a journaled click and settles its journal line. A failed write is tried again until
+   * the database is back; null if the process stops first (the next start stores it then).
+   */
+  private async storeJournaled(entry: Omit<JournaledEvent, 'receivedAt'>, receivedAt: number): Promise<JournaledRow | null> {
+    let row: JournaledRow;
+    try {
+      const r = await this.o.events.record(entry, receivedAt);
+      row = { id: r.id, ours: r.created };
+    } catch (err) {
+      this.logger.error({ key: entry.eventKey, err: { message: (err as Error).message } }, 'bitrix24 event not stored; kept in the intake journal, retrying');
+      const r = await keepTrying(() => this.o.events.record(entry, receivedAt), {
+        signal: this.stopping.signal,
+        onFailure: (e, tries) => this.logger.warn({ key: entry.eventKey, tries, err: { message: (e as Error).message } }, 'bitrix24 event still not stored'),
+      });
+      if (r === null) return null;
+      // Found stored: the failed try was written after all.
+      row = { id: r.id, ours: true };
+    }
+    (this.o.journal as EventJournal).settle(entry.event, entry.eventKey);
+    return row;
   }
 
   private journaled(event: JournaledEvent): boolean {
@@ -183,20 +211,18 @@ export class CrmEvents {
   }
 
   /** A fresh click: dialled at once, finished once its event is stored. */
-  private async handleFresh(event: StoredCrmEvent, persisted: Promise<RecordResult>): Promise<void> {
+  private async handleFresh(event: StoredCrmEvent, persisted: Promise<JournaledRow | null>): Promise<void> {
     let outcome: Outcome;
     try {
       outcome = await this.clickToCall(event, true);
     } catch (err) {
       outcome = this.failure(event, err);
     }
-    try {
-      const stored = await persisted;
-      if (stored.stored) await this.settle(event, stored.id, outcome);
-      else this.logger.error({ event: event.event, key: event.eventKey }, 'a click dialled as new was stored already');
-    } catch (err) {
-      this.logger.error({ event: event.event, key: event.eventKey, err: { message: (err as Error).message } }, 'bitrix24 event dialled but not stored');
-    }
+    const stored = await persisted;
+    // Not stored before the stop: the next start stores it from the journal and sees it placed.
+    if (stored === null) return;
+    if (stored.ours) await this.settle(event, stored.id, outcome);
+    else this.logger.error({ event: event.event, key: event.eventKey }, 'a click dialled as new was stored already');
   }
 
   private failure(event: StoredCrmEvent, err: unknown): Outcome {

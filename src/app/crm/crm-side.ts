@@ -188,6 +188,7 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     },
     async stop() {
       for (const task of tasks.splice(0)) task.stop();
+      events.stop();
       deps.callEvents?.off('call-ended', onCallEnded);
       // Bounded: a resumed callback may be waiting on a portal that is down; what it has not done
       // stays stored and is taken over at the next start.

@@ -199,6 +199,43 @@ describe('fresh clicks with an intake journal: answered and dialled before they 
     expect((await h.eventsRepo.get(1))?.outcome).toBe('originated');
   });
 
+  it('a fresh click whose row cannot be written at first is stored, finished and settled once the database is back, without a restart', async () => {
+    const { journal, events, works, run } = await journaledEvents();
+    const record = h.eventsRepo.record.bind(h.eventsRepo);
+    let failures = 1;
+    h.eventsRepo.record = async (e, now) => {
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error('SQLITE_BUSY: database is locked');
+      }
+      return record(e, now);
+    };
+    const data = clickData();
+    expect(await events.accept(event(data, nowSeconds()), run)).toEqual({ status: 'accepted' });
+    // Dialled at once; the row follows on the second try, a second later.
+    await Promise.all(works);
+    expect(h.port.requests.map((r) => [r.crmCallId, r.knownNew])).toEqual([[data.CALL_ID, true]]);
+    expect(failures).toBe(0);
+    expect(journal.settled).toEqual([data.CALL_ID]);
+    expect(await h.eventsRepo.listUnprocessed()).toEqual([]);
+    expect(await h.db('crm_events').select('event_key', 'state', 'outcome')).toEqual([{ event_key: data.CALL_ID, state: 'done', outcome: 'originated' }]);
+  });
+
+  it('a stop ends the retries of a click that could not be stored: it stays in the journal for the next start', async () => {
+    const { journal, events, works, run } = await journaledEvents();
+    h.eventsRepo.record = async () => {
+      throw new Error('SQLITE_FULL: database or disk is full');
+    };
+    const data = clickData();
+    await events.accept(event(data, nowSeconds()), run);
+    await new Promise((r) => setTimeout(r, 50));
+    events.stop();
+    await Promise.all(works);
+    expect(h.port.requests).toHaveLength(1);
+    expect(journal.settled).toEqual([]);
+    expect(await h.db('crm_events').count({ n: '*' })).toEqual([{ n: 0 }]);
+  });
+
   it('the careful path (stored first, not known-new): a stale stamp, a CALL_ID registered long ago, a journal not accepting', async () => {
     const { journal, events, works, run } = await journaledEvents();
     await events.accept(event(clickData(), nowSeconds() - 11 * 60), run);

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallRecord } from '../../../src/app/calls/call-record.ts';
 import { callsHarness, type CallsHarness } from '../../contracts/calls-harness.ts';
 
@@ -44,6 +44,28 @@ describe('click-to-call originate', () => {
     expect(h.journal.recorded.map((c) => [c.id, c.crmCallId])).toEqual([['c2c-f1', 'fresh-1']]);
     expect(h.journal.settled).toEqual(['c2c-f1']);
     expect(await h.store.getCall('c2c-f1')).toMatchObject({ crmCallId: 'fresh-1', originateActionId: 'action-1', state: 'planned' });
+  });
+
+  it('a journaled call whose row cannot be written at first is written once the database is back, without a restart', async () => {
+    const createCall = h.store.createCall.bind(h.store);
+    let failures = 2;
+    h.store.createCall = async (call) => {
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error('SQLITE_BUSY: database is locked');
+      }
+      return createCall(call);
+    };
+    const r = await h.clickToCall({ crmCallId: 'fresh-2', knownNew: true }, 'f2');
+    // Dialled all the same: the journal holds the intent.
+    expect(r).toMatchObject({ ok: true, callId: 'c2c-f2' });
+    expect(h.originator.sent).toHaveLength(1);
+    expect(h.journal.settled).toEqual([]);
+    // Tried again after 1 s (fails), then after 2 s more (written).
+    await vi.waitFor(async () => expect(await h.store.getCall('c2c-f2')).toMatchObject({ crmCallId: 'fresh-2', state: 'planned' }), { timeout: 6000, interval: 50 });
+    await vi.waitFor(() => expect(h.journal.settled).toEqual(['c2c-f2']));
+    expect(failures).toBe(0);
+    expect(h.originator.sent).toHaveLength(1);
   });
 
   it('without the vouch, or when the journal cannot be written, the row is written before the dial', async () => {
