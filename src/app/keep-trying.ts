@@ -10,24 +10,23 @@ export interface KeepTryingOptions {
 }
 
 /**
- * Runs `attempt` until it succeeds, waiting 1 s, 2 s, 4 s … (at most 30 s) after each failure, or
- * until `signal` aborts (then resolves null). For a write whose content is safe elsewhere in the
- * meantime (the intake journal): the row follows as soon as the database is back.
+ * Tries `attempt` again after 1 s, then 2 s, 4 s … (at most 30 s apart) until it succeeds, or
+ * until `signal` aborts (then resolves null). For a write whose first try failed while what it
+ * stands for is safe elsewhere (the intake journal): the row follows once the database is back.
  */
 export async function keepTrying<T>(attempt: () => Promise<T>, o: KeepTryingOptions): Promise<T | null> {
   let delay = o.firstDelayMs ?? 1_000;
-  for (let tries = 1; !o.signal.aborted; tries++) {
-    try {
-      return await attempt();
-    } catch (err) {
-      o.onFailure(err, tries);
-    }
+  for (let tries = 1; ; tries++) {
     try {
       await sleep(delay, undefined, { signal: o.signal });
     } catch {
       return null;
     }
+    try {
+      return await attempt();
+    } catch (err) {
+      o.onFailure(err, tries);
+    }
     delay = Math.min(delay * 2, o.maxDelayMs ?? 30_000);
   }
-  return null;
 }

@@ -41,7 +41,9 @@ export const envSchema = z.object({
   FAILOPEN_TRUNK: z.string().optional(),
   /** How often the call tracker writes in-flight state and ended calls. */
   TRACKER_FLUSH_MS: ms.default(200),
-  TRACKER_RECONCILE_MS: ms.default(60_000),
+  // Also the age an open call nothing follows must reach before it is closed as unseen: a margin
+  // for an Originate still on its way, so not less than a second.
+  TRACKER_RECONCILE_MS: ms.min(1000).default(60_000),
 
   // AMI
   AMI_HOST: z.string().optional(),

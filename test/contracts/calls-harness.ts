@@ -50,6 +50,9 @@ export class MemoryDialJournal implements DialJournal {
   journaledCall(crmCallId: string): NewCall | null {
     return this.recorded.find((c) => c.crmCallId === crmCallId && !this.settled.includes(c.id)) ?? null;
   }
+  journaledCallOfChannel(channelId: string): NewCall | null {
+    return this.recorded.find((c) => c.channelId === channelId && !this.settled.includes(c.id)) ?? null;
+  }
   accepting(): boolean {
     return true;
   }
@@ -79,14 +82,14 @@ export async function callsHarness(rules: CompiledRules = labRules(), openDb?: (
   const store = new CallsRepository(handle.db, clock.now);
   const routing = fixedRouting(rules);
   const service = new RouteService({ store, routing, clock, logger: log.logger });
+  const journal = new MemoryDialJournal();
   const tracker = new CallTracker({
     store, clock, logger: log.logger, connectorContext: 'connector-outbound', flushIntervalMs: 0,
     lineOf: (id) => routing.rules.current().trunkById.get(id)?.trunk.line ?? null, failOpenTrunk: 'failopen', failOpenPerMinute: null,
-    beforeClose: () => service.drain(),
+    beforeClose: () => service.drain(), journal,
   });
   tracker.on('call-ended', (r) => service.callEnded(r.callId));
   const originator = new FakeOriginator();
-  const journal = new MemoryDialJournal();
   const stopping = new AbortController();
   let ids = 0;
   const h: CallsHarness = {

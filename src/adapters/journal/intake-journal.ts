@@ -57,6 +57,7 @@ export class FileIntakeJournal {
   /** Unsettled entries in the order they were recorded. */
   private readonly entries = new Map<string, Entry>();
   private readonly callsByCrmId = new Map<string, NewCall>();
+  private readonly callsByChannel = new Map<string, NewCall>();
   private sequence = 1;
   private closed = false;
 
@@ -66,6 +67,7 @@ export class FileIntakeJournal {
       record: (call) => this.append(`call:${call.id}`, { kind: 'call', call }, call),
       settle: (callId) => this.settle(`call:${callId}`),
       journaledCall: (crmCallId) => this.callsByCrmId.get(crmCallId) ?? null,
+      journaledCallOfChannel: (channelId) => this.callsByChannel.get(channelId) ?? null,
       accepting: () => this.accepting(),
     };
     this.events = {
@@ -141,6 +143,7 @@ export class FileIntakeJournal {
     this.current.open += 1;
     this.entries.set(id, { segment: this.current, at: this.now(), call });
     if (call?.crmCallId) this.callsByCrmId.set(call.crmCallId, call);
+    if (call?.channelId) this.callsByChannel.set(call.channelId, call);
     // Under steady load the current segment may never empty: start another, drop this one when it does.
     if (this.current.size >= this.maxSegmentBytes) {
       fs.closeSync(this.current.fd);
@@ -154,6 +157,7 @@ export class FileIntakeJournal {
     if (!entry) return;
     this.entries.delete(id);
     if (entry.call?.crmCallId) this.callsByCrmId.delete(entry.call.crmCallId);
+    if (entry.call?.channelId) this.callsByChannel.delete(entry.call.channelId);
     const segment = entry.segment;
     segment.open -= 1;
     if (segment.open > 0 || this.closed) return;

@@ -70,6 +70,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     failOpenTrunk: o.env.FAILOPEN_TRUNK ?? null,
     failOpenPerMinute: null,
     beforeClose: () => routes.drain(),
+    journal: o.journal ?? null,
   });
   tracker.on('call-ended', (record) => {
     routes.callEnded(record.callId);
@@ -80,16 +81,26 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
   const stopping = new AbortController();
   const follow = (e: AmiEvent): void => tracker.handle(e);
   let reconciling: Promise<void> | null = null;
+  let again = false;
   let reconcileTimer: NodeJS.Timeout | null = null;
-  // After every (re)connect, then every TRACKER_RECONCILE_MS: calls whose channels went away unseen are closed.
+  // After every (re)connect, then every TRACKER_RECONCILE_MS: calls whose channels went away unseen
+  // are closed. One run at a time; a request during a run (a reconnect) gets a run of its own after it.
   const reconcile = (): void => {
-    if (reconciling || !o.ami.connected) return;
+    if (reconciling) {
+      again = true;
+      return;
+    }
+    if (!o.ami.connected || stopping.signal.aborted) return;
     reconciling = reconcileWithPbx(o.ami, tracker, o.env.TRACKER_RECONCILE_MS)
       .catch((err: unknown) => {
         o.logger.warn({ err: { message: (err as Error).message } }, 'tracker: reconciling with the PBX channel list failed');
       })
       .finally(() => {
         reconciling = null;
+        if (again) {
+          again = false;
+          reconcile();
+        }
       });
   };
 
@@ -143,7 +154,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
       if (reconcileTimer) clearInterval(reconcileTimer);
       reconcileTimer = null;
       following = false;
-      await reconciling;
+      while (reconciling) await reconciling;
       await tracker.stop();
     },
   };

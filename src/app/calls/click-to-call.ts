@@ -6,7 +6,7 @@ import { CLICK_TO_CALL_PREFIX } from './route-service.ts';
 import type { StoredCall } from './call-record.ts';
 import type { ChannelCounter } from './channel-counter.ts';
 import { planOf } from './plan.ts';
-import type { CallStore, Clock, DialJournal, NewCall, Originator } from './ports.ts';
+import type { CallStore, CallUpdate, Clock, DialJournal, NewCall, Originator } from './ports.ts';
 import { storedCallOf } from './call-record.ts';
 
 export interface ClickToCallInput {
@@ -160,8 +160,9 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
   }
 
   deps.onPlanned?.(call);
+  let actionId: string;
   try {
-    const { actionId } = await deps.originator.originate({
+    ({ actionId } = await deps.originator.originate({
       channel: deps.channelTemplate.replaceAll('{extension}', input.extension),
       context: deps.context,
       exten: decision.number?.digits ?? input.number,
@@ -171,22 +172,26 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
       channelId,
       otherChannelId: `${id}-b`,
       variables: { CONNECTOR_CALL_ID: input.crmCallId, CONNECTOR_USER: input.userId },
-    });
-    if (early) await settleEarly(deps, storing, newCall, log);
-    await (deps.recordOriginate ?? ((callId, a) => store.updateCall(callId, { originateActionId: a })))(id, actionId);
-    log.info({ actionId, trunk: decision.attempts[0]?.trunk }, 'click-to-call originated');
-    return { ok: true, callId: id, channelId, duplicate: false };
+    }));
   } catch (err) {
     // Never reached the PBX: the call ends now. Like a refusal, the result goes back to the caller,
     // which finishes the CRM call (503: the direction is unavailable); no hand-off, so never twice.
     const reason = `originate failed: ${(err as Error).message}`;
-    if (early) await settleEarly(deps, storing, newCall, log);
-    await store.updateCall(id, {
-      state: 'ended', statusCode: '503', failedReason: reason, endedAt: deps.clock.now(), crmHandoff: 'none',
-    });
+    const failed: CallUpdate = { state: 'ended', statusCode: '503', failedReason: reason, endedAt: deps.clock.now(), crmHandoff: 'none' };
+    if (early) await settleEarly(deps, storing, newCall, log, failed);
+    await store.updateCall(id, failed);
     log.warn({ reason }, 'click-to-call could not be originated');
     return { ok: false, callId: id, code: 'ORIGINATE_FAILED', message: reason, duplicate: false };
   }
+  if (early) await settleEarly(deps, storing, newCall, log);
+  try {
+    await (deps.recordOriginate ?? ((callId, a) => store.updateCall(callId, { originateActionId: a })))(id, actionId);
+  } catch (err) {
+    // The call is placed all the same; only a failed Originate's response goes unmatched.
+    log.warn({ actionId, err: { message: (err as Error).message } }, 'the Originate ActionID could not be stored');
+  }
+  log.info({ actionId, trunk: decision.attempts[0]?.trunk }, 'click-to-call originated');
+  return { ok: true, callId: id, channelId, duplicate: false };
 }
 
 /** Journals the intent; if the disk refuses, the dial waits for the database instead. */
@@ -202,28 +207,34 @@ function journaled(journal: DialJournal, call: NewCall, log: Logger): boolean {
 
 /**
  * After an early dial: once the row is written, the intent is settled. A row that could not be
- * written is tried again in the background (the journal keeps the intent meanwhile), so it is
- * there for the call's route steps and end once the database is back.
+ * written is tried again in the background (the journal keeps the intent meanwhile), with the
+ * call's outcome when it is already known (`then`), so it is there for the call's route steps
+ * and end once the database is back.
  */
-async function settleEarly(deps: ClickToCallDeps, storing: Promise<{ readonly created: boolean }>, call: NewCall, log: Logger): Promise<void> {
+async function settleEarly(deps: ClickToCallDeps, storing: Promise<{ readonly created: boolean }>, call: NewCall, log: Logger, then?: CallUpdate): Promise<void> {
   try {
     const { created } = await storing;
     // The caller vouched the CRM call was new; a row already there means it was not.
     if (!created) log.error('click-to-call dialled before storing, but its CRM call was stored already');
   } catch (err) {
     log.error({ err: { message: (err as Error).message } }, 'click-to-call dialled but its row could not be written; kept in the dial journal, retrying');
-    if (deps.stopping) void storeLater(deps, deps.stopping, call, log);
+    if (deps.stopping) void storeLater(deps, deps.stopping, call, then, log);
     return;
   }
   settle(deps.journal as DialJournal, call.id, log);
 }
 
-async function storeLater(deps: ClickToCallDeps, stopping: AbortSignal, call: NewCall, log: Logger): Promise<void> {
-  const stored = await keepTrying(() => deps.store.createCall(call), {
+async function storeLater(deps: ClickToCallDeps, stopping: AbortSignal, call: NewCall, then: CallUpdate | undefined, log: Logger): Promise<void> {
+  const stored = await keepTrying(async () => {
+    // Not created: an earlier try was written after all, or the call's end was (by the tracker).
+    const { created } = await deps.store.createCall(call);
+    if (created && then) await deps.store.updateCall(call.id, then);
+    return true;
+  }, {
     signal: stopping,
     onFailure: (err, tries) => log.warn({ tries, err: { message: (err as Error).message } }, 'click-to-call row still not written'),
   });
-  // Stopped first: the next start stores it from the journal. Not created: an earlier try had.
+  // Stopped first: the next start stores it from the journal.
   if (stored === null) return;
   log.info('click-to-call row written after the database came back');
   settle(deps.journal as DialJournal, call.id, log);

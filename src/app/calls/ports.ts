@@ -35,6 +35,8 @@ export interface DialJournal {
   settle(callId: string): void;
   /** An unsettled intent for this CRM call (dialled, its row not written yet), or null. */
   journaledCall(crmCallId: string): NewCall | null;
+  /** The same, found by the Originate's channel id (the call's first Uniqueid). */
+  journaledCallOfChannel(channelId: string): NewCall | null;
   /** False while the database is failing to keep up (entries wait long): dial the careful way. */
   accepting(): boolean;
 }

@@ -2,9 +2,9 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../adapters/logging/logger.ts';
 import { CallTrackerCore, type AmiEventRecord } from '../../core/calls/track-event.ts';
 import { newTrackedCall, type TrackedCall } from '../../core/calls/tracked-call.ts';
-import type { CallRecord, StoredCall } from './call-record.ts';
+import { storedCallOf, type CallRecord, type StoredCall } from './call-record.ts';
 import { finishCall, type FinishOptions } from './finish-call.ts';
-import type { CallStore, Clock, EndedCall } from './ports.ts';
+import type { CallStore, Clock, DialJournal, EndedCall } from './ports.ts';
 
 export interface CallTrackerDeps extends FinishOptions {
   readonly store: CallStore;
@@ -16,6 +16,8 @@ export interface CallTrackerDeps extends FinishOptions {
   readonly flushIntervalMs?: number;
   /** Runs before ended calls are read back: RouteService.drain(), so their last route step is stored. */
   readonly beforeClose?: () => Promise<void>;
+  /** Calls dialled before their row was written: an end that finds no row closes the journaled call. */
+  readonly journal?: Pick<DialJournal, 'journaledCallOfChannel'> | null;
 }
 
 /** Ended calls written per transaction. */
@@ -46,6 +48,8 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
   private readonly core: CallTrackerCore;
   private dirty = new Set<string>();
   private ending: TrackedCall[] = [];
+  /** The ended calls of the write under way (neither in memory nor in `ending` meanwhile). */
+  private closing: readonly TrackedCall[] = [];
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<void> | null = null;
   eventsSeen = 0;
@@ -151,10 +155,10 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
    */
   async closeUnfollowed(liveLinkedids: ReadonlySet<string>, startedBefore: number): Promise<number> {
     const open = await this.deps.store.listOpenCalls(startedBefore);
-    // Taken after the listing: a call followed until now is in memory or waiting to be closed
-    // here; one closed since is already ended in the store, and a second close is dropped.
+    // Taken after the listing: a call followed until now is in memory, waiting to be closed or
+    // being closed; one closed since is already ended in the store, and a second close is dropped.
     const followed = new Set<string>();
-    for (const c of [...this.core.calls.values(), ...this.ending]) {
+    for (const c of [...this.core.calls.values(), ...this.ending, ...this.closing]) {
       followed.add(c.linkedid);
       if (c.callerUniqueid !== null) followed.add(c.callerUniqueid);
     }
@@ -189,6 +193,7 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
   private async write(): Promise<void> {
     const dirty = this.dirty;
     const ending = this.ending;
+    this.closing = ending;
     this.dirty = new Set();
     this.ending = [];
     const save: { linkedid: string; state: unknown }[] = [];
@@ -214,6 +219,8 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
       this.deps.logger.error({ err: { message: (err as Error).message } }, 'tracker: writing call state failed; will retry');
       if (written === 0) for (const l of dirty) if (this.core.calls.has(l)) this.dirty.add(l);
       this.ending.unshift(...ending);
+    } finally {
+      this.closing = [];
     }
   }
 
@@ -235,7 +242,8 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
       if (c.channelId !== null) byChannel.set(c.channelId, c);
     }
     const matched = ending.map((t) => {
-      const call = byLinkedid.get(t.linkedid) ?? (t.callerUniqueid !== null ? byChannel.get(t.callerUniqueid) : undefined) ?? byChannel.get(t.linkedid) ?? null;
+      const call = byLinkedid.get(t.linkedid) ?? (t.callerUniqueid !== null ? byChannel.get(t.callerUniqueid) : undefined) ?? byChannel.get(t.linkedid)
+        ?? this.journaled(t);
       return { tracked: t, call };
     });
     const attempts = await store.listAttemptsOf(matched.flatMap((m) => (m.call ? [m.call.id] : [])));
@@ -250,5 +258,11 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
       records.push(record);
     }
     return { ended, records, dropped };
+  }
+
+  /** A click-to-call dialled while its row could not be written: the dial journal has it. */
+  private journaled(t: TrackedCall): StoredCall | null {
+    const call = this.deps.journal?.journaledCallOfChannel(t.callerUniqueid ?? t.linkedid) ?? null;
+    return call ? storedCallOf(call) : null;
   }
 }

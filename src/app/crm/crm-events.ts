@@ -150,8 +150,8 @@ export class CrmEvents {
         onFailure: (e, tries) => this.logger.warn({ key: entry.eventKey, tries, err: { message: (e as Error).message } }, 'bitrix24 event still not stored'),
       });
       if (r === null) return null;
-      // Found stored: the failed try was written after all.
-      row = { id: r.id, ours: true };
+      // Found stored: a repeated delivery stored (and handles) it meanwhile.
+      row = { id: r.id, ours: r.created };
     }
     (this.o.journal as EventJournal).settle(entry.event, entry.eventKey);
     return row;
@@ -222,7 +222,7 @@ export class CrmEvents {
     // Not stored before the stop: the next start stores it from the journal and sees it placed.
     if (stored === null) return;
     if (stored.ours) await this.settle(event, stored.id, outcome);
-    else this.logger.error({ event: event.event, key: event.eventKey }, 'a click dialled as new was stored already');
+    else this.logger.error({ event: event.event, key: event.eventKey }, 'a click dialled as new was stored by another delivery, which finishes it');
   }
 
   private failure(event: StoredCrmEvent, err: unknown): Outcome {

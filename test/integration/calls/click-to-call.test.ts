@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallRecord } from '../../../src/app/calls/call-record.ts';
 import { callsHarness, type CallsHarness } from '../../contracts/calls-harness.ts';
+import { AmiScript, c2cChannels } from '../../unit/calls/ami-fixture.ts';
 
 let h: CallsHarness;
 beforeEach(async () => {
@@ -66,6 +67,29 @@ describe('click-to-call originate', () => {
     await vi.waitFor(() => expect(h.journal.settled).toEqual(['c2c-f2']));
     expect(failures).toBe(0);
     expect(h.originator.sent).toHaveLength(1);
+  });
+
+  it('a journaled call that ends before its row could be written is closed from its journal line: one row, its CRM call id kept', async () => {
+    const createCall = h.store.createCall.bind(h.store);
+    let failures = 2;
+    h.store.createCall = async (call) => {
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error('SQLITE_BUSY: database is locked');
+      }
+      return createCall(call);
+    };
+    const ended: CallRecord[] = [];
+    h.tracker.on('call-ended', (r) => ended.push(r));
+    expect(await h.clickToCall({ crmCallId: 'fresh-3', knownNew: true }, 'f3')).toMatchObject({ ok: true });
+    // The manager's phone answers, then hangs up before any trunk is dialled.
+    const { manager } = c2cChannels('f3', 0);
+    for (const e of new AmiScript().newchannel(manager).originateResponse(manager.uniqueid, 'Success', '4').hangup(manager, 16).events) h.tracker.handle(e);
+    await h.tracker.flush();
+    expect(ended.map((r) => [r.callId, r.crmCallId, r.statusCode])).toEqual([['c2c-f3', 'fresh-3', '603-S']]);
+    // The retry then finds the row written by that close, and settles the journal line.
+    await vi.waitFor(() => expect(h.journal.settled).toEqual(['c2c-f3']), { timeout: 6000, interval: 50 });
+    expect(await h.db('calls').select('id', 'crm_call_id', 'state', 'status_code')).toEqual([{ id: 'c2c-f3', crm_call_id: 'fresh-3', state: 'ended', status_code: '603-S' }]);
   });
 
   it('without the vouch, or when the journal cannot be written, the row is written before the dial', async () => {

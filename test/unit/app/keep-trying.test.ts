@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { keepTrying } from '../../../src/app/keep-trying.ts';
 
 describe('keepTrying', () => {
-  it('tries again after each failure, the waits doubling up to the cap, and returns the first success', async () => {
+  it('waits before each try, the waits doubling up to the cap, and returns the first success', async () => {
     const started: number[] = [];
     const failures: [string, number][] = [];
     const t0 = Date.now();
@@ -13,12 +13,12 @@ describe('keepTrying', () => {
     }, { signal: new AbortController().signal, onFailure: (err, tries) => failures.push([(err as Error).message, tries]), firstDelayMs: 20, maxDelayMs: 40 });
     expect(result).toBe('stored');
     expect(failures).toEqual([['failure 1', 1], ['failure 2', 2], ['failure 3', 3]]);
-    // Waits of 20, 40, 40 ms (capped): each try starts at least that long after the one before.
-    const gaps = started.slice(1).map((t, i) => t - (started[i] as number));
-    expect(gaps.map((g, i) => g >= [20, 40, 40][i]! - 2)).toEqual([true, true, true]);
+    // Waits of 20, 40, 40, 40 ms (capped): each try starts at least that long after the one before.
+    const gaps = started.map((t, i) => t - (i === 0 ? 0 : (started[i - 1] as number)));
+    expect(gaps.map((g, i) => g >= ([20, 40, 40, 40][i] as number) - 2)).toEqual([true, true, true, true]);
   });
 
-  it('an abort during a wait ends it at once with null, and no further try', async () => {
+  it('an abort during a wait ends it with null (not a minute later: the test would time out), and no try follows', async () => {
     const stop = new AbortController();
     let tries = 0;
     const pending = keepTrying(async () => {
@@ -26,11 +26,9 @@ describe('keepTrying', () => {
       throw new Error('database is locked');
     }, { signal: stop.signal, onFailure: () => undefined, firstDelayMs: 60_000 });
     await new Promise((r) => setTimeout(r, 10));
-    const t0 = Date.now();
     stop.abort();
     expect(await pending).toBeNull();
-    expect(Date.now() - t0).toBeLessThan(1000);
-    expect(tries).toBe(1);
+    expect(tries).toBe(0);
   });
 
   it('does not try at all once aborted', async () => {

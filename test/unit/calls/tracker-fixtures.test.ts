@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallRecord } from '../../../src/app/calls/call-record.ts';
 import { CallTracker } from '../../../src/app/calls/tracker.ts';
 import { callsHarness, type CallsHarness } from '../../contracts/calls-harness.ts';
@@ -163,6 +163,32 @@ describe('call tracker (hand-made events)', () => {
     for (const id of ['u3', 'u4', 'u5']) expect((await h.store.getCall(`c2c-${id}`))?.state).not.toBe('ended');
     // Closed once: a second sweep finds nothing to close.
     expect(await h.tracker.closeUnfollowed(new Set(['c2c-u3-a']), snapshot.at)).toBe(0);
+  });
+
+  it('a call whose close is being written (and fails) is not taken for one nothing follows: one record, its real outcome', async () => {
+    await c2cWithRoute('u6', [['CONGESTION', 34]]);
+    const applyTracking = h.store.applyTracking.bind(h.store);
+    let release: () => void = () => undefined;
+    const gate = new Promise<void>((r) => { release = r; });
+    let writes = 0;
+    h.store.applyTracking = async (write) => {
+      writes += 1;
+      if (writes === 1) {
+        await gate;
+        throw new Error('SQLITE_BUSY: database is locked');
+      }
+      return applyTracking(write);
+    };
+    for (const e of rotateThenAnswer('u6', 5).events) h.tracker.handle(e);
+    const first = h.tracker.flush();
+    await vi.waitFor(() => expect(writes).toBe(1));
+    // The sweep runs while that write is under way: the call is neither in memory nor waiting.
+    expect(await h.tracker.closeUnfollowed(new Set(), Number.MAX_SAFE_INTEGER)).toBe(0);
+    release();
+    await first;
+    await h.tracker.flush();
+    expect(ended.map((r) => [r.callId, r.statusCode])).toEqual([['c2c-u6', '200']]);
+    expect(await h.store.getCall('c2c-u6')).toMatchObject({ state: 'ended', statusCode: '200' });
   });
 
   it('a reconnect snapshot does not close a call that changed after it was taken', async () => {

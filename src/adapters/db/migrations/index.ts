@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { numberingMigration } from './001_numbering.ts';
 import { callsMigration } from './002_calls.ts';
 import { crmMigration } from './003_crm.ts';
+import { openCallsMigration } from './004_open_calls.ts';
 
 export interface Migration {
   readonly name: string;
@@ -18,6 +19,8 @@ const migrations: readonly Migration[] = [
   callsMigration,
   // crm outbox, portal, users
   crmMigration,
+  // the index of calls not ended yet
+  openCallsMigration,
 ];
 
 export function registerMigrations(): readonly Migration[] {

@@ -228,7 +228,7 @@ export class CallsRepository implements CallStore {
 
   async listOpenCalls(startedBefore: number): Promise<StoredCall[]> {
     const rows = await this.db<CallRow>('calls')
-      .whereNot('state', 'ended')
+      .where('state', '<>', 'ended')
       .where('started_at', '<', startedBefore)
       .whereNot((q) => q.where('origin', 'crm').whereNotNull('refusal_code'))
       .orderBy('started_at').orderBy('id');
