@@ -214,8 +214,9 @@ function journaled(journal: DialJournal, call: NewCall, log: Logger): boolean {
 async function settleEarly(deps: ClickToCallDeps, storing: Promise<{ readonly created: boolean }>, call: NewCall, log: Logger, then?: CallUpdate): Promise<void> {
   try {
     const { created } = await storing;
-    // The caller vouched the CRM call was new; a row already there means it was not.
-    if (!created) log.error('click-to-call dialled before storing, but its CRM call was stored already');
+    // The caller vouched the CRM call was new: a row already there is a repeat of its CRM call,
+    // or its end closed from the journal while this insert waited.
+    if (!created) log.warn('click-to-call dialled before storing found its row written already');
   } catch (err) {
     log.error({ err: { message: (err as Error).message } }, 'click-to-call dialled but its row could not be written; kept in the dial journal, retrying');
     if (deps.stopping) void storeLater(deps, deps.stopping, call, then, log);
@@ -226,9 +227,9 @@ async function settleEarly(deps: ClickToCallDeps, storing: Promise<{ readonly cr
 
 async function storeLater(deps: ClickToCallDeps, stopping: AbortSignal, call: NewCall, then: CallUpdate | undefined, log: Logger): Promise<void> {
   const stored = await keepTrying(async () => {
-    // Not created: an earlier try was written after all, or the call's end was (by the tracker).
-    const { created } = await deps.store.createCall(call);
-    if (created && then) await deps.store.updateCall(call.id, then);
+    // Found already: an earlier try was written after all, or the call's end was (by the tracker).
+    const { call: row } = await deps.store.createCall(call);
+    if (then && row.state !== 'ended') await deps.store.updateCall(call.id, then);
     return true;
   }, {
     signal: stopping,

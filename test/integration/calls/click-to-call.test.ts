@@ -92,6 +92,33 @@ describe('click-to-call originate', () => {
     expect(await h.db('calls').select('id', 'crm_call_id', 'state', 'status_code')).toEqual([{ id: 'c2c-f3', crm_call_id: 'fresh-3', state: 'ended', status_code: '603-S' }]);
   });
 
+  it('a journaled call whose Originate failed and whose row could not be written is written later as ended (503), never handed to the CRM side', async () => {
+    const createCall = h.store.createCall.bind(h.store);
+    let failures = 1;
+    h.store.createCall = async (call) => {
+      if (failures > 0) {
+        failures -= 1;
+        throw new Error('SQLITE_BUSY: database is locked');
+      }
+      return createCall(call);
+    };
+    // The first update finds no row; the retry's insert then works but its update fails once.
+    const updateCall = h.store.updateCall.bind(h.store);
+    let updates = 0;
+    h.store.updateCall = async (id, update) => {
+      updates += 1;
+      if (updates === 2) throw new Error('SQLITE_BUSY: database is locked');
+      return updateCall(id, update);
+    };
+    h.originator.fail = new Error('AMI is not connected');
+    expect(await h.clickToCall({ crmCallId: 'fresh-4', knownNew: true }, 'f4')).toMatchObject({ ok: false, code: 'ORIGINATE_FAILED' });
+    await vi.waitFor(() => expect(h.journal.settled).toEqual(['c2c-f4']), { timeout: 6000, interval: 50 });
+    expect(updates).toBe(3);
+    expect(await h.store.getCall('c2c-f4')).toMatchObject({ state: 'ended', statusCode: '503', failedReason: 'originate failed: AMI is not connected', crmHandoff: 'none' });
+    // Ended: the sweep of calls nothing follows leaves it alone (the CRM side finished it already).
+    expect(await h.tracker.closeUnfollowed(new Set(), Number.MAX_SAFE_INTEGER)).toBe(0);
+  });
+
   it('without the vouch, or when the journal cannot be written, the row is written before the dial', async () => {
     let rowsWritten = 0;
     const onResponse = (_r: unknown, q: { sql: string }) => {

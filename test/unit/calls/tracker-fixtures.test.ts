@@ -181,10 +181,13 @@ describe('call tracker (hand-made events)', () => {
     };
     for (const e of rotateThenAnswer('u6', 5).events) h.tracker.handle(e);
     const first = h.tracker.flush();
-    await vi.waitFor(() => expect(writes).toBe(1));
-    // The sweep runs while that write is under way: the call is neither in memory nor waiting.
-    expect(await h.tracker.closeUnfollowed(new Set(), Number.MAX_SAFE_INTEGER)).toBe(0);
-    release();
+    try {
+      await vi.waitFor(() => expect(writes).toBe(1));
+      // The sweep runs while that write is under way: the call is neither in memory nor waiting.
+      expect(await h.tracker.closeUnfollowed(new Set(), Number.MAX_SAFE_INTEGER)).toBe(0);
+    } finally {
+      release();
+    }
     await first;
     await h.tracker.flush();
     expect(ended.map((r) => [r.callId, r.statusCode])).toEqual([['c2c-u6', '200']]);

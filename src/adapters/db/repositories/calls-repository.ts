@@ -267,8 +267,8 @@ export class CallsRepository implements CallStore {
     // One row per call (PostgreSQL refuses to upsert a row twice in one statement): the last end wins.
     const rows = [...new Map(ended.map((e) => [e.call.id, e])).values()].map(({ call: c, ...e }) => ({
       id: c.id, crm_call_id: c.crmCallId, channel_id: c.channelId, origin: c.origin, user_id: c.userId,
-      extension: c.extension, number: c.number, number_e164: c.numberE164, line: c.line, plan: null,
-      refusal_code: null, refusal_message: null, started_at: c.startedAt,
+      extension: c.extension, number: c.number, number_e164: c.numberE164, line: c.line,
+      plan: c.plan === null ? null : JSON.stringify(c.plan), refusal_code: c.refusalCode, refusal_message: c.refusalMessage, started_at: c.startedAt,
       linkedid: c.linkedid, state: 'ended', status_code: e.statusCode, failed_reason: e.failedReason, trunk_id: e.trunkId,
       b24_line: e.b24Line, answered_at: e.answeredAt, ended_at: e.endedAt, duration_sec: e.durationSec, cost: e.cost,
       recording: e.recording, tracked: JSON.stringify(e.tracked), crm_handoff: e.crmHandoff, updated_at: now,
