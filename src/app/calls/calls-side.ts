@@ -159,4 +159,3 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     },
   };
 }
-
