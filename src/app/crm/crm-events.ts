@@ -1,4 +1,4 @@
-import type { CrmEventsRepository, StoredCrmEvent } from '../../adapters/db/repositories/crm-events-repository.ts';
+import type { CrmEventsRepository, RecordResult, StoredCrmEvent } from '../../adapters/db/repositories/crm-events-repository.ts';
 import type { OutboxRepository } from '../../adapters/db/repositories/outbox-repository.ts';
 import type { B24Gateway } from '../../adapters/bitrix24/gateway.ts';
 import { describeFailure } from '../../adapters/bitrix24/errors.ts';
@@ -139,22 +139,20 @@ export class CrmEvents {
    * the database is back; null if the process stops first (the next start stores it then).
    */
   private async storeJournaled(entry: Omit<JournaledEvent, 'receivedAt'>, receivedAt: number): Promise<JournaledRow | null> {
-    let row: JournaledRow;
+    let r: RecordResult | null;
     try {
-      const r = await this.o.events.record(entry, receivedAt);
-      row = { id: r.id, ours: r.created };
+      r = await this.o.events.record(entry, receivedAt);
     } catch (err) {
       this.logger.error({ key: entry.eventKey, err: { message: (err as Error).message } }, 'bitrix24 event not stored; kept in the intake journal, retrying');
-      const r = await keepTrying(() => this.o.events.record(entry, receivedAt), {
+      r = await keepTrying(() => this.o.events.record(entry, receivedAt), {
         signal: this.stopping.signal,
         onFailure: (e, tries) => this.logger.warn({ key: entry.eventKey, tries, err: { message: (e as Error).message } }, 'bitrix24 event still not stored'),
       });
       if (r === null) return null;
-      // Found stored: a repeated delivery stored (and handles) it meanwhile.
-      row = { id: r.id, ours: r.created };
     }
     (this.o.journal as EventJournal).settle(entry.event, entry.eventKey);
-    return row;
+    // Not created: a repeated delivery stored (and handles) it meanwhile.
+    return { id: r.id, ours: r.created };
   }
 
   private journaled(event: JournaledEvent): boolean {

@@ -5,6 +5,7 @@ import { encodeBracketForm } from '../../../src/adapters/bitrix24/form.ts';
 import { CrmEvents } from '../../../src/app/crm/crm-events.ts';
 import type { EventJournal, JournaledEvent } from '../../../src/app/crm/ports.ts';
 import { crmHarness, type Harness } from '../crm/harness.ts';
+import { failingFirst } from '../../support/failing-first.ts';
 import { hasSharedData, sharedPath } from '../../support/shared-data.ts';
 
 let h: Harness;
@@ -201,21 +202,14 @@ describe('fresh clicks with an intake journal: answered and dialled before they 
 
   it('a fresh click whose row cannot be written at first is stored, finished and settled once the database is back, without a restart', async () => {
     const { journal, events, works, run } = await journaledEvents();
-    const record = h.eventsRepo.record.bind(h.eventsRepo);
-    let failures = 1;
-    h.eventsRepo.record = async (e, now) => {
-      if (failures > 0) {
-        failures -= 1;
-        throw new Error('SQLITE_BUSY: database is locked');
-      }
-      return record(e, now);
-    };
+    const record = failingFirst(1, h.eventsRepo.record.bind(h.eventsRepo));
+    h.eventsRepo.record = record.call;
     const data = clickData();
     expect(await events.accept(event(data, nowSeconds()), run)).toEqual({ status: 'accepted' });
     // Dialled at once; the row follows on the second try, a second later.
     await Promise.all(works);
     expect(h.port.requests.map((r) => [r.crmCallId, r.knownNew])).toEqual([[data.CALL_ID, true]]);
-    expect(failures).toBe(0);
+    expect(record.left()).toBe(0);
     expect(journal.settled).toEqual([data.CALL_ID]);
     expect(await h.eventsRepo.listUnprocessed()).toEqual([]);
     expect(await h.db('crm_events').select('event_key', 'state', 'outcome')).toEqual([{ event_key: data.CALL_ID, state: 'done', outcome: 'originated' }]);
@@ -223,9 +217,7 @@ describe('fresh clicks with an intake journal: answered and dialled before they 
 
   it('a stop ends the retries of a click that could not be stored: it stays in the journal for the next start', async () => {
     const { journal, events, works, run } = await journaledEvents();
-    h.eventsRepo.record = async () => {
-      throw new Error('SQLITE_FULL: database or disk is full');
-    };
+    h.eventsRepo.record = failingFirst(Number.POSITIVE_INFINITY, h.eventsRepo.record.bind(h.eventsRepo), 'SQLITE_FULL: database or disk is full').call;
     const data = clickData();
     await events.accept(event(data, nowSeconds()), run);
     await new Promise((r) => setTimeout(r, 50));

@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import type { CallRecord } from '../../../src/app/calls/call-record.ts';
 import { callsHarness, type CallsHarness } from '../../contracts/calls-harness.ts';
+import { failingFirst } from '../../support/failing-first.ts';
 import { AmiScript, c2cChannels } from '../../unit/calls/ami-fixture.ts';
 
 let h: CallsHarness;
@@ -48,15 +49,8 @@ describe('click-to-call originate', () => {
   });
 
   it('a journaled call whose row cannot be written at first is written once the database is back, without a restart', async () => {
-    const createCall = h.store.createCall.bind(h.store);
-    let failures = 2;
-    h.store.createCall = async (call) => {
-      if (failures > 0) {
-        failures -= 1;
-        throw new Error('SQLITE_BUSY: database is locked');
-      }
-      return createCall(call);
-    };
+    const createCall = failingFirst(2, h.store.createCall.bind(h.store));
+    h.store.createCall = createCall.call;
     const r = await h.clickToCall({ crmCallId: 'fresh-2', knownNew: true }, 'f2');
     // Dialled all the same: the journal holds the intent.
     expect(r).toMatchObject({ ok: true, callId: 'c2c-f2' });
@@ -65,20 +59,13 @@ describe('click-to-call originate', () => {
     // Tried again after 1 s (fails), then after 2 s more (written).
     await vi.waitFor(async () => expect(await h.store.getCall('c2c-f2')).toMatchObject({ crmCallId: 'fresh-2', state: 'planned' }), { timeout: 6000, interval: 50 });
     await vi.waitFor(() => expect(h.journal.settled).toEqual(['c2c-f2']));
-    expect(failures).toBe(0);
+    expect(createCall.left()).toBe(0);
     expect(h.originator.sent).toHaveLength(1);
   });
 
   it('a journaled call that ends before its row could be written is closed from its journal line: one row, its CRM call id kept', async () => {
-    const createCall = h.store.createCall.bind(h.store);
-    let failures = 2;
-    h.store.createCall = async (call) => {
-      if (failures > 0) {
-        failures -= 1;
-        throw new Error('SQLITE_BUSY: database is locked');
-      }
-      return createCall(call);
-    };
+    const createCall = failingFirst(2, h.store.createCall.bind(h.store));
+    h.store.createCall = createCall.call;
     const ended: CallRecord[] = [];
     h.tracker.on('call-ended', (r) => ended.push(r));
     expect(await h.clickToCall({ crmCallId: 'fresh-3', knownNew: true }, 'f3')).toMatchObject({ ok: true });
@@ -93,15 +80,8 @@ describe('click-to-call originate', () => {
   });
 
   it('a journaled call whose Originate failed and whose row could not be written is written later as ended (503), never handed to the CRM side', async () => {
-    const createCall = h.store.createCall.bind(h.store);
-    let failures = 1;
-    h.store.createCall = async (call) => {
-      if (failures > 0) {
-        failures -= 1;
-        throw new Error('SQLITE_BUSY: database is locked');
-      }
-      return createCall(call);
-    };
+    const createCall = failingFirst(1, h.store.createCall.bind(h.store));
+    h.store.createCall = createCall.call;
     // The first update finds no row; the retry's insert then works but its update fails once.
     const updateCall = h.store.updateCall.bind(h.store);
     let updates = 0;
