@@ -70,7 +70,7 @@ async function runScenario(s: Scenario): Promise<void> {
       applicationToken: double.portal.applicationToken, scope: 'telephony', status: 'L', userId: '1',
     }, clock.now());
     double.portal.expires = Math.floor(clock.now() / 1000) + 86_400 * 365;
-    const connection = new B24Connection({ mode: 'app', ...CLIENT }, portals, clock);
+    const connection = new B24Connection({ mode: 'app', ...CLIENT, allowHttpLoopback: true }, portals, clock);
     await connection.init();
     const outbox = new OutboxRepository(db);
     const compiled = compileRules(rules);

@@ -47,6 +47,7 @@ export async function run(): Promise<void> {
     DATABASE_URL: process.env.WEBHOOK_DB ?? path.join(dir, 'bench.sqlite'), PORT: '0', AGI_PORT: '0', AGI_HOST: '127.0.0.1', LOG_LEVEL: 'silent',
     AMI_HOST: '127.0.0.1', AMI_PORT: String(ready.amiPort), AMI_USER: 'connector', AMI_SECRET: ready.amiSecret,
     B24_MODE: 'app', B24_CLIENT_ID: ready.clientId, B24_CLIENT_SECRET: ready.clientSecret, PUBLIC_URL: baseUrl,
+    B24_OAUTH_URL: ready.oauthUrl, B24_ALLOW_HTTP_LOOPBACK: '1',
     RECORDINGS_DIR: dir,
     // SQLite: the journal in the temp directory. PostgreSQL: the product's default, no journal
     // (several instances), unless WEBHOOK_JOURNAL=1.

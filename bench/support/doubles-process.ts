@@ -10,6 +10,8 @@ export interface DoublesReady {
   readonly amiSecret: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /** The Bitrix24 double's base URL: its OAuth server vouches for the install. */
+  readonly oauthUrl: string;
 }
 export interface LoadDone {
   readonly type: 'done';
@@ -45,7 +47,7 @@ const pbx = await startPbxDouble({
   historyLimit: 0,
   loginFailureDelayMs: 0,
 });
-send({ type: 'ready', amiPort: pbx.amiPort, amiSecret, ...client });
+send({ type: 'ready', amiPort: pbx.amiPort, amiSecret, ...client, oauthUrl: bitrix24.baseUrl });
 
 process.on('message', (raw: Command) => {
   void (async () => {

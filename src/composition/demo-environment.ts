@@ -81,6 +81,8 @@ export async function startWithDoubles(base: Readonly<Env>, logger: Logger, o: D
     AGI_HOST: '127.0.0.1', AGI_PORT: base.AGI_PORT,
     ORIGINATE_CHANNEL: 'PJSIP/{extension}',
     B24_MODE: 'app', B24_CLIENT_ID: client.clientId, B24_CLIENT_SECRET: client.clientSecret,
+    // The double is the portal and its OAuth server, on 127.0.0.1 over http: allowed here only.
+    B24_OAUTH_URL: bitrix24.baseUrl, B24_ALLOW_HTTP_LOOPBACK: true,
     PUBLIC_URL: baseUrl, RECORDINGS_DIR: recordings, RECORD_URL_SECRET: crypto.randomBytes(16).toString('hex'),
     ...o.env,
   };

@@ -66,6 +66,10 @@ export const envSchema = z.object({
   B24_APPLICATION_TOKEN: z.string().optional(),
   B24_PORTAL_DOMAIN: z.string().optional(),
   B24_MEMBER_ID: z.string().optional(),
+  /** Bitrix24's OAuth server: vouches for every install and refreshes the tokens (`/oauth/token/` under it). */
+  B24_OAUTH_URL: z.string().url().default('https://oauth.bitrix.info'),
+  /** Accept http:// and loopback portal endpoints (the doubles of tests and the demo); never in production. */
+  B24_ALLOW_HTTP_LOOPBACK: flag.default(false),
   B24_USER_SYNC_CRON: z.string().default('*/15 * * * *'),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
   RECORDINGS_DIR: z.string().default('/var/spool/asterisk/monitor'),

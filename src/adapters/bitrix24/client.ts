@@ -1,4 +1,4 @@
-import { ApiVersion, B24Hook, B24OAuth, type B24OAuthParams, type RestrictionParams, type TypeB24 } from '@bitrix24/b24jssdk';
+import { ApiVersion, B24Hook, B24OAuth, SdkError, type B24OAuthParams, type RestrictionParams, type TypeB24 } from '@bitrix24/b24jssdk';
 import type { PortalRecord, PortalTokens } from '../db/repositories/portal-repository.ts';
 
 /**
@@ -22,17 +22,23 @@ function isLoopback(host: string): boolean {
   return host === '127.0.0.1' || host === 'localhost' || host === '[::1]' || host === '::1';
 }
 
-/** http:// is accepted only for a loopback host (the Bitrix24 double); a real portal is https. */
-export function assertSafeEndpoint(url: string, what: string): URL {
+/**
+ * A portal or OAuth endpoint must be https:// on a real host. http:// and loopback hosts are
+ * accepted only with `allowHttpLoopback` (B24_ALLOW_HTTP_LOOPBACK: the doubles of tests and the
+ * demo), and then for loopback hosts only.
+ */
+export function assertSafeEndpoint(url: string, what: string, allowHttpLoopback: boolean): URL {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new Error(`${what} is not a URL`);
   }
-  if (parsed.protocol === 'https:') return parsed;
-  if (parsed.protocol === 'http:' && isLoopback(parsed.hostname)) return parsed;
-  throw new Error(`${what} must be https:// (http is accepted for 127.0.0.1/localhost only)`);
+  const loopback = isLoopback(parsed.hostname);
+  if (parsed.protocol === 'https:' && !loopback) return parsed;
+  if (allowHttpLoopback && loopback && (parsed.protocol === 'https:' || parsed.protocol === 'http:')) return parsed;
+  if (loopback) throw new Error(`${what} is a loopback address (accepted only with B24_ALLOW_HTTP_LOOPBACK=1)`);
+  throw new Error(`${what} must be https://`);
 }
 
 function applyTimeout(b24: TypeB24, options: ClientOptions): void {
@@ -40,17 +46,16 @@ function applyTimeout(b24: TypeB24, options: ClientOptions): void {
 }
 
 /**
- * The app-mode client: OAuth tokens of the installed portal, refreshed by the SDK on expiry or
- * 401; every refresh is persisted through `onRefresh` (so a restart keeps the newest tokens).
+ * The app-mode client: OAuth tokens of the installed portal. On expiry or 401 the SDK asks
+ * `refresh` for a new pair (the one place that talks to the OAuth server, which also stores the
+ * pair); the SDK itself is given no client secret.
  */
 export function createAppClient(
   portal: PortalRecord,
-  secret: { readonly clientId: string; readonly clientSecret: string },
-  onRefresh: (memberId: string, tokens: PortalTokens) => Promise<void>,
-  options: ClientOptions = {},
+  refresh: () => Promise<PortalTokens>,
+  options: ClientOptions & { readonly allowHttpLoopback: boolean },
 ): B24OAuth {
-  assertSafeEndpoint(portal.clientEndpoint, 'the portal client_endpoint');
-  assertSafeEndpoint(portal.serverEndpoint, 'the portal server_endpoint');
+  assertSafeEndpoint(portal.clientEndpoint, 'the portal client_endpoint', options.allowHttpLoopback);
   const params: B24OAuthParams = {
     applicationToken: portal.applicationToken,
     userId: Number(portal.userId) || 0,
@@ -63,28 +68,43 @@ export function createAppClient(
     domain: portal.domain,
     clientEndpoint: portal.clientEndpoint,
     serverEndpoint: portal.serverEndpoint,
-    status: (['F', 'D', 'T', 'P', 'L', 'S'].includes(portal.status) ? portal.status : 'L') as B24OAuthParams['status'],
+    status: appStatus(portal.status),
   };
-  const b24 = new B24OAuth(params, { clientId: secret.clientId, clientSecret: secret.clientSecret }, { restrictionParams: SDK_RESTRICTIONS });
-  b24.setCallbackRefreshAuth(async ({ b24OAuthParams }) => {
-    await onRefresh(portal.memberId, {
-      accessToken: b24OAuthParams.accessToken,
-      refreshToken: b24OAuthParams.refreshToken,
-      expires: b24OAuthParams.expires,
-      expiresIn: b24OAuthParams.expiresIn,
-      clientEndpoint: b24OAuthParams.clientEndpoint,
-      serverEndpoint: b24OAuthParams.serverEndpoint,
-      scope: b24OAuthParams.scope,
-      status: b24OAuthParams.status,
-    });
+  const b24 = new B24OAuth(params, { clientId: '', clientSecret: '' }, { restrictionParams: SDK_RESTRICTIONS });
+  b24.setCustomRefreshAuth(async () => {
+    let t: PortalTokens;
+    try {
+      t = await refresh();
+    } catch (err) {
+      // Keeps the failure's code and status, so the outbox can tell a refused token from a network fault.
+      const e = err as { code?: unknown; status?: unknown; message?: unknown };
+      throw new SdkError({ code: String(e.code ?? 'OAUTH_REFRESH_FAILED'), description: String(e.message ?? err), status: Number(e.status) || 0 });
+    }
+    return {
+      access_token: t.accessToken,
+      refresh_token: t.refreshToken,
+      expires: String(t.expires),
+      expires_in: String(t.expiresIn),
+      client_endpoint: t.clientEndpoint ?? portal.clientEndpoint,
+      server_endpoint: t.serverEndpoint ?? portal.serverEndpoint,
+      member_id: portal.memberId,
+      scope: t.scope ?? portal.scope,
+      status: appStatus(t.status ?? portal.status),
+      domain: portal.domain,
+    };
   });
   applyTimeout(b24, options);
   return b24;
 }
 
+function appStatus(status: string): B24OAuthParams['status'] {
+  return (['F', 'D', 'T', 'P', 'L', 'S'].includes(status) ? status : 'L') as B24OAuthParams['status'];
+}
+
 /** Parses `https://portal/rest/<userId>/<secret>/` without ever echoing the URL (it is a secret). */
 export function parseWebhookUrl(url: string): { b24Url: string; userId: number; secret: string; insecureLoopback: boolean } {
-  const parsed = assertSafeEndpoint(url.trim(), 'B24_WEBHOOK_URL');
+  // The webhook URL is the admin's own configuration (nothing from the network): loopback allowed.
+  const parsed = assertSafeEndpoint(url.trim(), 'B24_WEBHOOK_URL', true);
   const parts = parsed.pathname.split('/').filter(Boolean);
   if (parts.length !== 3 || parts[0] !== 'rest' || !/^\d+$/.test(parts[1] ?? '')) {
     throw new Error('B24_WEBHOOK_URL must look like https://<portal>/rest/<userId>/<secret>/');

@@ -2,8 +2,9 @@ import { createAppClient, createWebhookClient } from '../../adapters/bitrix24/cl
 import { restFailure } from '../../adapters/bitrix24/errors.ts';
 import type { ExpectedPortal } from '../../adapters/bitrix24/event.ts';
 import { SdkGateway, type B24Gateway, type BatchCommand, type BatchOutcome, type RestOutcome } from '../../adapters/bitrix24/gateway.ts';
-import type { PortalRecord, PortalRepository } from '../../adapters/db/repositories/portal-repository.ts';
+import type { PortalRecord, PortalRepository, PortalTokens } from '../../adapters/db/repositories/portal-repository.ts';
 import type { CrmClock } from './clock.ts';
+import type { OAuthServer } from './ports.ts';
 
 export interface ConnectionSettings {
   readonly mode: 'app' | 'webhook' | 'off';
@@ -16,6 +17,15 @@ export interface ConnectionSettings {
   readonly memberId?: string;
   readonly domain?: string;
   readonly timeoutMs?: number;
+  /** B24_ALLOW_HTTP_LOOPBACK: accept http:// and loopback portal endpoints (the doubles). */
+  readonly allowHttpLoopback?: boolean;
+}
+
+/** Why a token refresh failed (no secret in it). */
+export class TokenRefreshError extends Error {
+  constructor(message: string, readonly code: string, readonly status: number) {
+    super(message);
+  }
 }
 
 /**
@@ -27,7 +37,13 @@ export class B24Connection {
   private current: B24Gateway | null = null;
   private portal: PortalRecord | null = null;
 
-  constructor(private readonly settings: ConnectionSettings, private readonly portals: PortalRepository, private readonly clock: CrmClock) {}
+  constructor(
+    private readonly settings: ConnectionSettings,
+    private readonly portals: PortalRepository,
+    private readonly clock: CrmClock,
+    /** Bitrix24's OAuth server (app mode): vouches for installs and refreshes the tokens. */
+    readonly oauth: OAuthServer | null = null,
+  ) {}
 
   get mode(): ConnectionSettings['mode'] {
     return this.settings.mode;
@@ -42,11 +58,30 @@ export class B24Connection {
     if (this.settings.mode === 'app') this.use(await this.portals.get());
   }
 
-  /** A gateway for an install in progress (not stored yet): binds events with the new tokens. */
+  /** A gateway with the tokens of a stored portal. */
   gatewayFor(portal: PortalRecord): B24Gateway {
-    const secret = { clientId: this.settings.clientId ?? '', clientSecret: this.settings.clientSecret ?? '' };
-    const client = createAppClient(portal, secret, (memberId, tokens) => this.portals.updateTokens(memberId, tokens, this.clock.now()), { timeoutMs: this.settings.timeoutMs });
+    const client = createAppClient(portal, () => this.refreshTokens(portal.memberId), {
+      timeoutMs: this.settings.timeoutMs, allowHttpLoopback: this.settings.allowHttpLoopback ?? false,
+    });
     return new SdkGateway(client);
+  }
+
+  /**
+   * The one place tokens are refreshed: exchanges the STORED refresh token (a reinstall or another
+   * client may have replaced the one a client started with) and stores the new pair at once,
+   * since the exchange used the old one up (DECISIONS §32). The endpoint stays the pinned one.
+   */
+  async refreshTokens(memberId: string): Promise<PortalTokens> {
+    if (!this.oauth) throw new TokenRefreshError('no OAuth server is configured (B24_MODE=app needs B24_CLIENT_ID, B24_CLIENT_SECRET)', 'OAUTH_NOT_CONFIGURED', 0);
+    const stored = await this.portals.get();
+    if (!stored || stored.memberId !== memberId) throw new TokenRefreshError('the portal is no longer installed', 'PORTAL_NOT_INSTALLED', 0);
+    const answer = await this.oauth.exchange(stored.refreshToken);
+    if (!answer.ok) throw new TokenRefreshError(`token refresh failed: ${answer.reason}`, answer.refused ? 'OAUTH_REFRESH_REFUSED' : 'OAUTH_UNREACHABLE', answer.refused ? answer.status : 0);
+    const g = answer.grant;
+    if (g.memberId !== memberId) throw new TokenRefreshError('token refresh failed: the OAuth server named another member_id', 'OAUTH_OTHER_PORTAL', 0);
+    const tokens: PortalTokens = { accessToken: g.accessToken, refreshToken: g.refreshToken, expires: g.expires, expiresIn: g.expiresIn, scope: g.scope, status: g.status };
+    await this.portals.updateTokens(memberId, tokens, this.clock.now());
+    return tokens;
   }
 
   /** Switches to a newly installed portal. */

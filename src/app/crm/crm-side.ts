@@ -14,6 +14,7 @@ import type { B24Gateway } from '../../adapters/bitrix24/gateway.ts';
 import { CallRecordHandoff, type EndedCallsSource } from './call-record-handoff.ts';
 import { systemCrmClock, type CrmClock } from './clock.ts';
 import { B24Connection } from './connection.ts';
+import { createOAuthServer } from '../../adapters/bitrix24/oauth-server.ts';
 import { CrmEvents } from './crm-events.ts';
 import { purgeOldCrmRows, type HousekeepingReport } from './housekeeping.ts';
 import { handleInstall } from './install.ts';
@@ -69,6 +70,12 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
   const portals = new PortalRepository(db);
   const outbox = new OutboxRepository(db);
   const directory = new B24DirectoryRepository(db);
+  const oauth = env.B24_MODE === 'app' && env.B24_CLIENT_ID && env.B24_CLIENT_SECRET
+    ? createOAuthServer({
+      baseUrl: env.B24_OAUTH_URL, clientId: env.B24_CLIENT_ID, clientSecret: env.B24_CLIENT_SECRET,
+      timeoutMs: env.B24_HTTP_TIMEOUT_MS, allowHttpLoopback: env.B24_ALLOW_HTTP_LOOPBACK, now: () => clock.now(),
+    })
+    : null;
   const connection = new B24Connection({
     mode: env.B24_MODE ?? 'off',
     clientId: env.B24_CLIENT_ID,
@@ -78,7 +85,8 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     memberId: env.B24_MEMBER_ID,
     domain: env.B24_PORTAL_DOMAIN,
     timeoutMs: env.B24_HTTP_TIMEOUT_MS,
-  }, portals, clock);
+    allowHttpLoopback: env.B24_ALLOW_HTTP_LOOPBACK,
+  }, portals, clock, oauth);
   const eventsRepo = new CrmEventsRepository(db);
   // One client-side twin of the portal's bucket for every request: outbox drain, syncs and reads.
   const limiter = new RequestRateLimiter(clock, env.B24_RATE_BURST, env.B24_RATE_PER_SEC);
@@ -124,9 +132,9 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
   const router = createBitrix24Router({
     events,
     expectedPortal: () => connection.expectedPortal(),
-    install: connection.mode === 'app' && env.PUBLIC_URL
+    install: connection.mode === 'app' && env.PUBLIC_URL && oauth
       ? (event) => handleInstall(event, {
-        portals, clock, publicUrl: env.PUBLIC_URL as string, pins: connection.pins,
+        portals, clock, publicUrl: env.PUBLIC_URL as string, pins: connection.pins, oauth, allowHttpLoopback: env.B24_ALLOW_HTTP_LOOPBACK,
         gatewayFor: (p) => connection.gatewayFor(p),
         onInstalled: async (portal) => {
           connection.use(portal);

@@ -61,3 +61,29 @@ export interface EventJournal {
   /** False while the database is failing to keep up (entries wait long): take the careful path. */
   accepting(): boolean;
 }
+
+/** What Bitrix24's OAuth server answered for a refresh token: a new token pair, and whose portal it is. */
+export interface OAuthGrant {
+  readonly accessToken: string;
+  readonly refreshToken: string;
+  /** Unix seconds. */
+  readonly expires: number;
+  readonly expiresIn: number;
+  readonly memberId: string;
+  /** The portal's REST endpoint (the answer's `domain` is the OAuth server's own, never the portal's). */
+  readonly clientEndpoint: string;
+  readonly serverEndpoint: string;
+  readonly scope: string;
+  readonly status: string;
+  readonly userId: string;
+}
+
+export type OAuthExchange =
+  | { readonly ok: true; readonly grant: OAuthGrant }
+  /** `refused`: the server said no (unknown or used-up token, wrong client); otherwise it could not be asked. */
+  | { readonly ok: false; readonly refused: boolean; readonly status: number; readonly reason: string };
+
+/** Bitrix24's OAuth server. An exchange uses the refresh token up: store the new pair at once (DECISIONS §32). */
+export interface OAuthServer {
+  exchange(refreshToken: string): Promise<OAuthExchange>;
+}

@@ -103,10 +103,13 @@ export class Bitrix24Double {
   private readonly sockets = new Set<Socket>();
   private readonly hanging = new Set<http.ServerResponse>();
   private boundPort = 0;
+  private clientSecret: string;
+  /** Refresh tokens the OAuth server exchanged (each works once). */
   refreshCount = 0;
 
   constructor(private readonly options: Bitrix24DoubleOptions = {}) {
     this.clock = options.clock ?? Date.now;
+    this.clientSecret = options.clientSecret ?? 'client-secret';
     this.state = new PortalState(this.clock);
     this.state.users = [...(options.users ?? [])];
     this.state.departments = [...(options.departments ?? [])];
@@ -181,6 +184,11 @@ export class Bitrix24Double {
   /** Empties the rate-limit bucket (e.g. after a test filled it). */
   resetRateLimit(): void {
     this.bucket?.reset();
+  }
+
+  /** The application's secret changes (an admin regenerated it): the OAuth server refuses the old one. */
+  setClientSecret(secret: string): void {
+    this.clientSecret = secret;
   }
 
   /** Expires the current access token (the next call gets 401 expired_token). */
@@ -356,18 +364,21 @@ export class Bitrix24Double {
     return null;
   }
 
+  /**
+   * Bitrix24's OAuth server (oauth.bitrix.info): a refresh token is exchanged once for a new pair;
+   * the answer names the portal (member_id, client_endpoint) and carries the server's own domain.
+   */
   private handleOAuth(res: http.ServerResponse, p: Record<string, unknown>): void {
     const clientId = this.options.clientId ?? 'local.connector';
-    const clientSecret = this.options.clientSecret ?? 'client-secret';
     if (p.grant_type !== 'refresh_token') {
       json(res, 400, { error: 'unsupported_grant_type', error_description: 'grant_type must be refresh_token' });
       return;
     }
-    if (p.client_id !== clientId || p.client_secret !== clientSecret) {
+    if (p.client_id !== clientId || p.client_secret !== this.clientSecret) {
       json(res, 401, { error: 'invalid_client', error_description: 'Invalid client credentials' });
       return;
     }
-    if (p.refresh_token !== this.portal.refreshToken) {
+    if (typeof p.refresh_token !== 'string' || p.refresh_token !== this.portal.refreshToken) {
       json(res, 400, { error: 'invalid_grant', error_description: 'Invalid refresh token' });
       return;
     }
@@ -381,7 +392,7 @@ export class Bitrix24Double {
       expires_in: this.options.tokenLifetimeS ?? 3600,
       scope: 'telephony,crm,user,department',
       domain: 'oauth.bitrix.info',
-      server_endpoint: this.restUrl,
+      server_endpoint: `${this.baseUrl}/rest/`,
       status: 'L',
       client_endpoint: this.restUrl,
       member_id: this.portal.memberId,

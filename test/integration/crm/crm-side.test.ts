@@ -39,6 +39,7 @@ describe('createCrmSide (wired as in production)', () => {
     double = await startBitrix24Double({ clientId: 'app.id', clientSecret: 'app.secret', users: [{ ID: '1', NAME: 'Sales manager', UF_PHONE_INNER: '100', UF_DEPARTMENT: [1] }], departments: [{ ID: '1', NAME: 'Sales' }] });
     const env = loadEnv({
       B24_MODE: 'app', B24_CLIENT_ID: 'app.id', B24_CLIENT_SECRET: 'app.secret', PUBLIC_URL: 'https://pbx.example.com',
+      B24_OAUTH_URL: double.baseUrl, B24_ALLOW_HTTP_LOOPBACK: '1',
       RECORDINGS_DIR: rec.dir, OUTBOX_POLL_MS: '20', ADMIN_TOKEN: 'admin-token-0123456789',
     });
     side = createCrmSide({

@@ -10,6 +10,7 @@ import { OutboxRepository } from '../../../src/adapters/db/repositories/outbox-r
 import { PortalRepository } from '../../../src/adapters/db/repositories/portal-repository.ts';
 import type { CrmRules } from '../../../src/core/rules/model.ts';
 import type { CompiledRules } from '../../../src/core/rules/compile.ts';
+import { createOAuthServer } from '../../../src/adapters/bitrix24/oauth-server.ts';
 import { B24Connection } from '../../../src/app/crm/connection.ts';
 import { CrmEvents } from '../../../src/app/crm/crm-events.ts';
 import { handleInstall } from '../../../src/app/crm/install.ts';
@@ -56,7 +57,9 @@ export async function crmHarness(o: HarnessOptions = {}) {
       applicationToken: double.portal.applicationToken, scope: 'telephony', status: 'L', userId: '1',
     }, clock.now());
   }
-  const connection = new B24Connection({ mode: 'app', ...CLIENT, timeoutMs: o.timeoutMs ?? 5000 }, portals, clock);
+  // The double is both the portal and Bitrix24's OAuth server, on 127.0.0.1.
+  const oauth = createOAuthServer({ baseUrl: double.baseUrl, ...CLIENT, timeoutMs: o.timeoutMs ?? 5000, allowHttpLoopback: true, now: clock.now });
+  const connection = new B24Connection({ mode: 'app', ...CLIENT, timeoutMs: o.timeoutMs ?? 5000, allowHttpLoopback: true }, portals, clock, oauth);
   await connection.init();
   const outbox = new OutboxRepository(db);
   const links = o.recordUrlSecret ? new RecordingLinks(o.recordUrlSecret, PUBLIC_URL, 3600) : null;
@@ -87,7 +90,7 @@ export async function crmHarness(o: HarnessOptions = {}) {
     events,
     expectedPortal: () => connection.expectedPortal(),
     install: (event) => handleInstall(event, {
-      portals, clock, publicUrl: PUBLIC_URL, pins: connection.pins, gatewayFor: (p) => connection.gatewayFor(p),
+      portals, clock, publicUrl: PUBLIC_URL, pins: connection.pins, oauth, allowHttpLoopback: true, gatewayFor: (p) => connection.gatewayFor(p),
       onInstalled: async (p) => connection.use(p),
     }),
     recordings: links && o.recordingsDir ? { links, dir: o.recordingsDir } : null,

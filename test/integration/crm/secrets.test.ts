@@ -48,7 +48,7 @@ async function wire(mode: 'app' | 'webhook', double: Bitrix24Double): Promise<Wi
     B24_MODE: mode, ADMIN_TOKEN, OUTBOX_MAX_ATTEMPTS: '3', B24_HTTP_TIMEOUT_MS: '300', PUBLIC_URL: 'https://pbx.example.com',
     ...(mode === 'webhook'
       ? { B24_WEBHOOK_URL: double.webhookUrl, B24_APPLICATION_TOKEN: double.portal.applicationToken }
-      : { B24_CLIENT_ID: 'local.app', B24_CLIENT_SECRET: CLIENT_SECRET }),
+      : { B24_CLIENT_ID: 'local.app', B24_CLIENT_SECRET: CLIENT_SECRET, B24_OAUTH_URL: double.baseUrl, B24_ALLOW_HTTP_LOOPBACK: '1' }),
   });
   const side = createCrmSide({
     db: dbh.db, env, rules: { current: () => rules }, clickToCall: new RoutingClickToCall(() => rules), logger, clock,

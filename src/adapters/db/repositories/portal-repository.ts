@@ -31,6 +31,24 @@ export interface PortalTokens {
   readonly status?: string;
 }
 
+/** The portal the connector is pinned to: its member_id and the host of its REST endpoint (DECISIONS §32). */
+export interface PortalPin {
+  readonly memberId: string;
+  readonly host: string;
+  readonly pinnedAt: number;
+}
+
+export type VerifiedInstallResult =
+  | { readonly ok: true; readonly portal: PortalRecord; readonly pinned: boolean }
+  | { readonly ok: false; readonly pin: PortalPin };
+
+interface PinRow {
+  id: number;
+  member_id: string;
+  host: string;
+  pinned_at: number | string;
+}
+
 interface PortalRow {
   member_id: string;
   domain: string;
@@ -69,7 +87,7 @@ function toRecord(r: PortalRow): PortalRecord {
 
 /**
  * One portal per deployment. A reinstall from the same portal (member_id) replaces its tokens;
- * the install handler refuses a different portal.
+ * the pin (kept across uninstalls) refuses any other portal until `b24pbx portal reset`.
  */
 export class PortalRepository {
   constructor(private readonly db: Db) {}
@@ -79,28 +97,55 @@ export class PortalRepository {
     return row ? toRecord(row) : null;
   }
 
-  /** Stores an install: replaces every other portal row (one portal per deployment). */
+  async pin(trx?: Knex.Transaction): Promise<PortalPin | null> {
+    const row = await (trx ?? this.db)<PinRow>('b24_portal_pin').where({ id: 1 }).first();
+    return row ? { memberId: row.member_id, host: row.host, pinnedAt: Number(row.pinned_at) } : null;
+  }
+
+  /** Stores an install: replaces every other portal row (one portal per deployment). Pins nothing. */
   async saveInstall(p: Omit<PortalRecord, 'installedAt' | 'updatedAt'>, now: number): Promise<PortalRecord> {
-    await this.db.transaction(async (trx) => {
-      const existing = await trx<PortalRow>('b24_portal').where({ member_id: p.memberId }).first();
-      await trx('b24_portal').whereNot({ member_id: p.memberId }).delete();
-      const row = {
-        domain: p.domain,
-        client_endpoint: p.clientEndpoint,
-        server_endpoint: p.serverEndpoint,
-        access_token: p.accessToken,
-        refresh_token: p.refreshToken,
-        expires: p.expires,
-        expires_in: p.expiresIn,
-        application_token: p.applicationToken,
-        scope: p.scope,
-        status: p.status,
-        user_id: p.userId,
-        updated_at: now,
-      };
-      if (existing) await trx('b24_portal').where({ member_id: p.memberId }).update(row);
-      else await trx('b24_portal').insert({ ...row, member_id: p.memberId, installed_at: now });
+    await this.db.transaction((trx) => this.writeInstall(trx, p, now));
+    return this.saved();
+  }
+
+  /**
+   * Stores an install the OAuth server vouched for, pinning its portal (member_id + `host`) when
+   * nothing is pinned yet; a portal other than the pinned one changes nothing.
+   */
+  async saveVerifiedInstall(p: Omit<PortalRecord, 'installedAt' | 'updatedAt'>, host: string, now: number): Promise<VerifiedInstallResult> {
+    const outcome = await this.db.transaction(async (trx): Promise<{ ok: true; pinned: boolean } | { ok: false; pin: PortalPin }> => {
+      const pin = await this.pin(trx);
+      if (pin && (pin.memberId !== p.memberId || pin.host !== host)) return { ok: false, pin };
+      // The primary key (id = 1) makes a second first pin fail rather than pin another portal.
+      if (!pin) await trx('b24_portal_pin').insert({ id: 1, member_id: p.memberId, host, pinned_at: now });
+      await this.writeInstall(trx, p, now);
+      return { ok: true, pinned: !pin };
     });
+    return outcome.ok ? { ok: true, portal: await this.saved(), pinned: outcome.pinned } : outcome;
+  }
+
+  private async writeInstall(trx: Knex.Transaction, p: Omit<PortalRecord, 'installedAt' | 'updatedAt'>, now: number): Promise<void> {
+    const existing = await trx<PortalRow>('b24_portal').where({ member_id: p.memberId }).first();
+    await trx('b24_portal').whereNot({ member_id: p.memberId }).delete();
+    const row = {
+      domain: p.domain,
+      client_endpoint: p.clientEndpoint,
+      server_endpoint: p.serverEndpoint,
+      access_token: p.accessToken,
+      refresh_token: p.refreshToken,
+      expires: p.expires,
+      expires_in: p.expiresIn,
+      application_token: p.applicationToken,
+      scope: p.scope,
+      status: p.status,
+      user_id: p.userId,
+      updated_at: now,
+    };
+    if (existing) await trx('b24_portal').where({ member_id: p.memberId }).update(row);
+    else await trx('b24_portal').insert({ ...row, member_id: p.memberId, installed_at: now });
+  }
+
+  private async saved(): Promise<PortalRecord> {
     const saved = await this.get();
     if (!saved) throw new Error('portal install was not stored');
     return saved;

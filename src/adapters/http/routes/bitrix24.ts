@@ -13,7 +13,7 @@ import { requireAdminToken } from '../admin-auth.ts';
 export interface Bitrix24RouterDeps {
   readonly events: CrmEvents;
   readonly expectedPortal: () => ExpectedPortal | null;
-  /** Null when installs are not accepted (webhook mode, or B24_MODE=off). */
+  /** Null when installs are not accepted (webhook mode, B24_MODE=off, or the app is not configured). */
   readonly install: ((event: B24Event) => Promise<InstallResult>) | null;
   /** ONAPPUNINSTALL from the installed portal. */
   readonly onUninstall?: () => Promise<void>;
@@ -83,7 +83,7 @@ export function createBitrix24Router(deps: Bitrix24RouterDeps): Router {
 
   router.post('/bitrix24/install', formBody, async (req: Request, res: Response) => {
     if (!deps.install) {
-      res.status(404).json({ error: 'NOT_FOUND', message: 'installs are accepted in B24_MODE=app only' });
+      res.status(404).json({ error: 'NOT_FOUND', message: 'installs are accepted in B24_MODE=app, with B24_CLIENT_ID, B24_CLIENT_SECRET and PUBLIC_URL set' });
       return;
     }
     const parsed = parseEventBody(req);
