@@ -3,6 +3,7 @@ import { registerCarrierCommands } from './commands/carriers.ts';
 import { registerRouteCommands } from './commands/route.ts';
 import { registerCallCommands } from './commands/calls.ts';
 import { registerOutboxCommands } from './commands/outbox.ts';
+import { registerPortalCommands } from './commands/portal.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { CliFailure } from './failure.ts';
 import { loadDotEnv } from '../../config/env.ts';
@@ -40,6 +41,7 @@ registerCarrierCommands(program);
 registerRouteCommands(program);
 registerCallCommands(program);
 registerOutboxCommands(program);
+registerPortalCommands(program);
 registerUserCommands(program);
 
 try {

@@ -104,8 +104,9 @@ export class Bitrix24Double {
   private readonly hanging = new Set<http.ServerResponse>();
   private boundPort = 0;
   private clientSecret: string;
-  /** Refresh tokens the OAuth server exchanged (each works once). */
+  /** Refresh tokens of this portal the OAuth server exchanged (each works once). */
   refreshCount = 0;
+  private readonly oauthPeers: Bitrix24Double[] = [];
 
   constructor(private readonly options: Bitrix24DoubleOptions = {}) {
     this.clock = options.clock ?? Date.now;
@@ -378,15 +379,30 @@ export class Bitrix24Double {
       json(res, 401, { error: 'invalid_client', error_description: 'Invalid client credentials' });
       return;
     }
-    if (typeof p.refresh_token !== 'string' || p.refresh_token !== this.portal.refreshToken) {
+    const answer = typeof p.refresh_token === 'string' ? [this, ...this.oauthPeers].map((d) => d.exchange(p.refresh_token as string)).find((a) => a !== null) : undefined;
+    if (!answer) {
       json(res, 400, { error: 'invalid_grant', error_description: 'Invalid refresh token' });
       return;
     }
+    json(res, 200, answer);
+  }
+
+  /**
+   * This double's OAuth server also vouches for another double's portal, as Bitrix24's one OAuth
+   * server does for every portal (moving the connector from one portal to another).
+   */
+  vouchAlsoFor(other: Bitrix24Double): void {
+    this.oauthPeers.push(other);
+  }
+
+  /** Uses the refresh token up for a new pair; null when it is not this portal's current one. */
+  private exchange(refreshToken: string): Record<string, unknown> | null {
+    if (refreshToken !== this.portal.refreshToken) return null;
     this.refreshCount += 1;
     this.portal.accessToken = crypto.randomBytes(24).toString('hex');
     this.portal.refreshToken = crypto.randomBytes(24).toString('hex');
     this.portal.expires = Math.floor(this.clock() / 1000) + (this.options.tokenLifetimeS ?? 3600);
-    json(res, 200, {
+    return {
       access_token: this.portal.accessToken,
       expires: this.portal.expires,
       expires_in: this.options.tokenLifetimeS ?? 3600,
@@ -398,7 +414,7 @@ export class Bitrix24Double {
       member_id: this.portal.memberId,
       user_id: 1,
       refresh_token: this.portal.refreshToken,
-    });
+    };
   }
 
   /** `batch`: `{halt, cmd: {key: "method?query"}}`; one request for the rate limit, at most 50 commands. */

@@ -20,7 +20,8 @@ afterEach(async () => {
 });
 
 describe('app install (ONAPPINSTALL posted by the portal)', () => {
-  it('stores the tokens and binds ONEXTERNALCALLSTART / ONEXTERNALCALLBACKSTART to PUBLIC_URL/bitrix24/events', async () => {
+  it('stores the pair the OAuth server exchanged and binds ONEXTERNALCALLSTART / ONEXTERNALCALLBACKSTART to PUBLIC_URL/bitrix24/events', async () => {
+    const posted = { ...h.double.portal };
     const res = await h.double.postInstall(`${base}/bitrix24/install`);
     expect(res.status).toBe(200);
     expect(JSON.parse(res.body)).toMatchObject({ status: 'installed', bound: ['ONEXTERNALCALLSTART', 'ONEXTERNALCALLBACKSTART'] });
@@ -29,6 +30,10 @@ describe('app install (ONAPPINSTALL posted by the portal)', () => {
       memberId: h.double.portal.memberId, domain: h.double.portal.domain, accessToken: h.double.portal.accessToken,
       refreshToken: h.double.portal.refreshToken, applicationToken: h.double.portal.applicationToken, clientEndpoint: h.double.restUrl,
     });
+    // The install's own refresh token was used up by the exchange: the new pair is what is stored.
+    expect(h.double.refreshCount).toBe(1);
+    expect(portal?.refreshToken).not.toBe(posted.refreshToken);
+    expect(await h.portals.pin()).toMatchObject({ memberId: posted.memberId, host: new URL(h.double.restUrl).host });
     expect(h.double.state.bindings.map((b) => [b.event, b.handler])).toEqual([
       ['ONEXTERNALCALLSTART', `${PUBLIC_URL}/bitrix24/events`],
       ['ONEXTERNALCALLBACKSTART', `${PUBLIC_URL}/bitrix24/events`],
@@ -57,16 +62,22 @@ describe('app install (ONAPPINSTALL posted by the portal)', () => {
       expect(res.status).toBe(409);
       expect((await h.portals.get())?.memberId).toBe(h.double.portal.memberId);
       expect(other.state.bindings).toEqual([]);
+      // Refused before its token was spent: the other portal can still be installed elsewhere.
+      expect(other.refreshCount).toBe(0);
     } finally {
       await other.close();
     }
   });
 
-  it('stores nothing when the tokens do not work (event.bind refused)', async () => {
-    h.double.faults.push({ method: 'event.get', kind: 'error', status: 401, error: 'invalid_token', description: 'The access token provided is invalid.', times: 5 });
+  it('keeps a verified install whose events could not be bound (its token is used up) and says so', async () => {
+    h.double.faults.push({ method: 'event.get', kind: 'error', status: 500, error: 'INTERNAL_SERVER_ERROR', description: 'portal hiccup', times: 1 });
     const res = await h.double.postInstall(`${base}/bitrix24/install`);
     expect(res.status).toBe(502);
-    expect(await h.portals.get()).toBeNull();
+    expect(JSON.parse(res.body).message).toMatch(/stored, but the events could not be bound/);
+    expect((await h.portals.get())?.refreshToken).toBe(h.double.portal.refreshToken);
+    // Installing again binds them.
+    expect((await h.double.postInstall(`${base}/bitrix24/install`)).status).toBe(200);
+    expect(h.double.state.bindings).toHaveLength(2);
   });
 
   it('refuses an install without the auth block fields, naming them', async () => {
@@ -83,7 +94,8 @@ describe('the real SDK against the double', () => {
     const gateway = h.connection.gateway();
     const res = await gateway?.call('telephony.externalLine.get', {});
     expect(res?.ok).toBe(true);
-    expect(h.double.refreshCount).toBe(1);
+    // One exchange for the install, one for the refresh.
+    expect(h.double.refreshCount).toBe(2);
     const portal = await h.portals.get();
     expect([portal?.accessToken, portal?.refreshToken, portal?.expires]).toEqual([h.double.portal.accessToken, h.double.portal.refreshToken, h.double.portal.expires]);
   });

@@ -34,6 +34,8 @@ export interface HarnessOptions {
   readonly recordingsDir?: string;
   readonly recordUrlSecret?: string;
   readonly timeoutMs?: number;
+  /** B24_ALLOW_HTTP_LOOPBACK for installs (default true: the double is on 127.0.0.1). */
+  readonly allowHttpLoopback?: boolean;
 }
 
 /**
@@ -90,7 +92,7 @@ export async function crmHarness(o: HarnessOptions = {}) {
     events,
     expectedPortal: () => connection.expectedPortal(),
     install: (event) => handleInstall(event, {
-      portals, clock, publicUrl: PUBLIC_URL, pins: connection.pins, oauth, allowHttpLoopback: true, gatewayFor: (p) => connection.gatewayFor(p),
+      portals, clock, publicUrl: PUBLIC_URL, pins: connection.pins, oauth, allowHttpLoopback: o.allowHttpLoopback ?? true, gatewayFor: (p) => connection.gatewayFor(p),
       onInstalled: async (p) => connection.use(p),
     }),
     recordings: links && o.recordingsDir ? { links, dir: o.recordingsDir } : null,
@@ -110,7 +112,7 @@ export async function crmHarness(o: HarnessOptions = {}) {
     ],
   });
   return {
-    clock, db, double, rules, results, portals, connection, outbox, worker, port, events, eventsRepo, app, directory, userSync,
+    clock, db, dbUrl: dbh.url, double, rules, results, portals, connection, outbox, worker, port, events, eventsRepo, app, directory, userSync,
     setRules(next: CompiledRules) {
       compiled = next;
     },

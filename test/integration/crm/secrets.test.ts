@@ -159,13 +159,20 @@ describe('secrets never reach logs, HTTP error bodies or stored errors', () => {
       };
     });
 
-    // event.bind refused with an answer echoing the token: install refused (502), nothing stored.
-    double.faults.push({ method: 'event.bind', kind: 'error', status: 400, error: 'ERROR_CORE', description: `handler rejected (auth=${first.accessToken})`, times: 1 });
+    // The OAuth server refuses the app's credentials: install refused (401), nothing stored.
     const refused = await double.postInstall(`${base}/bitrix24/install`);
-    expect(refused.status).toBe(502);
+    expect(refused.status).toBe(401);
     bodies.push(refused.body);
-    // A clean install, then the access token expires and the refresh fails (wrong client secret).
+    // Verified, but event.bind refused with an answer echoing the token (502).
+    double.setClientSecret(CLIENT_SECRET);
+    double.faults.push({ method: 'event.bind', kind: 'error', status: 400, error: 'ERROR_CORE', description: `handler rejected (auth=${double.portal.accessToken})`, times: 1 });
+    const unbound = await double.postInstall(`${base}/bitrix24/install`);
+    expect(unbound.status).toBe(502);
+    bodies.push(unbound.body);
+    // A clean install; then the app's secret is regenerated on the portal, the access token
+    // expires and the refresh fails.
     expect((await double.postInstall(`${base}/bitrix24/install`)).status).toBe(200);
+    double.setClientSecret('regenerated-on-the-portal');
     double.expireToken();
     await w.side.outbox.enqueue({ dedupeKey: 'hide:x', method: 'telephony.externalcall.hide', params: { CALL_ID: 'externalCall.x.1', USER_ID: '1' } }, w.clock.now());
     await drain(w, 4);
@@ -175,7 +182,7 @@ describe('secrets never reach logs, HTTP error bodies or stored errors', () => {
     const surface = await leakSurface(w, bodies);
     expect(surface).toMatch(/INSTALL_REFUSED|install refused/);
     expect(entry?.lastError).toBeTruthy();
-    const secrets = [CLIENT_SECRET, first.accessToken, first.refreshToken, first.applicationToken, double.portal.accessToken, double.portal.refreshToken];
+    const secrets = [CLIENT_SECRET, first.accessToken, first.refreshToken, first.applicationToken, double.portal.accessToken, double.portal.refreshToken, w.side.connection.installedPortal()?.refreshToken ?? 'none'];
     for (const secret of secrets) expect(surface).not.toContain(secret);
   });
 });
