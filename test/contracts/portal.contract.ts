@@ -3,6 +3,8 @@ import type { Db } from '../../src/adapters/db/connection.ts';
 import { B24DirectoryRepository } from '../../src/adapters/db/repositories/b24-users-repository.ts';
 import { CrmEventsRepository } from '../../src/adapters/db/repositories/crm-events-repository.ts';
 import { PortalRepository } from '../../src/adapters/db/repositories/portal-repository.ts';
+import { OutboxRepository } from '../../src/adapters/db/repositories/outbox-repository.ts';
+import { previewPortalReset, resetPortal, PORTAL_RESET_REASON } from '../../src/adapters/db/repositories/portal-reset.ts';
 
 const T0 = 1_800_000_000_000;
 
@@ -28,7 +30,7 @@ export function portalContract(name: string, open: () => Promise<{ db: Db; close
 
     beforeEach(async () => {
       handle ??= await open();
-      for (const t of ['b24_portal', 'crm_events', 'b24_users', 'b24_departments', 'b24_lines']) await handle.db(t).delete();
+      for (const t of ['b24_portal', 'b24_portal_pin', 'crm_events', 'crm_outbox', 'b24_users', 'b24_departments', 'b24_lines']) await handle.db(t).delete();
     });
     afterAll(async () => {
       await handle?.close();
@@ -46,6 +48,43 @@ export function portalContract(name: string, open: () => Promise<{ db: Db; close
       const refreshed = await repo.get();
       expect([refreshed?.accessToken, refreshed?.refreshToken, refreshed?.expires]).toEqual(['access-3', 'refresh-3', 1_800_007_200]);
       expect(typeof refreshed?.expires).toBe('number');
+    });
+
+    it('pins the first verified install; another portal changes nothing; an uninstall keeps the pin', async () => {
+      const repo = new PortalRepository(handle!.db);
+      const host = 'some-domain.bitrix24.ru';
+      const first = await repo.saveVerifiedInstall(install, host, T0);
+      expect(first).toMatchObject({ ok: true, pinned: true, portal: { memberId: install.memberId, accessToken: 'access-1' } });
+      expect(await repo.pin()).toEqual({ memberId: install.memberId, host, pinnedAt: T0 });
+      const again = await repo.saveVerifiedInstall({ ...install, accessToken: 'access-2' }, host, T0 + 1);
+      expect(again).toMatchObject({ ok: true, pinned: false, portal: { accessToken: 'access-2' } });
+      const other = await repo.saveVerifiedInstall({ ...install, memberId: 'b'.repeat(32), accessToken: 'access-x' }, 'other.bitrix24.ru', T0 + 2);
+      expect(other).toMatchObject({ ok: false, pin: { memberId: install.memberId, host } });
+      const sameIdOtherHost = await repo.saveVerifiedInstall({ ...install, accessToken: 'access-y' }, 'attacker.example.com', T0 + 3);
+      expect(sameIdOtherHost.ok).toBe(false);
+      expect((await repo.get())?.accessToken).toBe('access-2');
+      await repo.remove(install.memberId);
+      expect(await repo.get()).toBeNull();
+      expect((await repo.pin())?.memberId).toBe(install.memberId);
+    });
+
+    it('portal reset removes the pin, the tokens, the directory and lines, and parks the queued writes', async () => {
+      const db = handle!.db;
+      await new PortalRepository(db).saveVerifiedInstall(install, 'some-domain.bitrix24.ru', T0);
+      const directory = new B24DirectoryRepository(db);
+      await directory.replace({ users: [{ id: '1', name: 'A', extension: '100', departments: ['1'], active: true }], departments: [{ id: '1', name: 'Sales', parent: null }] }, T0);
+      await directory.savePublishedLine({ number: '101', name: 'MTS', trunkId: 'mts' }, T0);
+      const outbox = new OutboxRepository(db);
+      const queued = await outbox.enqueue({ dedupeKey: 'finish:x', method: 'telephony.externalcall.finish', params: { CALL_ID: 'x' } }, T0);
+      const expected = {
+        pin: { memberId: install.memberId, host: 'some-domain.bitrix24.ru' }, portal: { memberId: install.memberId, domain: install.domain },
+        users: 1, departments: 1, lines: 1, queuedWrites: 1,
+      };
+      expect(await previewPortalReset(db)).toEqual(expected);
+      expect(await new PortalRepository(db).pin()).not.toBeNull();
+      expect(await resetPortal(db, T0 + 5)).toEqual(expected);
+      expect(await previewPortalReset(db)).toEqual({ pin: null, portal: null, users: 0, departments: 0, lines: 0, queuedWrites: 0 });
+      expect(await outbox.get(queued.id)).toMatchObject({ state: 'parked', lastError: PORTAL_RESET_REASON });
     });
 
     it('stores an event once per (event, key), taken by its receiver; after a reset, one processor claims it', async () => {
