@@ -123,6 +123,22 @@ describe('a genuine reinstall', () => {
   });
 });
 
+describe('an uninstall', () => {
+  it('forgets the tokens but keeps the pin: only the same portal installs again', async () => {
+    const x = await harness();
+    expect((await postInstall(x, x.double.appAuth())).status).toBe(200);
+    const pin = await x.portals.pin();
+    const uninstall = await request(x.app).post('/bitrix24/events').type('form').send(form('ONAPPUNINSTALL', { CLEAN: '0' }, x.double.appAuth()));
+    expect(uninstall.status).toBe(200);
+    expect(await stored(x)).toEqual({ portal: null, pin });
+    const other = await otherDouble('other.bitrix24.ru');
+    x.double.vouchAlsoFor(other);
+    expect((await postInstall(x, other.appAuth())).status).toBe(409);
+    expect(other.refreshCount).toBe(0);
+    expect((await postInstall(x, x.double.appAuth())).status).toBe(200);
+  });
+});
+
 describe('B24_ALLOW_HTTP_LOOPBACK', () => {
   it('off: an http:// or loopback client_endpoint is refused before the OAuth server is asked', async () => {
     const x = await harness({ allowHttpLoopback: false });

@@ -95,6 +95,11 @@ export async function crmHarness(o: HarnessOptions = {}) {
       portals, clock, publicUrl: PUBLIC_URL, pins: connection.pins, oauth, allowHttpLoopback: o.allowHttpLoopback ?? true, gatewayFor: (p) => connection.gatewayFor(p),
       onInstalled: async (p) => connection.use(p),
     }),
+    onUninstall: async () => {
+      const installed = connection.installedPortal();
+      if (installed) await portals.remove(installed.memberId);
+      connection.use(null);
+    },
     recordings: links && o.recordingsDir ? { links, dir: o.recordingsDir } : null,
     clock,
     logger: silentLogger,

@@ -97,7 +97,7 @@ export function createBitrix24Router(deps: Bitrix24RouterDeps): Router {
       res.status(result.status).json({ error: 'INSTALL_REFUSED', message: result.reason });
       return;
     }
-    deps.logger.info({ domain: result.portal.domain, bound: result.bound }, 'bitrix24 app installed');
+    deps.logger.info({ domain: result.portal.domain, bound: result.bound, pinned: result.pinned }, 'bitrix24 app installed');
     res.json({ status: 'installed', domain: result.portal.domain, bound: result.bound });
   });
 
