@@ -8,8 +8,6 @@ import type { OAuthServer } from './ports.ts';
 
 export interface ConnectionSettings {
   readonly mode: 'app' | 'webhook' | 'off';
-  readonly clientId?: string;
-  readonly clientSecret?: string;
   readonly webhookUrl?: string;
   /** Webhook mode: the outgoing webhook's application_token. */
   readonly applicationToken?: string;
@@ -41,8 +39,8 @@ export class B24Connection {
     private readonly settings: ConnectionSettings,
     private readonly portals: PortalRepository,
     private readonly clock: CrmClock,
-    /** Bitrix24's OAuth server (app mode): vouches for installs and refreshes the tokens. */
-    readonly oauth: OAuthServer | null = null,
+    /** Bitrix24's OAuth server (app mode): refreshes the tokens. */
+    private readonly oauth: OAuthServer | null = null,
   ) {}
 
   get mode(): ConnectionSettings['mode'] {

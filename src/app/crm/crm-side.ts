@@ -78,8 +78,6 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     : null;
   const connection = new B24Connection({
     mode: env.B24_MODE ?? 'off',
-    clientId: env.B24_CLIENT_ID,
-    clientSecret: env.B24_CLIENT_SECRET,
     webhookUrl: env.B24_WEBHOOK_URL,
     applicationToken: env.B24_APPLICATION_TOKEN,
     memberId: env.B24_MEMBER_ID,
