@@ -42,6 +42,7 @@ export function hostileNumbersScenario(label: string, env: Readonly<Record<strin
       const { call } = await settle(s, callId);
       expect(originates(s, since)).toBe(0);
       expect(call).toMatchObject({ refusalCode: 'INVALID_NUMBER', number: '+7916\\u001b[2J\\u001b]0;owned\\u0007123\\u009b4567' });
+// eslint-disable-next-line no-control-regex -- looking for control characters is the point
       expect(call?.refusalMessage).not.toMatch(/[\u0000-\u001f\u007f-\u009f]/);
       const reason = allFinishes(s, callId)[0]?.params.FAILED_REASON;
       expect(reason).toContain('"+7916\\u001b[2J\\u001b]0;owned\\u0007123\\u009b4567"');

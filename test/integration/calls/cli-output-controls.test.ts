@@ -9,6 +9,7 @@ import { tempSqliteDb } from '../../support/db.ts';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
 const run = promisify(execFile);
 // What a terminal would obey: C0 but LF (and the TAB of layouts), DEL, C1.
+// eslint-disable-next-line no-control-regex -- looking for control characters is the point
 const CONTROL = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/;
 
 describe('the CLI prints values from outside escaped', () => {

@@ -16,6 +16,7 @@ describe('logs carry values from outside without their control characters', () =
     logger.info({ number: hostile, nested: { reason: hostile } }, `click-to-call refused: ${hostile}`);
     logger.error({ err: new Error(`originate failed: ${hostile}`) }, 'failed');
     const text = chunks.join('');
+// eslint-disable-next-line no-control-regex -- looking for control characters is the point
     expect(text).not.toMatch(/[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u202e]/);
     const [first, second] = text.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
     expect(first).toMatchObject({ number: hostile, nested: { reason: hostile }, msg: `click-to-call refused: ${hostile}` });
