@@ -17,9 +17,12 @@ const REDACT = [
  * overrides), so a value from outside never reaches a terminal tailing the log as a control.
  */
 export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
-  return pino({
-    level, redact: { paths: REDACT, censor: '[redacted]' }, base: { svc: 'b24-pbx-connector' }, hooks: { streamWrite: terminalSafe },
-  }, destination);
+  return pino(loggerOptions(level), destination);
+}
+
+/** The service logger's options (exported for the escaping bench). */
+export function loggerOptions(level: string): pino.LoggerOptions {
+  return { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { svc: 'b24-pbx-connector' }, hooks: { streamWrite: terminalSafe } };
 }
 
 /** A logger that drops everything (tests, CLI). */
