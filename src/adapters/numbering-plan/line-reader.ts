@@ -13,8 +13,6 @@ export interface FileLine {
 export interface LineReaderProgress {
   /** Called after each chunk with the bytes read so far. */
   onBytes?(bytesRead: number): void;
-  /** Longest line accepted, in characters (default MAX_LINE_CHARS). */
-  maxLineChars?: number;
 }
 
 /**
@@ -105,7 +103,7 @@ export class LineReader {
     let pending = '';
     let lineNo = 0;
     let bytes = 0;
-    const max = this.progress.maxLineChars ?? MAX_LINE_CHARS;
+    const max = MAX_LINE_CHARS;
     // Refused as soon as it is too long: a line with no end is never gathered whole.
     const tooLong = (at: number): InvalidTextError => new InvalidTextError(`${this.file}:${at}: line longer than ${max} characters: not a registry row`);
     for await (const chunk of stream as AsyncIterable<Buffer>) {
