@@ -107,6 +107,17 @@ export function importGuardContract(label: string, open: () => Promise<Numbering
       expect(read).toEqual([]);
     });
 
+    it('refuses a ported-numbers line over 4096 bytes at its line number, without reading it whole', async () => {
+      const file = writeText(tmp.dir, 'Port_All_9.csv', Buffer.concat([
+        Buffer.from('Number,OwnerId,MNC,Route,RegionCode,PortDate,RowCount\n9261234567,'), Buffer.alloc(20 * 1024 * 1024, 'm'), Buffer.from(',01,D2501,77,2025-01-01,1\n'),
+      ]));
+      const read: number[] = [];
+      const err = await refusal(importPorted({ db: h.db, file, mapping, now: NOW, onProgress: (b) => read.push(b) }));
+      expect(err?.message).toBe(`${file}:2: line longer than 4096 bytes: not a ported-numbers row`);
+      expect(read).toEqual([]);
+      expect(await new PortedRepository(h.db).activeMeta()).toBeNull();
+    });
+
     it('refuses a full ported feed that would drop more than the limit, and an empty one; --force and increments pass', async () => {
       await importPorted({ db: h.db, file: writeText(tmp.dir, 'Port_All_1.csv', portAll(100)), mapping, now: NOW });
       const truncated = writeText(tmp.dir, 'Port_All_2.csv', portAll(80));
