@@ -21,6 +21,8 @@ export const envSchema = z.object({
    */
   INTAKE_JOURNAL_DIR: z.string().min(1).optional(),
   RULES_DIR: z.string().default('./rules'),
+  /** Percent of the active plan's (or ported set's) numbers an import may remove without --force. */
+  IMPORT_MAX_SHRINK: z.coerce.number().min(0).max(100).default(10),
   DEFAULT_COUNTRY: z.string().length(2).default('RU'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 

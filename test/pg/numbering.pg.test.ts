@@ -1,5 +1,6 @@
 import knexFactory from 'knex';
 import { migrateLatest, openDb } from '../../src/adapters/db/connection.ts';
+import { importGuardContract } from '../contracts/import-guard.contract.ts';
 import { numberingContract } from '../contracts/numbering.contract.ts';
 import { TEST_PG_URL } from '../support/db.ts';
 
@@ -31,5 +32,17 @@ numberingContract('PostgreSQL', async () => {
       await db.raw('DROP SCHEMA IF EXISTS ?? CASCADE', [schema]);
       await db.destroy();
     },
+  };
+});
+
+importGuardContract('PostgreSQL', async () => {
+  const db = openDb({ url: TEST_PG_URL });
+  await migrateLatest(db);
+  return {
+    db,
+    async clean() {
+      for (const table of TABLES) await db(table).delete();
+    },
+    close: () => db.destroy(),
   };
 });

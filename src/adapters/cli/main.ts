@@ -6,6 +6,8 @@ import { registerOutboxCommands } from './commands/outbox.ts';
 import { registerPortalCommands } from './commands/portal.ts';
 import { registerUserCommands } from './commands/users.ts';
 import { CliFailure } from './failure.ts';
+import { escapeTerminalOutput } from './terminal-output.ts';
+import { terminalSafe } from '../../core/text/printable.ts';
 import { loadDotEnv } from '../../config/env.ts';
 
 /**
@@ -36,6 +38,8 @@ function ignoreClosedPipe(stream: NodeJS.WriteStream): void {
 }
 ignoreClosedPipe(process.stdout);
 ignoreClosedPipe(process.stderr);
+// stderr stays raw for the progress bar's own controls; its messages are escaped below.
+escapeTerminalOutput(process.stdout);
 
 registerCarrierCommands(program);
 registerRouteCommands(program);
@@ -51,10 +55,10 @@ try {
     // --help and --version exit 0; everything else commander rejects is a usage error.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
   } else if (err instanceof CliFailure) {
-    process.stderr.write(`${err.message}\n`);
+    process.stderr.write(`${terminalSafe(err.message)}\n`);
     process.exitCode = err.exitCode;
   } else {
-    process.stderr.write(`error: ${err instanceof Error ? err.message : String(err)}\n`);
+    process.stderr.write(`error: ${terminalSafe(err instanceof Error ? err.message : String(err))}\n`);
     process.exitCode = 1;
   }
 }

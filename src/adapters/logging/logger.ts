@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { terminalSafe } from '../../core/text/printable.ts';
 
 export type { Logger };
 
@@ -10,9 +11,18 @@ const REDACT = [
   'clientSecret', '*.clientSecret', 'originalError', '*.originalError',
 ];
 
-/** JSON logs on stdout; one child logger per call stamps call id, user and trunk on every line. */
+/**
+ * JSON logs on stdout; one child logger per call stamps call id, user and trunk on every line.
+ * pino escapes C0 controls inside strings; the line hook escapes the rest (DEL, C1, bidi
+ * overrides), so a value from outside never reaches a terminal tailing the log as a control.
+ */
 export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', destination?: pino.DestinationStream): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { svc: 'b24-pbx-connector' } }, destination);
+  return pino(loggerOptions(level), destination);
+}
+
+/** The service logger's options (exported for the escaping bench). */
+export function loggerOptions(level: string): pino.LoggerOptions {
+  return { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { svc: 'b24-pbx-connector' }, hooks: { streamWrite: terminalSafe } };
 }
 
 /** A logger that drops everything (tests, CLI). */

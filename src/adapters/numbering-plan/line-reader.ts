@@ -15,6 +15,12 @@ export interface LineReaderProgress {
   onBytes?(bytesRead: number): void;
 }
 
+/**
+ * Longest registry line accepted. Real ones stay under 600 characters (a landline range held
+ * across a whole federal district lists every region); anything far longer is not a registry row.
+ */
+export const MAX_LINE_CHARS = 4096;
+
 export interface LineReaderResult {
   readonly encoding: TextEncodingName;
   readonly sha256: string;
@@ -97,6 +103,9 @@ export class LineReader {
     let pending = '';
     let lineNo = 0;
     let bytes = 0;
+    const max = MAX_LINE_CHARS;
+    // Refused as soon as it is too long: a line with no end is never gathered whole.
+    const tooLong = (at: number): InvalidTextError => new InvalidTextError(`${this.file}:${at}: line longer than ${max} characters: not a registry row`);
     for await (const chunk of stream as AsyncIterable<Buffer>) {
       hash.update(chunk);
       let buf = chunk;
@@ -116,14 +125,17 @@ export class LineReader {
       let start = 0;
       for (let nl = text.indexOf('\n'); nl >= 0; nl = text.indexOf('\n', start)) {
         const end = nl > start && text.charCodeAt(nl - 1) === 13 ? nl - 1 : nl;
+        if (end - start > max) throw tooLong(lineNo + 1);
         yield { lineNo: ++lineNo, text: text.slice(start, end) };
         start = nl + 1;
       }
+      if (text.length - start > max) throw tooLong(lineNo + 1);
       pending = text.slice(start);
       this.progress.onBytes?.(bytes);
     }
     if (decoder) pending += decoder.end();
     if (pending.endsWith('\r')) pending = pending.slice(0, -1);
+    if (pending.length > max) throw tooLong(lineNo + 1);
     if (pending !== '') yield { lineNo: ++lineNo, text: pending };
     this.outcome = { encoding, sha256: hash.digest('hex'), bytes };
   }

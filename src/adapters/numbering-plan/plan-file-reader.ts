@@ -47,6 +47,8 @@ export class PlanFileReader {
 
   private async *parsedRows(): AsyncGenerator<PlanFileRow> {
     let layout: PlanLayout | null = null;
+    let headerLine = 0;
+    let rows = 0;
     for await (const line of this.reader.lines()) {
       if (line.text.trim() === '') continue;
       const fields = splitFields(line.text);
@@ -54,12 +56,16 @@ export class PlanFileReader {
         const detected = detectPlanLayout(fields);
         if (!detected.ok) throw new PlanFileError(`${this.file}:${line.lineNo}: ${detected.reason}`);
         layout = this.detected = detected.layout;
+        headerLine = line.lineNo;
         continue;
       }
       const parsed = parsePlanRow(fields, layout);
       if (!parsed.ok) throw new PlanFileError(`${this.file}:${line.lineNo}: ${parsed.reason}`);
+      rows++;
       yield { lineNo: line.lineNo, row: parsed.row };
     }
     if (!layout) throw new PlanFileError(`${this.file}:1: unknown layout: the file is empty`);
+    // A header alone is a failed download or export, never a plan with no numbers.
+    if (rows === 0) throw new PlanFileError(`${this.file}:${headerLine}: a header and no ranges: nothing to import`);
   }
 }

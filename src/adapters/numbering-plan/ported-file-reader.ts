@@ -85,6 +85,9 @@ export interface PortedReadOptions {
   readonly onLayout?: (layout: PortedLayout) => void;
 }
 
+/** Longest line accepted, in bytes: a full ЦНИИС row is under 200; longer is not a ported-numbers row. */
+export const MAX_PORTED_LINE_BYTES = 4096;
+
 const NL = 10;
 const CR = 13;
 const SPACE = 32;
@@ -130,6 +133,9 @@ export async function readPortedFile(
 
   const fail = (why: string): never => {
     throw new PortedFileError(`${file}:${lineNo}: ${why}`);
+  };
+  const tooLong = (): never => {
+    throw new PortedFileError(`${file}:${lineNo + 1}: line longer than ${MAX_PORTED_LINE_BYTES} bytes: not a ported-numbers row`);
   };
 
   const parseLine = (buf: Buffer, start: number, end: number): void => {
@@ -179,9 +185,12 @@ export async function readPortedFile(
     const buf: Buffer = leftover ? Buffer.concat([leftover, chunk]) : chunk;
     let start = 0;
     for (let nl = buf.indexOf(NL, start); nl >= 0; nl = buf.indexOf(NL, start)) {
+      if (nl - start > MAX_PORTED_LINE_BYTES) tooLong();
       parseLine(buf, start, nl);
       start = nl + 1;
     }
+    // Refused as soon as it is too long: a line with no end is never gathered whole.
+    if (buf.length - start > MAX_PORTED_LINE_BYTES) tooLong();
     leftover = start < buf.length ? Buffer.from(buf.subarray(start)) : null;
     options.onBytes?.(bytesRead);
   }

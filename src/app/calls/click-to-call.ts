@@ -1,5 +1,7 @@
 import { keepTrying } from '../keep-trying.ts';
 import type { Logger } from '../../adapters/logging/logger.ts';
+import { numberAsReceived } from '../../core/phone/as-received.ts';
+import { quoteBounded } from '../../core/text/printable.ts';
 import type { RefusalCode } from '../../core/routing/types.ts';
 import { routeCall, type RoutingDeps } from '../routing/route-call.ts';
 import { CLICK_TO_CALL_PREFIX } from './route-service.ts';
@@ -80,6 +82,7 @@ function validate(input: ClickToCallInput): string | null {
   if (!/^[0-9A-Za-z*#+_.-]{1,32}$/.test(input.extension)) return `extension "${input.extension.slice(0, 40)}" is not a dialable extension`;
   if (!/^[0-9A-Za-z_-]{1,64}$/.test(input.userId)) return `userId "${input.userId.slice(0, 40)}" is not a Bitrix24 user id`;
   if (input.number.trim() === '') return 'number is empty';
+  if (input.line !== null && input.line.length > 64) return `line ${quoteBounded(input.line)} is longer than 64 characters`;
   if (input.origin !== 'crm' && input.origin !== 'mobile') return `origin must be crm or mobile (got "${String(input.origin)}")`;
   return null;
 }
@@ -130,7 +133,7 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
     origin: input.origin,
     userId: input.userId,
     extension: input.extension,
-    number: input.number,
+    number: numberAsReceived(input.number),
     numberE164: decision.number?.e164 ?? null,
     line: input.line === '' ? null : input.line,
     state: refused ? 'stopped' : 'planned',

@@ -1,5 +1,6 @@
 import type { Logger } from '../../adapters/logging/logger.ts';
 import { routeStep } from '../../core/calls/route-step.ts';
+import { numberAsReceived } from '../../core/phone/as-received.ts';
 import type { Attempt } from '../../core/routing/types.ts';
 import { routeCall, type RoutingDeps } from '../routing/route-call.ts';
 import { storedCallOf as storedOf, type CallAttemptRecord, type CallState, type StoredCall } from './call-record.ts';
@@ -258,7 +259,7 @@ export class RouteService {
       origin: 'phone',
       userId: decision.user,
       extension,
-      number: query.exten,
+      number: numberAsReceived(query.exten),
       numberE164: decision.number?.e164 ?? null,
       line: null,
       state: refused ? 'stopped' : 'planned',

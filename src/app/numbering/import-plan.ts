@@ -3,9 +3,13 @@ import type { Db } from '../../adapters/db/connection.ts';
 import { NumberingPlanRepository, type PlanFileInfo, type PlanVersion } from '../../adapters/db/repositories/numbering-plan-repository.ts';
 import { PlanFileError, PlanFileReader } from '../../adapters/numbering-plan/plan-file-reader.ts';
 import type { CarrierMapping } from '../../core/numbering/carrier-mapping.ts';
+import { planShrinkProblem, type NumbersByKind } from '../../core/numbering/import-shrink.ts';
 import { findOverlap, RangeColumnsBuilder } from '../../core/numbering/overlaps.ts';
+import { kindOfCode } from '../../core/numbering/plan-row.ts';
+import { DEFAULT_MAX_SHRINK, ImportRefusedError } from './import-refused.ts';
 
 export { PlanFileError } from '../../adapters/numbering-plan/plan-file-reader.ts';
+export { ImportRefusedError } from './import-refused.ts';
 
 export interface ImportProgress {
   /** Called as bytes are read: `done` of `total` bytes over all files. */
@@ -28,6 +32,8 @@ export interface PlanImportSummary {
   readonly numbersByCarrier: readonly { readonly key: string; readonly numbers: number; readonly rows: number }[];
   readonly unmapped: readonly UnmappedOperator[];
   readonly seconds: number;
+  /** What `force` let through (the guard's reason), or null when the guard had nothing to say. */
+  readonly forced: string | null;
 }
 
 export interface ImportPlanOptions {
@@ -38,6 +44,10 @@ export interface ImportPlanOptions {
   /** Epoch milliseconds recorded as the import time. */
   readonly now: number;
   readonly onProgress?: ImportProgress;
+  /** Share (0–1) of the active plan's numbers of a kind the import may remove (default 10 %). */
+  readonly maxShrink?: number;
+  /** Import even when the guard refuses (an admin who means to drop a kind or shrink the plan). */
+  readonly force?: boolean;
 }
 
 function describe(code: number, from: number, to: number): string {
@@ -49,6 +59,8 @@ function describe(code: number, from: number, to: number): string {
  * Imports one plan version from several files (DEF + ABC-3xx + ABC-4xx + ABC-8xx together form
  * a plan). Streams each file, writes ranges in batches inside one transaction, checks overlaps
  * over the whole plan at the end. Any error rolls everything back: the active plan is unchanged.
+ * The new version replaces the active one whole, so it is refused (unless forced) when it would
+ * leave a kind of numbers the active plan has with no ranges, or shrink one by more than maxShrink.
  */
 export async function importPlan(options: ImportPlanOptions): Promise<PlanImportSummary> {
   const started = process.hrtime.bigint();
@@ -73,6 +85,8 @@ export async function importPlan(options: ImportPlanOptions): Promise<PlanImport
   let rows = 0;
   let numbers = 0;
   let doneBefore = 0;
+  const byKind = { mobile: 0, landline: 0 };
+  let forced: string | null = null;
 
   const version = await repo.importVersion(options.now, async (writer) => {
     const infos: PlanFileInfo[] = [];
@@ -89,6 +103,8 @@ export async function importPlan(options: ImportPlanOptions): Promise<PlanImport
         const size = row.to - row.from + 1;
         fileRows++;
         numbers += size;
+        const kind = kindOfCode(row.code);
+        if (kind !== null) byKind[kind] += size;
         const key = mapping.carrierOf(row.operator, row.inn);
         if (key === null) {
           // The same INN appears under several spellings: count it once, under the first one seen.
@@ -117,6 +133,12 @@ export async function importPlan(options: ImportPlanOptions): Promise<PlanImport
         + ` overlaps ${describe(columns.code(a), columns.from(a), columns.to(a))} at ${files[originFile[a]!]}:${originLine[a]}`,
       );
     }
+    const problem = planShrinkProblem(numbersByKind(await writer.activeNumbersByCode()), byKind, options.maxShrink ?? DEFAULT_MAX_SHRINK);
+    if (problem !== null && options.force !== true) {
+      throw new ImportRefusedError(`import refused, the active plan is unchanged: ${problem}. `
+        + 'A version replaces the whole plan: import the DEF and ABC files together, or use --force if this is meant');
+    }
+    forced = problem;
     return { files: infos, rows, numbers };
   });
 
@@ -128,5 +150,15 @@ export async function importPlan(options: ImportPlanOptions): Promise<PlanImport
     numbersByCarrier: [...byCarrier.entries()].map(([key, v]) => ({ key, ...v })).sort((x, y) => y.numbers - x.numbers),
     unmapped: [...unmapped.values()].sort((x, y) => y.numbers - x.numbers),
     seconds: Number(process.hrtime.bigint() - started) / 1e9,
+    forced,
   };
+}
+
+function numbersByKind(byCode: ReadonlyMap<number, number>): NumbersByKind {
+  const out = { mobile: 0, landline: 0 };
+  for (const [code, n] of byCode) {
+    const kind = kindOfCode(code);
+    if (kind !== null) out[kind] += n;
+  }
+  return out;
 }

@@ -1,3 +1,4 @@
+import { quoteBounded } from '../text/printable.ts';
 import type { PlanLayout } from './plan-layout.ts';
 
 /** One validated row of the registry: numbers `7 CCC FFFFFFF` … `7 CCC TTTTTTT`. */
@@ -19,6 +20,16 @@ const CODE = /^\d{3}$/;
 const SUBSCRIBER = /^\d{1,7}$/;
 const CAPACITY = /^\d{1,8}$/;
 
+/**
+ * Field caps with a wide margin over the real registry (longest seen: an operator of 138
+ * characters, a ГАР territory of 234 listing a federal district's regions). The ИНН is capped by
+ * its format: 10 or 12 digits.
+ */
+export const MAX_OPERATOR_CHARS = 256;
+export const MAX_REGION_CHARS = 512;
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+
 function clean(s: string | undefined): string {
   return (s ?? '').replace(/\s+/g, ' ').trim();
 }
@@ -31,6 +42,14 @@ function regionOf(fields: readonly string[], layout: PlanLayout): string | null 
   return region === '' || region === '-' ? null : region;
 }
 
+/** Why a text field cannot be stored (too long, or holding control characters), or null. */
+function textProblem(name: string, value: string, max: number): string | null {
+  if (value.length > max) return `"${name}" is ${value.length} characters long, more than ${max}`;
+  const control = CONTROL.exec(value);
+  if (control) return `"${name}" holds a control character (U+${control[0].charCodeAt(0).toString(16).toUpperCase().padStart(4, '0')})`;
+  return null;
+}
+
 /** Validates one data row; the reason names the offending field and value (the caller adds file:line). */
 export function parsePlanRow(fields: readonly string[], layout: PlanLayout): PlanRowResult {
   if (fields.length !== layout.columns) {
@@ -40,10 +59,10 @@ export function parsePlanRow(fields: readonly string[], layout: PlanLayout): Pla
   const fromText = clean(fields[layout.fromCol]);
   const toText = clean(fields[layout.toCol]);
   const capText = clean(fields[layout.capacityCol]);
-  if (!CODE.test(codeText)) return { ok: false, reason: `code "${codeText}" is not 3 digits` };
-  if (!SUBSCRIBER.test(fromText)) return { ok: false, reason: `"От" "${fromText}" is not a number of at most 7 digits` };
-  if (!SUBSCRIBER.test(toText)) return { ok: false, reason: `"До" "${toText}" is not a number of at most 7 digits` };
-  if (!CAPACITY.test(capText)) return { ok: false, reason: `"Емкость" "${capText}" is not a number` };
+  if (!CODE.test(codeText)) return { ok: false, reason: `code ${quoteBounded(codeText)} is not 3 digits` };
+  if (!SUBSCRIBER.test(fromText)) return { ok: false, reason: `"От" ${quoteBounded(fromText)} is not a number of at most 7 digits` };
+  if (!SUBSCRIBER.test(toText)) return { ok: false, reason: `"До" ${quoteBounded(toText)} is not a number of at most 7 digits` };
+  if (!CAPACITY.test(capText)) return { ok: false, reason: `"Емкость" ${quoteBounded(capText)} is not a number` };
   const code = Number(codeText);
   const from = Number(fromText);
   const to = Number(toText);
@@ -54,15 +73,20 @@ export function parsePlanRow(fields: readonly string[], layout: PlanLayout): Pla
   }
   const operator = clean(fields[layout.operatorCol]);
   if (operator === '') return { ok: false, reason: 'empty "Оператор"' };
+  const operatorProblem = textProblem('Оператор', operator, MAX_OPERATOR_CHARS);
+  if (operatorProblem) return { ok: false, reason: operatorProblem };
   let inn: string | null = null;
   if (layout.innCol !== null) {
     const innText = clean(fields[layout.innCol]);
     if (innText !== '' && innText !== '-') {
-      if (!/^\d{10}(\d{2})?$/.test(innText)) return { ok: false, reason: `"ИНН" "${innText}" is not 10 or 12 digits` };
+      if (!/^\d{10}(\d{2})?$/.test(innText)) return { ok: false, reason: `"ИНН" ${quoteBounded(innText)} is not 10 or 12 digits` };
       inn = innText;
     }
   }
-  return { ok: true, row: { code, from, to, operator, inn, region: regionOf(fields, layout) } };
+  const region = regionOf(fields, layout);
+  const regionProblem = region === null ? null : textProblem('Регион', region, MAX_REGION_CHARS);
+  if (regionProblem) return { ok: false, reason: regionProblem };
+  return { ok: true, row: { code, from, to, operator, inn, region } };
 }
 
 /** `mobile` for DEF codes 9xx, `landline` for ABC codes 3xx/4xx/8xx, null otherwise. */

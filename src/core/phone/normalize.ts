@@ -1,4 +1,5 @@
 import { parsePhoneNumberFromString, type CountryCode } from 'libphonenumber-js/max';
+import { quoteBounded } from '../text/printable.ts';
 
 /** A phone number the routing core accepts: E.164 digits with and without the plus. */
 export interface PhoneNumber {
@@ -27,7 +28,8 @@ const SEPARATORS = /[\s()\-.\u00a0]/g;
 const RUSSIAN_E164 = /^7[3489]\d{9}$/;
 
 function invalid(input: string, why: string): NormalizeResult {
-  return { ok: false, code: 'INVALID_NUMBER', message: `invalid phone number "${input}": ${why}` };
+  // Quoted short and escaped: the message reaches the CRM, logs and terminals.
+  return { ok: false, code: 'INVALID_NUMBER', message: `invalid phone number ${quoteBounded(input)}: ${why}` };
 }
 
 /**
@@ -57,7 +59,8 @@ export function normalizePhone(input: string, options: NormalizeOptions = {}): N
   } else digits = compact;
 
   if (RUSSIAN_E164.test(digits)) return { ok: true, number: { e164: `+${digits}`, digits, country: 'RU' } };
-  if (digits.length < 8 || digits.length > 15) return invalid(input, `an international number has 8 to 15 digits, got ${digits.length}`);
+  if (digits.length > 15) return invalid(input, `${digits.length} digits: longer than E.164 allows (15)`);
+  if (digits.length < 8) return invalid(input, `an international number has 8 to 15 digits, got ${digits.length}`);
   const parsed = parsePhoneNumberFromString(`+${digits}`);
   if (!parsed || !parsed.isValid()) return invalid(input, 'not a valid international number');
   return { ok: true, number: { e164: parsed.number, digits: parsed.number.slice(1), country: parsed.country ?? 'ZZ' } };

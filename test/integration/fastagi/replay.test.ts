@@ -133,6 +133,13 @@ describe('FastAGI route server (built-in fixtures)', () => {
     expect(await h.store.findByChannelId('1700000003.1')).toMatchObject({ refusalCode: 'INVALID_NUMBER' });
   });
 
+  it('a desk-phone number longer than E.164 allows: stop saying so, nothing dialled', async () => {
+    const run = await runAgi(port(), agiEnvironment({ uniqueid: '1700000013.1', exten: '7'.repeat(20), attempt: 1 }), { vars: { CONNECTOR_EXTEN: '100' } });
+    expect(run.set).toMatchObject({ ROUTE_ACTION: 'stop', ROUTE_REASON: expect.stringContaining('20 digits: longer than E.164 allows (15)') });
+    await h.service.drain();
+    expect(await h.store.findByChannelId('1700000013.1')).toMatchObject({ refusalCode: 'INVALID_NUMBER', number: '7'.repeat(20), numberE164: null });
+  });
+
   it('a malformed request (attempt not a number) is answered stop and changes nothing', async () => {
     const run = await runAgi(port(), agiEnvironment({ uniqueid: '1700000004.1', exten: '79160000001', attempt: 'x' as unknown as number }));
     expect(run.set).toMatchObject({ ROUTE_ACTION: 'stop', ROUTE_REASON: expect.stringContaining('agi_arg_2') });

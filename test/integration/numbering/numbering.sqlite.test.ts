@@ -1,3 +1,4 @@
+import { importGuardContract } from '../../contracts/import-guard.contract.ts';
 import { numberingContract } from '../../contracts/numbering.contract.ts';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -25,5 +26,16 @@ numberingContract('SQLite', async () => {
       await db.destroy();
       fs.rmSync(dir, { recursive: true, force: true });
     },
+  };
+});
+
+importGuardContract('SQLite', async () => {
+  const t = await tempSqliteDb();
+  return {
+    db: t.db,
+    async clean() {
+      for (const table of TABLES) await t.db(table).delete();
+    },
+    close: () => t.close(),
   };
 });

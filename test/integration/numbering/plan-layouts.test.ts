@@ -1,5 +1,5 @@
 import iconv from 'iconv-lite';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../../src/adapters/db/connection.ts';
 import { CarrierIndexStore } from '../../../src/app/numbering/carrier-index-store.ts';
 import { importPlan, PlanFileError } from '../../../src/app/numbering/import-plan.ts';
@@ -18,6 +18,10 @@ describe('plan import: every layout, generated', () => {
   afterAll(async () => {
     await t.close();
     tmp.remove();
+  });
+  // Each test starts with no plan: a smaller plan over a bigger one is refused (import-guard tests).
+  beforeEach(async () => {
+    await t.db('numbering_plan_versions').delete();
   });
 
   async function lookup(db: Db, digits: string) {

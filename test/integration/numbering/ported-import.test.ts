@@ -43,7 +43,8 @@ describe('ported numbers import', () => {
     expect(await lookup('79151500000')).toMatchObject({ key: 'megafon', source: 'ported' });
 
     const second = writeText(tmp.dir, 'Port_All_202601020000_1.csv', portAll([['9151500001', 'mTELE2']]));
-    await importPorted({ db: t.db, file: second, mapping, now: 2 });
+    // Half the set gone: only with --force (the guard has its own tests).
+    await importPorted({ db: t.db, file: second, mapping, now: 2, force: true });
     expect(await lookup('79261234567')).toMatchObject({ key: 'megafon', source: 'range' });
     expect((await lookup('79151500001')).key).toBe('tele2');
   });

@@ -29,6 +29,21 @@ describe('step 1: the number is normalised to E.164 (desk phone / CLI: default c
     expect(d.attempts).toEqual([]);
   });
 
+  it.each([
+    ['16 digits, international', `+${'7'.repeat(16)}`, true, `invalid phone number "+${'7'.repeat(16)}": 16 digits: longer than E.164 allows (15)`],
+    ['1000 digits from an event', '7'.repeat(1000), true, `invalid phone number "${'7'.repeat(40)}…" (1000 characters): 1000 digits: longer than E.164 allows (15)`],
+    ['1000 digits typed on a desk phone', '8'.repeat(1000), false, `invalid phone number "${'8'.repeat(40)}…" (1000 characters): 1000 digits: longer than E.164 allows (15)`],
+  ])('a number longer than E.164 (%s) is refused with that reason, quoted short', (_what, input, international, message) => {
+    const d = decideRoute(rules, RU_CARRIERS, { user: '1', number: input, origin: 'crm', numberIsInternational: international });
+    expect(d.refused).toMatchObject({ code: 'INVALID_NUMBER', message });
+    expect(d.attempts).toEqual([]);
+  });
+
+  it('a number with control characters is refused, quoting it escaped', () => {
+    const d = decideRoute(rules, RU_CARRIERS, { user: '1', number: '+7926\u001b[2J1234567', origin: 'crm' });
+    expect(d.refused?.message).toBe('invalid phone number "+7926\\u001b[2J1234567": only digits, spaces, brackets, dashes and a leading + are allowed');
+  });
+
   it('DECISIONS §1: a number Bitrix24 marked international is not read as Russian', () => {
     // 7863342521 from a real capture is +1 786 334 2521, not a Russian 10-digit number.
     // Read with the default country, the 10 digits become +7 786… (not a valid range: refused).

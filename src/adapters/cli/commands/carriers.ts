@@ -5,7 +5,7 @@ import { migrateLatest, openDb, type Db } from '../../db/connection.ts';
 import { loadCarrierMapping } from '../../numbering-plan/carriers-config.ts';
 import { CarriersConfigError, type CarrierMapping } from '../../../core/numbering/carrier-mapping.ts';
 import { normalizePhone } from '../../../core/phone/normalize.ts';
-import { importPlan, PlanFileError, type PlanImportSummary } from '../../../app/numbering/import-plan.ts';
+import { ImportRefusedError, importPlan, PlanFileError, type PlanImportSummary } from '../../../app/numbering/import-plan.ts';
 import { importPorted, PortedFileError, type PortedImportSummary } from '../../../app/numbering/import-ported.ts';
 import { NothingToRollBackError, planHistory, rollbackPlan } from '../../../app/numbering/plan-history.ts';
 import { CarrierIndexStore } from '../../../app/numbering/carrier-index-store.ts';
@@ -16,6 +16,8 @@ import { CliFailure } from '../failure.ts';
 interface Context {
   readonly db: Db;
   readonly mapping: () => CarrierMapping;
+  /** IMPORT_MAX_SHRINK as a share (0–1). */
+  readonly maxShrink: number;
 }
 
 /** Opens the database (migrating on first use), runs `body`, always closes. Input problems exit 1. */
@@ -24,9 +26,9 @@ async function withContext<T>(body: (ctx: Context) => Promise<T>): Promise<T> {
   const db = openDb({ url: env.DATABASE_URL });
   try {
     await migrateLatest(db);
-    return await body({ db, mapping: () => loadCarrierMapping(env.RULES_DIR) });
+    return await body({ db, mapping: () => loadCarrierMapping(env.RULES_DIR), maxShrink: env.IMPORT_MAX_SHRINK / 100 });
   } catch (err) {
-    if (err instanceof PlanFileError || err instanceof PortedFileError || err instanceof CarriersConfigError || err instanceof NothingToRollBackError) {
+    if (err instanceof ImportRefusedError || err instanceof PlanFileError || err instanceof PortedFileError || err instanceof CarriersConfigError || err instanceof NothingToRollBackError) {
       throw new CliFailure(err.message, 1);
     }
     throw err;
@@ -63,6 +65,7 @@ const fmt = (n: number): string => n.toLocaleString('en-US');
 
 function printPlanSummary(s: PlanImportSummary, mapping: CarrierMapping): void {
   const out: string[] = [];
+  if (s.forced) out.push(`imported with --force although ${s.forced}`);
   out.push(`imported numbering plan version ${s.version.id}: ${fmt(s.rows)} rows, ${fmt(s.ranges)} ranges, ${fmt(s.numbers)} numbers in ${s.seconds.toFixed(2)} s`);
   for (const f of s.version.files) out.push(`  ${f.name}: ${fmt(f.rows)} rows, ${f.columns} columns, ${f.encoding}, sha256 ${f.sha256}`);
   out.push('numbers per carrier:');
@@ -79,6 +82,7 @@ function printPlanSummary(s: PlanImportSummary, mapping: CarrierMapping): void {
 
 function printPortedSummary(s: PortedImportSummary): void {
   const out: string[] = [];
+  if (s.forced) out.push(`imported with --force although ${s.forced}`);
   out.push(`imported ported numbers (${s.layout}, ${s.mode}): ${fmt(s.rows)} rows in ${s.seconds.toFixed(2)} s; the override set now holds ${fmt(s.numbers)} numbers`);
   out.push(`  added ${fmt(s.added)}, changed ${fmt(s.updated)}, removed ${fmt(s.removed)}${s.duplicates ? `, ${fmt(s.duplicates)} repeated numbers ignored` : ''}`);
   out.push('numbers per carrier:');
@@ -101,12 +105,15 @@ export function registerCarrierCommands(program: Command): void {
   carriers.command('import')
     .description('import registry files (DEF-9xx, ABC-3xx/4xx/8xx; any vintage) as one new plan version')
     .argument('<files...>', 'CSV files from the numbering-plan registry')
-    .action(async (files: string[]) => {
-      await withContext(async ({ db, mapping }) => {
+    .option('--force', 'import even if the plan would lose a kind of numbers (DEF, ABC) or more than IMPORT_MAX_SHRINK % of one')
+    .action(async (files: string[], opts: { force?: boolean }) => {
+      await withContext(async ({ db, mapping, maxShrink }) => {
         const m = mapping();
         const bar = progressBar('importing');
         try {
-          const summary = await importPlan({ db, files, mapping: m, now: Date.now(), onProgress: (d, t) => bar.update(d, t) });
+          const summary = await importPlan({
+            db, files, mapping: m, now: Date.now(), onProgress: (d, t) => bar.update(d, t), maxShrink, force: opts.force === true,
+          });
           bar.stop();
           printPlanSummary(summary, m);
         } finally {
@@ -119,17 +126,19 @@ export function registerCarrierCommands(program: Command): void {
     .description('import ported numbers (ЦНИИС Port_All / Port_Increment / Port_Hour_* files, or "number;carrier")')
     .argument('<file>', 'ported-numbers CSV')
     .option('--mode <mode>', 'override the detected mode: full (replace the set), increment (add/change), returned (remove)')
-    .action(async (file: string, opts: { mode?: string }) => {
+    .option('--force', 'import a full file even if it is empty or would remove more than IMPORT_MAX_SHRINK % of the set')
+    .action(async (file: string, opts: { mode?: string; force?: boolean }) => {
       if (opts.mode !== undefined && !['full', 'increment', 'returned'].includes(opts.mode)) {
         throw new CliFailure(`--mode must be full, increment or returned, got "${opts.mode}"`, 2);
       }
-      await withContext(async ({ db, mapping }) => {
+      await withContext(async ({ db, mapping, maxShrink }) => {
         const m = mapping();
         const bar = progressBar('importing');
         const { size } = await import('node:fs').then((fs) => fs.statSync(file));
         try {
           const summary = await importPorted({
             db, file, mapping: m, now: Date.now(), mode: opts.mode as PortedMode | undefined, onProgress: (d) => bar.update(d, size),
+            maxShrink, force: opts.force === true,
           });
           bar.stop();
           printPortedSummary(summary);

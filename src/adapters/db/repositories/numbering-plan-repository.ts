@@ -63,6 +63,16 @@ export class PlanVersionWriter {
     return this.batch.length >= RANGE_BATCH ? this.flushRanges() : null;
   }
 
+  /** Numbers per code of the plan active before this import, read inside its transaction. */
+  async activeNumbersByCode(): Promise<Map<number, number>> {
+    const rows = await this.trx('numbering_plan_ranges as r')
+      .join('numbering_plan_versions as v', 'v.id', 'r.plan_id')
+      .where('v.active', true)
+      .groupBy('r.code')
+      .select('r.code', this.trx.raw('sum(r.range_to - r.range_from + 1) as numbers')) as { code: number | string; numbers: number | string }[];
+    return new Map(rows.map((r) => [Number(r.code), Number(r.numbers)]));
+  }
+
   async finish(): Promise<void> {
     await this.flushRanges();
     for (let i = 0; i < this.entries.length; i += ENTRY_BATCH) {

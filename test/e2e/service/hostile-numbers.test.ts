@@ -1,0 +1,3 @@
+import { hostileNumbersScenario } from './hostile-numbers.ts';
+
+hostileNumbersScenario('SQLite');
