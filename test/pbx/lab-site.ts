@@ -30,7 +30,7 @@ export function adminContexts(): Record<string, string> {
     'connector-failopen': `
 exten => _X.,1,Dial(Local/\${EXTEN}@lab-failopen,${RING_S})
  same => n,Return()
-exten => _+X.,1,Dial(Local/\${EXTEN:1}@lab-failopen,${RING_S})
+exten => _+X.,1,Dial(Local/\${EXTEN}@lab-failopen,${RING_S})
  same => n,Return()`,
     'connector-emergency': `
 exten => _X.,1,Dial(Local/\${EXTEN}@lab-emergency)
@@ -62,12 +62,13 @@ export function siteDialplan(): string {
   const kinds = (Object.entries(BEHAVIOUR) as [Behaviour, string][]).filter(([kind]) => kind !== 'missing');
   for (const [kind, digit] of kinds) out.push(`[lab-k${digit}]`, `include => trunk-${kind}`, '');
   for (const [name, target] of [['failopen', 'trunk-answer'], ['emergency', 'trunk-answer'], ['internal', 'phones']] as const) {
-    out.push(`[lab-${name}]`, `exten => _X.,1,${announce(name)}`, ` same => n,Goto(${target},\${EXTEN},1)`, '');
+    out.push(`[lab-${name}]`, `exten => _X.,1,${announce(name)}`, ` same => n,Goto(${target},\${EXTEN},1)`);
+    out.push(`exten => _+X.,1,${announce(name)}`, ` same => n,Goto(${target},\${EXTEN:1},1)`, '');
   }
   // Desk phone 100: its calls run in [lab-phones], which hooks the connector in as docs/asterisk.md
   // step 4 says (include => connector-desk-phones), and sends short numbers to connector-outbound.
   out.push('[lab-desk-100]');
-  for (const p of ['_X.', '_+X.']) out.push(`exten => ${p},1,Set(CALLERID(num)=100)`, ' same => n,Goto(lab-phones,${EXTEN},1)');
+  for (const p of ['_X.', '_+X.']) out.push(`exten => ${p},1,Set(CALLERID(all)="100" <100>)`, ' same => n,Goto(lab-phones,${EXTEN},1)');
   out.push('', '[lab-phones]', 'include => connector-desk-phones', 'exten => _XXX,1,Goto(connector-outbound,${EXTEN},1)', '');
   return out.join('\n');
 }
