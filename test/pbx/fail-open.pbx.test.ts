@@ -59,6 +59,25 @@ describe.skipIf(!hasLab)('real Asterisk: fail-open of the shipped dialplan', () 
     expect(hang.sessions).toBe(1);
   });
 
+  it('the connector itself stuck (SIGSTOP) past the deadline: the call fails open, and is recorded once it resumes', async () => {
+    const number = labNumber(42, []);
+    tier.connector.kill('SIGSTOP');
+    let linkedid: string;
+    try {
+      linkedid = await tier.deskCall(number, { CONNECTOR_ROUTE_DEADLINE: '1' });
+      await tier.ami.waitEvent('the fail-open', (e) => e.UserEvent === 'ConnectorFailOpen' && e.Linkedid === linkedid);
+    } finally {
+      tier.connector.kill('SIGCONT');
+    }
+    await tier.callGone(linkedid);
+    expect(tier.attemptsOf(linkedid).map((a) => a.trunk)).toEqual(['failopen']);
+    expect(tier.failOpensOf(linkedid).map((e) => e.AgiStatus)).toEqual(['TIMEOUT']);
+    const crm = await tier.registered(number);
+    const finish = await tier.finished(crm.CALL_ID);
+    expect(finish.STATUS_CODE).toBe('200');
+    expect(Math.abs(Number(finish.DURATION) - tier.talkSeconds(linkedid))).toBeLessThanOrEqual(1);
+  });
+
   it.concurrent('garbage instead of AGI commands: fail-open', async () => {
     const r = await call(tier, 33, (await fake({ kind: 'garbage' })).url);
     expect(r).toMatchObject({ trunks: ['failopen'], failOpens: ['SUCCESS'] });

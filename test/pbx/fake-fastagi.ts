@@ -36,13 +36,14 @@ export class FakeFastAgi {
     let env: Record<string, string> | undefined;
     let queue: string[] = [];
     socket.on('data', (chunk) => {
+      // A stuck server reads nothing and never closes, not even after Asterisk's HANGUP.
+      if (behaviour.kind === 'hang') return;
       buffer += chunk.toString('utf8');
       if (!env) {
         const end = buffer.indexOf('\n\n');
         if (end < 0) return;
         env = Object.fromEntries(buffer.slice(0, end).split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
         buffer = buffer.slice(end + 2);
-        if (behaviour.kind === 'hang') return;
         if (behaviour.kind === 'garbage') { socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html>\x00\xff</html>\n'); return; }
         queue = [...behaviour.commands(env)];
       } else {
