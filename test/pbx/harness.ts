@@ -105,8 +105,10 @@ export class PbxTier {
 
     const client = { clientId: 'local.b24pbx.lab', clientSecret: crypto.randomBytes(12).toString('hex') };
     const bitrix24 = await startBitrix24Double({ ...client, rateLimit: false });
-    const asterisk = await startLabAsterisk({ runDir: path.join(dir, 'asterisk'), amiPort, include: [dialplan, site], manager: [manager, lab], etcDir });
-    const ami = await LabAmi.connect(amiPort, labSecret);
+    const asterisk = await startLabAsterisk({ runDir: path.join(dir, 'asterisk'), amiPort, include: [dialplan, site], manager: [manager, lab], etcDir })
+      .catch(async (err: unknown) => { await bitrix24.close(); throw err; });
+    const ami = await LabAmi.connect(amiPort, labSecret)
+      .catch(async (err: unknown) => { await asterisk.stop(); await bitrix24.close(); throw err; });
     const rulesDir = path.join(dir, 'rules');
     writeLabRules(SHIPPED_RULES, rulesDir);
     const baseUrl = `http://127.0.0.1:${httpPort}`;
