@@ -25,7 +25,9 @@ describe.skipIf(!hasLab)('real Asterisk: fail-open of the shipped dialplan', () 
     ]);
   }, TIER_START_MS);
   afterAll(async () => {
+    const left = [...(await tier?.ami.channels() ?? []), ...(await bare?.ami.channels() ?? [])];
     await Promise.all([tier?.stop(), bare?.stop(), ...fakes.map((f) => f.close())]);
+    expect(left.map((c) => c.Channel)).toEqual([]);
   });
 
   async function fake(behaviour: FakeBehaviour): Promise<FakeFastAgi> {

@@ -12,7 +12,12 @@ import type { Behaviour } from './lab-site.ts';
 describe.skipIf(!hasLab)('real Asterisk: outgoing calls through the shipped dialplan', () => {
   let tier: PbxTier;
   beforeAll(async () => { tier = await PbxTier.start(); }, TIER_START_MS);
-  afterAll(async () => { await tier?.stop(); });
+  afterAll(async () => {
+    // Every call of the file is over: no channel may be left on the PBX.
+    const left = await tier?.ami.channels();
+    await tier?.stop();
+    expect(left?.map((c) => c.Channel)).toEqual([]);
+  });
 
   /** A desk-phone call of extension 100 (sales, on the CRM whitelist) to `dialled`; what it became. */
   async function deskCall(dialled: string, e164: string) {
