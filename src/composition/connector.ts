@@ -21,6 +21,7 @@ import type { Env } from '../config/env.ts';
 import { EffectiveRules } from './effective-rules.ts';
 import { createAdminRouter } from './admin-router.ts';
 import { instrumentCalls } from './instrument.ts';
+import { createLeaders, type Leaders } from './leadership.ts';
 import { openIntakeJournal } from './intake.ts';
 
 export interface ConnectorOptions {
@@ -48,6 +49,8 @@ export interface Connector {
   readonly agiPort: number;
   /** Emits 'call-ended' (CallRecord) for every call the tracker closes. */
   readonly callEvents: EventEmitter;
+  /** The leases of leader-only work (one instance: held from the start). */
+  readonly leaders: Leaders;
   /** Re-reads rules/*.yaml (and carriers.yaml) and republishes the Bitrix24 lines. */
   reload(): Promise<{ readonly ok: boolean; readonly errors: readonly string[] }>;
   stop(): Promise<void>;
@@ -112,12 +115,15 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     ? await openIntakeJournal(journalDir, { createCall: (c) => callRows.createCall(c), record: (e, at) => eventRows.record(e, at) }, logger.child({ component: 'intake' }))
     : null;
 
+  const leaders = createLeaders(db, { pbx: env.AMI_HOST ? `${env.AMI_HOST}:${env.AMI_PORT}` : 'none', ttlMs: env.LEADER_TTL_S * 1000, logger });
   try {
+    await leaders.start();
     const callEvents = new EventEmitter();
     const calls = createCallsSide({
       db, env, logger, routing,
       ami: ami ?? disconnectedAmi,
       journal: journal?.calls ?? null,
+      leader: leaders.pbx,
       onCallEnded: (record: CallRecord) => callEvents.emit('call-ended', record),
     });
     instrumentCalls({ calls, ami, metrics, callEvents });
@@ -133,6 +139,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       callEvents,
       journal: journal?.events ?? null,
       onDirectory: (directory) => rules.setDirectory(directory),
+      leader: leaders.jobs.gate,
       ...(options.crmClock ? { clock: options.crmClock } : {}),
     });
     const directory = await crm.directory.load();
@@ -149,7 +156,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
         return { ok: false, errors: result.errors };
       }
       await carriers.reload();
-      if (crm.connection.gateway()) await crm.syncLines().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'line sync after reload failed'));
+      if (crm.connection.gateway() && leaders.jobs.gate.term() !== null) await crm.syncLines().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'line sync after reload failed'));
       logger.info('rules reloaded');
       return { ok: true, errors: [] };
     };
@@ -182,7 +189,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
 
     let stopped = false;
     return {
-      env, db, metrics, rules, carriers, ami, calls, crm, httpServer, httpPort, agiPort: fastAgi.port, callEvents, reload,
+      env, db, metrics, rules, carriers, ami, calls, crm, httpServer, httpPort, agiPort: fastAgi.port, callEvents, leaders, reload,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -193,12 +200,14 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
         await crm.stop();
         await calls.stop();
         await ami?.stop();
+        await leaders.stop();
         journal?.close();
         await db.destroy();
       },
     };
   } catch (err) {
     // A start that fails half-way gives the journal directory back; what it holds stays for the next start.
+    await leaders.stop();
     journal?.close();
     throw err;
   }
