@@ -1,4 +1,4 @@
-import { ApiVersion, B24Hook, B24OAuth, type B24OAuthParams, type RestrictionParams, type TypeB24 } from '@bitrix24/b24jssdk';
+import { ApiVersion, B24Hook, B24OAuth, type B24OAuthParams, type HandlerRefreshAuth, type RestrictionParams, type TypeB24 } from '@bitrix24/b24jssdk';
 import type { PortalRecord, PortalTokens } from '../db/repositories/portal-repository.ts';
 
 /**
@@ -16,6 +16,8 @@ export const SDK_RESTRICTIONS: Partial<RestrictionParams> = {
 export interface ClientOptions {
   /** Per-request timeout; Bitrix24 itself cuts a request at 60 s. */
   readonly timeoutMs?: number;
+  /** App mode: how a new token pair is obtained (serialized across instances); default: the SDK's own request. */
+  readonly refresh?: () => Promise<PortalTokens>;
 }
 
 function isLoopback(host: string): boolean {
@@ -66,6 +68,17 @@ export function createAppClient(
     status: (['F', 'D', 'T', 'P', 'L', 'S'].includes(portal.status) ? portal.status : 'L') as B24OAuthParams['status'],
   };
   const b24 = new B24OAuth(params, { clientId: secret.clientId, clientSecret: secret.clientSecret }, { restrictionParams: SDK_RESTRICTIONS });
+  const refresh = options.refresh;
+  if (refresh) {
+    b24.setCustomRefreshAuth(async () => {
+      const t = await refresh();
+      const endpoints = { client_endpoint: t.clientEndpoint ?? portal.clientEndpoint, server_endpoint: t.serverEndpoint ?? portal.serverEndpoint };
+      return {
+        access_token: t.accessToken, refresh_token: t.refreshToken, expires: String(t.expires), expires_in: String(t.expiresIn),
+        ...endpoints, member_id: portal.memberId, scope: t.scope ?? portal.scope, status: t.status ?? portal.status, domain: portal.domain,
+      } as unknown as HandlerRefreshAuth;
+    });
+  }
   b24.setCallbackRefreshAuth(async ({ b24OAuthParams }) => {
     await onRefresh(portal.memberId, {
       accessToken: b24OAuthParams.accessToken,

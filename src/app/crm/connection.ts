@@ -1,9 +1,11 @@
 import { createAppClient, createWebhookClient } from '../../adapters/bitrix24/client.ts';
+import { exchangeRefreshToken } from '../../adapters/bitrix24/oauth-refresh.ts';
 import { restFailure } from '../../adapters/bitrix24/errors.ts';
 import type { ExpectedPortal } from '../../adapters/bitrix24/event.ts';
 import { SdkGateway, type B24Gateway, type BatchCommand, type BatchOutcome, type RestOutcome } from '../../adapters/bitrix24/gateway.ts';
 import type { PortalRecord, PortalRepository } from '../../adapters/db/repositories/portal-repository.ts';
 import type { CrmClock } from './clock.ts';
+import { serializedRefresh } from './token-refresh.ts';
 
 export interface ConnectionSettings {
   readonly mode: 'app' | 'webhook' | 'off';
@@ -45,7 +47,14 @@ export class B24Connection {
   /** A gateway for an install in progress (not stored yet): binds events with the new tokens. */
   gatewayFor(portal: PortalRecord): B24Gateway {
     const secret = { clientId: this.settings.clientId ?? '', clientSecret: this.settings.clientSecret ?? '' };
-    const client = createAppClient(portal, secret, (memberId, tokens) => this.portals.updateTokens(memberId, tokens, this.clock.now()), { timeoutMs: this.settings.timeoutMs });
+    const refresh = serializedRefresh({
+      memberId: portal.memberId,
+      lock: this.portals,
+      exchange: (refreshToken) => exchangeRefreshToken({ serverEndpoint: portal.serverEndpoint, ...secret, refreshToken, timeoutMs: this.settings.timeoutMs }),
+      // Token expiries are wall-clock seconds from the OAuth server.
+      now: () => Date.now(),
+    }, portal.refreshToken);
+    const client = createAppClient(portal, secret, (memberId, tokens) => this.portals.updateTokens(memberId, tokens, this.clock.now()), { timeoutMs: this.settings.timeoutMs, refresh });
     return new SdkGateway(client);
   }
 
