@@ -9,7 +9,6 @@ import { createHttpApp, type ReadinessCheck } from '../adapters/http/app.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
 import { createMetrics, type Metrics } from '../adapters/metrics/metrics.ts';
 import { loadCarrierMapping } from '../adapters/numbering-plan/carriers-config.ts';
-import { RulesStore } from '../adapters/rules/store.ts';
 import type { CallRecord } from '../app/calls/call-record.ts';
 import { createCallsSide, type CallsSide } from '../app/calls/calls-side.ts';
 import { clickToCallPort } from '../app/crm/click-to-call-adapter.ts';
@@ -22,6 +21,7 @@ import { EffectiveRules } from './effective-rules.ts';
 import { createAdminRouter } from './admin-router.ts';
 import { instrumentCalls } from './instrument.ts';
 import { createLeaders, type Leaders } from './leadership.ts';
+import { StoredRules, watchRules } from './stored-rules.ts';
 import { openIntakeJournal } from './intake.ts';
 
 export interface ConnectorOptions {
@@ -51,7 +51,7 @@ export interface Connector {
   readonly callEvents: EventEmitter;
   /** The leases of leader-only work (one instance: held from the start). */
   readonly leaders: Leaders;
-  /** Re-reads rules/*.yaml (and carriers.yaml) and republishes the Bitrix24 lines. */
+  /** Imports RULES_DIR as a new rules version when it differs, uses the newest (and re-reads carriers.yaml). */
   reload(): Promise<{ readonly ok: boolean; readonly errors: readonly string[] }>;
   stop(): Promise<void>;
 }
@@ -82,9 +82,12 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   const db = openDb({ url: env.DATABASE_URL });
   await migrateLatest(db);
 
-  const store = RulesStore.open(env.RULES_DIR, { defaultCountry: env.DEFAULT_COUNTRY });
-  for (const w of store.warnings()) logger.warn({ rules: env.RULES_DIR }, `rules: ${w}`);
-  const rules = new EffectiveRules(store);
+  // The newest stored rules version (RULES_DIR becomes version 1 in an empty database).
+  const storedRules = new StoredRules(db, { rulesDir: env.RULES_DIR, defaultCountry: env.DEFAULT_COUNTRY });
+  const firstRules = await storedRules.newest();
+  for (const w of firstRules.warnings) logger.warn({ rules: env.RULES_DIR }, `rules: ${w}`);
+  logger.info({ version: firstRules.version }, 'rules version in use');
+  const rules = new EffectiveRules(firstRules.compiled, firstRules.version);
   const carriers = new CarrierIndexStore({ db, loadMapping: () => loadCarrierMapping(env.RULES_DIR) });
   if (options.sampleDataIfEmpty) {
     const imported = await importSamplePlanIfEmpty(db, loadCarrierMapping(env.RULES_DIR), Date.now());
@@ -149,17 +152,34 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     logger.info({ host: env.AGI_HOST, port: fastAgi.port }, 'FastAGI routing server listening');
     await crm.start();
 
+    // A new version (stored here or by another instance): swapped in whole; the jobs leader republishes the lines.
+    const useNewestRules = async (): Promise<void> => {
+      const newest = await storedRules.versions.newestVersion();
+      if (newest === null || newest === rules.version) return;
+      const loaded = await storedRules.newest();
+      rules.setRules(loaded.compiled, loaded.version);
+      await carriers.reload();
+      logger.info({ version: loaded.version }, 'rules version in use');
+      if (crm.connection.gateway() && leaders.jobs.gate.term() !== null) await crm.syncLines().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'line sync after reload failed'));
+    };
+    // SIGHUP and POST /admin/rules/reload: RULES_DIR is imported as a new version (when it differs).
     const reload = async () => {
-      const result = rules.reload();
+      const result = await storedRules.importDir(env.RULES_DIR);
       if (!result.ok) {
         logger.error({ errors: result.errors }, 'rules reload refused: the last valid rules stay in use');
         return { ok: false, errors: result.errors };
       }
-      await carriers.reload();
-      if (crm.connection.gateway() && leaders.jobs.gate.term() !== null) await crm.syncLines().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'line sync after reload failed'));
-      logger.info('rules reloaded');
+      try {
+        await useNewestRules();
+        await carriers.reload();
+      } catch (err) {
+        logger.error({ err }, 'rules reload failed: the last valid rules stay in use');
+        return { ok: false, errors: [(err as Error).message] };
+      }
+      logger.info({ version: rules.version }, 'rules reloaded');
       return { ok: true, errors: [] };
     };
+    const rulesWatch = await watchRules({ db, databaseUrl: env.DATABASE_URL, pollMs: env.RULES_POLL_MS, check: useNewestRules, logger });
 
     const readiness: ReadinessCheck[] = [
       { name: 'database', check: async () => { await db.raw('select 1'); return true; } },
@@ -200,6 +220,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
         await crm.stop();
         await calls.stop();
         await ami?.stop();
+        await rulesWatch.stop();
         await leaders.stop();
         journal?.close();
         await db.destroy();
