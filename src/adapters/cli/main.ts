@@ -4,6 +4,7 @@ import { registerRouteCommands } from './commands/route.ts';
 import { registerCallCommands } from './commands/calls.ts';
 import { registerOutboxCommands } from './commands/outbox.ts';
 import { registerUserCommands } from './commands/users.ts';
+import { registerRulesCommands } from './commands/rules.ts';
 import { CliFailure } from './failure.ts';
 import { loadDotEnv } from '../../config/env.ts';
 
@@ -41,6 +42,7 @@ registerRouteCommands(program);
 registerCallCommands(program);
 registerOutboxCommands(program);
 registerUserCommands(program);
+registerRulesCommands(program);
 
 try {
   await program.parseAsync(process.argv);
