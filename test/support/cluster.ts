@@ -5,7 +5,8 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { AddressInfo } from 'node:net';
 import { openDb } from '../../src/adapters/db/connection.ts';
-import { silentLogger } from '../../src/adapters/logging/logger.ts';
+import pino from 'pino';
+import { createLogger, silentLogger } from '../../src/adapters/logging/logger.ts';
 import { listenHttp, startConnector, type Connector } from '../../src/composition/connector.ts';
 import { loadEnv, type Env } from '../../src/config/env.ts';
 import { startPbxDouble, type PbxDouble, type PhoneScript, type TrunkScript } from '../../src/doubles/asterisk/index.ts';
@@ -75,7 +76,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
   const base = loadEnv({
     PORT: '0', AGI_PORT: '0', LOG_LEVEL: 'silent', RULES_DIR: rulesDir,
     TRACKER_FLUSH_MS: '20', OUTBOX_POLL_MS: '20', TRACKER_RECONCILE_MS: '1000',
-    LEADER_TTL_S: '1', RULES_POLL_MS: '100',
+    // Short enough for a takeover in seconds, long enough that a loaded test machine does not flap.
+    LEADER_TTL_S: '3', RULES_POLL_MS: '100', PBX_NAME: 'pbx',
     ...o.env,
   });
   const ttlMs = base.LEADER_TTL_S * 1000;
@@ -94,7 +96,8 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       AGI_HOST: '127.0.0.1', ORIGINATE_CHANNEL: 'PJSIP/{extension}',
       B24_MODE: 'app', B24_CLIENT_ID: client.clientId, B24_CLIENT_SECRET: client.clientSecret, PUBLIC_URL: baseUrl,
     };
-    const connector = await startConnector({ env, logger: silentLogger, sampleDataIfEmpty: true, httpServer: http });
+    // CLUSTER_LOG=/tmp/cl writes each instance's debug log to /tmp/cl.1, /tmp/cl.2… (when a run needs explaining).
+    const connector = await startConnector({ env, logger: process.env.CLUSTER_LOG ? createLogger('debug', pino.destination(`${process.env.CLUSTER_LOG}.${instances.length + 1}`)) : silentLogger, sampleDataIfEmpty: true, httpServer: http });
     const instance: Instance = { name: `instance ${instances.length + 1}`, connector, baseUrl, db, ami, alive: true };
     instances.push(instance);
     if (instances.length === 1) {
@@ -119,7 +122,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
     async close() {
       for (const i of instances) {
         if (i.alive) await i.connector.stop();
-        else await stopWithoutRelease(i.connector).catch(() => undefined);
+        else if (i.db) await i.connector.stop().catch(() => undefined);
       }
       await agi.cut();
       await pbx.close();
