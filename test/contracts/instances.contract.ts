@@ -1,3 +1,5 @@
+import fs from 'node:fs';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { amiGet } from '../../src/adapters/asterisk/ami/codec.ts';
 import { clickToCall } from '../../src/composition/demo-calls.ts';
@@ -91,6 +93,26 @@ export function instancesContract(label: string, count: number, openDatabase: ()
       const perSecond = new Map<number, number>();
       for (const s of runs()) perSecond.set(s, (perSecond.get(s) ?? 0) + 1);
       expect(Math.max(...perSecond.values())).toBe(1);
+    });
+
+    it('a rules change through one instance reaches every instance; an invalid set is refused and the old one stays', async () => {
+      const [first] = live();
+      if (!first) throw new Error('no instance');
+      const before = first.connector.rules.version;
+      const routing = path.join(c.rulesDir, 'routing.yaml');
+      fs.writeFileSync(routing, fs.readFileSync(routing, 'utf8').replace(/^maxAttempts: \d+/m, 'maxAttempts: 3'));
+      const reloaded = await first.connector.reload();
+      expect(reloaded).toEqual({ ok: true, errors: [] });
+      await waitFor('every instance on the new rules version', () => live().every((i) => i.connector.rules.version === before + 1 && i.connector.rules.current().rules.maxAttempts === 3));
+
+      const trunks = path.join(c.rulesDir, 'trunks.yaml');
+      const good = fs.readFileSync(trunks, 'utf8');
+      fs.writeFileSync(trunks, 'trunks: [{ id: broken }]\n');
+      const refused = await first.connector.reload();
+      fs.writeFileSync(trunks, good);
+      expect(refused.ok).toBe(false);
+      expect(refused.errors.join('\n')).toContain('trunks.yaml: trunks[0].kind');
+      expect(live().map((i) => i.connector.rules.version)).toEqual(live().map(() => before + 1));
     });
 
     it('the PBX leader killed mid-call: another instance (or the restarted one) takes over after the lease expires; the call is recorded once', async () => {
