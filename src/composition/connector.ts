@@ -118,7 +118,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     ? await openIntakeJournal(journalDir, { createCall: (c) => callRows.createCall(c), record: (e, at) => eventRows.record(e, at) }, logger.child({ component: 'intake' }))
     : null;
 
-  const leaders = createLeaders(db, { pbx: env.AMI_HOST ? `${env.AMI_HOST}:${env.AMI_PORT}` : 'none', ttlMs: env.LEADER_TTL_S * 1000, logger });
+  const leaders = createLeaders(db, { pbx: env.PBX_NAME ?? (env.AMI_HOST ? `${env.AMI_HOST}:${env.AMI_PORT}` : 'none'), ttlMs: env.LEADER_TTL_S * 1000, logger });
   try {
     await leaders.start();
     const callEvents = new EventEmitter();
