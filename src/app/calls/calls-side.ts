@@ -163,7 +163,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
           reconcile();
         };
         if (o.leader) {
-          const w = whileLeader(o.leader.gate, lead, unfollow);
+          const w = whileLeader(o.leader.gate, lead, unfollow, o.logger);
           leading = w;
           await w.settled();
         } else {

@@ -203,7 +203,7 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
         for (const task of tasks.splice(0)) task.stop();
       };
       if (leader) {
-        const w = whileLeader(leader, lead, stepDown);
+        const w = whileLeader(leader, lead, stepDown, logger);
         leading = w;
         await w.settled();
       } else await lead();

@@ -135,16 +135,17 @@ export class Leadership extends EventEmitter<{ acquired: [number]; lost: [number
   }
 }
 
-/** Runs leader-only work one transition at a time: `lead` on 'acquired', `follow` on 'lost'. */
+/** Runs leader-only work one transition at a time: `lead` on 'acquired', `stepDown` on 'lost'. */
 export function whileLeader(
   gate: LeaderGate,
   lead: (term: number) => Promise<void>,
   stepDown: () => Promise<void>,
+  logger: Logger,
 ): { settled(): Promise<void>; stop(): Promise<void> } {
   let chain: Promise<void> = Promise.resolve();
   let leading = false;
   const run = (step: () => Promise<void>): void => {
-    chain = chain.then(step).catch(() => undefined);
+    chain = chain.then(step).catch((err: unknown) => logger.error({ lease: gate.name, err }, 'leader-only work failed to start or stop'));
   };
   const onAcquired = (term: number): void => run(async () => {
     if (leading) await stepDown();
