@@ -56,8 +56,12 @@ export class StoredRules {
   async newest(): Promise<LoadedVersion> {
     let newest = await this.versions.newest();
     if (!newest) {
-      const imported = await this.importDir(this.o.rulesDir);
-      if (!imported.ok) throw new RulesLoadError(imported.errors);
+      // Instances starting together may race for version 1: the loser reads the winner's.
+      const imported = await this.importDir(this.o.rulesDir).catch(async (err: unknown) => {
+        if ((await this.versions.newestVersion()) === null) throw err;
+        return null;
+      });
+      if (imported && !imported.ok) throw new RulesLoadError(imported.errors);
       newest = await this.versions.newest();
       if (!newest) throw new Error('the imported rules version is not readable');
     }
