@@ -88,8 +88,11 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
   let leading: { stop(): Promise<void> } | null = null;
   const stopping = new AbortController();
   const follow = (e: AmiEvent): void => tracker.handle(e);
+  let following = false;
+  // Not following (another instance leads): a Hangup of a channel this instance routed frees its
+  // trunk channel. The leader waits for the call's end instead (a transfer hangs up the caller early).
   const hungUp = (e: AmiEvent): void => {
-    if (e.event === 'Hangup' && e.uniqueid) routes.channelHungUp(e.uniqueid);
+    if (!following && e.event === 'Hangup' && e.uniqueid) routes.channelHungUp(e.uniqueid);
   };
   let reconciling: Promise<void> | null = null;
   let again = false;
@@ -118,6 +121,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
   // The last flush is final only once no AMI event can change the state after it: what the
   // PBX says from here on is for the next start (or the next leader) to reconcile.
   const unfollow = async (): Promise<void> => {
+    following = false;
     o.ami.off('event', follow);
     o.ami.off('connected', reconcile);
     if (reconcileTimer) clearInterval(reconcileTimer);
@@ -156,6 +160,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
         const lead = async (): Promise<void> => {
           // Loaded afresh: the previous holder may have closed or changed calls meanwhile.
           await tracker.start();
+          following = true;
           o.ami.on('event', follow);
           o.ami.on('connected', reconcile);
           reconcileTimer = setInterval(reconcile, o.env.TRACKER_RECONCILE_MS);
