@@ -33,7 +33,7 @@ export function instancesContract(label: string, count: number, openDatabase: ()
           { match: '*2', outcome: { kind: 'answer', ringMs: 200, talkMs: 160_000 } },
           { match: '*', outcome: { kind: 'answer', ringMs: 200, talkMs: 20_000 } },
         ],
-        phones: { 101: { kind: 'noanswer' } },
+        phones: { 101: { kind: 'noanswer' }, 102: { kind: 'busy' } },
         timeScale: 0.05,
         env: { B24_USER_SYNC_CRON: '* * * * * *', ORIGINATE_TIMEOUT_MS: '5000' },
       });
@@ -83,6 +83,15 @@ export function instancesContract(label: string, count: number, openDatabase: ()
       const crmCallId = await clickToCall(c.bitrix24, via.baseUrl, { title: '', userId: '2', number: '+79151234567' });
       await finishedOnce(crmCallId);
       expect(originates(since, '101')).toBe(1);
+      expect(finishes(crmCallId)[0]?.params.STATUS_CODE).toBe('603-S');
+    });
+
+    it('the manager\'s phone busy (refused at once) is closed once by the PBX leader, whichever instance sent the Originate', async () => {
+      const via = other(pbxLeader(c));
+      const since = c.pbx.events.length;
+      const crmCallId = await clickToCall(c.bitrix24, via.baseUrl, { title: '', userId: '3', number: '+79151234567' });
+      await finishedOnce(crmCallId);
+      expect(originates(since, '102')).toBeLessThanOrEqual(1);
       expect(finishes(crmCallId)[0]?.params.STATUS_CODE).toBe('603-S');
     });
 
