@@ -9,7 +9,6 @@ import { createHttpApp, type ReadinessCheck } from '../adapters/http/app.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
 import { createMetrics, type Metrics } from '../adapters/metrics/metrics.ts';
 import { loadCarrierMapping } from '../adapters/numbering-plan/carriers-config.ts';
-import { RulesStore } from '../adapters/rules/store.ts';
 import type { CallRecord } from '../app/calls/call-record.ts';
 import { createCallsSide, type CallsSide } from '../app/calls/calls-side.ts';
 import { clickToCallPort } from '../app/crm/click-to-call-adapter.ts';
@@ -21,6 +20,8 @@ import type { Env } from '../config/env.ts';
 import { EffectiveRules } from './effective-rules.ts';
 import { createAdminRouter } from './admin-router.ts';
 import { instrumentCalls } from './instrument.ts';
+import { createLeaders, type Leaders } from './leadership.ts';
+import { StoredRules, watchRules } from './stored-rules.ts';
 import { openIntakeJournal } from './intake.ts';
 
 export interface ConnectorOptions {
@@ -48,7 +49,9 @@ export interface Connector {
   readonly agiPort: number;
   /** Emits 'call-ended' (CallRecord) for every call the tracker closes. */
   readonly callEvents: EventEmitter;
-  /** Re-reads rules/*.yaml (and carriers.yaml) and republishes the Bitrix24 lines. */
+  /** The leases of leader-only work (one instance: held from the start). */
+  readonly leaders: Leaders;
+  /** Imports RULES_DIR as a new rules version when it differs, uses the newest (and re-reads carriers.yaml). */
   reload(): Promise<{ readonly ok: boolean; readonly errors: readonly string[] }>;
   stop(): Promise<void>;
 }
@@ -79,9 +82,12 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   const db = openDb({ url: env.DATABASE_URL });
   await migrateLatest(db);
 
-  const store = RulesStore.open(env.RULES_DIR, { defaultCountry: env.DEFAULT_COUNTRY });
-  for (const w of store.warnings()) logger.warn({ rules: env.RULES_DIR }, `rules: ${w}`);
-  const rules = new EffectiveRules(store);
+  // The newest stored rules version (RULES_DIR becomes version 1 in an empty database).
+  const storedRules = new StoredRules(db, { rulesDir: env.RULES_DIR, defaultCountry: env.DEFAULT_COUNTRY });
+  const firstRules = await storedRules.newest();
+  for (const w of firstRules.warnings) logger.warn({ rules: env.RULES_DIR }, `rules: ${w}`);
+  logger.info({ version: firstRules.version }, 'rules version in use');
+  const rules = new EffectiveRules(firstRules.compiled, firstRules.version);
   const carriers = new CarrierIndexStore({ db, loadMapping: () => loadCarrierMapping(env.RULES_DIR) });
   if (options.sampleDataIfEmpty) {
     const imported = await importSamplePlanIfEmpty(db, loadCarrierMapping(env.RULES_DIR), Date.now());
@@ -112,12 +118,15 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     ? await openIntakeJournal(journalDir, { createCall: (c) => callRows.createCall(c), record: (e, at) => eventRows.record(e, at) }, logger.child({ component: 'intake' }))
     : null;
 
+  const leaders = createLeaders(db, { pbx: env.PBX_NAME ?? (env.AMI_HOST ? `${env.AMI_HOST}:${env.AMI_PORT}` : 'none'), ttlMs: env.LEADER_TTL_S * 1000, logger });
   try {
+    await leaders.start();
     const callEvents = new EventEmitter();
     const calls = createCallsSide({
       db, env, logger, routing,
       ami: ami ?? disconnectedAmi,
       journal: journal?.calls ?? null,
+      leader: leaders.pbx,
       onCallEnded: (record: CallRecord) => callEvents.emit('call-ended', record),
     });
     instrumentCalls({ calls, ami, metrics, callEvents });
@@ -133,6 +142,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       callEvents,
       journal: journal?.events ?? null,
       onDirectory: (directory) => rules.setDirectory(directory),
+      leader: leaders.jobs.gate,
       ...(options.crmClock ? { clock: options.crmClock } : {}),
     });
     const directory = await crm.directory.load();
@@ -142,17 +152,34 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     logger.info({ host: env.AGI_HOST, port: fastAgi.port }, 'FastAGI routing server listening');
     await crm.start();
 
+    // A new version (stored here or by another instance): swapped in whole; the jobs leader republishes the lines.
+    const useNewestRules = async (): Promise<void> => {
+      const newest = await storedRules.versions.newestVersion();
+      if (newest === null || newest === rules.version) return;
+      const loaded = await storedRules.newest();
+      rules.setRules(loaded.compiled, loaded.version);
+      await carriers.reload();
+      logger.info({ version: loaded.version }, 'rules version in use');
+      if (crm.connection.gateway() && leaders.jobs.gate.term() !== null) await crm.syncLines().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'line sync after reload failed'));
+    };
+    // SIGHUP and POST /admin/rules/reload: RULES_DIR is imported as a new version (when it differs).
     const reload = async () => {
-      const result = rules.reload();
+      const result = await storedRules.importDir(env.RULES_DIR);
       if (!result.ok) {
         logger.error({ errors: result.errors }, 'rules reload refused: the last valid rules stay in use');
         return { ok: false, errors: result.errors };
       }
-      await carriers.reload();
-      if (crm.connection.gateway()) await crm.syncLines().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'line sync after reload failed'));
-      logger.info('rules reloaded');
+      try {
+        await useNewestRules();
+        await carriers.reload();
+      } catch (err) {
+        logger.error({ err }, 'rules reload failed: the last valid rules stay in use');
+        return { ok: false, errors: [(err as Error).message] };
+      }
+      logger.info({ version: rules.version }, 'rules reloaded');
       return { ok: true, errors: [] };
     };
+    const rulesWatch = await watchRules({ db, databaseUrl: env.DATABASE_URL, pollMs: env.RULES_POLL_MS, check: useNewestRules, logger });
 
     const readiness: ReadinessCheck[] = [
       { name: 'database', check: async () => { await db.raw('select 1'); return true; } },
@@ -182,7 +209,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
 
     let stopped = false;
     return {
-      env, db, metrics, rules, carriers, ami, calls, crm, httpServer, httpPort, agiPort: fastAgi.port, callEvents, reload,
+      env, db, metrics, rules, carriers, ami, calls, crm, httpServer, httpPort, agiPort: fastAgi.port, callEvents, leaders, reload,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -193,12 +220,15 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
         await crm.stop();
         await calls.stop();
         await ami?.stop();
+        await rulesWatch.stop();
+        await leaders.stop();
         journal?.close();
         await db.destroy();
       },
     };
   } catch (err) {
     // A start that fails half-way gives the journal directory back; what it holds stays for the next start.
+    await leaders.stop();
     journal?.close();
     throw err;
   }

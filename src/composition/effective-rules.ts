@@ -1,23 +1,27 @@
 import type { Directory } from '../adapters/db/repositories/b24-users-repository.ts';
-import type { ReloadResult, RulesStore } from '../adapters/rules/store.ts';
 import { mergeDirectory } from '../app/crm/directory-merge.ts';
 import { compileRules, type CompiledRules } from '../core/rules/compile.ts';
 
 /**
- * The rules every part routes with: rules/*.yaml merged with the Bitrix24 directory (users and
- * departments synced by user.get). Rebuilt whole and swapped in one assignment when either
- * side changes, so a reader never sees a half-merged set.
+ * The rules every part routes with: the rules version in use merged with the Bitrix24 directory
+ * (users and departments synced by user.get). Rebuilt whole and swapped in one assignment when
+ * either side changes, so a reader never sees a half-merged set.
  */
 export class EffectiveRules {
   private compiled: CompiledRules;
   private directory: Directory = { users: [], departments: [] };
 
-  constructor(private readonly store: RulesStore) {
-    this.compiled = store.current();
+  constructor(private base: CompiledRules, private inUse: number) {
+    this.compiled = base;
   }
 
   current(): CompiledRules {
     return this.compiled;
+  }
+
+  /** The stored rules version in use. */
+  get version(): number {
+    return this.inUse;
   }
 
   /** A new directory from a user sync. */
@@ -26,17 +30,16 @@ export class EffectiveRules {
     this.rebuild();
   }
 
-  /** Reloads rules/*.yaml; an invalid set keeps the last valid rules and reports why. */
-  reload(): ReloadResult {
-    const result = this.store.reload();
-    if (result.ok) this.rebuild();
-    return result;
+  /** A new rules version (already validated). */
+  setRules(compiled: CompiledRules, version: number): void {
+    this.base = compiled;
+    this.inUse = version;
+    this.rebuild();
   }
 
   private rebuild(): void {
-    const base = this.store.current();
     this.compiled = this.directory.users.length === 0 && this.directory.departments.length === 0
-      ? base
-      : compileRules(mergeDirectory(base.rules, this.directory));
+      ? this.base
+      : compileRules(mergeDirectory(this.base.rules, this.directory));
   }
 }

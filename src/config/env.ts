@@ -46,6 +46,12 @@ export const envSchema = z.object({
   // Also the age an open call nothing follows must reach before it is closed as unseen: a margin
   // for an Originate still on its way, so not less than a second.
   TRACKER_RECONCILE_MS: ms.min(1000).default(60_000),
+  /** Several instances: how long a leader lease lasts unrenewed (fractions allowed; renewed every third of it). */
+  LEADER_TTL_S: z.coerce.number().positive().default(15),
+  /** Names the PBX in its leader lease (default AMI_HOST:AMI_PORT); set it when instances reach one PBX by different addresses. */
+  PBX_NAME: z.string().min(1).optional(),
+  /** SQLite: how often the newest rules version is looked for (PostgreSQL is told at once by NOTIFY). */
+  RULES_POLL_MS: ms.min(10).default(2000),
 
   // AMI
   AMI_HOST: z.string().optional(),

@@ -5,6 +5,7 @@ import { registerCallCommands } from './commands/calls.ts';
 import { registerOutboxCommands } from './commands/outbox.ts';
 import { registerPortalCommands } from './commands/portal.ts';
 import { registerUserCommands } from './commands/users.ts';
+import { registerRulesCommands } from './commands/rules.ts';
 import { CliFailure } from './failure.ts';
 import { escapeTerminalOutput } from './terminal-output.ts';
 import { terminalSafe } from '../../core/text/printable.ts';
@@ -47,6 +48,7 @@ registerCallCommands(program);
 registerOutboxCommands(program);
 registerPortalCommands(program);
 registerUserCommands(program);
+registerRulesCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -42,13 +42,47 @@ export type LoadRulesResult =
  * key "mst" (known: mts, megafon, …)`); any error means no rules (the caller keeps its old ones).
  */
 export function loadRules(dir: string, options: LoadRulesOptions = {}): LoadRulesResult {
+  return loadRulesFrom(dir, (file) => fs.readFileSync(path.join(dir, file), 'utf8'), options, (warnings) => readCarrierKeys(dir, warnings));
+}
+
+/**
+ * The same from texts held elsewhere (a stored rules version): `files` maps a file name
+ * (`trunks.yaml`) to its text; errors name `<label>/<file>`.
+ */
+export function loadRulesFromTexts(label: string, files: Readonly<Record<string, string>>, options: LoadRulesOptions = {}): LoadRulesResult {
+  return loadRulesFrom(label, (file) => {
+    const text = files[file];
+    if (text === undefined) throw Object.assign(new Error('not in this rules version'), { code: 'ENOENT' });
+    return text;
+  }, options, () => undefined);
+}
+
+/** The texts of the rules files present in a directory (what a stored version holds). */
+export function readRulesFiles(dir: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const file of Object.values(RULES_FILES)) {
+    try {
+      out[file] = fs.readFileSync(path.join(dir, file), 'utf8');
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    }
+  }
+  return out;
+}
+
+function loadRulesFrom(
+  label: string,
+  read: (file: string) => string,
+  options: LoadRulesOptions,
+  carrierKeys: (warnings: string[]) => readonly string[] | undefined,
+): LoadRulesResult {
   const errors: string[] = [];
   const warnings: string[] = [];
-  const where = (part: RulesPart) => path.join(dir, RULES_FILES[part]);
+  const where = (part: RulesPart) => path.join(label, RULES_FILES[part]);
 
   const parse = <S extends z.ZodType>(part: RulesPart, schema: S): z.output<S> | null => {
     const file = where(part);
-    const raw = readYaml(file, REQUIRED.has(part), errors);
+    const raw = readYaml(file, () => read(RULES_FILES[part]), REQUIRED.has(part), errors);
     if (raw === undefined) return null;
     const result = schema.safeParse(raw ?? {});
     if (result.success) return result.data;
@@ -98,7 +132,7 @@ export function loadRules(dir: string, options: LoadRulesOptions = {}): LoadRule
     defaultCountry,
   });
 
-  const knownCarriers = options.knownCarriers ?? readCarrierKeys(dir, warnings);
+  const knownCarriers = options.knownCarriers ?? carrierKeys(warnings);
   for (const issue of checkRules(rules, knownCarriers ? { knownCarriers } : {})) {
     const line = `${where(issue.part)}: ${issue.path}: ${issue.message}`;
     (issue.severity === 'error' ? errors : warnings).push(line);
@@ -108,10 +142,10 @@ export function loadRules(dir: string, options: LoadRulesOptions = {}): LoadRule
 }
 
 /** The parsed YAML; undefined when missing-and-required or unparsable (an error is recorded). */
-function readYaml(file: string, required: boolean, errors: string[]): unknown {
+function readYaml(file: string, read: () => string, required: boolean, errors: string[]): unknown {
   let text: string;
   try {
-    text = fs.readFileSync(file, 'utf8');
+    text = read();
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT' && !required) return null;
     errors.push(`${file}: cannot read: ${(err as Error).message}`);

@@ -1,11 +1,13 @@
 import crypto from 'node:crypto';
 import type { Router } from 'express';
+import type { Knex } from 'knex';
 import { startFastAgiServer, type FastAgiServer } from '../../adapters/asterisk/fastagi/server.ts';
 import type { Db } from '../../adapters/db/connection.ts';
 import { CallsRepository } from '../../adapters/db/repositories/calls-repository.ts';
 import { createRouteRouter } from '../../adapters/http/routes/route.ts';
 import type { Logger } from '../../adapters/logging/logger.ts';
 import type { Env } from '../../config/env.ts';
+import { whileLeader, type LeaderGate } from '../leadership/leadership.ts';
 import type { RoutingDeps } from '../routing/route-call.ts';
 import type { CallRecord } from './call-record.ts';
 import { originateClickToCall, type ClickToCallInput, type ClickToCallResult } from './click-to-call.ts';
@@ -36,6 +38,12 @@ export interface CallsSideOptions {
   readonly onCallEnded?: (record: CallRecord) => void;
   /** Where dial intents go first (the intake journal); null = clicks wait for their database write. */
   readonly journal?: DialJournal | null;
+  /**
+   * The PBX's leader lease: only its holder follows AMI events (the tracker, which closes every
+   * call, click-to-calls of any instance included) and compares with the channel list; its tracking
+   * writes carry the lease's fencing check. Absent: this instance always follows (one instance).
+   */
+  readonly leader?: { readonly gate: LeaderGate; readonly fence: (trx: Knex.Transaction) => Promise<void> };
 }
 
 export interface CallsSide {
@@ -59,7 +67,7 @@ export interface CallsSide {
  */
 export function createCallsSide(o: CallsSideOptions): CallsSide {
   const clock = o.clock ?? systemClock;
-  const store = new CallsRepository(o.db, () => clock.now());
+  const store = new CallsRepository(o.db, () => clock.now(), o.leader?.fence);
   const routes = new RouteService({ store, routing: o.routing, clock, logger: o.logger.child({ component: 'route' }) });
   const tracker = new CallTracker({
     store,
@@ -77,9 +85,15 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     o.onCallEnded?.(record);
   });
   let server: FastAgiServer | null = null;
-  let following = false;
+  let leading: { stop(): Promise<void> } | null = null;
   const stopping = new AbortController();
   const follow = (e: AmiEvent): void => tracker.handle(e);
+  let following = false;
+  // Not following (another instance leads): a Hangup of a channel this instance routed frees its
+  // trunk channel. The leader waits for the call's end instead (a transfer hangs up the caller early).
+  const hungUp = (e: AmiEvent): void => {
+    if (!following && e.event === 'Hangup' && e.uniqueid) routes.channelHungUp(e.uniqueid);
+  };
   let reconciling: Promise<void> | null = null;
   let again = false;
   let reconcileTimer: NodeJS.Timeout | null = null;
@@ -102,6 +116,19 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
           reconcile();
         }
       });
+  };
+
+  // The last flush is final only once no AMI event can change the state after it: what the
+  // PBX says from here on is for the next start (or the next leader) to reconcile.
+  const unfollow = async (): Promise<void> => {
+    following = false;
+    o.ami.off('event', follow);
+    o.ami.off('connected', reconcile);
+    if (reconcileTimer) clearInterval(reconcileTimer);
+    reconcileTimer = null;
+    while (reconciling) await reconciling;
+    await tracker.stop();
+    tracker.reset();
   };
 
   return {
@@ -128,13 +155,26 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
       return createRouteRouter({ service: routes, logger: o.logger.child({ component: 'http-route' }), token: o.env.AGI_HTTP_TOKEN ?? o.env.ADMIN_TOKEN });
     },
     async start() {
-      await tracker.start();
-      if (!following) {
-        following = true;
-        o.ami.on('event', follow);
-        o.ami.on('connected', reconcile);
-        reconcileTimer = setInterval(reconcile, o.env.TRACKER_RECONCILE_MS);
-        reconcileTimer.unref();
+      if (!leading) {
+        o.ami.on('event', hungUp);
+        const lead = async (): Promise<void> => {
+          // Loaded afresh: the previous holder may have closed or changed calls meanwhile.
+          await tracker.start();
+          following = true;
+          o.ami.on('event', follow);
+          o.ami.on('connected', reconcile);
+          reconcileTimer = setInterval(reconcile, o.env.TRACKER_RECONCILE_MS);
+          reconcileTimer.unref();
+          reconcile();
+        };
+        if (o.leader) {
+          const w = whileLeader(o.leader.gate, lead, unfollow, o.logger);
+          leading = w;
+          await w.settled();
+        } else {
+          await lead();
+          leading = { stop: unfollow };
+        }
       }
       server = await startFastAgiServer({
         host: o.env.AGI_HOST, port: o.env.AGI_PORT, service: routes, logger: o.logger.child({ component: 'fastagi' }),
@@ -147,15 +187,9 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
       await server?.close();
       server = null;
       await routes.drain();
-      // The last flush is final only once no AMI event can change the state after it: what the
-      // PBX says from here on is for the next start to reconcile.
-      o.ami.off('event', follow);
-      o.ami.off('connected', reconcile);
-      if (reconcileTimer) clearInterval(reconcileTimer);
-      reconcileTimer = null;
-      following = false;
-      while (reconciling) await reconciling;
-      await tracker.stop();
+      await leading?.stop();
+      leading = null;
+      o.ami.off('event', hungUp);
     },
   };
 }

@@ -199,6 +199,16 @@ export class RouteService {
     });
   }
 
+  /**
+   * A channel this instance routed hung up: its trunk channel is free. Instances that do not
+   * follow calls (not the PBX's leader) learn of call ends only this way.
+   */
+  channelHungUp(uniqueid: string): void {
+    const entry = this.cache.get(uniqueid);
+    if (entry) this.callEnded(entry.call.id);
+    this.cache.delete(uniqueid);
+  }
+
   /** The call ended (the tracker saw its last Hangup): its trunk channel is free again. */
   callEnded(callId: string): void {
     this.channels.release(callId);

@@ -82,6 +82,14 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     await this.flush();
   }
 
+  /** Forgets every call in memory (leadership went to another instance, which follows them from the stored state). */
+  reset(): void {
+    for (const linkedid of [...this.core.calls.keys()]) this.core.forget(linkedid);
+    this.dirty.clear();
+    this.touched.clear();
+    this.ending = [];
+  }
+
   /** Calls in flight (memory check). */
   get openCalls(): number {
     return this.core.calls.size;

@@ -5,6 +5,7 @@ import { SdkGateway, type B24Gateway, type BatchCommand, type BatchOutcome, type
 import type { PortalRecord, PortalRepository, PortalTokens } from '../../adapters/db/repositories/portal-repository.ts';
 import type { CrmClock } from './clock.ts';
 import type { OAuthServer } from './ports.ts';
+import { serializedRefresh } from './token-refresh.ts';
 
 export interface ConnectionSettings {
   readonly mode: 'app' | 'webhook' | 'off';
@@ -58,7 +59,14 @@ export class B24Connection {
 
   /** A gateway with the tokens of a stored portal. */
   gatewayFor(portal: PortalRecord): B24Gateway {
-    const client = createAppClient(portal, () => this.refreshTokens(portal.memberId), {
+    const refresh = serializedRefresh({
+      memberId: portal.memberId,
+      lock: this.portals,
+      exchange: (refreshToken) => this.exchange(portal.memberId, refreshToken),
+      // Token expiries are wall-clock seconds from the OAuth server.
+      now: () => Date.now(),
+    }, portal.refreshToken);
+    const client = createAppClient(portal, refresh, {
       timeoutMs: this.settings.timeoutMs, allowHttpLoopback: this.settings.allowHttpLoopback ?? false,
     });
     return new SdkGateway(client);
@@ -66,20 +74,23 @@ export class B24Connection {
 
   /**
    * The one place tokens are refreshed: exchanges the STORED refresh token (a reinstall or another
-   * client may have replaced the one a client started with) and stores the new pair at once,
-   * since the exchange used the old one up (DECISIONS §32). The endpoint stays the pinned one.
+   * instance may have replaced the one a client started with) under the portal row's lock, and
+   * stores the new pair before the lock goes, since the exchange used the old one up (DECISIONS §32).
    */
   async refreshTokens(memberId: string): Promise<PortalTokens> {
-    if (!this.oauth) throw new TokenRefreshError('no OAuth server is configured (B24_MODE=app needs B24_CLIENT_ID, B24_CLIENT_SECRET)', 'OAUTH_NOT_CONFIGURED', 0);
     const stored = await this.portals.get();
     if (!stored || stored.memberId !== memberId) throw new TokenRefreshError('the portal is no longer installed', 'PORTAL_NOT_INSTALLED', 0);
-    const answer = await this.oauth.exchange(stored.refreshToken);
+    return serializedRefresh({ memberId, lock: this.portals, exchange: (t) => this.exchange(memberId, t), now: () => Date.now() }, stored.refreshToken)();
+  }
+
+  /** One exchange at the OAuth server; the answer must name the same portal. */
+  private async exchange(memberId: string, refreshToken: string): Promise<PortalTokens> {
+    if (!this.oauth) throw new TokenRefreshError('no OAuth server is configured (B24_MODE=app needs B24_CLIENT_ID, B24_CLIENT_SECRET)', 'OAUTH_NOT_CONFIGURED', 0);
+    const answer = await this.oauth.exchange(refreshToken);
     if (!answer.ok) throw new TokenRefreshError(`token refresh failed: ${answer.reason}`, answer.refused ? 'OAUTH_REFRESH_REFUSED' : 'OAUTH_UNREACHABLE', answer.refused ? answer.status : 0);
     const g = answer.grant;
     if (g.memberId !== memberId) throw new TokenRefreshError('token refresh failed: the OAuth server named another member_id', 'OAUTH_OTHER_PORTAL', 0);
-    const tokens: PortalTokens = { accessToken: g.accessToken, refreshToken: g.refreshToken, expires: g.expires, expiresIn: g.expiresIn, scope: g.scope, status: g.status };
-    await this.portals.updateTokens(memberId, tokens, this.clock.now());
-    return tokens;
+    return { accessToken: g.accessToken, refreshToken: g.refreshToken, expires: g.expires, expiresIn: g.expiresIn, scope: g.scope, status: g.status };
   }
 
   /** Switches to a newly installed portal. */

@@ -18,6 +18,8 @@ import { B24Connection } from './connection.ts';
 import { CrmEvents } from './crm-events.ts';
 import { purgeOldCrmRows, type HousekeepingReport } from './housekeeping.ts';
 import { handleInstall } from './install.ts';
+import { fencedGateway } from './fenced-gateway.ts';
+import { whileLeader, type LeaderGate } from '../leadership/leadership.ts';
 import { rateLimitedGateway } from './limited-gateway.ts';
 import { syncLines, type LineSyncReport } from './line-sync.ts';
 import { OutboxWorker } from './outbox-worker.ts';
@@ -41,6 +43,8 @@ export interface CrmSideDeps {
   readonly onDirectory?: (directory: Directory) => void | Promise<void>;
   readonly logger?: Logger;
   readonly clock?: CrmClock;
+  /** The jobs lease: only its holder runs user and line sync and the outbox purge. Absent: always (one instance). */
+  readonly leader?: LeaderGate;
 }
 
 /** Everything of the Bitrix24 side, wired; the composition root mounts the routers and calls start/stop. */
@@ -115,9 +119,15 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     journal: deps.journal ?? null,
   });
   const handoff = new CallRecordHandoff({ db, source: deps.endedCalls, outbox, rules: deps.rules, clock, logger, onEnqueued: () => worker.notify() });
-  const userSync = new UserSync({ gateway: limited, repo: directory, clock, onSynced: deps.onDirectory });
-  const lines = async (): Promise<LineSyncReport> => {
+  // Leader-only jobs check the lease before each request they send.
+  const leader = deps.leader;
+  const jobsGateway = (): B24Gateway | null => {
     const gateway = limited();
+    return gateway && leader ? fencedGateway(gateway, () => leader.check()) : gateway;
+  };
+  const userSync = new UserSync({ gateway: jobsGateway, repo: directory, clock, onSynced: deps.onDirectory });
+  const lines = async (): Promise<LineSyncReport> => {
+    const gateway = jobsGateway();
     if (!gateway) throw new Error('no Bitrix24 portal is connected');
     return syncLines(gateway, directory, deps.rules.current(), clock);
   };
@@ -152,11 +162,13 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
   const adminRouter = createCrmAdminRouter({ adminToken: env.ADMIN_TOKEN, syncUsers: () => userSync.run(), syncLines: lines, logger });
 
   const housekeeping = async (): Promise<HousekeepingReport> => {
+    await leader?.check();
     const report = await purgeOldCrmRows({ outbox, events: eventsRepo }, clock, env.OUTBOX_KEEP_DONE_DAYS);
     if (report.outbox + report.events > 0) logger.info({ ...report, keepDays: env.OUTBOX_KEEP_DONE_DAYS }, 'old CRM rows purged');
     return report;
   };
   const tasks: { stop(): void }[] = [];
+  let leading: { stop(): Promise<void> } | null = null;
   // Work started in the background (syncs, resumed events, hand-offs): stop() waits for it, so
   // nothing is left writing into a database the caller is about to close.
   const running = new Set<Promise<unknown>>();
@@ -184,15 +196,27 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
       })().catch((err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'resuming stored events failed')));
       onCallEnded();
       deps.callEvents?.on('call-ended', onCallEnded);
-      if (connection.gateway()) background(afterConnect());
-      tasks.push(cron.schedule(env.B24_USER_SYNC_CRON, () => {
-        background(userSync.run().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'scheduled user sync failed')));
-      }));
-      tasks.push(cron.schedule(env.OUTBOX_PURGE_CRON, () => {
-        background(housekeeping().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'outbox housekeeping failed')));
-      }));
+      const lead = async (): Promise<void> => {
+        if (connection.gateway()) background(afterConnect());
+        tasks.push(cron.schedule(env.B24_USER_SYNC_CRON, () => {
+          background(userSync.run().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'scheduled user sync failed')));
+        }));
+        tasks.push(cron.schedule(env.OUTBOX_PURGE_CRON, () => {
+          background(housekeeping().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'outbox housekeeping failed')));
+        }));
+      };
+      const stepDown = async (): Promise<void> => {
+        for (const task of tasks.splice(0)) task.stop();
+      };
+      if (leader) {
+        const w = whileLeader(leader, lead, stepDown, logger);
+        leading = w;
+        await w.settled();
+      } else await lead();
     },
     async stop() {
+      await leading?.stop();
+      leading = null;
       for (const task of tasks.splice(0)) task.stop();
       events.stop();
       deps.callEvents?.off('call-ended', onCallEnded);

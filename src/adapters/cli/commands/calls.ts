@@ -26,7 +26,7 @@ export const defaultCallsCliDeps: CallsCliDeps = {
   },
   async explain(env, call) {
     try {
-      const rules = defaultRouteCliDeps.loadRules(env);
+      const rules = await defaultRouteCliDeps.loadRules(env);
       const carriers = await defaultRouteCliDeps.openCarriers(env);
       return explainRoute(
         { rules: { current: () => rules }, carriers: { current: () => carriers.lookup } },

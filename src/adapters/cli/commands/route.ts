@@ -10,6 +10,7 @@ import { migrateLatest, openDb } from '../../db/connection.ts';
 import { loadCarrierMapping } from '../../numbering-plan/carriers-config.ts';
 import { loadRules } from '../../rules/load.ts';
 import { RulesLoadError, RulesStore } from '../../rules/store.ts';
+import { StoredRules } from '../../../composition/stored-rules.ts';
 import { CliFailure } from '../failure.ts';
 
 export interface RouteExplainOptions {
@@ -23,7 +24,7 @@ export interface RouteExplainOptions {
 
 /** What `route explain` needs from the outside; tests pass their own. */
 export interface RouteCliDeps {
-  readonly loadRules: (env: Readonly<Env>) => CompiledRules;
+  readonly loadRules: (env: Readonly<Env>) => CompiledRules | Promise<CompiledRules>;
   /** The carrier index built from the database; `warning` when it could not be opened. */
   readonly openCarriers: (env: Readonly<Env>) => Promise<{ readonly lookup: CarrierLookup; readonly warning?: string }>;
   readonly stdout: (text: string) => void;
@@ -33,9 +34,11 @@ export interface RouteCliDeps {
 const UNKNOWN_LOOKUP: CarrierLookup = { lookup: () => UNKNOWN_CARRIER };
 
 export const defaultRouteCliDeps: RouteCliDeps = {
-  loadRules(env) {
+  async loadRules(env) {
     try {
-      return RulesStore.open(env.RULES_DIR, { defaultCountry: env.DEFAULT_COUNTRY }).current();
+      // The rules the service runs (the newest stored version); RULES_DIR before the first import.
+      const stored = await newestStoredRules(env);
+      return stored ?? RulesStore.open(env.RULES_DIR, { defaultCountry: env.DEFAULT_COUNTRY }).current();
     } catch (err) {
       // One line on stderr (exit 1); `route check-rules` lists the errors one per line.
       if (err instanceof RulesLoadError) {
@@ -64,6 +67,17 @@ export const defaultRouteCliDeps: RouteCliDeps = {
   stderr: (text) => process.stderr.write(text),
 };
 
+async function newestStoredRules(env: Readonly<Env>): Promise<CompiledRules | null> {
+  const db = openDb({ url: env.DATABASE_URL });
+  try {
+    await migrateLatest(db);
+    const stored = new StoredRules(db, { rulesDir: env.RULES_DIR, defaultCountry: env.DEFAULT_COUNTRY });
+    return (await stored.versions.newestVersion()) === null ? null : (await stored.newest()).compiled;
+  } finally {
+    await db.destroy();
+  }
+}
+
 /**
  * `route explain`: the decision for a call without placing it. Exit 0 routed; 1 refused or
  * invalid (one line on stderr; with --json the JSON is still printed); 2 usage.
@@ -78,7 +92,7 @@ export async function runRouteExplain(opts: RouteExplainOptions, deps: RouteCliD
     throw new CliFailure(`route explain: --origin must be one of ${CALL_ORIGINS.join(', ')} (got "${origin}")`, 2);
   }
 
-  const rules = deps.loadRules(env);
+  const rules = await deps.loadRules(env);
   const carriers = await deps.openCarriers(env);
   if (carriers.warning) deps.stderr(`warning: ${carriers.warning}\n`);
 

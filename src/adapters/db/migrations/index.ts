@@ -4,6 +4,7 @@ import { callsMigration } from './002_calls.ts';
 import { crmMigration } from './003_crm.ts';
 import { openCallsMigration } from './004_open_calls.ts';
 import { portalPinMigration } from './005_portal_pin.ts';
+import { leadershipRulesMigration } from './009_leadership_rules.ts';
 
 export interface Migration {
   readonly name: string;
@@ -24,6 +25,8 @@ const migrations: readonly Migration[] = [
   openCallsMigration,
   // the portal the connector is pinned to
   portalPinMigration,
+  // leader lease, rules versions
+  leadershipRulesMigration,
 ];
 
 export function registerMigrations(): readonly Migration[] {

@@ -58,7 +58,15 @@ export class CallsRepository implements CallStore {
     return out;
   }), 40);
 
-  constructor(private readonly db: Db, private readonly now: () => number = Date.now) {}
+  /**
+   * `fenceTracking` runs first in every tracking write's transaction (the leader lease's fencing
+   * check): a tracker that lost its lease can no longer close or update a call.
+   */
+  constructor(
+    private readonly db: Db,
+    private readonly now: () => number = Date.now,
+    private readonly fenceTracking?: (trx: Knex.Transaction) => Promise<void>,
+  ) {}
 
   /** Inserts a call; if one with the same id, CRM call id or channel id exists, returns that one instead. */
   async createCall(call: NewCall): Promise<{ readonly call: StoredCall; readonly created: boolean }> {
@@ -243,6 +251,7 @@ export class CallsRepository implements CallStore {
     if (write.save.length === 0 && write.remove.length === 0 && write.ended.length === 0) return;
     const now = this.now();
     await this.db.transaction(async (trx) => {
+      await this.fenceTracking?.(trx);
       if (write.save.length > 0) {
         const rows = write.save.map((s) => ({ linkedid: s.linkedid, state: JSON.stringify(s.state), updated_at: now }));
         // Chunked: SQLite limits bound parameters per statement.

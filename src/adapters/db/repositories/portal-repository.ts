@@ -152,7 +152,7 @@ export class PortalRepository {
   }
 
   /** Persists refreshed OAuth tokens (called from the SDK's refresh callback). */
-  async updateTokens(memberId: string, tokens: PortalTokens, now: number): Promise<void> {
+  async updateTokens(memberId: string, tokens: PortalTokens, now: number, trx?: Knex.Transaction): Promise<void> {
     const patch: Record<string, unknown> = {
       access_token: tokens.accessToken,
       refresh_token: tokens.refreshToken,
@@ -164,7 +164,23 @@ export class PortalRepository {
     if (tokens.serverEndpoint) patch.server_endpoint = tokens.serverEndpoint;
     if (tokens.scope !== undefined) patch.scope = tokens.scope;
     if (tokens.status !== undefined) patch.status = tokens.status;
-    await this.db('b24_portal').where({ member_id: memberId }).update(patch);
+    await (trx ?? this.db)('b24_portal').where({ member_id: memberId }).update(patch);
+  }
+
+  /**
+   * Runs `work` with the portal row locked (PostgreSQL `FOR UPDATE`: a second instance waits here;
+   * SQLite has one writer anyway) and stores the tokens it returns in the same transaction.
+   */
+  async withPortalLocked(memberId: string, now: number, work: (stored: PortalRecord | null) => Promise<PortalTokens>): Promise<PortalTokens> {
+    return this.db.transaction(async (trx) => {
+      let q = trx<PortalRow>('b24_portal').where({ member_id: memberId });
+      if (trx.client.config.client !== 'sqlite3') q = q.forUpdate();
+      const row = await q.first();
+      const stored = row ? toRecord(row) : null;
+      const tokens = await work(stored);
+      if (stored && tokens.refreshToken !== stored.refreshToken) await this.updateTokens(memberId, tokens, now, trx);
+      return tokens;
+    });
   }
 
   async remove(memberId: string): Promise<void> {
