@@ -95,6 +95,7 @@ export async function startCluster(o: ClusterOptions): Promise<Cluster> {
       AMI_RECONNECT_MIN_MS: 50, AMI_RECONNECT_MAX_MS: 200,
       AGI_HOST: '127.0.0.1', ORIGINATE_CHANNEL: 'PJSIP/{extension}',
       B24_MODE: 'app', B24_CLIENT_ID: client.clientId, B24_CLIENT_SECRET: client.clientSecret, PUBLIC_URL: baseUrl,
+      B24_OAUTH_URL: bitrix24.baseUrl, B24_ALLOW_HTTP_LOOPBACK: true,
     };
     // CLUSTER_LOG=/tmp/cl writes each instance's debug log to /tmp/cl.1, /tmp/cl.2… (when a run needs explaining).
     const connector = await startConnector({ env, logger: process.env.CLUSTER_LOG ? createLogger('debug', pino.destination(`${process.env.CLUSTER_LOG}.${instances.length + 1}`)) : silentLogger, sampleDataIfEmpty: true, httpServer: http });
