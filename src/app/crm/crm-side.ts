@@ -110,10 +110,16 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
   });
   const handoff = new CallRecordHandoff({ db, source: deps.endedCalls, outbox, rules: deps.rules, clock, logger, onEnqueued: () => worker.notify() });
   const userSync = new UserSync({ gateway: limited, repo: directory, clock, onSynced: deps.onDirectory });
-  const lines = async (): Promise<LineSyncReport> => {
-    const gateway = limited();
-    if (!gateway) throw new Error('no Bitrix24 portal is connected');
-    return syncLines(gateway, directory, deps.rules.current(), clock);
+  // One line sync at a time: two at once (a start and an install, a reload) would both add a missing line.
+  let lineSync: Promise<unknown> = Promise.resolve();
+  const lines = (): Promise<LineSyncReport> => {
+    const run = lineSync.catch(() => undefined).then(() => {
+      const gateway = limited();
+      if (!gateway) throw new Error('no Bitrix24 portal is connected');
+      return syncLines(gateway, directory, deps.rules.current(), clock);
+    });
+    lineSync = run;
+    return run;
   };
   const afterConnect = async (): Promise<void> => {
     // Failures here are logged, never fatal: the next reload / cron run tries again.
