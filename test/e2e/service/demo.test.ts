@@ -37,4 +37,20 @@ describe('the demo', () => {
       await doubled.stop();
     }
   });
+
+  it('starts again on the same database: the Bitrix24 double comes back as the installed portal', async () => {
+    const env = loadEnv({ DATABASE_URL: path.join(tmp, 'again.sqlite'), PORT: '0', AGI_PORT: '0', LOG_LEVEL: 'silent' });
+    const first = await startWithDoubles(env, silentLogger, { timeScale: 0.01 });
+    const memberId = first.bitrix24.portal.memberId;
+    await first.stop();
+    const second = await startWithDoubles(env, silentLogger, { timeScale: 0.01 });
+    try {
+      expect(second.bitrix24.portal.memberId).toBe(memberId);
+      expect(second.connector.crm.connection.installedPortal()?.clientEndpoint).toBe(`http://127.0.0.1:${second.bitrix24.port}/rest/`);
+      const [outcome] = await runDemoCalls(second, DEMO_CALLS.slice(0, 1), 20_000);
+      expect(outcome?.crmWrites[0]).toBe('telephony.externalcall.finish STATUS_CODE=200');
+    } finally {
+      await second.stop();
+    }
+  });
 });
