@@ -55,6 +55,7 @@ export async function startWithDoubles(base: Readonly<Env>, logger: Logger, o: D
   // The portal installed by an earlier run on this database comes back as it was.
   const remembered = await rememberedDemoPortal(o.env?.DATABASE_URL ?? base.DATABASE_URL);
   const bitrix24 = await listenAsBefore(new Bitrix24Double({ ...client, ...remembered?.double, ...o.bitrix24 }), remembered?.port ?? 0);
+  for (const call of remembered?.calls ?? []) bitrix24.state.rememberCall(call);
   const recordings = fs.mkdtempSync(path.join(os.tmpdir(), 'b24pbx-recordings-'));
   const pbx = await startPbxDouble({
     monitorDir: recordings,
