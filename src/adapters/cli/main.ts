@@ -1,9 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { registerCarrierCommands } from './commands/carriers.ts';
-import { registerRouteCommands } from './commands/route.ts';
-import { registerCallCommands } from './commands/calls.ts';
-import { registerOutboxCommands } from './commands/outbox.ts';
-import { registerUserCommands } from './commands/users.ts';
 import { CliFailure } from './failure.ts';
 import { loadDotEnv } from '../../config/env.ts';
 
@@ -36,11 +31,16 @@ function ignoreClosedPipe(stream: NodeJS.WriteStream): void {
 ignoreClosedPipe(process.stdout);
 ignoreClosedPipe(process.stderr);
 
-registerCarrierCommands(program);
-registerRouteCommands(program);
-registerCallCommands(program);
-registerOutboxCommands(program);
-registerUserCommands(program);
+// A command loads only its own group's modules: a cold `carriers lookup` does not pay for the rest.
+const groups: Readonly<Record<string, () => Promise<(program: Command) => void>>> = {
+  carriers: async () => (await import('./commands/carriers.ts')).registerCarrierCommands,
+  route: async () => (await import('./commands/route.ts')).registerRouteCommands,
+  calls: async () => (await import('./commands/calls.ts')).registerCallCommands,
+  outbox: async () => (await import('./commands/outbox.ts')).registerOutboxCommands,
+  users: async () => (await import('./commands/users.ts')).registerUserCommands,
+};
+const named = process.argv[2] ?? '';
+for (const load of Object.hasOwn(groups, named) ? [groups[named]!] : Object.values(groups)) (await load())(program);
 
 try {
   await program.parseAsync(process.argv);

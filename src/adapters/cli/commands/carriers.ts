@@ -1,14 +1,14 @@
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { loadEnv } from '../../../config/env.ts';
 import { migrateLatest, openDb, type Db } from '../../db/connection.ts';
 import { loadCarrierMapping } from '../../numbering-plan/carriers-config.ts';
 import { CarriersConfigError, type CarrierMapping } from '../../../core/numbering/carrier-mapping.ts';
 import { normalizePhone } from '../../../core/phone/normalize.ts';
-import { importPlan, PlanFileError, type PlanImportSummary } from '../../../app/numbering/import-plan.ts';
-import { importPorted, PortedFileError, type PortedImportSummary } from '../../../app/numbering/import-ported.ts';
+import type { PlanImportSummary } from '../../../app/numbering/import-plan.ts';
+import type { PortedImportSummary } from '../../../app/numbering/import-ported.ts';
 import { NothingToRollBackError, planHistory, rollbackPlan } from '../../../app/numbering/plan-history.ts';
 import { CarrierIndexStore } from '../../../app/numbering/carrier-index-store.ts';
+import { planCodeOf } from '../../../core/numbering/carrier-index.ts';
 import { PortedRepository } from '../../db/repositories/ported-repository.ts';
 import type { PortedMode } from '../../numbering-plan/ported-file-reader.ts';
 import { CliFailure } from '../failure.ts';
@@ -26,7 +26,7 @@ async function withContext<T>(body: (ctx: Context) => Promise<T>): Promise<T> {
     await migrateLatest(db);
     return await body({ db, mapping: () => loadCarrierMapping(env.RULES_DIR) });
   } catch (err) {
-    if (err instanceof PlanFileError || err instanceof PortedFileError || err instanceof CarriersConfigError || err instanceof NothingToRollBackError) {
+    if (err instanceof CarriersConfigError || err instanceof NothingToRollBackError) {
       throw new CliFailure(err.message, 1);
     }
     throw err;
@@ -36,8 +36,9 @@ async function withContext<T>(body: (ctx: Context) => Promise<T>): Promise<T> {
 }
 
 /** A progress bar on stderr, only when stderr is a terminal (never in pipes, logs or CI). */
-function progressBar(label: string): { update(done: number, total: number): void; stop(): void } {
+async function progressBar(label: string): Promise<{ update(done: number, total: number): void; stop(): void }> {
   if (!process.stderr.isTTY) return { update() {}, stop() {} };
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar({
     stream: process.stderr,
     format: `${label} [{bar}] {percentage}% | {doneMb}/{totalMb} MB | {eta_formatted}`,
@@ -102,13 +103,17 @@ export function registerCarrierCommands(program: Command): void {
     .description('import registry files (DEF-9xx, ABC-3xx/4xx/8xx; any vintage) as one new plan version')
     .argument('<files...>', 'CSV files from the numbering-plan registry')
     .action(async (files: string[]) => {
+      // Loaded here: the import machinery (decoders, progress bar) is not paid for by a lookup.
+      const { importPlan, PlanFileError } = await import('../../../app/numbering/import-plan.ts');
       await withContext(async ({ db, mapping }) => {
         const m = mapping();
-        const bar = progressBar('importing');
+        const bar = await progressBar('importing');
         try {
           const summary = await importPlan({ db, files, mapping: m, now: Date.now(), onProgress: (d, t) => bar.update(d, t) });
           bar.stop();
           printPlanSummary(summary, m);
+        } catch (err) {
+          throw err instanceof PlanFileError ? new CliFailure(err.message, 1) : err;
         } finally {
           bar.stop();
         }
@@ -123,9 +128,10 @@ export function registerCarrierCommands(program: Command): void {
       if (opts.mode !== undefined && !['full', 'increment', 'returned'].includes(opts.mode)) {
         throw new CliFailure(`--mode must be full, increment or returned, got "${opts.mode}"`, 2);
       }
+      const { importPorted, PortedFileError } = await import('../../../app/numbering/import-ported.ts');
       await withContext(async ({ db, mapping }) => {
         const m = mapping();
-        const bar = progressBar('importing');
+        const bar = await progressBar('importing');
         const { size } = await import('node:fs').then((fs) => fs.statSync(file));
         try {
           const summary = await importPorted({
@@ -133,6 +139,8 @@ export function registerCarrierCommands(program: Command): void {
           });
           bar.stop();
           printPortedSummary(summary);
+        } catch (err) {
+          throw err instanceof PortedFileError ? new CliFailure(err.message, 1) : err;
         } finally {
           bar.stop();
         }
@@ -185,7 +193,8 @@ export function registerCarrierCommands(program: Command): void {
       const normalized = normalizePhone(input, { defaultCountry: 'RU' });
       if (!normalized.ok) throw new CliFailure(`${normalized.code}: ${normalized.message}`, 1);
       await withContext(async ({ db, mapping }) => {
-        const store = new CarrierIndexStore({ db, loadMapping: mapping });
+        const code = planCodeOf(normalized.number.digits);
+        const store = new CarrierIndexStore({ db, loadMapping: mapping, codes: code === null ? [] : [code] });
         await store.reload();
         const c = store.current().lookup(normalized.number.digits);
         const carrier = { key: c.key, operator: c.operator, inn: c.inn, region: c.region, source: c.source, onNet: c.onNet === undefined ? c.key : c.onNet, kind: c.kind };
