@@ -6,6 +6,9 @@ import { silentLogger } from '../../../src/adapters/logging/logger.ts';
 import { DEMO_CALLS, formatDemo, runDemoCalls } from '../../../src/composition/demo-calls.ts';
 import { startWithDoubles } from '../../../src/composition/demo-environment.ts';
 import { loadEnv } from '../../../src/config/env.ts';
+import { PortalRepository } from '../../../src/adapters/db/repositories/portal-repository.ts';
+import { rememberedDemoPortal } from '../../../src/composition/demo-portal.ts';
+import { tempSqliteDb } from '../../support/db.ts';
 
 /** What `npm start` shows a newcomer with nothing configured, and `npm run demo` prints. */
 describe('the demo', () => {
@@ -51,6 +54,22 @@ describe('the demo', () => {
       expect(outcome?.crmWrites[0]).toBe('telephony.externalcall.finish STATUS_CODE=200');
     } finally {
       await second.stop();
+    }
+  });
+
+  it('never replaces a real portal installed in the database: it says so and changes nothing', async () => {
+    const t = await tempSqliteDb();
+    try {
+      const real = {
+        memberId: 'm-real', domain: 'acme.bitrix24.ru', clientEndpoint: 'https://acme.bitrix24.ru/rest/', serverEndpoint: 'https://oauth.bitrix.info/rest/',
+        accessToken: 'a'.repeat(32), refreshToken: 'r'.repeat(32), expires: 2_000_000_000, expiresIn: 3600, applicationToken: 'x'.repeat(32),
+        scope: 'telephony', status: 'L', userId: '1',
+      };
+      await new PortalRepository(t.db).saveInstall(real, 1);
+      await expect(rememberedDemoPortal(t.url)).rejects.toThrow(/holds the installed Bitrix24 portal acme\.bitrix24\.ru; the demo would replace it/);
+      expect((await new PortalRepository(t.db).get())?.accessToken).toBe(real.accessToken);
+    } finally {
+      await t.close();
     }
   });
 });
