@@ -1,6 +1,5 @@
 #!/usr/bin/env node
-// The admin CLI. TypeScript sources run through tsx, so a fresh clone needs no build step.
-import { register } from 'tsx/esm/api';
+// The admin CLI.
+import { runBuilt } from './run-built.js';
 
-register();
-await import('../src/adapters/cli/main.ts');
+await runBuilt('adapters/cli/main.js');

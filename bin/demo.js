@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // `npm run demo`: scripted click-to-calls through the in-process PBX and Bitrix24 doubles.
-import { register } from 'tsx/esm/api';
+import { runBuilt } from './run-built.js';
 
-register();
-await import('../src/demo.ts');
+await runBuilt('demo.js');

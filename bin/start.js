@@ -1,6 +1,5 @@
 #!/usr/bin/env node
 // `npm start`: the service (HTTP, FastAGI, AMI) from .env; the demo doubles when no PBX/CRM is configured.
-import { register } from 'tsx/esm/api';
+import { runBuilt } from './run-built.js';
 
-register();
-await import('../src/main.ts');
+await runBuilt('main.js');

@@ -56,9 +56,22 @@ export interface Connector {
   stop(): Promise<void>;
 }
 
-/** Listens on PORT (0 = any free port) before anything else is built. */
+/**
+ * Answers while the parts are still being built: alive, not ready, nothing else yet (never a
+ * request left hanging). The connector replaces it with the service's app once everything runs.
+ */
+function answerWhileStarting(req: http.IncomingMessage, res: http.ServerResponse): void {
+  const path = (req.url ?? '/').split('?')[0];
+  const [status, body] = path === '/healthz' ? [200, { status: 'ok' }]
+    : path === '/readyz' ? [503, { status: 'not-ready', starting: true }]
+      : [503, { error: 'STARTING', message: 'the connector is starting' }];
+  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Retry-After': '1' });
+  res.end(JSON.stringify(body));
+}
+
+/** Listens on PORT (0 = any free port) before anything else is built; answers health checks meanwhile. */
 export async function listenHttp(port: number, host: string): Promise<http.Server> {
-  const server = http.createServer();
+  const server = http.createServer(answerWhileStarting);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {
@@ -196,6 +209,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       ],
     });
     const httpServer = options.httpServer ?? await listenHttp(env.PORT, env.HTTP_HOST);
+    httpServer.off('request', answerWhileStarting);
     httpServer.on('request', app);
     const httpPort = (httpServer.address() as AddressInfo).port;
     logger.info({ port: httpPort }, 'HTTP listening');

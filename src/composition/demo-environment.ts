@@ -8,9 +8,10 @@ import type { Logger } from '../adapters/logging/logger.ts';
 import type { CrmClock } from '../app/crm/clock.ts';
 import type { Env } from '../config/env.ts';
 import { DEMO_PHONE, DEMO_TRUNKS, startPbxDouble, type PbxDouble, type PhoneScript, type TrunkScript } from '../doubles/asterisk/index.ts';
-import { startBitrix24Double, type Bitrix24Double, type Bitrix24DoubleOptions } from '../doubles/bitrix24/server.ts';
+import { Bitrix24Double, type Bitrix24DoubleOptions } from '../doubles/bitrix24/server.ts';
 import { amiGet } from '../adapters/asterisk/ami/codec.ts';
 import { listenHttp, startConnector, type Connector } from './connector.ts';
+import { listenAsBefore, rememberedDemoPortal } from './demo-portal.ts';
 
 export interface DoublesOptions {
   /** Multiplies every PBX wait (ring, talk): 1 = real time, 0.05 = twenty times faster. */
@@ -51,7 +52,10 @@ export async function startWithDoubles(base: Readonly<Env>, logger: Logger, o: D
   let agiPort = 0;
   const amiSecret = crypto.randomBytes(12).toString('hex');
   const client = { clientId: 'local.b24pbx.demo', clientSecret: crypto.randomBytes(12).toString('hex') };
-  const bitrix24 = await startBitrix24Double({ ...client, ...o.bitrix24 });
+  // The portal installed by an earlier run on this database comes back as it was.
+  const remembered = await rememberedDemoPortal(o.env?.DATABASE_URL ?? base.DATABASE_URL);
+  const bitrix24 = await listenAsBefore(new Bitrix24Double({ ...client, ...remembered?.double, ...o.bitrix24 }), remembered?.port ?? 0);
+  for (const call of remembered?.calls ?? []) bitrix24.state.rememberCall(call);
   const recordings = fs.mkdtempSync(path.join(os.tmpdir(), 'b24pbx-recordings-'));
   const pbx = await startPbxDouble({
     monitorDir: recordings,

@@ -1,11 +1,4 @@
 import { Command, CommanderError } from 'commander';
-import { registerCarrierCommands } from './commands/carriers.ts';
-import { registerRouteCommands } from './commands/route.ts';
-import { registerCallCommands } from './commands/calls.ts';
-import { registerOutboxCommands } from './commands/outbox.ts';
-import { registerPortalCommands } from './commands/portal.ts';
-import { registerUserCommands } from './commands/users.ts';
-import { registerRulesCommands } from './commands/rules.ts';
 import { CliFailure } from './failure.ts';
 import { escapeTerminalOutput } from './terminal-output.ts';
 import { terminalSafe } from '../../core/text/printable.ts';
@@ -42,13 +35,18 @@ ignoreClosedPipe(process.stderr);
 // stderr stays raw for the progress bar's own controls; its messages are escaped below.
 escapeTerminalOutput(process.stdout);
 
-registerCarrierCommands(program);
-registerRouteCommands(program);
-registerCallCommands(program);
-registerOutboxCommands(program);
-registerPortalCommands(program);
-registerUserCommands(program);
-registerRulesCommands(program);
+// A command loads only its own group's modules: a cold `carriers lookup` does not pay for the rest.
+const groups: Readonly<Record<string, () => Promise<(program: Command) => void>>> = {
+  carriers: async () => (await import('./commands/carriers.ts')).registerCarrierCommands,
+  route: async () => (await import('./commands/route.ts')).registerRouteCommands,
+  calls: async () => (await import('./commands/calls.ts')).registerCallCommands,
+  outbox: async () => (await import('./commands/outbox.ts')).registerOutboxCommands,
+  users: async () => (await import('./commands/users.ts')).registerUserCommands,
+  portal: async () => (await import('./commands/portal.ts')).registerPortalCommands,
+  rules: async () => (await import('./commands/rules.ts')).registerRulesCommands,
+};
+const named = process.argv[2] ?? '';
+for (const load of Object.hasOwn(groups, named) ? [groups[named]!] : Object.values(groups)) (await load())(program);
 
 try {
   await program.parseAsync(process.argv);

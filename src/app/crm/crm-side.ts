@@ -126,10 +126,16 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     return gateway && leader ? fencedGateway(gateway, () => leader.check()) : gateway;
   };
   const userSync = new UserSync({ gateway: jobsGateway, repo: directory, clock, onSynced: deps.onDirectory });
-  const lines = async (): Promise<LineSyncReport> => {
-    const gateway = jobsGateway();
-    if (!gateway) throw new Error('no Bitrix24 portal is connected');
-    return syncLines(gateway, directory, deps.rules.current(), clock);
+  // One line sync at a time: two at once (a start and an install, a reload) would both add a missing line.
+  let lineSync: Promise<unknown> = Promise.resolve();
+  const lines = (): Promise<LineSyncReport> => {
+    const run = lineSync.catch(() => undefined).then(() => {
+      const gateway = jobsGateway();
+      if (!gateway) throw new Error('no Bitrix24 portal is connected');
+      return syncLines(gateway, directory, deps.rules.current(), clock);
+    });
+    lineSync = run;
+    return run;
   };
   const afterConnect = async (): Promise<void> => {
     // Failures here are logged, never fatal: the next reload / cron run tries again.

@@ -20,6 +20,8 @@ export interface CarrierIndexStoreDeps {
   /** Re-read on every reload, so carriers.yaml edits take effect without re-import. */
   readonly loadMapping: () => CarrierMapping | Promise<CarrierMapping>;
   readonly now?: () => number;
+  /** Only the plan ranges of these 3-digit codes (a one-off lookup needs its number's code only). */
+  readonly codes?: readonly number[];
 }
 
 /**
@@ -64,7 +66,7 @@ export class CarrierIndexStore {
 
   private async rebuild(): Promise<CarrierIndexState> {
     const mapping = await this.deps.loadMapping();
-    const plan = await new NumberingPlanRepository(this.deps.db).loadActive();
+    const plan = await new NumberingPlanRepository(this.deps.db).loadActive(this.deps.codes);
     const stored = await new PortedRepository(this.deps.db).loadActive();
     const ported = stored ? PortedSet.decode(stored.bytes) : PortedSet.EMPTY;
     const next = CarrierIndex.build({ entries: plan?.entries ?? [], ranges: plan?.ranges ?? [], ported, mapping });

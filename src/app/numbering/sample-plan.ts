@@ -1,7 +1,9 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Db } from '../../adapters/db/connection.ts';
-import { NumberingPlanRepository } from '../../adapters/db/repositories/numbering-plan-repository.ts';
+import { NumberingPlanRepository, type PlanVersion } from '../../adapters/db/repositories/numbering-plan-repository.ts';
 import type { CarrierMapping } from '../../core/numbering/carrier-mapping.ts';
 import { importPlan, type PlanImportSummary } from './import-plan.ts';
 
@@ -18,4 +20,10 @@ export async function importSamplePlanIfEmpty(db: Db, mapping: CarrierMapping, n
   const history = await new NumberingPlanRepository(db).history();
   if (history.length > 0) return null;
   return importPlan({ db, files: SAMPLE_PLAN_FILES, mapping, now });
+}
+
+/** The plan version is the shipped sample (by the files' contents, wherever they were imported from). */
+export function isSamplePlan(version: PlanVersion): boolean {
+  const sample = new Set(SAMPLE_PLAN_FILES.map((f) => crypto.createHash('sha256').update(fs.readFileSync(f)).digest('hex')));
+  return version.files.length > 0 && version.files.every((f) => sample.has(f.sha256));
 }

@@ -20,6 +20,11 @@ export interface CarrierIndexInput {
 
 const DIGIT_0 = 48;
 
+/** The 3-digit code of a Russian number (`79261234567` → 926): the only plan ranges its lookup reads. */
+export function planCodeOf(digits: string): number | null {
+  return /^7\d{10}$/.test(digits) ? Number(digits.slice(1, 4)) : null;
+}
+
 /**
  * The immutable carrier lookup: ported overrides first, then the registry ranges. Every answer
  * is a pre-built frozen object, so the hot path does not allocate. Carrier keys are applied

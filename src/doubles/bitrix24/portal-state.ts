@@ -160,6 +160,11 @@ export class PortalState {
   }
 
   /** A call Bitrix24 registered itself (the click-to-call flow: ONEXTERNALCALLSTART carries its CALL_ID). */
+  /** A call registered before the double restarted (the demo brings its portal back with its calls). */
+  rememberCall(c: Pick<DoubleCall, 'CALL_ID' | 'USER_ID' | 'PHONE_NUMBER' | 'LINE_NUMBER' | 'registeredAt'>): void {
+    if (!this.calls.has(c.CALL_ID)) this.calls.set(c.CALL_ID, { ...c, EXTERNAL_CALL_ID: null, TYPE: 1, finished: null, records: [], hidden: false });
+  }
+
   registerClickToCall(userId: string, phone: string, line = ''): DoubleCall {
     const t = this.now();
     const callId = `externalCall.${crypto.randomBytes(16).toString('hex')}.${Math.floor(t / 1000)}`;

@@ -47,6 +47,8 @@ export interface Bitrix24DoubleOptions {
   readonly crmEntities?: Readonly<Record<string, readonly DoubleCrmEntity[]>>;
   /** Access token lifetime in seconds (default 3600). */
   readonly tokenLifetimeS?: number;
+  /** The portal's identity and tokens (default: fresh random ones); the demo keeps one across restarts. */
+  readonly identity?: Partial<Omit<DoublePortalIdentity, 'domain'>>;
 }
 
 /** The portal's identity and current tokens (what the install event carries). */
@@ -124,6 +126,7 @@ export class Bitrix24Double {
       accessToken: crypto.randomBytes(24).toString('hex'),
       refreshToken: crypto.randomBytes(24).toString('hex'),
       expires: Math.floor(this.clock() / 1000) + (options.tokenLifetimeS ?? 3600),
+      ...options.identity,
     };
     this.server = http.createServer((req, res) => {
       void this.handle(req, res).catch(() => {

@@ -6,6 +6,9 @@ import { silentLogger } from '../../../src/adapters/logging/logger.ts';
 import { DEMO_CALLS, formatDemo, runDemoCalls } from '../../../src/composition/demo-calls.ts';
 import { startWithDoubles } from '../../../src/composition/demo-environment.ts';
 import { loadEnv } from '../../../src/config/env.ts';
+import { PortalRepository } from '../../../src/adapters/db/repositories/portal-repository.ts';
+import { rememberedDemoPortal } from '../../../src/composition/demo-portal.ts';
+import { tempSqliteDb } from '../../support/db.ts';
 
 /** What `npm start` shows a newcomer with nothing configured, and `npm run demo` prints. */
 describe('the demo', () => {
@@ -35,6 +38,38 @@ describe('the demo', () => {
       expect(formatDemo(outcomes)).toContain('CHANUNAVAIL cause 68 (rotate)');
     } finally {
       await doubled.stop();
+    }
+  });
+
+  it('starts again on the same database: the Bitrix24 double comes back as the installed portal', async () => {
+    const env = loadEnv({ DATABASE_URL: path.join(tmp, 'again.sqlite'), PORT: '0', AGI_PORT: '0', LOG_LEVEL: 'silent' });
+    const first = await startWithDoubles(env, silentLogger, { timeScale: 0.01 });
+    const memberId = first.bitrix24.portal.memberId;
+    await first.stop();
+    const second = await startWithDoubles(env, silentLogger, { timeScale: 0.01 });
+    try {
+      expect(second.bitrix24.portal.memberId).toBe(memberId);
+      expect(second.connector.crm.connection.installedPortal()?.clientEndpoint).toBe(`http://127.0.0.1:${second.bitrix24.port}/rest/`);
+      const [outcome] = await runDemoCalls(second, DEMO_CALLS.slice(0, 1), 20_000);
+      expect(outcome?.crmWrites[0]).toBe('telephony.externalcall.finish STATUS_CODE=200');
+    } finally {
+      await second.stop();
+    }
+  });
+
+  it('never replaces a real portal installed in the database: it says so and changes nothing', async () => {
+    const t = await tempSqliteDb();
+    try {
+      const real = {
+        memberId: 'm-real', domain: 'acme.bitrix24.ru', clientEndpoint: 'https://acme.bitrix24.ru/rest/', serverEndpoint: 'https://oauth.bitrix.info/rest/',
+        accessToken: 'a'.repeat(32), refreshToken: 'r'.repeat(32), expires: 2_000_000_000, expiresIn: 3600, applicationToken: 'x'.repeat(32),
+        scope: 'telephony', status: 'L', userId: '1',
+      };
+      await new PortalRepository(t.db).saveInstall(real, 1);
+      await expect(rememberedDemoPortal(t.url)).rejects.toThrow(/holds the installed Bitrix24 portal acme\.bitrix24\.ru; the demo would replace it/);
+      expect((await new PortalRepository(t.db).get())?.accessToken).toBe(real.accessToken);
+    } finally {
+      await t.close();
     }
   });
 });

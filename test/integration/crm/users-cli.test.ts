@@ -54,7 +54,7 @@ describe('npx b24pbx users sync / list', () => {
     expect(down.stderr).toMatch(/not reachable at http:\/\/127\.0\.0\.1:9/);
   });
 
-  it('list prints the cached directory', async () => {
+  it('list prints the cached directory and the rules\' users, each under its own heading', async () => {
     const dbh = await tempSqliteDb();
     await new B24DirectoryRepository(dbh.db).replace({
       users: [{ id: '7', name: 'Vera', extension: '107', departments: ['1', '3'], active: true }],
@@ -63,9 +63,19 @@ describe('npx b24pbx users sync / list', () => {
     await dbh.db.destroy();
     try {
       const res = await cli(['users', 'list'], { DATABASE_URL: dbh.url });
-      expect([res.code, res.stdout]).toEqual([0, '1 users, 1 departments\n7\t107\t1,3\tVera\n']);
+      expect(res.code).toBe(0);
+      const lines = res.stdout.split('\n');
+      expect(lines.slice(0, 3)).toEqual([
+        'Bitrix24 directory (synced from the portal): 1 users, 1 departments',
+        '  7\t107\t1,3\tVera',
+        'rules (./rules): 7 users, 5 departments; a rules user replaces the synced one with the same id',
+      ]);
+      expect(lines[3]).toBe('  1\t100\t10\tАнна Петрова');
       const json = await cli(['users', 'list', '--json'], { DATABASE_URL: dbh.url });
-      expect(JSON.parse(json.stdout)).toMatchObject({ users: [{ id: '7', extension: '107' }], departments: [{ id: '1', name: 'Sales' }] });
+      expect(JSON.parse(json.stdout)).toMatchObject({
+        directory: { users: [{ id: '7', extension: '107' }], departments: [{ id: '1', name: 'Sales' }] },
+        rules: { users: expect.arrayContaining([{ id: '1', name: 'Анна Петрова', extension: '100', departments: ['10'] }]) },
+      });
     } finally {
       await dbh.close().catch(() => undefined);
     }

@@ -44,4 +44,16 @@ describe('the shipped sample in carrier-db/', () => {
     expect(store.current().lookup('79261234000')).toMatchObject({ key: 'mts', source: 'ported' });
     expect(store.current().lookup('79161234001')).toMatchObject({ key: 'sber-mobile', onNet: 'tele2', source: 'ported' });
   });
+
+  it('answers the same when only the number\'s code is loaded (a one-off CLI lookup)', async () => {
+    const whole = new CarrierIndexStore({ db: t.db, loadMapping: () => mapping });
+    await whole.reload();
+    const numbers = ['79261234567', '79261234000', '79151234567', '79029000001', '74951234567', '79991234567'];
+    for (const n of numbers) {
+      const one = new CarrierIndexStore({ db: t.db, loadMapping: () => mapping, codes: [Number(n.slice(1, 4))] });
+      await one.reload();
+      expect(one.current().lookup(n)).toEqual(whole.current().lookup(n));
+      expect(one.state().ranges).toBeLessThan(whole.state().ranges);
+    }
+  });
 });

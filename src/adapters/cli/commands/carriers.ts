@@ -1,14 +1,15 @@
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { loadEnv } from '../../../config/env.ts';
 import { migrateLatest, openDb, type Db } from '../../db/connection.ts';
 import { loadCarrierMapping } from '../../numbering-plan/carriers-config.ts';
 import { CarriersConfigError, type CarrierMapping } from '../../../core/numbering/carrier-mapping.ts';
 import { normalizePhone } from '../../../core/phone/normalize.ts';
-import { ImportRefusedError, importPlan, PlanFileError, type PlanImportSummary } from '../../../app/numbering/import-plan.ts';
-import { importPorted, PortedFileError, type PortedImportSummary } from '../../../app/numbering/import-ported.ts';
+import type { PlanImportSummary } from '../../../app/numbering/import-plan.ts';
+import type { PortedImportSummary } from '../../../app/numbering/import-ported.ts';
+import { ImportRefusedError } from '../../../app/numbering/import-refused.ts';
 import { NothingToRollBackError, planHistory, rollbackPlan } from '../../../app/numbering/plan-history.ts';
 import { CarrierIndexStore } from '../../../app/numbering/carrier-index-store.ts';
+import { planCodeOf } from '../../../core/numbering/carrier-index.ts';
 import { PortedRepository } from '../../db/repositories/ported-repository.ts';
 import type { PortedMode } from '../../numbering-plan/ported-file-reader.ts';
 import { CliFailure } from '../failure.ts';
@@ -28,7 +29,7 @@ async function withContext<T>(body: (ctx: Context) => Promise<T>): Promise<T> {
     await migrateLatest(db);
     return await body({ db, mapping: () => loadCarrierMapping(env.RULES_DIR), maxShrink: env.IMPORT_MAX_SHRINK / 100 });
   } catch (err) {
-    if (err instanceof ImportRefusedError || err instanceof PlanFileError || err instanceof PortedFileError || err instanceof CarriersConfigError || err instanceof NothingToRollBackError) {
+    if (err instanceof ImportRefusedError || err instanceof CarriersConfigError || err instanceof NothingToRollBackError) {
       throw new CliFailure(err.message, 1);
     }
     throw err;
@@ -38,8 +39,9 @@ async function withContext<T>(body: (ctx: Context) => Promise<T>): Promise<T> {
 }
 
 /** A progress bar on stderr, only when stderr is a terminal (never in pipes, logs or CI). */
-function progressBar(label: string): { update(done: number, total: number): void; stop(): void } {
+async function progressBar(label: string): Promise<{ update(done: number, total: number): void; stop(): void }> {
   if (!process.stderr.isTTY) return { update() {}, stop() {} };
+  const { default: cliProgress } = await import('cli-progress');
   const bar = new cliProgress.SingleBar({
     stream: process.stderr,
     format: `${label} [{bar}] {percentage}% | {doneMb}/{totalMb} MB | {eta_formatted}`,
@@ -107,15 +109,19 @@ export function registerCarrierCommands(program: Command): void {
     .argument('<files...>', 'CSV files from the numbering-plan registry')
     .option('--force', 'import even if the plan would lose a kind of numbers (DEF, ABC) or more than IMPORT_MAX_SHRINK % of one')
     .action(async (files: string[], opts: { force?: boolean }) => {
+      // Loaded here: the import machinery (decoders, progress bar) is not paid for by a lookup.
+      const { importPlan, PlanFileError } = await import('../../../app/numbering/import-plan.ts');
       await withContext(async ({ db, mapping, maxShrink }) => {
         const m = mapping();
-        const bar = progressBar('importing');
+        const bar = await progressBar('importing');
         try {
           const summary = await importPlan({
             db, files, mapping: m, now: Date.now(), onProgress: (d, t) => bar.update(d, t), maxShrink, force: opts.force === true,
           });
           bar.stop();
           printPlanSummary(summary, m);
+        } catch (err) {
+          throw err instanceof PlanFileError ? new CliFailure(err.message, 1) : err;
         } finally {
           bar.stop();
         }
@@ -131,9 +137,10 @@ export function registerCarrierCommands(program: Command): void {
       if (opts.mode !== undefined && !['full', 'increment', 'returned'].includes(opts.mode)) {
         throw new CliFailure(`--mode must be full, increment or returned, got "${opts.mode}"`, 2);
       }
+      const { importPorted, PortedFileError } = await import('../../../app/numbering/import-ported.ts');
       await withContext(async ({ db, mapping, maxShrink }) => {
         const m = mapping();
-        const bar = progressBar('importing');
+        const bar = await progressBar('importing');
         const { size } = await import('node:fs').then((fs) => fs.statSync(file));
         try {
           const summary = await importPorted({
@@ -142,6 +149,8 @@ export function registerCarrierCommands(program: Command): void {
           });
           bar.stop();
           printPortedSummary(summary);
+        } catch (err) {
+          throw err instanceof PortedFileError ? new CliFailure(err.message, 1) : err;
         } finally {
           bar.stop();
         }
@@ -194,7 +203,8 @@ export function registerCarrierCommands(program: Command): void {
       const normalized = normalizePhone(input, { defaultCountry: 'RU' });
       if (!normalized.ok) throw new CliFailure(`${normalized.code}: ${normalized.message}`, 1);
       await withContext(async ({ db, mapping }) => {
-        const store = new CarrierIndexStore({ db, loadMapping: mapping });
+        const code = planCodeOf(normalized.number.digits);
+        const store = new CarrierIndexStore({ db, loadMapping: mapping, codes: code === null ? [] : [code] });
         await store.reload();
         const c = store.current().lookup(normalized.number.digits);
         const carrier = { key: c.key, operator: c.operator, inn: c.inn, region: c.region, source: c.source, onNet: c.onNet === undefined ? c.key : c.onNet, kind: c.kind };

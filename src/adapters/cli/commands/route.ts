@@ -4,6 +4,8 @@ import { explainRoute } from '../../../app/routing/route-call.ts';
 import { decisionToJson, decisionToText } from '../../../app/routing/render-decision.ts';
 import { CarrierIndexStore } from '../../../app/numbering/carrier-index-store.ts';
 import { UNKNOWN_CARRIER, type CarrierLookup } from '../../../core/numbering/carrier.ts';
+import { planCodeOf } from '../../../core/numbering/carrier-index.ts';
+import { normalizePhone, type NormalizeOptions } from '../../../core/phone/normalize.ts';
 import { CALL_ORIGINS, type CallOrigin } from '../../../core/rules/model.ts';
 import type { CompiledRules } from '../../../core/rules/compile.ts';
 import { migrateLatest, openDb } from '../../db/connection.ts';
@@ -26,7 +28,7 @@ export interface RouteExplainOptions {
 export interface RouteCliDeps {
   readonly loadRules: (env: Readonly<Env>) => CompiledRules | Promise<CompiledRules>;
   /** The carrier index built from the database; `warning` when it could not be opened. */
-  readonly openCarriers: (env: Readonly<Env>) => Promise<{ readonly lookup: CarrierLookup; readonly warning?: string }>;
+  readonly openCarriers: (env: Readonly<Env>, codes?: readonly number[]) => Promise<{ readonly lookup: CarrierLookup; readonly warning?: string }>;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
 }
@@ -47,11 +49,11 @@ export const defaultRouteCliDeps: RouteCliDeps = {
       throw err;
     }
   },
-  async openCarriers(env) {
+  async openCarriers(env, codes) {
     const db = openDb({ url: env.DATABASE_URL });
     try {
       await migrateLatest(db);
-      const store = new CarrierIndexStore({ db, loadMapping: () => loadCarrierMapping(env.RULES_DIR) });
+      const store = new CarrierIndexStore({ db, loadMapping: () => loadCarrierMapping(env.RULES_DIR), ...(codes ? { codes } : {}) });
       const state = await store.reload();
       const warning = state.plan === null && state.ported === null
         ? 'no numbering plan imported: every carrier is unknown (import one with `b24pbx carriers import`)'
@@ -93,7 +95,10 @@ export async function runRouteExplain(opts: RouteExplainOptions, deps: RouteCliD
   }
 
   const rules = await deps.loadRules(env);
-  const carriers = await deps.openCarriers(env);
+  // Only the plan ranges of the number's code: one call's explanation needs no more.
+  const normalized = normalizePhone(opts.number, { defaultCountry: rules.defaultCountry as NormalizeOptions['defaultCountry'] });
+  const code = normalized.ok ? planCodeOf(normalized.number.digits) : null;
+  const carriers = await deps.openCarriers(env, code === null ? [] : [code]);
   if (carriers.warning) deps.stderr(`warning: ${carriers.warning}\n`);
 
   const decision = explainRoute(

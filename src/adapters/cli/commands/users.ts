@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { loadEnv } from '../../../config/env.ts';
 import { migrateLatest, openDb } from '../../db/connection.ts';
 import { B24DirectoryRepository } from '../../db/repositories/b24-users-repository.ts';
+import { loadRules } from '../../rules/load.ts';
 import { CliFailure } from '../failure.ts';
 
 /**
@@ -17,7 +18,9 @@ function defaultServiceUrl(env: { readonly HTTP_HOST: string; readonly PORT: num
  * `users sync`: asks the RUNNING service to sync (POST /admin/users/sync). The service owns the
  * portal's OAuth tokens — a second process refreshing them would invalidate the service's refresh
  * token — and it rebuilds its routing rules from the new directory at once.
- * `users list`: the cached directory, read from the database.
+ * `users list`: both sources of users the routing sees, each under its own heading: the Bitrix24
+ * directory cached in the database, and the users of the rules (a rules user replaces the synced
+ * one with the same id).
  */
 export function registerUserCommands(program: Command): void {
   const users = program.command('users').description('Bitrix24 users and departments cached by the connector');
@@ -44,21 +47,32 @@ export function registerUserCommands(program: Command): void {
 
   users
     .command('list')
-    .description('list the cached users (id, extension, departments)')
+    .description('list the users routing knows: the synced Bitrix24 directory and the rules\' users')
     .option('--json', 'print JSON')
     .action(async (opts: { json?: boolean }) => {
       const env = loadEnv();
+      const loaded = loadRules(env.RULES_DIR, { defaultCountry: env.DEFAULT_COUNTRY });
+      const rules = loaded.ok ? loaded.rules : null;
       const db = openDb({ url: env.DATABASE_URL });
       try {
         await migrateLatest(db);
         const directory = await new B24DirectoryRepository(db).load();
         if (opts.json) {
-          process.stdout.write(`${JSON.stringify(directory, null, 2)}\n`);
+          const fromRules = rules ? { users: rules.users, departments: rules.departments.map((d) => ({ id: d.id, name: d.name })) } : { errors: loaded.ok ? [] : loaded.errors };
+          process.stdout.write(`${JSON.stringify({ directory, rules: fromRules }, null, 2)}\n`);
           return;
         }
-        process.stdout.write(`${directory.users.length} users, ${directory.departments.length} departments\n`);
+        process.stdout.write(`Bitrix24 directory (synced from the portal): ${directory.users.length} users, ${directory.departments.length} departments\n`);
         for (const u of directory.users) {
-          process.stdout.write(`${u.id}\t${u.extension ?? '-'}\t${u.departments.join(',') || '-'}\t${u.active ? '' : '(inactive) '}${u.name ?? ''}\n`);
+          process.stdout.write(`  ${u.id}\t${u.extension ?? '-'}\t${u.departments.join(',') || '-'}\t${u.active ? '' : '(inactive) '}${u.name ?? ''}\n`);
+        }
+        if (!rules) {
+          process.stdout.write(`rules (${env.RULES_DIR}): do not load (${loaded.ok ? 0 : loaded.errors.length} error(s)); \`b24pbx route check-rules\` lists them\n`);
+          return;
+        }
+        process.stdout.write(`rules (${env.RULES_DIR}): ${rules.users.length} users, ${rules.departments.length} departments; a rules user replaces the synced one with the same id\n`);
+        for (const u of rules.users) {
+          process.stdout.write(`  ${u.id}\t${u.extension ?? '-'}\t${u.departments.join(',') || '-'}\t${u.name ?? ''}\n`);
         }
       } finally {
         await db.destroy();

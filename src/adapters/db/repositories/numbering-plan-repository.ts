@@ -183,18 +183,24 @@ export class NumberingPlanRepository {
     });
   }
 
-  /** The active plan's entries and ranges, or null when nothing was imported yet. */
-  async loadActive(): Promise<StoredPlan | null> {
+  /**
+   * The active plan's entries and ranges, or null when nothing was imported yet. With `codes`,
+   * only the ranges of those 3-digit codes and the entries they point at (a one-off lookup).
+   */
+  async loadActive(codes?: readonly number[]): Promise<StoredPlan | null> {
     const version = await this.active();
     if (!version) return null;
-    const entryRows = await this.db('numbering_plan_entries')
+    const rangesOf = (q: Knex.QueryBuilder) => (codes ? q.whereIn('code', codes) : q);
+    const entryQuery = this.db('numbering_plan_entries')
       .select('ord', 'operator', 'inn', 'region').where({ plan_id: version.id }).orderBy('ord');
+    if (codes) entryQuery.whereIn('ord', rangesOf(this.db('numbering_plan_ranges').select('entry').where({ plan_id: version.id })));
+    const entryRows = await entryQuery;
     const entries: PlanEntry[] = new Array(entryRows.length);
     for (const e of entryRows as { ord: number | string; operator: string; inn: string | null; region: string | null }[]) {
       entries[Number(e.ord)] = { operator: e.operator, inn: e.inn, region: e.region };
     }
-    const rangeRows = await this.db('numbering_plan_ranges')
-      .select('code', 'range_from', 'range_to', 'entry').where({ plan_id: version.id });
+    const rangeRows = await rangesOf(this.db('numbering_plan_ranges')
+      .select('code', 'range_from', 'range_to', 'entry').where({ plan_id: version.id }));
     const ranges: IndexedRange[] = (rangeRows as { code: number; range_from: number; range_to: number; entry: number }[])
       .map((r) => ({ code: Number(r.code), from: Number(r.range_from), to: Number(r.range_to), entry: Number(r.entry) }));
     return { version, entries, ranges };
