@@ -31,8 +31,15 @@ export const envSchema = z.object({
   ADMIN_TOKEN: z.string().min(16).optional(),
 
   // FastAGI
-  AGI_HOST: z.string().default('0.0.0.0'),
+  /** Loopback unless the PBX runs on another host (then its address, or 0.0.0.0 with AGI_ALLOW). */
+  AGI_HOST: z.string().default('127.0.0.1'),
   AGI_PORT: port.default(4573),
+  /** Peers allowed besides loopback: comma-separated addresses and CIDR blocks (the PBX hosts). */
+  AGI_ALLOW: z.string().optional(),
+  /** When set, the dialplan's AGI URL must carry it: `agi://host:4573/route?secret=…`. */
+  AGI_SECRET: z.string().min(16).optional(),
+  /** Time allowed for one route decision; past it the dialplan fails open. Below the dialplan's own deadline. */
+  AGI_ROUTE_DEADLINE_MS: ms.min(100).default(1_500),
   /** Reply timeout of one FastAGI command (GET/SET VARIABLE). */
   AGI_COMMAND_TIMEOUT_MS: ms.default(3_000),
   /** Secret of the CURL() route endpoint (`GET /asterisk/route?token=`); unset = closed. */
@@ -88,7 +95,7 @@ export type Env = z.infer<typeof envSchema>;
 
 /** Names whose values must never be printed. */
 export const SECRET_KEYS: readonly (keyof Env)[] = [
-  'AMI_SECRET', 'B24_CLIENT_SECRET', 'B24_WEBHOOK_URL', 'B24_APPLICATION_TOKEN', 'ADMIN_TOKEN', 'RECORD_URL_SECRET', 'AGI_HTTP_TOKEN',
+  'AMI_SECRET', 'B24_CLIENT_SECRET', 'B24_WEBHOOK_URL', 'B24_APPLICATION_TOKEN', 'ADMIN_TOKEN', 'RECORD_URL_SECRET', 'AGI_HTTP_TOKEN', 'AGI_SECRET',
 ];
 
 export class ConfigError extends Error {}

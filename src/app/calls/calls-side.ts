@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Router } from 'express';
+import { parsePeerAllowlist } from '../../adapters/asterisk/fastagi/peer-allowlist.ts';
 import { startFastAgiServer, type FastAgiServer } from '../../adapters/asterisk/fastagi/server.ts';
 import type { Db } from '../../adapters/db/connection.ts';
 import { CallsRepository } from '../../adapters/db/repositories/calls-repository.ts';
@@ -138,7 +139,8 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
       }
       server = await startFastAgiServer({
         host: o.env.AGI_HOST, port: o.env.AGI_PORT, service: routes, logger: o.logger.child({ component: 'fastagi' }),
-        commandTimeoutMs: o.env.AGI_COMMAND_TIMEOUT_MS,
+        commandTimeoutMs: o.env.AGI_COMMAND_TIMEOUT_MS, allow: parsePeerAllowlist(o.env.AGI_ALLOW), secret: o.env.AGI_SECRET ?? null,
+        routeDeadlineMs: o.env.AGI_ROUTE_DEADLINE_MS, now: () => clock.now(),
       });
       return { fastAgi: server };
     },
