@@ -61,7 +61,11 @@ export interface CallsSide {
 export function createCallsSide(o: CallsSideOptions): CallsSide {
   const clock = o.clock ?? systemClock;
   const store = new CallsRepository(o.db, () => clock.now());
-  const routes = new RouteService({ store, routing: o.routing, clock, logger: o.logger.child({ component: 'route' }) });
+  // The tracker follows the calls the route service and click-to-call tell it of (built just below).
+  let followCall: (uniqueid: string, linkedid: string | null) => void = () => undefined;
+  const routes = new RouteService({
+    store, routing: o.routing, clock, logger: o.logger.child({ component: 'route' }), follow: (u, l) => followCall(u, l),
+  });
   const tracker = new CallTracker({
     store,
     clock,
@@ -73,6 +77,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     beforeClose: () => routes.drain(),
     journal: o.journal ?? null,
   });
+  followCall = (u, l) => tracker.follow(u, l);
   tracker.on('call-ended', (record) => {
     routes.callEnded(record.callId);
     o.onCallEnded?.(record);
@@ -81,6 +86,10 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
   let following = false;
   const stopping = new AbortController();
   const follow = (e: AmiEvent): void => tracker.handle(e);
+  const reconnected = (): void => {
+    tracker.markGap();
+    reconcile();
+  };
   let reconciling: Promise<void> | null = null;
   let again = false;
   let reconcileTimer: NodeJS.Timeout | null = null;
@@ -133,7 +142,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
       if (!following) {
         following = true;
         o.ami.on('event', follow);
-        o.ami.on('connected', reconcile);
+        o.ami.on('connected', reconnected);
         reconcileTimer = setInterval(reconcile, o.env.TRACKER_RECONCILE_MS);
         reconcileTimer.unref();
       }
@@ -152,7 +161,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
       // The last flush is final only once no AMI event can change the state after it: what the
       // PBX says from here on is for the next start to reconcile.
       o.ami.off('event', follow);
-      o.ami.off('connected', reconcile);
+      o.ami.off('connected', reconnected);
       if (reconcileTimer) clearInterval(reconcileTimer);
       reconcileTimer = null;
       following = false;
