@@ -52,6 +52,12 @@ export const envSchema = z.object({
   // for an Originate still on its way, so not less than a second.
   TRACKER_RECONCILE_MS: ms.min(1000).default(60_000),
 
+  /**
+   * The PBX's cdr_csv file (Master.csv, cdr.conf [csv] loguniqueid = yes): talk time of calls whose
+   * end the connector did not see. Unset: such calls say their talk time is unknown.
+   */
+  CDR_CSV_PATH: z.string().min(1).optional(),
+
   // AMI
   AMI_HOST: z.string().optional(),
   AMI_PORT: port.default(5038),

@@ -1,5 +1,6 @@
 import crypto from 'node:crypto';
 import type { Router } from 'express';
+import { csvCdrRecords } from '../../adapters/asterisk/cdr/csv-records.ts';
 import { parsePeerAllowlist } from '../../adapters/asterisk/fastagi/peer-allowlist.ts';
 import { startFastAgiServer, type FastAgiServer } from '../../adapters/asterisk/fastagi/server.ts';
 import type { Db } from '../../adapters/db/connection.ts';
@@ -76,6 +77,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     failOpenPerMinute: null,
     beforeClose: () => routes.drain(),
     journal: o.journal ?? null,
+    pbxRecords: o.env.CDR_CSV_PATH ? csvCdrRecords(o.env.CDR_CSV_PATH) : null,
   });
   followCall = (u, l) => tracker.follow(u, l);
   tracker.on('call-ended', (record) => {
