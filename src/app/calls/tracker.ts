@@ -182,11 +182,11 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
 
   /**
    * Open calls that nothing follows: placed before `startedBefore` (by an earlier process, or
-   * before the AMI connection dropped), no channel in `liveLinkedids`, no state in memory. Their
+   * before the AMI connection dropped), no channel in `live` (Uniqueids and Linkedids), no state in memory. Their
    * channels came and went unseen (a crash right after the Originate, a call recovered from the
    * intake journal); they are closed from their stored rows, as unseen, so none stays open.
    */
-  async closeUnfollowed(liveLinkedids: ReadonlySet<string>, startedBefore: number): Promise<number> {
+  async closeUnfollowed(live: ReadonlySet<string>, startedBefore: number): Promise<number> {
     const open = await this.deps.store.listOpenCalls(startedBefore);
     // Taken after the listing: a call followed until now is in memory, waiting to be closed or
     // being closed; one closed since is already ended in the store, and a second close is dropped.
@@ -200,7 +200,7 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     for (const call of open) {
       const keys = [call.linkedid, call.channelId].filter((k): k is string => k !== null);
       const key = keys[0];
-      if (key === undefined || keys.some((k) => liveLinkedids.has(k) || followed.has(k))) continue;
+      if (key === undefined || keys.some((k) => live.has(k) || followed.has(k))) continue;
       this.ending.push({ ...newTrackedCall(key, call.startedAt), relevant: true, callerUniqueid: call.channelId, lastAt: now, endedAt: now });
       closed += 1;
     }

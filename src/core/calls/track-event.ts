@@ -105,7 +105,6 @@ export class CallTrackerCore {
     if (call.callerUniqueid !== null) this.callOfChannel.delete(call.callerUniqueid);
     for (const leg of call.legs) this.callOfChannel.delete(leg.uniqueid);
     for (const u of call.live) this.callOfChannel.delete(u);
-    for (const [u, k] of this.callOfChannel) if (k === key) this.callOfChannel.delete(u);
     for (const l of call.linkedids) {
       if (this.callOfLinkedid.get(l) === key) this.callOfLinkedid.delete(l);
       this.recentlyEnded.add(l);
@@ -284,6 +283,8 @@ export class CallTrackerCore {
     const i = call.live.indexOf(uniqueid);
     if (i >= 0) call.live.splice(i, 1);
     else call.channels++; // a channel we never saw start (restart): it existed all the same
+    // Legs and the caller stay mapped until the call is forgotten (their Cdr events come later).
+    if (!leg && uniqueid !== call.callerUniqueid) this.callOfChannel.delete(uniqueid);
     if (call.live.length === 0) {
       call.endedAt = now;
       return { kind: 'ended', call };
