@@ -4,8 +4,12 @@ import { fileURLToPath } from 'node:url';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 
-/** `../shared/data` beside the checkout: real data written by others, never copied into the repo. */
-export const SHARED_DATA = path.resolve(here, '../../../shared/data');
+/**
+ * `../shared` beside the checkout (SHARED_DIR overrides it, e.g. for a second working tree):
+ * real data and the lab Asterisk written by others, never copied into the repo.
+ */
+export const SHARED_ROOT = process.env.SHARED_DIR ? path.resolve(process.env.SHARED_DIR) : path.resolve(here, '../../../shared');
+export const SHARED_DATA = path.join(SHARED_ROOT, 'data');
 
 const present = fs.existsSync(SHARED_DATA);
 

@@ -92,7 +92,7 @@ export function done(pbx: PbxEngine, ch: Channel, priority = 13): OutboundResult
 }
 
 /** `AGI(agi://…/route,args…)` as Asterisk runs it: the FastAGI session on this channel; its AGISTATUS. */
-export function requestRoute(pbx: PbxEngine, ch: Channel, args: readonly string[]): Promise<string> {
+export function requestRoute(pbx: PbxEngine, ch: Channel, args: readonly string[], deadline?: { readonly ms: number; readonly status: string }): Promise<string> {
   return callFastAgi({
     target: pbx.config.fastAgi,
     env: agiEnvironment(pbx, ch),
@@ -102,7 +102,8 @@ export function requestRoute(pbx: PbxEngine, ch: Channel, args: readonly string[
       set: (name, value) => pbx.setVar(ch, name, value),
       substitute: (expr) => pbx.substitute(ch, expr),
     },
-    giveUpMs: pbx.config.agiGiveUpMs,
+    giveUpMs: deadline?.ms ?? pbx.config.agiGiveUpMs,
+    ...(deadline ? { giveUpStatus: deadline.status } : {}),
     signal: pbx.clock.signal,
     logger: pbx.logger,
   });

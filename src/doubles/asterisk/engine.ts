@@ -22,6 +22,8 @@ export interface EngineConfig {
   readonly fastAgi: FastAgiTarget;
   readonly monitorDir: string;
   readonly agiGiveUpMs: number;
+  /** The shipped dialplan's CONNECTOR_ROUTE_DEADLINE, in real ms: a route answer later than this fails open. */
+  readonly routeDeadlineMs: number;
   readonly failOpen: { readonly dial: string; readonly timeoutS: number };
   readonly asteriskVersion: string;
   /** Which `connector-outbound` is played: the shipped asterisk/extensions_connector.conf, or the lab's. */

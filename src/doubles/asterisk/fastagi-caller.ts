@@ -17,6 +17,8 @@ export interface AgiRequest {
   readonly channel: AgiChannelAccess;
   /** Safety net: Asterisk itself waits for as long as the channel lives. */
   readonly giveUpMs: number;
+  /** AGISTATUS when the session is abandoned (default SUCCESS: res_agi's own view of a closed session). */
+  readonly giveUpStatus?: string;
   /** Aborts the session (the double is closing). */
   readonly signal: AbortSignal;
   readonly logger: Logger;
@@ -31,14 +33,14 @@ export function agiUrl(t: FastAgiTarget): string {
  * answers each command line until the server closes the socket. Resolves with AGISTATUS: SUCCESS
  * when the session ran, FAILURE when the server could not be reached.
  */
-export function callFastAgi(req: AgiRequest): Promise<'SUCCESS' | 'FAILURE'> {
+export function callFastAgi(req: AgiRequest): Promise<string> {
   return new Promise((resolve) => {
     let connected = false;
     let settled = false;
     const reader = new ResAgiLineReader();
     const socket = net.connect({ host: req.target.host, port: req.target.port });
     socket.setEncoding('utf8');
-    const finish = (status: 'SUCCESS' | 'FAILURE'): void => {
+    const finish = (status: string): void => {
       if (settled) return;
       settled = true;
       clearTimeout(guard);
@@ -50,7 +52,7 @@ export function callFastAgi(req: AgiRequest): Promise<'SUCCESS' | 'FAILURE'> {
     req.signal.addEventListener('abort', onAbort);
     const guard = setTimeout(() => {
       req.logger.warn({ target: agiUrl(req.target) }, 'PBX double: FastAGI server kept the session open too long; closing it');
-      finish('SUCCESS');
+      finish(req.giveUpStatus ?? 'SUCCESS');
     }, req.giveUpMs);
     if (req.signal.aborted) finish('FAILURE');
     socket.on('connect', () => {

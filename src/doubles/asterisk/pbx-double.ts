@@ -47,6 +47,8 @@ export interface PbxDoubleOptions {
   readonly dialplan?: 'connector' | 'lab';
   /** Real ms after which a FastAGI session the server never closes is abandoned (default 30000). */
   readonly agiGiveUpMs?: number;
+  /** CONNECTOR_ROUTE_DEADLINE of the shipped dialplan, in real ms (default 3000, as shipped). */
+  readonly routeDeadlineMs?: number;
   readonly now?: () => number;
   readonly logger?: Logger;
 }
@@ -88,6 +90,7 @@ export async function startPbxDouble(opts: PbxDoubleOptions): Promise<PbxDouble>
     fastAgi: opts.fastAgi,
     monitorDir: opts.monitorDir ?? '/var/spool/asterisk/monitor',
     agiGiveUpMs: opts.agiGiveUpMs ?? 30_000,
+    routeDeadlineMs: opts.routeDeadlineMs ?? 3_000,
     failOpen: { dial: opts.failOpen?.dial ?? 'Local/{exten}@failopen', timeoutS: opts.failOpen?.timeoutS ?? 30 },
     asteriskVersion: opts.asteriskVersion ?? '22.10.1',
     dialplan: opts.dialplan ?? 'connector',

@@ -10,12 +10,19 @@ const ROUTE_FIELDS = ['ROUTE_ACTION', 'ROUTE_DIAL', 'ROUTE_CALLERID', 'ROUTE_TIM
 /** The dialplan loop never runs away even if a FastAGI server keeps answering "dial". */
 const MAX_LOOPS = 20;
 
-/** Priorities of `_X.` in asterisk/extensions_connector.conf (Newexten carries them). */
+/** Priorities of the route loop (`_[+0-9]X.` in [connector-route]) of asterisk/extensions_connector.conf (Newexten carries them). */
 const P = {
-  connectorExten: 1, attempt: 2, clearRoute: 3, clearAction: 4, clearDial: 5, agi: 6, ifAgiFailed: 7, ifNoRoute: 8,
-  cutFirst: 9, ifFailOpen: 16, ifNotDial: 17, ifNoRecording: 18, mixMonitor: 19, recordingEvent: 20, dial: 21,
-  attemptEvent: 22, nextAttempt: 23, loop: 24, failOpenEvent: 25, failOpenGosub: 26, hangup: 27,
+  connectorExten: 1, connectorNumber: 2, attempt: 3, clearRoute: 4, clearAction: 5, clearDial: 6, deadline: 7, agi: 8,
+  deadlineOff: 9, ifAgiFailed: 10, ifStopped: 11, ifNoRoute: 12, cutFirst: 13, ifStop: 20, ifNoDial: 21, ifNoRecording: 22,
+  mixMonitor: 23, recordingEvent: 24, dial: 25, attemptEvent: 26, ifCalleeOutcome: 27, nextAttempt: 28, loop: 29,
+  failOpenEvent: 30, failOpenGosub: 31, hangup: 32,
 } as const;
+
+/** DIALSTATUS values that are the callee's own answer: the dialplan ends the route there itself. */
+const CALLEE_OUTCOMES = new Set(['ANSWER', 'BUSY', 'NOANSWER', 'CANCEL']);
+
+/** AGISTATUS the double reports when the route answer outlived CONNECTOR_ROUTE_DEADLINE (the T extension). */
+const DEADLINE = 'TIMEOUT';
 
 /**
  * Plays `connector-outbound` as shipped in asterisk/extensions_connector.conf on `ch` (whose Exten is
@@ -24,14 +31,17 @@ const P = {
 export async function runShippedOutbound(pbx: PbxEngine, ch: Channel, number: string): Promise<OutboundResult> {
   ch.context = 'connector-outbound';
   ch.exten = number;
-  // Emergency and short numbers, internal extensions: sent on before any routing (DECISIONS §3).
-  if (number === '112' || /^10[1-4]$/.test(number)) return sendOn(pbx, ch, number, 'connector-emergency', `PJSIP/${number}@default-trunk`, undefined);
-  if (/^[0-9]{3}$/.test(number)) return sendOn(pbx, ch, number, 'connector-internal', `PJSIP/${number}`, 30);
+  // 112 first, then the included contexts in order: internal extensions (shipped: every 3-digit
+  // number, so 101–104 are colleagues), 101–104 (emergency, where not internal), the route loop.
+  if (number === '112') return sendOn(pbx, ch, number, 'connector-emergency', `PJSIP/${number}@default-trunk`, undefined);
+  if (/^[0-9]{3}$/.test(number)) return dialInternal(pbx, ch, number);
 
   const stored = ch.vars.get('CONNECTOR_EXTEN');
   const caller = stored !== undefined && stored !== '' ? stored : ch.callerNum;
   pbx.newexten(ch, 'Set', `CONNECTOR_EXTEN=${caller}`, P.connectorExten);
   pbx.setVar(ch, 'CONNECTOR_EXTEN', caller);
+  pbx.newexten(ch, 'Set', `CONNECTOR_NUMBER=${number}`, P.connectorNumber);
+  pbx.setVar(ch, 'CONNECTOR_NUMBER', number);
   pbx.newexten(ch, 'Set', 'ATTEMPT=1', P.attempt);
   pbx.setVar(ch, 'ATTEMPT', '1');
 
@@ -48,14 +58,20 @@ export async function runShippedOutbound(pbx: PbxEngine, ch: Channel, number: st
       number, String(attempt), ch.vars.get('DIALSTATUS') ?? '', String(ch.hangupCause),
       ch.linkedid, ch.vars.get('CONNECTOR_EXTEN') ?? '', ch.vars.get('CONNECTOR_CALL_ID') ?? '', 'ROUTE',
     ];
+    const deadlineS = pbx.config.routeDeadlineMs / 1000;
+    pbx.newexten(ch, 'Set', `TIMEOUT(absolute)=${deadlineS}`, P.deadline);
     pbx.newexten(ch, 'AGI', [agiUrl(pbx.config.fastAgi), ...args].join(','), P.agi);
-    const agiStatus = await requestRoute(pbx, ch, args);
+    const agiStatus = await requestRoute(pbx, ch, args, { ms: pbx.config.routeDeadlineMs, status: DEADLINE });
     if (pbx.clock.isClosed) return { hangupCause: 16, lastApplication: 'AGI' };
+    if (agiStatus === DEADLINE) return deadlinePassed(pbx, ch, number, deadlineS);
+    pbx.newexten(ch, 'Set', 'TIMEOUT(absolute)=0', P.deadlineOff);
     pbx.setVar(ch, 'AGISTATUS', agiStatus);
     pbx.newexten(ch, 'GotoIf', `${agiStatus !== 'SUCCESS' ? 1 : 0}?failopen`, P.ifAgiFailed);
     if (agiStatus !== 'SUCCESS') return failOpen(pbx, ch, number, agiStatus);
     // One variable ROUTE = ACTION|DIAL|…, split by CUT(); without it, the separate variables stand.
     const route = ch.vars.get('ROUTE') ?? '';
+    pbx.newexten(ch, 'GotoIf', `${route.startsWith('stop|') ? 1 : 0}?done`, P.ifStopped);
+    if (route.startsWith('stop|')) return done(pbx, ch, P.hangup);
     pbx.newexten(ch, 'GotoIf', `${route === '' ? 1 : 0}?answered`, P.ifNoRoute);
     if (route !== '') {
       const fields = route.split('|');
@@ -65,10 +81,12 @@ export async function runShippedOutbound(pbx: PbxEngine, ch: Channel, number: st
       });
     }
     const action = ch.vars.get('ROUTE_ACTION') ?? '';
-    pbx.newexten(ch, 'GotoIf', `${action === 'failopen' ? 1 : 0}?failopen`, P.ifFailOpen);
-    if (action === 'failopen') return failOpen(pbx, ch, number, agiStatus);
-    pbx.newexten(ch, 'GotoIf', `${action !== 'dial' ? 1 : 0}?done`, P.ifNotDial);
-    if (action !== 'dial') return done(pbx, ch, P.hangup);
+    pbx.newexten(ch, 'GotoIf', `${action === 'stop' ? 1 : 0}?done`, P.ifStop);
+    if (action === 'stop') return done(pbx, ch, P.hangup);
+    // Anything but a usable dial fails open: failopen, a session closed without an answer.
+    const unusable = action !== 'dial' || (ch.vars.get('ROUTE_DIAL') ?? '') === '';
+    pbx.newexten(ch, 'GotoIf', `${unusable ? 1 : 0}?failopen`, P.ifNoDial);
+    if (unusable) return failOpen(pbx, ch, number, agiStatus);
 
     // One recording per call, at attempt 1, never for an excluded number (ROUTE_RECORD=0).
     const skipRecording = attempt !== 1 || ch.vars.get('ROUTE_RECORD') === '0';
@@ -95,6 +113,10 @@ export async function runShippedOutbound(pbx: PbxEngine, ch: Channel, number: st
       ['DialStatus', result.status],
       ['HangupCause', String(result.cause)],
     ]);
+    // The callee's own answer ends the route in the dialplan: a connector outage never calls a client twice.
+    const calleeOutcome = CALLEE_OUTCOMES.has(result.status);
+    pbx.newexten(ch, 'GotoIf', `${calleeOutcome ? 1 : 0}?done`, P.ifCalleeOutcome);
+    if (calleeOutcome) return done(pbx, ch, P.hangup);
     pbx.newexten(ch, 'Set', `ATTEMPT=${attempt + 1}`, P.nextAttempt);
     pbx.setVar(ch, 'ATTEMPT', String(attempt + 1));
     pbx.newexten(ch, 'Goto', 'next', P.loop);
@@ -103,12 +125,21 @@ export async function runShippedOutbound(pbx: PbxEngine, ch: Channel, number: st
   return done(pbx, ch, P.hangup);
 }
 
+/** The T extension: the route answer outlived CONNECTOR_ROUTE_DEADLINE; Asterisk ended the AGI. */
+function deadlinePassed(pbx: PbxEngine, ch: Channel, number: string, deadlineS: number): Promise<OutboundResult> {
+  ch.exten = 'T';
+  pbx.newexten(ch, 'Set', 'TIMEOUT(absolute)=0', 1);
+  return failOpen(pbx, ch, number, DEADLINE, `no route answer within ${deadlineS} s`, { event: 2, gosub: 3, hangup: 4 });
+}
+
 /** `failopen`: UserEvent(ConnectorFailOpen), Gosub(connector-failopen) → Dial the fail-open trunk, Hangup. */
-async function failOpen(pbx: PbxEngine, ch: Channel, number: string, agiStatus: string): Promise<OutboundResult> {
-  const reason = ch.vars.get('ROUTE_REASON') ?? '';
-  pbx.newexten(ch, 'UserEvent', `ConnectorFailOpen,AgiStatus: ${agiStatus},Reason: ${reason}`, P.failOpenEvent);
+async function failOpen(
+  pbx: PbxEngine, ch: Channel, number: string, agiStatus: string, reason = ch.vars.get('ROUTE_REASON') ?? '',
+  at: { readonly event: number; readonly gosub: number; readonly hangup: number } = { event: P.failOpenEvent, gosub: P.failOpenGosub, hangup: P.hangup },
+): Promise<OutboundResult> {
+  pbx.newexten(ch, 'UserEvent', `ConnectorFailOpen,AgiStatus: ${agiStatus},Reason: ${reason}`, at.event);
   pbx.userEvent(ch, 'ConnectorFailOpen', [['AgiStatus', agiStatus], ['Reason', reason]]);
-  pbx.newexten(ch, 'Gosub', `connector-failopen,${number},1`, P.failOpenGosub);
+  pbx.newexten(ch, 'Gosub', `connector-failopen,${number},1`, at.gosub);
   ch.context = 'connector-failopen';
   const dial = pbx.config.failOpen.dial.replace(/\{exten\}/g, number);
   const appData = `${dial},${pbx.config.failOpen.timeoutS}`;
@@ -117,10 +148,19 @@ async function failOpen(pbx: PbxEngine, ch: Channel, number: string, agiStatus: 
   if (result.answered) return { hangupCause: 16, lastApplication: 'Dial' };
   pbx.newexten(ch, 'Return', '', 2);
   ch.context = 'connector-outbound';
-  return done(pbx, ch, P.hangup);
+  return done(pbx, ch, at.hangup);
 }
 
-/** 112, 101–104 and internal extensions: Goto another context that dials them directly. */
+/** An internal extension: [connector-internal] is included in connector-outbound, so it dials right there. */
+async function dialInternal(pbx: PbxEngine, ch: Channel, number: string): Promise<OutboundResult> {
+  const dial = `PJSIP/${number}`;
+  pbx.newexten(ch, 'Dial', `${dial},30`, 1);
+  const result = await runDial(pbx, ch, `${dial},30`, dial, 30, undefined, 0);
+  if (result.answered) return { hangupCause: 16, lastApplication: 'Dial' };
+  return done(pbx, ch, 2);
+}
+
+/** 112: Goto the emergency context, which dials it directly. */
 async function sendOn(pbx: PbxEngine, ch: Channel, number: string, context: string, dial: string, timeoutS: number | undefined): Promise<OutboundResult> {
   pbx.newexten(ch, 'Goto', `${context},${number},1`, 1);
   ch.context = context;

@@ -60,8 +60,9 @@ describe('end to end through the PBX double (AMI + FastAGI over sockets)', () =>
 
   it.each([
     ['112', 'connector-emergency', 'PJSIP/112@default-trunk'],
-    ['103', 'connector-emergency', 'PJSIP/103@default-trunk'],
-    ['205', 'connector-internal', 'PJSIP/205,30'],
+    // [connector-internal] is included before the emergency numbers: 101–104 are extensions there.
+    ['103', 'connector-outbound', 'PJSIP/103,30'],
+    ['205', 'connector-outbound', 'PJSIP/205,30'],
   ])('%s dialled on a desk phone is sent on before the route request (DECISIONS §3)', async (number, context, dial) => {
     p = await pbxHarness();
     await p.pbx.placeDeskCall('100', number).finished;

@@ -8,14 +8,14 @@ import { pbxHarness, type PbxHarness } from './pbx-harness.ts';
 
 const CONF = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../asterisk/extensions_connector.conf');
 
-/** Priority → application (and the variable a Set assigns) of `_X.` in [connector-outbound], as Asterisk numbers them. */
+/** Priority → application (and the variable a Set assigns) of the route loop in [connector-route], as Asterisk numbers them. */
 function shippedPriorities(): Map<number, string> {
   const text = fs.readFileSync(CONF, 'utf8');
-  const section = text.slice(text.indexOf('[connector-outbound]'), text.indexOf('[connector-predial]'));
+  const section = text.slice(text.indexOf('[connector-route]'), text.indexOf('exten => T,1'));
   const out = new Map<number, string>();
   let priority = 0;
   for (const line of section.split('\n')) {
-    const m = /^\s*(?:exten => _X\.,1|same => n(?:\([a-z]+\))?),([A-Za-z]+)\((.*)\)\s*$/.exec(line);
+    const m = /^\s*(?:exten => _\[\+0-9\]X\.,1|same => n(?:\([a-z]+\))?),([A-Za-z]+)\((.*)\)\s*$/.exec(line);
     if (!m) continue;
     priority += 1;
     out.set(priority, m[1] === 'Set' ? `Set ${(m[2] ?? '').split('=')[0]}` : (m[1] ?? ''));

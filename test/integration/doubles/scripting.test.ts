@@ -13,10 +13,13 @@ afterEach(async () => {
   pbx = agi = undefined;
 });
 
-/** Routes every call through `dials` in order, then stops. */
+/**
+ * Routes every call through `dials` in order, then stops. The lab's dialplan asks for a route after
+ * every outcome (the shipped one ends the route itself after BUSY or NOANSWER), so a script plays through.
+ */
 async function setup(dials: string[], trunks: TrunkScript, extra: Partial<Parameters<typeof startPbxDouble>[0]> = {}): Promise<PbxDouble> {
   agi = await startFastAgiResponder((_e, i) => (i < dials.length ? dialCommands(dials[i]!, '74950000001', 4) : STOP));
-  pbx = await startPbxDouble({ users: [{ username: 'u', secret: 's' }], fastAgi: { host: '127.0.0.1', port: agi.port }, trunks, timeScale: 0, ...extra });
+  pbx = await startPbxDouble({ users: [{ username: 'u', secret: 's' }], fastAgi: { host: '127.0.0.1', port: agi.port }, trunks, timeScale: 0, dialplan: 'lab', ...extra });
   return pbx;
 }
 const records = (p: PbxDouble) => p.events.map((e) => amiRecord(e));

@@ -1,0 +1,64 @@
+import { execFile } from 'node:child_process';
+import fs from 'node:fs';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { SHARED_ROOT } from '../support/shared-data.ts';
+
+const run = promisify(execFile);
+
+/** `../shared/asterisk`: a real Asterisk 22 and its lab configuration (phones and trunks are Local channels). */
+export const LAB_DIR = path.join(SHARED_ROOT, 'asterisk');
+export const hasLab = fs.existsSync(path.join(LAB_DIR, 'start.sh'));
+if (!hasLab && process.env.REQUIRE_SHARED_DATA === '1') {
+  throw new Error(`REQUIRE_SHARED_DATA=1 but ${LAB_DIR}/start.sh does not exist: the real-Asterisk tier cannot run`);
+}
+export const LAB_SKIP_REASON = `skipped: no real Asterisk at ${LAB_DIR} (the PBX tier needs ../shared/asterisk beside the checkout)`;
+
+export interface LabStart {
+  readonly runDir: string;
+  readonly amiPort: number;
+  /** Dialplan files #included at the end of the lab's extensions.conf, in order. */
+  readonly include: readonly string[];
+  /** AMI user files #included from manager.conf. */
+  readonly manager: readonly string[];
+  /** Config files copied over the lab's etc/ (e.g. a modules.conf, an extensions.conf). */
+  readonly etcDir?: string;
+}
+
+/** One running lab Asterisk. */
+export interface LabAsterisk {
+  readonly runDir: string;
+  readonly amiPort: number;
+  /** `asterisk -rx COMMAND`: its output. */
+  cli(command: string): Promise<string>;
+  stop(): Promise<void>;
+}
+
+let home: string | undefined;
+
+/** The install folder (install.sh is idempotent and prints it; it builds only when the prebuilt cannot run). */
+export async function asteriskHome(): Promise<string> {
+  home ??= (await run('bash', [path.join(LAB_DIR, 'install.sh')], { maxBuffer: 1 << 24 })).stdout.trim().split('\n').pop() ?? '';
+  return home;
+}
+
+export async function startLabAsterisk(o: LabStart): Promise<LabAsterisk> {
+  const args = [path.join(LAB_DIR, 'start.sh'), o.runDir, '--ami-port', String(o.amiPort)];
+  for (const f of o.include) args.push('--include', f);
+  for (const f of o.manager) args.push('--manager', f);
+  if (o.etcDir) args.push('--etc', o.etcDir);
+  const h = await asteriskHome();
+  await run('bash', args, { timeout: 60_000 });
+  const env = { ...process.env, LD_LIBRARY_PATH: path.join(h, 'lib') };
+  const conf = path.join(o.runDir, 'etc', 'asterisk.conf');
+  return {
+    runDir: o.runDir,
+    amiPort: o.amiPort,
+    async cli(command) {
+      return (await run(path.join(h, 'sbin', 'asterisk'), ['-C', conf, '-rx', command], { env })).stdout;
+    },
+    async stop() {
+      await run('bash', [path.join(LAB_DIR, 'stop.sh'), o.runDir], { timeout: 30_000 }).catch(() => undefined);
+    },
+  };
+}
