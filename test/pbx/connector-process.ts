@@ -23,6 +23,8 @@ export class ConnectorProcess {
 
   /** Starts the process and waits for its "connector started" line (or fails with its stderr). */
   async start(): Promise<void> {
+    // A restart waits for its own lines, not the last run's.
+    this.lines.length = 0;
     const child = spawn(process.execPath, [START], {
       cwd: REPO,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env },
