@@ -96,24 +96,29 @@ describe.skipIf(!hasLab)('real Asterisk: the tracker follows what the connector 
     // 102 is on an internal call that started first: its Linkedid is the older one.
     const older = `int-${Date.now()}`;
     await tier.ami.action({ Action: 'Originate', Channel: 'Local/102@phones', Application: 'Wait', Data: '120', Async: 'true', ChannelId: older, OtherChannelId: `${older}-b` });
-    const internal = await tier.ami.waitEvent('the internal call up', (e) => e.Event === 'Newexten' && e.Uniqueid === older && e.Application === 'Wait');
+    await tier.ami.waitEvent('the internal call up', (e) => e.Event === 'OriginateResponse' && e.Uniqueid === older && e.Response === 'Success');
+    const internal = await tier.ami.waitEvent('its channel', (e) => e.Event === 'Newchannel' && e.Uniqueid === older);
     const number = labNumber(83, ['answer-long']);
     const linkedid = await tier.deskCall(number);
     const answer = await answered(tier, linkedid);
     const client = answer.DestChannel ?? '';
     const [res] = await tier.ami.action({ Action: 'Bridge', Channel1: client, Channel2: internal.Channel ?? '', Tone: 'no' });
     expect(res?.Response).toBe('Success');
-    // Bridging rewrote the client's Linkedid to the older call's.
-    await tier.ami.waitEvent('the client in the new bridge', (e) => e.Event === 'BridgeEnter' && e.Channel === client && e.Linkedid === older);
+    await tier.ami.waitEvent('the internal call joining the client', (e) => e.Event === 'BridgeEnter' && e.Uniqueid === older);
     await marker(tier, 84);
     expect(tier.registeredFor(number)).toEqual([]);
 
+    // The client hangs up, then 102 (left alone on the internal side).
     await hangup(tier, client);
+    await tier.ami.waitEvent('the client\'s hang-up', (e) => e.Event === 'Hangup' && e.Channel === client);
+    await hangup(tier, internal.Channel ?? '');
     await tier.callGone(older);
     const call = await tier.registered(number);
     const finish = await tier.finished(call.CALL_ID);
     expect(finish.STATUS_CODE).toBe('200');
     const leg = tier.ami.events.find((e) => e.Event === 'Hangup' && e.Channel === client);
+    // Bridging rewrote the client's Linkedid to the older call's (ast_bridge_channel_update_linkedids).
+    expect(leg?.Linkedid).toBe(older);
     expect(Math.abs(Number(finish.DURATION) - (Number(leg?.Timestamp) - Number(answer.Timestamp)))).toBeLessThanOrEqual(1);
     expect(tier.registeredFor(number)).toHaveLength(1);
   });
