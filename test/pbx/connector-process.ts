@@ -68,6 +68,11 @@ export class ConnectorProcess {
     clearTimeout(force);
   }
 
+  /** The running process's id (benchmarks read its CPU time from /proc). */
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
   kill(signal: NodeJS.Signals): void {
     this.child?.kill(signal);
   }
