@@ -79,8 +79,8 @@ export class CallTrackerCore {
     const key = this.callOfChannel.get(uniqueid);
     if (key !== undefined) {
       const call = this.calls.get(key);
-      if (!call) return IGNORED;
-      call.callerUniqueid ??= uniqueid;
+      if (!call || call.callerUniqueid !== null) return IGNORED; // followed already: a later attempt
+      call.callerUniqueid = uniqueid;
       return { kind: 'updated', call };
     }
     const seenLinkedid = this.looseLinkedid.get(uniqueid);
