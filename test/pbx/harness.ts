@@ -22,8 +22,8 @@ export interface TierOptions {
   readonly globals?: Readonly<Record<string, string>>;
   /** Replaces the admin-edited contexts (default: the lab's, adminContexts()). */
   readonly contexts?: Readonly<Record<string, string>>;
-  /** Writes extra Asterisk config files (copied over the lab's etc/) into this folder. */
-  readonly etc?: (dir: string) => void;
+  /** Asterisk modules the lab's modules.conf loads that this PBX lacks (e.g. func_cut.so). */
+  readonly withoutModules?: readonly string[];
   /** Extra connector environment. */
   readonly env?: Readonly<Record<string, string>>;
 }
@@ -73,6 +73,8 @@ export class PbxTier {
     readonly bitrix24: Bitrix24Double,
     readonly baseUrl: string,
     readonly monitorDir: string,
+    /** The shipped AMI user's secret: a test may log in as the connector does. */
+    readonly connectorSecret: string,
   ) {}
 
   static async start(o: TierOptions = {}): Promise<PbxTier> {
@@ -90,22 +92,28 @@ export class PbxTier {
     const site = files('lab-site.conf', siteDialplan());
     const manager = files('manager_connector.conf', adminEditedManager(amiSecret));
     const lab = files('manager_lab.conf', labManager(labSecret));
-    let etcDir: string | undefined;
-    if (o.etc) {
-      etcDir = path.join(dir, 'etc-extra');
-      fs.mkdirSync(etcDir);
-      o.etc(etcDir);
+    const etcDir = path.join(dir, 'etc-extra');
+    fs.mkdirSync(etcDir);
+    // FreePBX's extensions.conf has a [globals] of its own: the shipped [globals] must merge with it.
+    const labExtensions = fs.readFileSync(path.join(LAB_DIR, 'etc', 'extensions.conf'), 'utf8');
+    fs.writeFileSync(path.join(etcDir, 'extensions.conf'), `[globals]\nLAB_SITE_GLOBAL=kept\n\n${labExtensions}`);
+    if (o.withoutModules?.length) {
+      const modules = fs.readFileSync(path.join(LAB_DIR, 'etc', 'modules.conf'), 'utf8').split('\n')
+        .filter((line) => !o.withoutModules!.some((m) => line.trim() === `load => ${m}`));
+      fs.writeFileSync(path.join(etcDir, 'modules.conf'), modules.join('\n'));
     }
 
     const client = { clientId: 'local.b24pbx.lab', clientSecret: crypto.randomBytes(12).toString('hex') };
     const bitrix24 = await startBitrix24Double({ ...client, rateLimit: false });
-    const asterisk = await startLabAsterisk({ runDir: path.join(dir, 'asterisk'), amiPort, include: [dialplan, site], manager: [manager, lab], ...(etcDir ? { etcDir } : {}) });
-    const ami = await LabAmi.connect(amiPort, labSecret);
+    const asterisk = await startLabAsterisk({ runDir: path.join(dir, 'asterisk'), amiPort, include: [dialplan, site], manager: [manager, lab], etcDir })
+      .catch(async (err: unknown) => { await bitrix24.close(); throw err; });
+    const ami = await LabAmi.connect(amiPort, labSecret)
+      .catch(async (err: unknown) => { await asterisk.stop(); await bitrix24.close(); throw err; });
     const rulesDir = path.join(dir, 'rules');
     writeLabRules(SHIPPED_RULES, rulesDir);
     const baseUrl = `http://127.0.0.1:${httpPort}`;
     const connector = new ConnectorProcess({
-      DATABASE_URL: path.join(dir, 'connector.sqlite'), RULES_DIR: rulesDir, LOG_LEVEL: 'info',
+      DATABASE_URL: path.join(dir, 'connector.sqlite'), RULES_DIR: rulesDir, LOG_LEVEL: 'debug',
       PORT: String(httpPort), HTTP_HOST: '127.0.0.1', PUBLIC_URL: baseUrl,
       AGI_HOST: '127.0.0.1', AGI_PORT: String(agiPort), FAILOPEN_TRUNK: 'failopen',
       AMI_HOST: '127.0.0.1', AMI_PORT: String(amiPort), AMI_USER: 'connector', AMI_SECRET: amiSecret,
@@ -116,7 +124,7 @@ export class PbxTier {
       TRACKER_FLUSH_MS: '20', OUTBOX_POLL_MS: '20',
       ...o.env,
     });
-    const tier = new PbxTier(dir, asterisk, ami, connector, bitrix24, baseUrl, monitorDir);
+    const tier = new PbxTier(dir, asterisk, ami, connector, bitrix24, baseUrl, monitorDir, amiSecret);
     try {
       await connector.start();
       await connector.waitLog('AMI connected', (l) => l.msg === 'AMI connected');
@@ -144,11 +152,14 @@ export class PbxTier {
     return id;
   }
 
-  /** A click-to-call from the CRM (Bitrix24 registers it, then posts ONEXTERNALCALLSTART). Returns CALL_ID. */
-  async click(userId: string, number: string): Promise<string> {
+  /**
+   * A click-to-call from the CRM (Bitrix24 registers it, then posts ONEXTERNALCALLSTART with the
+   * number as the CRM holds it, and its international form when it has one). Returns CALL_ID.
+   */
+  async click(userId: string, number: string, international = number): Promise<string> {
     const registered = this.bitrix24.state.registerClickToCall(userId, number);
     const res = await this.bitrix24.postEvent(`${this.baseUrl}/bitrix24/events`, 'ONEXTERNALCALLSTART', {
-      PHONE_NUMBER: number, PHONE_NUMBER_INTERNATIONAL: number, EXTENSION: '', USER_ID: userId, CALL_LIST_ID: '0',
+      PHONE_NUMBER: number, PHONE_NUMBER_INTERNATIONAL: international, EXTENSION: '', USER_ID: userId, CALL_LIST_ID: '0',
       LINE_NUMBER: '', IS_MOBILE: '0', CALL_ID: registered.CALL_ID, CRM_ENTITY_TYPE: 'CONTACT', CRM_ENTITY_ID: '0',
     });
     if (res.status !== 200) throw new Error(`the connector answered HTTP ${res.status} to ONEXTERNALCALLSTART`);
@@ -204,6 +215,29 @@ export class PbxTier {
     if (!answered) return 0;
     const hangup = this.ami.events.find((e) => e.Event === 'Hangup' && e.Uniqueid === answered.DestUniqueid);
     return hangup ? Number(hangup.Timestamp) - Number(answered.Timestamp) : 0;
+  }
+
+  /** The Linkedid of the click-to-call the connector originated for this CRM call (its ChannelId, `<call id>-a`). */
+  async linkedidOf(crmCallId: string): Promise<string> {
+    const line = await this.connector.waitLog(`the Originate of ${crmCallId}`, (l) => l.msg === 'click-to-call originated' && l.crmCallId === crmCallId);
+    return `${String(line.callId)}-a`;
+  }
+
+  /** Waits until the connector has handed this call's record to its CRM side (what it will write is decided then). */
+  async handedOff(linkedid: string): Promise<void> {
+    await this.connector.waitLog(`the record of ${linkedid}`, (l) => l.msg === 'call record handed to the CRM outbox' && String(l.callId).includes(linkedid));
+  }
+
+  /** Hangs up every channel of the call (a person putting the phone down). */
+  async hangUp(linkedid: string): Promise<void> {
+    for (const c of await this.ami.channels()) {
+      if (c.Linkedid === linkedid) await this.ami.action({ Action: 'Hangup', Channel: c.Channel ?? '' });
+    }
+  }
+
+  /** UserEvent(ConnectorFailOpen) of the call. */
+  failOpensOf(linkedid: string): LabEvent[] {
+    return this.ami.events.filter((e) => e.Event === 'UserEvent' && e.UserEvent === 'ConnectorFailOpen' && e.Linkedid === linkedid);
   }
 
   /** Every event of this Linkedid, in order. */

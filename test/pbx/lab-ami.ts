@@ -17,13 +17,13 @@ export class LabAmi {
   private seq = 0;
   private socket!: net.Socket;
 
-  static async connect(port: number, secret: string): Promise<LabAmi> {
+  static async connect(port: number, secret: string, username = 'lab'): Promise<LabAmi> {
     const ami = new LabAmi();
-    await ami.open(port, secret);
+    await ami.open(port, username, secret);
     return ami;
   }
 
-  private async open(port: number, secret: string): Promise<void> {
+  private async open(port: number, username: string, secret: string): Promise<void> {
     const parser = new AmiParser({ expectBanner: true });
     this.socket = net.connect(port, '127.0.0.1');
     this.socket.on('data', (chunk) => {
@@ -31,8 +31,8 @@ export class LabAmi {
     });
     this.socket.on('error', () => undefined);
     await new Promise<void>((resolve, reject) => { this.socket.once('connect', resolve); this.socket.once('error', reject); });
-    const [login] = await this.action({ Action: 'Login', Username: 'lab', Secret: secret });
-    if (login?.Response !== 'Success') throw new Error(`lab AMI login failed: ${JSON.stringify(login)}`);
+    const [login] = await this.action({ Action: 'Login', Username: username, Secret: secret });
+    if (login?.Response !== 'Success') throw new Error(`AMI login of ${username} failed: ${JSON.stringify(login)}`);
   }
 
   private take(msg: LabEvent): void {

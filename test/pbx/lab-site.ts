@@ -14,9 +14,12 @@ export const TRUNKS = ['t1', 't2', 't3', 't4', 't5'] as const;
 /** Digit → lab trunk behaviour (a context of the lab's extensions.conf). */
 export const BEHAVIOUR = {
   answer: '0', busy: '1', noanswer: '2', congestion: '3', nobalance: '4',
-  'temporary-failure': '5', rejected: '6', unallocated: '7', unavailable: '8', 'answer-long': '9',
+  'temporary-failure': '5', rejected: '6', unallocated: '7', unavailable: '8', missing: '9',
 } as const;
 export type Behaviour = keyof typeof BEHAVIOUR;
+
+/** Lengths of the numbers the lab trunks carry (E.164 digits: Russian 11, international 12-13). */
+const LENGTHS = [11, 12, 13];
 
 /** The ring time the lab trunks are given (their `ringTimeout`): NOANSWER in 2 s, not 60. */
 export const RING_S = 2;
@@ -27,7 +30,7 @@ export function adminContexts(): Record<string, string> {
     'connector-failopen': `
 exten => _X.,1,Dial(Local/\${EXTEN}@lab-failopen,${RING_S})
  same => n,Return()
-exten => _+X.,1,Dial(Local/\${EXTEN:1}@lab-failopen,${RING_S})
+exten => _+X.,1,Dial(Local/\${EXTEN}@lab-failopen,${RING_S})
  same => n,Return()`,
     'connector-emergency': `
 exten => _X.,1,Dial(Local/\${EXTEN}@lab-emergency)
@@ -47,18 +50,25 @@ function announce(trunk: string): string {
 /** The lab's trunks and desk phones: a dialplan file included after the shipped one. */
 export function siteDialplan(): string {
   const out: string[] = [];
+  // Digit 9 ("missing") has no extension in the trunk's context: Dial cannot even create the
+  // channel, as when a dial string names a context or peer that does not exist (CHANUNAVAIL, cause 0).
   TRUNKS.forEach((t, i) => {
-    out.push(`[lab-${t}]`, `exten => _X.,1,${announce(t)}`, ` same => n,Goto(lab-k\${EXTEN:${i - 5}:1},\${EXTEN},1)`, '');
+    out.push(`[lab-${t}]`);
+    for (const n of LENGTHS) {
+      out.push(`exten => _${'X'.repeat(n - 5 + i)}[0-8]${'X'.repeat(4 - i)},1,${announce(t)}`, ` same => n,Goto(lab-k\${EXTEN:${i - 5}:1},\${EXTEN},1)`);
+    }
+    out.push('');
   });
-  const kinds = Object.entries(BEHAVIOUR) as [Behaviour, string][];
+  const kinds = (Object.entries(BEHAVIOUR) as [Behaviour, string][]).filter(([kind]) => kind !== 'missing');
   for (const [kind, digit] of kinds) out.push(`[lab-k${digit}]`, `include => trunk-${kind}`, '');
   for (const [name, target] of [['failopen', 'trunk-answer'], ['emergency', 'trunk-answer'], ['internal', 'phones']] as const) {
-    out.push(`[lab-${name}]`, `exten => _X.,1,${announce(name)}`, ` same => n,Goto(${target},\${EXTEN},1)`, '');
+    out.push(`[lab-${name}]`, `exten => _X.,1,${announce(name)}`, ` same => n,Goto(${target},\${EXTEN},1)`);
+    out.push(`exten => _+X.,1,${announce(name)}`, ` same => n,Goto(${target},\${EXTEN:1},1)`, '');
   }
   // Desk phone 100: its calls run in [lab-phones], which hooks the connector in as docs/asterisk.md
   // step 4 says (include => connector-desk-phones), and sends short numbers to connector-outbound.
   out.push('[lab-desk-100]');
-  for (const p of ['_X.', '_+X.']) out.push(`exten => ${p},1,Set(CALLERID(num)=100)`, ' same => n,Goto(lab-phones,${EXTEN},1)');
+  for (const p of ['_X.', '_+X.']) out.push(`exten => ${p},1,Set(CALLERID(all)="100" <100>)`, ' same => n,Goto(lab-phones,${EXTEN},1)');
   out.push('', '[lab-phones]', 'include => connector-desk-phones', 'exten => _XXX,1,Goto(connector-outbound,${EXTEN},1)', '');
   return out.join('\n');
 }

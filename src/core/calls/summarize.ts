@@ -124,9 +124,11 @@ export function summarizeCall(tracked: TrackedCall, route: RouteFacts | null, pb
     }
   }
 
-  if (stored.length === 0 && tracked.failOpen) {
-    let n = 0;
-    for (const leg of tracked.legs) {
+  // Fail-open dials: every leg no stored attempt accounts for. The connector may have answered a
+  // route the dialplan could not use (a missing function), so stored attempts do not rule them out.
+  if (tracked.failOpen) {
+    let n = stored.length;
+    for (const leg of tracked.legs.filter((l) => !stored.some((a) => sameDial(a.dial, l.dialString)))) {
       n++;
       const o = legStatus(leg, seen);
       failOpen.push({

@@ -12,10 +12,10 @@ const MAX_LOOPS = 20;
 
 /** Priorities of the route loop (`_[+0-9]X.` in [connector-route]) of asterisk/extensions_connector.conf (Newexten carries them). */
 const P = {
-  connectorExten: 1, connectorNumber: 2, attempt: 3, clearRoute: 4, clearAction: 5, clearDial: 6, deadline: 7, agi: 8,
-  deadlineOff: 9, ifAgiFailed: 10, ifStopped: 11, ifNoRoute: 12, cutFirst: 13, ifStop: 20, ifNoDial: 21, ifNoRecording: 22,
-  mixMonitor: 23, recordingEvent: 24, dial: 25, attemptEvent: 26, ifCalleeOutcome: 27, nextAttempt: 28, loop: 29,
-  failOpenEvent: 30, failOpenGosub: 31, hangup: 32,
+  connectorExten: 1, connectorNumber: 2, exitOnHangup: 3, attempt: 4, clearRoute: 5, clearAction: 6, clearDial: 7, deadline: 8,
+  agi: 9, deadlineOff: 10, ifAgiFailed: 11, ifStopped: 12, ifNoRoute: 13, cutFirst: 14, ifStop: 21, ifNoDial: 22,
+  ifNoRecording: 23, mixMonitor: 24, recordingEvent: 25, dial: 26, attemptEvent: 27, ifCalleeOutcome: 28, nextAttempt: 29,
+  loop: 30, failOpenEvent: 31, failOpenGosub: 32, hangup: 33,
 } as const;
 
 /** DIALSTATUS values that are the callee's own answer: the dialplan ends the route there itself. */
@@ -42,6 +42,8 @@ export async function runShippedOutbound(pbx: PbxEngine, ch: Channel, number: st
   pbx.setVar(ch, 'CONNECTOR_EXTEN', caller);
   pbx.newexten(ch, 'Set', `CONNECTOR_NUMBER=${number}`, P.connectorNumber);
   pbx.setVar(ch, 'CONNECTOR_NUMBER', number);
+  pbx.newexten(ch, 'Set', 'AGIEXITONHANGUP=yes', P.exitOnHangup);
+  pbx.setVar(ch, 'AGIEXITONHANGUP', 'yes');
   pbx.newexten(ch, 'Set', 'ATTEMPT=1', P.attempt);
   pbx.setVar(ch, 'ATTEMPT', '1');
 

@@ -58,6 +58,9 @@ export class AmiScript {
   userEvent(c: ChannelRef, name: string, fields: Record<string, string> = {}): this {
     return this.push('UserEvent', c, { userevent: name, ...fields });
   }
+  failOpen(c: ChannelRef, agiStatus: string): this {
+    return this.push('UserEvent', c, { userevent: 'ConnectorFailOpen', agistatus: agiStatus, reason: '' });
+  }
   cdr(uniqueid: string, billable: number, disposition: string): this {
     return this.push('Cdr', null, { uniqueid, billableseconds: String(billable), disposition });
   }

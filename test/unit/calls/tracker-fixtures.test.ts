@@ -51,6 +51,17 @@ describe('call tracker (hand-made events)', () => {
     expect(await h.store.getRecord('c2c-f1')).toMatchObject({ statusCode: '200', durationSec: 61, attempts: [{ dialStatus: 'CONGESTION' }, { dialStatus: 'ANSWER' }] });
   });
 
+  it('a route answered but not usable by the dialplan (a missing function): the fail-open leg carries the call', async () => {
+    await c2cWithRoute('f12', []);
+    const { manager, legs } = c2cChannels('f12', 1);
+    const leg = legs[0] as (typeof legs)[0];
+    for (const e of new AmiScript().newchannel(manager).originateResponse(manager.uniqueid, 'Success', '4').failOpen(manager, 'SUCCESS')
+      .newchannel(leg).dialBegin(manager, leg, 'PJSIP/79160000001@default-trunk').wait(1).dialEnd(manager, leg, 'ANSWER').bridgeEnter(leg)
+      .wait(7).hangup(leg, 16).hangup(manager, 16).events) h.tracker.handle(e);
+    await h.tracker.flush();
+    expect(ended).toMatchObject([{ callId: 'c2c-f12', statusCode: '200', durationSec: 7, trunkId: 'failopen' }]);
+  });
+
   it('never closes or classifies a call on Cdr events', async () => {
     await c2cWithRoute('f2', [['CONGESTION', 34]]);
     const events = rotateThenAnswer('f2', 5).events;
