@@ -6,6 +6,18 @@ import { labNumber, PbxTier, TIER_START_MS } from './harness.ts';
 import { hasLab, LAB_DIR, LAB_SKIP_REASON } from './lab-asterisk.ts';
 import type { LabEvent } from './lab-ami.ts';
 
+/**
+ * The lab trunk that answers talks 2 s; these calls need time to transfer, kill or hang up during
+ * the call: here it stays until hung up (at most 2 minutes).
+ */
+function longAnswers(dir: string): void {
+  const file = path.join(dir, 'extensions.conf');
+  const text = fs.readFileSync(file, 'utf8');
+  const long = text.replace(/(\[trunk-answer\][^[]*?same => n,Wait\()2\)/, '$1120)');
+  if (long === text) throw new Error('the lab trunk-answer context has changed: cannot lengthen its talk');
+  fs.writeFileSync(file, long);
+}
+
 /** The connector's own rows (its SQLite file), read beside the running process. */
 async function rows(tier: PbxTier): Promise<{ calls: { id: string; number: string }[]; tracking: { linkedid: string; state: string }[] }> {
   const db = openDb({ url: path.join(tier.dir, 'connector.sqlite') });
@@ -49,7 +61,7 @@ async function marker(tier: PbxTier, scenario: number): Promise<void> {
 
 describe.skipIf(!hasLab)('real Asterisk: the tracker follows what the connector has business with', () => {
   let tier: PbxTier;
-  beforeAll(async () => { tier = await PbxTier.start(); }, TIER_START_MS);
+  beforeAll(async () => { tier = await PbxTier.start({ etc: longAnswers }); }, TIER_START_MS);
   afterAll(async () => { await tier?.stop(); });
 
   it('an inbound call and an internal call dialled through the connector context: no rows, no CRM writes', async () => {
@@ -71,7 +83,7 @@ describe.skipIf(!hasLab)('real Asterisk: the tracker follows what the connector 
   });
 
   it('a blind transfer after answer: one record, closed when the client and the transfer target hang up, talk time of the client leg', async () => {
-    const number = labNumber(81, ['answer-long']);
+    const number = labNumber(81, ['answer']);
     const linkedid = await tier.deskCall(number);
     const answer = await answered(tier, linkedid);
     const client = answer.DestChannel ?? '';
@@ -98,7 +110,7 @@ describe.skipIf(!hasLab)('real Asterisk: the tracker follows what the connector 
     await tier.ami.action({ Action: 'Originate', Channel: 'Local/102@phones', Application: 'Wait', Data: '120', Async: 'true', ChannelId: older, OtherChannelId: `${older}-b` });
     await tier.ami.waitEvent('the internal call up', (e) => e.Event === 'OriginateResponse' && e.Uniqueid === older && e.Response === 'Success');
     const internal = await tier.ami.waitEvent('its channel', (e) => e.Event === 'Newchannel' && e.Uniqueid === older);
-    const number = labNumber(83, ['answer-long']);
+    const number = labNumber(83, ['answer']);
     const linkedid = await tier.deskCall(number);
     const answer = await answered(tier, linkedid);
     const client = answer.DestChannel ?? '';
@@ -124,7 +136,7 @@ describe.skipIf(!hasLab)('real Asterisk: the tracker follows what the connector 
   });
 
   it('the connector SIGKILLed mid-call and restarted after it ended, no CDR configured: finished saying the talk time is unknown', async () => {
-    const number = labNumber(85, ['answer-long']);
+    const number = labNumber(85, ['answer']);
     const linkedid = await tier.deskCall(number);
     const answer = await answered(tier, linkedid);
     await answerStored(tier);
@@ -146,9 +158,11 @@ describe.skipIf(!hasLab)('real Asterisk: talk time from the PBX\'s CDRs after an
     tier = await PbxTier.start({
       env,
       etc: (dir) => {
+        longAnswers(dir);
         // The admin's config of docs/asterisk.md: cdr_csv loaded, with the Uniqueid column.
         const lab = path.join(LAB_DIR, 'etc');
-        fs.writeFileSync(path.join(dir, 'modules.conf'), `${fs.readFileSync(path.join(lab, 'modules.conf'), 'utf8')}\nload => cdr_csv.so\n`);
+        const modules = fs.existsSync(path.join(dir, 'modules.conf')) ? path.join(dir, 'modules.conf') : path.join(lab, 'modules.conf');
+        fs.writeFileSync(path.join(dir, 'modules.conf'), `${fs.readFileSync(modules, 'utf8')}\nload => cdr_csv.so\n`);
         fs.writeFileSync(path.join(dir, 'cdr.conf'), `${fs.readFileSync(path.join(lab, 'cdr.conf'), 'utf8')}\n[csv]\nloguniqueid = yes\n`);
         const logDir = path.join(path.dirname(dir), 'asterisk', 'log', 'cdr-csv');
         fs.mkdirSync(logDir, { recursive: true });
@@ -159,7 +173,7 @@ describe.skipIf(!hasLab)('real Asterisk: talk time from the PBX\'s CDRs after an
   afterAll(async () => { await tier?.stop(); });
 
   it('the connector SIGKILLed mid-call and restarted after it ended: DURATION is the real talk time, not the outage', async () => {
-    const number = labNumber(86, ['answer-long']);
+    const number = labNumber(86, ['answer']);
     const linkedid = await tier.deskCall(number);
     const answer = await answered(tier, linkedid);
     await answerStored(tier);
