@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { parsePeerAllowlist } from '../adapters/asterisk/fastagi/peer-allowlist.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
@@ -35,7 +36,13 @@ export const envSchema = z.object({
   AGI_HOST: z.string().default('127.0.0.1'),
   AGI_PORT: port.default(4573),
   /** Peers allowed besides loopback: comma-separated addresses and CIDR blocks (the PBX hosts). */
-  AGI_ALLOW: z.string().optional(),
+  AGI_ALLOW: z.string().optional().superRefine((list, ctx) => {
+    try {
+      parsePeerAllowlist(list);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^AGI_ALLOW: /, '') });
+    }
+  }),
   /** When set, the dialplan's AGI URL must carry it: `agi://host:4573/route?secret=…`. */
   AGI_SECRET: z.string().min(16).optional(),
   /** Time allowed for one route decision; past it the dialplan fails open. Below the dialplan's own deadline. */

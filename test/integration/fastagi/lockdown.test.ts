@@ -33,9 +33,10 @@ const logged = (text: string): Record<string, unknown>[] => h.log.lines().filter
 const outside = Object.values(os.networkInterfaces()).flat().find((i) => i !== undefined && !i.internal && i.family === 'IPv4')?.address;
 
 describe('FastAGI locked down', () => {
-  it('listens on loopback unless told otherwise', async () => {
+  it('listens on loopback unless told otherwise; a bad allowlist entry stops the start, named', async () => {
     const { loadEnv } = await import('../../../src/config/env.ts');
     expect(loadEnv({}).AGI_HOST).toBe('127.0.0.1');
+    expect(() => loadEnv({ AGI_ALLOW: '10.0.0.5,pbx.local' })).toThrow(/AGI_ALLOW: "pbx.local" is not an IP address or a CIDR block/);
   });
 
   it('with a secret: a request carrying it is routed, one without it or with another gets nothing and is logged', async () => {
