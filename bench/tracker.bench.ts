@@ -84,7 +84,11 @@ export async function run(): Promise<void> {
   let heapAt10k = 0;
   const t0 = performance.now();
   while (next < CALLS || windowCalls.length > 0) {
-    while (windowCalls.length < IN_FLIGHT && next < CALLS) windowCalls.push({ events: callEvents(next++), i: 0 });
+    while (windowCalls.length < IN_FLIGHT && next < CALLS) {
+      // Announced as the click-to-call's Originate announces it: the tracker follows only such calls.
+      tracker.follow(`c2c-b${next}-a`, `c2c-b${next}-a`);
+      windowCalls.push({ events: callEvents(next++), i: 0 });
+    }
     const batchStart = performance.now();
     let batch = 0;
     for (let w = windowCalls.length - 1; w >= 0 && batch < FLUSH_EVERY; w--) {

@@ -1,5 +1,6 @@
 import fs from 'node:fs';
 import { z } from 'zod';
+import { parsePeerAllowlist } from '../adapters/asterisk/fastagi/peer-allowlist.ts';
 
 const port = z.coerce.number().int().min(0).max(65535);
 const ms = z.coerce.number().int().min(0);
@@ -33,8 +34,21 @@ export const envSchema = z.object({
   ADMIN_TOKEN: z.string().min(16).optional(),
 
   // FastAGI
-  AGI_HOST: z.string().default('0.0.0.0'),
+  /** Loopback unless the PBX runs on another host (then its address, or 0.0.0.0 with AGI_ALLOW). */
+  AGI_HOST: z.string().default('127.0.0.1'),
   AGI_PORT: port.default(4573),
+  /** Peers allowed besides loopback: comma-separated addresses and CIDR blocks (the PBX hosts). */
+  AGI_ALLOW: z.string().optional().superRefine((list, ctx) => {
+    try {
+      parsePeerAllowlist(list);
+    } catch (err) {
+      ctx.addIssue({ code: 'custom', message: (err as Error).message.replace(/^AGI_ALLOW: /, '') });
+    }
+  }),
+  /** When set, the dialplan's AGI URL must carry it: `agi://host:4573/route?secret=…`. */
+  AGI_SECRET: z.string().min(16).optional(),
+  /** Time allowed for one route decision; past it the dialplan fails open. Below the dialplan's own deadline. */
+  AGI_ROUTE_DEADLINE_MS: ms.min(100).default(1_500),
   /** Reply timeout of one FastAGI command (GET/SET VARIABLE). */
   AGI_COMMAND_TIMEOUT_MS: ms.default(3_000),
   /** Secret of the CURL() route endpoint (`GET /asterisk/route?token=`); unset = closed. */
@@ -52,6 +66,12 @@ export const envSchema = z.object({
   PBX_NAME: z.string().min(1).optional(),
   /** SQLite: how often the newest rules version is looked for (PostgreSQL is told at once by NOTIFY). */
   RULES_POLL_MS: ms.min(10).default(2000),
+
+  /**
+   * The PBX's cdr_csv file (Master.csv, cdr.conf [csv] loguniqueid = yes): talk time of calls whose
+   * end the connector did not see. Unset: such calls say their talk time is unknown.
+   */
+  CDR_CSV_PATH: z.string().min(1).optional(),
 
   // AMI
   AMI_HOST: z.string().optional(),
@@ -100,7 +120,7 @@ export type Env = z.infer<typeof envSchema>;
 
 /** Names whose values must never be printed. */
 export const SECRET_KEYS: readonly (keyof Env)[] = [
-  'AMI_SECRET', 'B24_CLIENT_SECRET', 'B24_WEBHOOK_URL', 'B24_APPLICATION_TOKEN', 'ADMIN_TOKEN', 'RECORD_URL_SECRET', 'AGI_HTTP_TOKEN',
+  'AMI_SECRET', 'B24_CLIENT_SECRET', 'B24_WEBHOOK_URL', 'B24_APPLICATION_TOKEN', 'ADMIN_TOKEN', 'RECORD_URL_SECRET', 'AGI_HTTP_TOKEN', 'AGI_SECRET',
 ];
 
 export class ConfigError extends Error {}

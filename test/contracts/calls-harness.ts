@@ -81,13 +81,15 @@ export async function callsHarness(rules: CompiledRules = labRules(), openDb?: (
   const log = capturingLogger();
   const store = new CallsRepository(handle.db, clock.now);
   const routing = fixedRouting(rules);
-  const service = new RouteService({ store, routing, clock, logger: log.logger });
+  let follow: (uniqueid: string, linkedid: string | null) => void = () => undefined;
+  const service = new RouteService({ store, routing, clock, logger: log.logger, follow: (u, l) => follow(u, l) });
   const journal = new MemoryDialJournal();
   const tracker = new CallTracker({
     store, clock, logger: log.logger, connectorContext: 'connector-outbound', flushIntervalMs: 0,
     lineOf: (id) => routing.rules.current().trunkById.get(id)?.trunk.line ?? null, failOpenTrunk: 'failopen', failOpenPerMinute: null,
     beforeClose: () => service.drain(), journal,
   });
+  follow = (u, l) => tracker.follow(u, l);
   tracker.on('call-ended', (r) => service.callEnded(r.callId));
   const originator = new FakeOriginator();
   const stopping = new AbortController();

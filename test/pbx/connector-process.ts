@@ -23,6 +23,8 @@ export class ConnectorProcess {
 
   /** Starts the process and waits for its "connector started" line (or fails with its stderr). */
   async start(): Promise<void> {
+    // A restart waits for its own lines, not the last run's.
+    this.lines.length = 0;
     const child = spawn(process.execPath, [START], {
       cwd: REPO,
       env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...this.env },
@@ -64,6 +66,11 @@ export class ConnectorProcess {
     const force = setTimeout(() => this.child?.kill('SIGKILL'), 20_000);
     await this.exited;
     clearTimeout(force);
+  }
+
+  /** The running process's id (benchmarks read its CPU time from /proc). */
+  get pid(): number | undefined {
+    return this.child?.pid;
   }
 
   kill(signal: NodeJS.Signals): void {

@@ -26,6 +26,8 @@ export interface TierOptions {
   readonly withoutModules?: readonly string[];
   /** Extra connector environment. */
   readonly env?: Readonly<Record<string, string>>;
+  /** Edits the Asterisk config files copied over the lab's etc/ (this folder), after the tier wrote its own. */
+  readonly etc?: (dir: string) => void;
 }
 
 /** A free TCP port on loopback, for a server that takes its port from configuration. */
@@ -102,6 +104,7 @@ export class PbxTier {
         .filter((line) => !o.withoutModules!.some((m) => line.trim() === `load => ${m}`));
       fs.writeFileSync(path.join(etcDir, 'modules.conf'), modules.join('\n'));
     }
+    o.etc?.(etcDir);
 
     const client = { clientId: 'local.b24pbx.lab', clientSecret: crypto.randomBytes(12).toString('hex') };
     const bitrix24 = await startBitrix24Double({ ...client, rateLimit: false });

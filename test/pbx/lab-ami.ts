@@ -79,6 +79,12 @@ export class LabAmi {
     });
   };
 
+  /** Calls `listener` with every event from now on (benchmarks, which also empty `events` as they go). */
+  onEvent(listener: (ev: LabEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   /** Every channel Asterisk still has (CoreShowChannels). */
   async channels(): Promise<LabEvent[]> {
     const list = await this.action({ Action: 'CoreShowChannels' }, 'CoreShowChannelsComplete');

@@ -1,5 +1,7 @@
 import crypto from 'node:crypto';
 import type { Router } from 'express';
+import { csvCdrRecords } from '../../adapters/asterisk/cdr/csv-records.ts';
+import { parsePeerAllowlist } from '../../adapters/asterisk/fastagi/peer-allowlist.ts';
 import type { Knex } from 'knex';
 import { startFastAgiServer, type FastAgiServer } from '../../adapters/asterisk/fastagi/server.ts';
 import type { Db } from '../../adapters/db/connection.ts';
@@ -68,7 +70,11 @@ export interface CallsSide {
 export function createCallsSide(o: CallsSideOptions): CallsSide {
   const clock = o.clock ?? systemClock;
   const store = new CallsRepository(o.db, () => clock.now(), o.leader?.fence);
-  const routes = new RouteService({ store, routing: o.routing, clock, logger: o.logger.child({ component: 'route' }) });
+  // The tracker follows the calls the route service and click-to-call tell it of (built just below).
+  let followCall: (uniqueid: string, linkedid: string | null) => void = () => undefined;
+  const routes = new RouteService({
+    store, routing: o.routing, clock, logger: o.logger.child({ component: 'route' }), follow: (u, l) => followCall(u, l),
+  });
   const tracker = new CallTracker({
     store,
     clock,
@@ -79,7 +85,9 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     failOpenPerMinute: null,
     beforeClose: () => routes.drain(),
     journal: o.journal ?? null,
+    pbxRecords: o.env.CDR_CSV_PATH ? csvCdrRecords(o.env.CDR_CSV_PATH) : null,
   });
+  followCall = (u, l) => tracker.follow(u, l);
   tracker.on('call-ended', (record) => {
     routes.callEnded(record.callId);
     o.onCallEnded?.(record);
@@ -97,6 +105,11 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
   let reconciling: Promise<void> | null = null;
   let again = false;
   let reconcileTimer: NodeJS.Timeout | null = null;
+  // A (re)connect may have missed events: calls in flight are marked, then compared with the PBX.
+  const reconnected = (): void => {
+    tracker.markGap();
+    reconcile();
+  };
   // After every (re)connect, then every TRACKER_RECONCILE_MS: calls whose channels went away unseen
   // are closed. One run at a time; a request during a run (a reconnect) gets a run of its own after it.
   const reconcile = (): void => {
@@ -123,7 +136,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
   const unfollow = async (): Promise<void> => {
     following = false;
     o.ami.off('event', follow);
-    o.ami.off('connected', reconcile);
+    o.ami.off('connected', reconnected);
     if (reconcileTimer) clearInterval(reconcileTimer);
     reconcileTimer = null;
     while (reconciling) await reconciling;
@@ -162,7 +175,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
           await tracker.start();
           following = true;
           o.ami.on('event', follow);
-          o.ami.on('connected', reconcile);
+          o.ami.on('connected', reconnected);
           reconcileTimer = setInterval(reconcile, o.env.TRACKER_RECONCILE_MS);
           reconcileTimer.unref();
           reconcile();
@@ -178,7 +191,8 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
       }
       server = await startFastAgiServer({
         host: o.env.AGI_HOST, port: o.env.AGI_PORT, service: routes, logger: o.logger.child({ component: 'fastagi' }),
-        commandTimeoutMs: o.env.AGI_COMMAND_TIMEOUT_MS,
+        commandTimeoutMs: o.env.AGI_COMMAND_TIMEOUT_MS, allow: parsePeerAllowlist(o.env.AGI_ALLOW), secret: o.env.AGI_SECRET ?? null,
+        routeDeadlineMs: o.env.AGI_ROUTE_DEADLINE_MS, now: () => clock.now(),
       });
       return { fastAgi: server };
     },

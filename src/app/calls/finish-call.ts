@@ -1,4 +1,4 @@
-import { summarizeCall, type RouteFacts } from '../../core/calls/summarize.ts';
+import { summarizeCall, type PbxTalk, type RouteFacts } from '../../core/calls/summarize.ts';
 import type { TrackedCall } from '../../core/calls/tracked-call.ts';
 import type { CallAttemptRecord, CallRecord, StoredCall } from './call-record.ts';
 import type { EndedCall, NewCall } from './ports.ts';
@@ -46,8 +46,9 @@ export function finishCall(
   call: StoredCall | null,
   attempts: readonly CallAttemptRecord[],
   options: FinishOptions,
+  pbx: PbxTalk | null = null,
 ): { readonly ended: EndedCall; readonly record: CallRecord } {
-  const summary = summarizeCall(tracked, routeFacts(call, attempts));
+  const summary = summarizeCall(tracked, routeFacts(call, attempts), pbx);
   const base: NewCall = call ? { ...call, linkedid: call.linkedid ?? tracked.linkedid } : unseenCall(tracked);
   const byNo = new Map(summary.learnt.map((l) => [l.attemptNo, l]));
   const finalAttempts: CallAttemptRecord[] = attempts.map((a) => {

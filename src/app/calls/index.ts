@@ -3,7 +3,7 @@ export { callRecordOf, type CallAttemptRecord, type CallRecord, type StoredCall,
 export { originateClickToCall, type ClickToCallDeps, type ClickToCallInput, type ClickToCallResult } from './click-to-call.ts';
 export { RouteService, CLICK_TO_CALL_PREFIX, type ChannelProbe, type RouteAnswer, type RouteQuery, type RouteServiceDeps } from './route-service.ts';
 export { CallTracker, CONNECTOR_CONTEXT, type CallTrackerDeps } from './tracker.ts';
-export { reconcileWithPbx, liveLinkedids, type AmiActionPort } from './reconcile.ts';
+export { reconcileWithPbx, liveChannelIds, type AmiActionPort } from './reconcile.ts';
 export { ChannelCounter } from './channel-counter.ts';
 export type { CallStore, Originator, OriginateRequest, Clock } from './ports.ts';
 export { createCallsSide, type CallsSide, type CallsSideOptions, type CallsAmi } from './calls-side.ts';

@@ -1,5 +1,6 @@
 import type { CrmStatusCode } from '../../core/outcome/crm-status.ts';
 import type { RefusalCode } from '../../core/routing/types.ts';
+import type { PbxTalk } from '../../core/calls/summarize.ts';
 import type { CallOrigin, OutcomeDecision } from '../../core/rules/model.ts';
 import type {
   CallAttemptRecord, CallRecord, CallState, CrmHandoff, OutcomeSource, StoredCall, StoredPlan,
@@ -148,6 +149,15 @@ export interface OriginateRequest {
 export interface Originator {
   /** Sends an Async Originate; resolves once Asterisk queued it (the outcome comes as OriginateResponse). */
   originate(request: OriginateRequest): Promise<{ readonly actionId: string }>;
+}
+
+/**
+ * The PBX's own stored call records (a CDR backend), read for calls whose end or answer the
+ * tracker did not see (DECISIONS §31).
+ */
+export interface PbxRecords {
+  /** By the Uniqueid of the channel that dialled: whether a Dial of it was answered, and its talk time. */
+  talkOf(uniqueids: readonly string[]): Promise<ReadonlyMap<string, PbxTalk>>;
 }
 
 export interface Clock {

@@ -10,10 +10,10 @@ export interface AmiActionPort {
 }
 
 /**
- * The Linkedids that still have channels, from `CoreShowChannels` (class `call`). Its list items
+ * The Uniqueids and Linkedids of the channels still up, from `CoreShowChannels` (class `call`). Its list items
  * can arrive in the same read as the response, so they are collected from before the request.
  */
-export async function liveLinkedids(ami: AmiActionPort, timeoutMs = 5000): Promise<Set<string>> {
+export async function liveChannelIds(ami: AmiActionPort, timeoutMs = 5000): Promise<Set<string>> {
   const items: AmiEvent[] = [];
   let complete: (() => void) | null = null;
   const completed = new Set<string>();
@@ -38,7 +38,7 @@ export async function liveLinkedids(ami: AmiActionPort, timeoutMs = 5000): Promi
         };
       });
     }
-    return new Set(items.filter((e) => e.actionid === id).map((e) => e.linkedid ?? '').filter((l) => l !== ''));
+    return new Set(items.filter((e) => e.actionid === id).flatMap((e) => [e.uniqueid ?? '', e.linkedid ?? '']).filter((l) => l !== ''));
   } finally {
     ami.off('event', listener);
   }
@@ -54,7 +54,7 @@ export async function liveLinkedids(ami: AmiActionPort, timeoutMs = 5000): Promi
 export async function reconcileWithPbx(ami: AmiActionPort, tracker: CallTracker, unseenAfterMs: number): Promise<void> {
   // Calls whose events arrive after the channel list was asked for are not judged by that list.
   const snapshot = tracker.snapshot();
-  const live = await liveLinkedids(ami);
+  const live = await liveChannelIds(ami);
   tracker.reconcile(live, snapshot.eventsSeen);
   await tracker.closeUnfollowed(live, snapshot.at - unseenAfterMs);
   await tracker.flush();

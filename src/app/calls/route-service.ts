@@ -70,6 +70,8 @@ export interface RouteServiceDeps {
    * path; such a duplicate is refused by the unique channel id when written (and logged).
    */
   readonly checkStoredDeskCalls?: boolean;
+  /** Told of every channel the connector has business with (a route request, a click-to-call): the tracker follows its call. */
+  readonly follow?: (uniqueid: string, linkedid: string | null) => void;
 }
 
 /**
@@ -90,6 +92,7 @@ export class RouteService {
   async route(query: RouteQuery, probe: ChannelProbe): Promise<RouteAnswer> {
     const found = await this.identify(query, probe);
     const linkedid = found.facts.linkedid ?? null;
+    if (query.uniqueid !== '') this.deps.follow?.(query.uniqueid, linkedid);
     let entry = found.entry;
     let newCall: NewCall | undefined;
     if (entry === null) {
@@ -167,6 +170,7 @@ export class RouteService {
   /** A call planned elsewhere in this process (click-to-call): its first route request needs no database read. */
   remember(call: StoredCall): void {
     if (call.channelId !== null && call.plan !== null) this.cache.set(call.channelId, { call, attempts: [] });
+    if (call.channelId !== null) this.deps.follow?.(call.channelId, call.linkedid);
   }
 
   /**

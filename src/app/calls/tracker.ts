@@ -4,7 +4,8 @@ import { CallTrackerCore, type AmiEventRecord } from '../../core/calls/track-eve
 import { newTrackedCall, type TrackedCall } from '../../core/calls/tracked-call.ts';
 import { storedCallOf, type CallRecord, type StoredCall } from './call-record.ts';
 import { finishCall, type FinishOptions } from './finish-call.ts';
-import type { CallStore, Clock, DialJournal, EndedCall } from './ports.ts';
+import type { PbxTalk } from '../../core/calls/summarize.ts';
+import type { CallStore, Clock, DialJournal, EndedCall, PbxRecords } from './ports.ts';
 
 export interface CallTrackerDeps extends FinishOptions {
   readonly store: CallStore;
@@ -18,6 +19,8 @@ export interface CallTrackerDeps extends FinishOptions {
   readonly beforeClose?: () => Promise<void>;
   /** Calls dialled before their row was written: an end that finds no row closes the journaled call. */
   readonly journal?: Pick<DialJournal, 'journaledCallOfChannel'> | null;
+  /** The PBX's stored call records, for calls the tracker saw only in part; null = none configured. */
+  readonly pbxRecords?: PbxRecords | null;
 }
 
 /** Ended calls written per transaction. */
@@ -62,12 +65,19 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     this.core = new CallTrackerCore(deps.connectorContext ?? CONNECTOR_CONTEXT);
   }
 
-  /** Loads the calls in flight before a restart and starts the write-behind timer. */
+  /**
+   * Loads the calls in flight before a restart, follows the open calls stored without a state yet
+   * (placed just before the restart), and starts the write-behind timer.
+   */
   async start(): Promise<void> {
+    const now = this.deps.clock.now();
     for (const row of await this.deps.store.loadTracking()) {
       const state = row.state as TrackedCall | null;
-      if (state && typeof state === 'object' && state.linkedid === row.linkedid && Array.isArray(state.live)) this.core.restore(state);
+      if (state && typeof state === 'object' && state.linkedid === row.linkedid && Array.isArray(state.live)) this.core.restore(state, now);
       else this.deps.logger.warn({ linkedid: row.linkedid }, 'tracker: dropping an unreadable in-flight call state');
+    }
+    for (const call of await this.deps.store.listOpenCalls(now)) {
+      if (call.channelId !== null) this.core.follow(call.channelId, call.linkedid, now);
     }
     const interval = this.deps.flushIntervalMs ?? 200;
     if (interval > 0) {
@@ -95,6 +105,20 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     return this.core.calls.size;
   }
 
+  /**
+   * The connector has business with this channel (a click-to-call's Originate, a route request):
+   * its call is followed. Other calls (inbound, internal) leave no trace.
+   */
+  follow(uniqueid: string, linkedid: string | null): void {
+    const result = this.core.follow(uniqueid, linkedid, this.deps.clock.now());
+    if (result.kind !== 'ignored') this.changed(result.call.linkedid);
+  }
+
+  private changed(key: string): void {
+    this.dirty.add(key);
+    this.touched.set(key, this.eventsSeen);
+  }
+
   /** Feed one AMI event (lowercased keys). Synchronous; never throws on odd events. */
   handle(event: AmiEventRecord): void {
     this.eventsSeen++;
@@ -111,8 +135,7 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
       this.touched.delete(linkedid);
       this.ending.push(result.call);
     } else {
-      this.dirty.add(linkedid);
-      this.touched.set(linkedid, this.eventsSeen);
+      this.changed(linkedid);
     }
   }
 
@@ -132,17 +155,27 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
   }
 
   /**
-   * After an AMI reconnect: Linkedids that still have channels (CoreShowChannels). Calls not among
-   * them ended while the connection was down and are closed with what is known. `snapshotAt` is
-   * `eventsSeen` when the list was asked for: a call that changed since is not touched.
+   * After an AMI reconnect: the Uniqueids and Linkedids of the channels still up (CoreShowChannels).
+   * Calls with none of them ended while the connection was down: they are closed with what is
+   * known, their end marked unseen (no talk time is counted across the outage). `snapshotAt` is `eventsSeen` when the list was asked for: a call
+   * that changed since is not touched.
    */
-  reconcile(liveLinkedids: ReadonlySet<string>, snapshotAt: number = Number.POSITIVE_INFINITY): void {
+  /** The AMI connection was (re)established: events of the calls in flight may have been missed. */
+  markGap(): void {
     const now = this.deps.clock.now();
+    for (const call of this.core.calls.values()) call.gapAt ??= now;
+  }
+
+  reconcile(live: ReadonlySet<string>, snapshotAt: number = Number.POSITIVE_INFINITY): void {
+    const now = this.deps.clock.now();
+    this.core.pruneLoose(live);
     for (const call of [...this.core.calls.values()]) {
-      if (liveLinkedids.has(call.linkedid) || call.endedAt !== null) continue;
+      if (call.endedAt !== null) continue;
       if ((this.touched.get(call.linkedid) ?? 0) > snapshotAt) continue;
+      if (call.linkedids.some((l) => live.has(l)) || call.live.some((u) => live.has(u))) continue;
       this.touched.delete(call.linkedid);
       call.endedAt = now;
+      call.endUnseen = true;
       call.live = [];
       this.core.forget(call.linkedid);
       this.dirty.delete(call.linkedid);
@@ -157,11 +190,11 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
 
   /**
    * Open calls that nothing follows: placed before `startedBefore` (by an earlier process, or
-   * before the AMI connection dropped), no channel in `liveLinkedids`, no state in memory. Their
+   * before the AMI connection dropped), no channel in `live` (Uniqueids and Linkedids), no state in memory. Their
    * channels came and went unseen (a crash right after the Originate, a call recovered from the
    * intake journal); they are closed from their stored rows, as unseen, so none stays open.
    */
-  async closeUnfollowed(liveLinkedids: ReadonlySet<string>, startedBefore: number): Promise<number> {
+  async closeUnfollowed(live: ReadonlySet<string>, startedBefore: number): Promise<number> {
     const open = await this.deps.store.listOpenCalls(startedBefore);
     // Taken after the listing: a call followed until now is in memory, waiting to be closed or
     // being closed; one closed since is already ended in the store, and a second close is dropped.
@@ -175,7 +208,7 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     for (const call of open) {
       const keys = [call.linkedid, call.channelId].filter((k): k is string => k !== null);
       const key = keys[0];
-      if (key === undefined || keys.some((k) => liveLinkedids.has(k) || followed.has(k))) continue;
+      if (key === undefined || keys.some((k) => live.has(k) || followed.has(k))) continue;
       this.ending.push({ ...newTrackedCall(key, call.startedAt), relevant: true, callerUniqueid: call.channelId, lastAt: now, endedAt: now });
       closed += 1;
     }
@@ -255,17 +288,35 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
       return { tracked: t, call };
     });
     const attempts = await store.listAttemptsOf(matched.flatMap((m) => (m.call ? [m.call.id] : [])));
+    const pbx = await this.pbxTalk(ending);
     for (const { tracked, call } of matched) {
       // Not an outgoing connector call (an internal or inbound call), or already closed.
       if ((call === null && !tracked.relevant) || call?.state === 'ended') {
         dropped.push(tracked);
         continue;
       }
-      const { ended: e, record } = finishCall(tracked, call, call ? (attempts.get(call.id) ?? []) : [], this.deps);
+      const talk = tracked.callerUniqueid !== null ? (pbx.get(tracked.callerUniqueid) ?? null) : null;
+      const { ended: e, record } = finishCall(tracked, call, call ? (attempts.get(call.id) ?? []) : [], this.deps, talk);
       ended.push(e);
       records.push(record);
     }
     return { ended, records, dropped };
+  }
+
+  /**
+   * What the PBX recorded of calls the tracker saw only in part (their end unseen, or events missed
+   * meanwhile). A failing read is logged; those calls then say their talk time is unknown.
+   */
+  private async pbxTalk(ending: readonly TrackedCall[]): Promise<ReadonlyMap<string, PbxTalk>> {
+    const records = this.deps.pbxRecords;
+    const wanted = ending.filter((t) => (t.endUnseen || t.gapAt !== null) && t.callerUniqueid !== null).map((t) => t.callerUniqueid as string);
+    if (!records || wanted.length === 0) return new Map();
+    try {
+      return await records.talkOf(wanted);
+    } catch (err) {
+      this.deps.logger.warn({ err: { message: (err as Error).message } }, 'tracker: reading the PBX call records failed');
+      return new Map();
+    }
   }
 
   /** A click-to-call dialled while its row could not be written: the dial journal has it. */

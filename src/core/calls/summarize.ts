@@ -25,6 +25,18 @@ export interface RouteFacts {
   readonly attempts: readonly AttemptView[];
 }
 
+/**
+ * What the PBX's own records say about the caller's channel (a stored CDR), read when the tracker
+ * missed part of the call: whether a Dial of it was answered, and the talk time (billsec).
+ */
+export interface PbxTalk {
+  readonly answered: boolean;
+  readonly talkSec: number;
+}
+
+/** FAILED_REASON of an answered call whose talk time nobody observed (DECISIONS §31). */
+export const TALK_TIME_UNKNOWN = 'talk time unknown: the end of the call was not seen (the connector or its AMI connection was down) and the PBX kept no record of it';
+
 export interface LearntOutcome {
   readonly attemptNo: number;
   readonly dialStatus: string;
@@ -65,9 +77,11 @@ function sameDial(dial: string, dialString: string): boolean {
  * while the connector was not listening: unseen, not guessed. No leg: the caller hung up before
  * it was dialled, unless the call itself was never seen.
  */
-function legStatus(leg: TrackedLeg | undefined, callSeen: boolean): { dialStatus: string; cause: number | null } {
-  if (!leg) return { dialStatus: callSeen ? 'CANCEL' : UNSEEN_DIAL_STATUS, cause: null };
-  if (leg.dialStatusVar === null && leg.dialEnd === null && leg.answeredAt === null && leg.endedAt === null) {
+function legStatus(leg: TrackedLeg | undefined, callSeen: boolean, gapAt: number | null = null): { dialStatus: string; cause: number | null } {
+  if (!leg) return { dialStatus: callSeen && gapAt === null ? 'CANCEL' : UNSEEN_DIAL_STATUS, cause: null };
+  // Nothing but its Hangup seen, and events were missed since it was dialled: it may have been answered.
+  const missed = leg.endedAt === null || (gapAt !== null && leg.begunAt <= gapAt);
+  if (leg.dialStatusVar === null && leg.dialEnd === null && leg.answeredAt === null && missed) {
     return { dialStatus: UNSEEN_DIAL_STATUS, cause: null };
   }
   const status = leg.dialStatusVar ?? leg.dialEnd ?? (leg.answeredAt !== null ? 'ANSWER' : 'CANCEL');
@@ -79,12 +93,13 @@ function legStatus(leg: TrackedLeg | undefined, callSeen: boolean): { dialStatus
  * the stored attempts keep the outcomes the route requests reported; the attempt that ended the
  * call (answered, or the caller hung up) gets its outcome from its trunk leg.
  */
-export function summarizeCall(tracked: TrackedCall, route: RouteFacts | null): CallSummary {
+export function summarizeCall(tracked: TrackedCall, route: RouteFacts | null, pbx: PbxTalk | null = null): CallSummary {
   const learnt: LearntOutcome[] = [];
   const failOpen: (LearntOutcome & { dial: string; startedAt: number })[] = [];
   const outcomes: AttemptOutcome[] = [];
   let carrying: number | null = null;
   let answeredLeg: TrackedLeg | null = null;
+  let answered = false;
   const stored = route?.attempts ?? [];
   const seen = wasSeen(tracked);
 
@@ -94,14 +109,19 @@ export function summarizeCall(tracked: TrackedCall, route: RouteFacts | null): C
       outcomes.push({ dialStatus: a.dialStatus, hangupCause: a.hangupCause });
     } else {
       const reported = tracked.reported.find((r) => r.attempt === a.attemptNo);
-      const o = reported ? { dialStatus: reported.dialStatus, cause: reported.cause } : legStatus(leg, seen);
+      let o = reported ? { dialStatus: reported.dialStatus, cause: reported.cause } : legStatus(leg, seen, tracked.gapAt);
+      // The last attempt's answer was missed, but the PBX's records have it.
+      if (o.dialStatus === UNSEEN_DIAL_STATUS && pbx?.answered === true && a === stored[stored.length - 1]) o = { dialStatus: 'ANSWER', cause: 16 };
       const decision = classifyOutcome(o.dialStatus, o.cause);
       learnt.push({ attemptNo: a.attemptNo, dialStatus: o.dialStatus, hangupCause: o.cause, decision, endedAt: leg?.endedAt ?? tracked.endedAt });
       outcomes.push({ dialStatus: o.dialStatus, hangupCause: o.cause });
     }
     carrying = a.attemptNo;
     const last = outcomes[outcomes.length - 1];
-    if (last?.dialStatus.toUpperCase() === 'ANSWER' && leg) answeredLeg = leg;
+    if (last?.dialStatus.toUpperCase() === 'ANSWER') {
+      answered = true;
+      answeredLeg = leg ?? null;
+    }
   }
 
   // Fail-open dials: every leg no stored attempt accounts for. The connector may have answered a
@@ -117,7 +137,10 @@ export function summarizeCall(tracked: TrackedCall, route: RouteFacts | null): C
       });
       outcomes.push({ dialStatus: o.dialStatus, hangupCause: o.cause });
       carrying = n;
-      if (o.dialStatus === 'ANSWER') answeredLeg = leg;
+      if (o.dialStatus === 'ANSWER') {
+        answered = true;
+        answeredLeg = leg;
+      }
     }
   }
 
@@ -127,12 +150,21 @@ export function summarizeCall(tracked: TrackedCall, route: RouteFacts | null): C
     status = { code: status.code, failedReason: route.stopReason };
   }
   const answeredAt = answeredLeg?.answeredAt ?? null;
-  const measured = answeredLeg && answeredLeg.answeredAt !== null
-    ? Math.max(0, Math.round(((answeredLeg.endedAt ?? tracked.endedAt ?? answeredLeg.answeredAt) - answeredLeg.answeredAt) / 1000))
-    : 0;
-  // ANSWEREDTIME is Asterisk's own measure of the answered Dial; event times are the fallback.
-  const durationSec = answeredLeg ? (tracked.answeredTime ?? measured) : 0;
-  return { status, carrying, answeredAt, durationSec, learnt, failOpen };
+  const talk = answered ? talkTime(tracked, answeredLeg, pbx) : 0;
+  if (talk === null) status = { code: status.code, failedReason: TALK_TIME_UNKNOWN };
+  return { status, carrying, answeredAt, durationSec: talk ?? 0, learnt, failOpen };
+}
+
+/**
+ * Talk time of the answered leg, seconds: ANSWEREDTIME (Asterisk's own measure), else its answer
+ * and end as seen, else the PBX's records; null when none of them knows it — never the outage.
+ */
+function talkTime(tracked: TrackedCall, leg: TrackedLeg | null, pbx: PbxTalk | null): number | null {
+  if (tracked.answeredTime !== null) return tracked.answeredTime;
+  const end = leg?.endedAt ?? (tracked.endUnseen ? null : tracked.endedAt);
+  if (leg && leg.answeredAt !== null && end !== null) return Math.max(0, Math.round((end - leg.answeredAt) / 1000));
+  if (pbx?.answered === true) return pbx.talkSec;
+  return null;
 }
 
 /** Whether any AMI event of the call was seen (a call closed only from its stored row has none). */

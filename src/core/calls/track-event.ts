@@ -21,41 +21,104 @@ function causeOf(v: string | undefined): number | null {
   return Number.isInteger(n) && n >= 0 ? n : null;
 }
 
+/** A channel announced before any of its events: a click-to-call's Originate, or a route request that beat the AMI events. */
+interface Expected {
+  readonly linkedid: string | null;
+  readonly at: number;
+}
+
+/** Business the dialplan itself announces (it runs only in the connector's contexts). */
+const CONNECTOR_EVENTS = new Set(['ConnectorAttempt', 'ConnectorFailOpen']);
+
 /**
- * The call tracker's reducer: folds AMI events into one TrackedCall per Linkedid (DECISIONS §16).
- * A call ends at the last Hangup of its Linkedid — or at an OriginateResponse Failure that created
- * no channel. Cdr events are recorded for cross-checking only. Tolerates events of calls it never
- * saw start (after a restart): they open a call on the spot.
+ * The call tracker's reducer (DECISIONS §16). It follows only calls the connector has business
+ * with — a click-to-call it originated, a call that made a route request (`follow`), or one its
+ * dialplan reports on (fail-open) — so inbound and internal calls leave no trace. Channels are
+ * followed by Uniqueid: when bridging rewrites a channel's Linkedid to the bridge's oldest (a
+ * transfer), the call takes that Linkedid too, and channels carrying it join the call. A call ends
+ * at the last Hangup of its channels — or at an OriginateResponse Failure that created no channel.
+ * Cdr events are recorded for cross-checking only.
  */
 export class CallTrackerCore {
   readonly calls = new Map<string, TrackedCall>();
-  private readonly linkedOf = new Map<string, string>();
+  /** Channel Uniqueid → the key of the call it belongs to. */
+  private readonly callOfChannel = new Map<string, string>();
+  /** Linkedid → the key of the call that owns it. */
+  private readonly callOfLinkedid = new Map<string, string>();
+  /** Channels up that belong to no followed call, by Linkedid (memory only: a call may become business later). */
+  private readonly loose = new Map<string, Set<string>>();
+  private readonly looseLinkedid = new Map<string, string>();
+  private readonly expected = new Map<string, Expected>();
   /** Linkedids ended lately: a late event (an OriginateResponse after the last Hangup) must not reopen them. */
   private readonly recentlyEnded = new Set<string>();
 
-  constructor(private readonly connectorContext: string, private readonly rememberEnded = 10_000) {}
+  constructor(
+    private readonly connectorContext: string,
+    private readonly rememberEnded = 10_000,
+    /** How long an announced channel waits for its first event before it is forgotten. */
+    private readonly expectForMs = 10 * 60_000,
+  ) {}
 
-  /** Restores a call persisted before a restart. */
-  restore(call: TrackedCall): void {
+  /** Restores a call persisted before a restart: events between its last write and now may be missing. */
+  restore(call: TrackedCall, now: number): void {
+    call.linkedids = Array.isArray(call.linkedids) ? call.linkedids : [call.linkedid];
+    call.gapAt ??= now;
+    call.endUnseen = false;
     this.calls.set(call.linkedid, call);
-    for (const u of call.live) this.linkedOf.set(u, call.linkedid);
-    if (call.callerUniqueid !== null) this.linkedOf.set(call.callerUniqueid, call.linkedid);
+    for (const l of call.linkedids) this.callOfLinkedid.set(l, call.linkedid);
+    for (const u of [...call.live, ...call.legs.map((l) => l.uniqueid)]) this.callOfChannel.set(u, call.linkedid);
+    if (call.callerUniqueid !== null) this.callOfChannel.set(call.callerUniqueid, call.linkedid);
+  }
+
+  /**
+   * The connector has business with this channel (it originated it, or it asked for a route):
+   * its call is followed from now on, with what is known of its channels so far.
+   */
+  follow(uniqueid: string, linkedid: string | null, now: number): TrackResult {
+    if (uniqueid === '' || this.recentlyEnded.has(linkedid ?? uniqueid)) return IGNORED;
+    const key = this.callOfChannel.get(uniqueid);
+    if (key !== undefined) {
+      const call = this.calls.get(key);
+      if (!call || call.callerUniqueid !== null) return IGNORED; // followed already: a later attempt
+      call.callerUniqueid = uniqueid;
+      return { kind: 'updated', call };
+    }
+    const seenLinkedid = this.looseLinkedid.get(uniqueid);
+    if (seenLinkedid !== undefined) {
+      const call = this.open(seenLinkedid, uniqueid, now);
+      return { kind: 'updated', call };
+    }
+    this.expected.delete(uniqueid);
+    this.expected.set(uniqueid, { linkedid, at: now });
+    for (const [u, x] of this.expected) {
+      if (now - x.at < this.expectForMs) break;
+      this.expected.delete(u);
+    }
+    return IGNORED;
   }
 
   /** Forgets an ended call (its record was handed on). */
-  forget(linkedid: string): void {
-    const call = this.calls.get(linkedid);
+  forget(key: string): void {
+    const call = this.calls.get(key);
     if (!call) return;
-    this.calls.delete(linkedid);
-    if (call.callerUniqueid !== null) this.linkedOf.delete(call.callerUniqueid);
-    for (const leg of call.legs) this.linkedOf.delete(leg.uniqueid);
-    for (const u of call.live) this.linkedOf.delete(u);
-    this.linkedOf.delete(linkedid);
-    this.recentlyEnded.add(linkedid);
-    if (this.recentlyEnded.size > this.rememberEnded) {
-      const oldest = this.recentlyEnded.values().next().value;
-      if (oldest !== undefined) this.recentlyEnded.delete(oldest);
+    this.calls.delete(key);
+    if (call.callerUniqueid !== null) this.callOfChannel.delete(call.callerUniqueid);
+    for (const leg of call.legs) this.callOfChannel.delete(leg.uniqueid);
+    for (const u of call.live) this.callOfChannel.delete(u);
+    for (const l of call.linkedids) {
+      if (this.callOfLinkedid.get(l) === key) this.callOfLinkedid.delete(l);
+      this.recentlyEnded.add(l);
     }
+    while (this.recentlyEnded.size > this.rememberEnded) {
+      const oldest = this.recentlyEnded.values().next().value;
+      if (oldest === undefined) break;
+      this.recentlyEnded.delete(oldest);
+    }
+  }
+
+  /** Channels up that belong to no followed call and are not in `live` (the PBX's list) are dropped. */
+  pruneLoose(live: ReadonlySet<string>): void {
+    for (const [u, l] of this.looseLinkedid) if (!live.has(u) && !live.has(l)) this.dropLoose(u);
   }
 
   handle(e: AmiEventRecord, now: number): TrackResult {
@@ -64,21 +127,19 @@ export class CallTrackerCore {
     if (name === 'VarSet' && !TRACKED_VARIABLES.has(e.variable ?? '')) return IGNORED;
     if (name === 'OriginateResponse') return this.originateResponse(e, now);
     if (name === 'Cdr') return this.cdr(e);
-    const linkedid = e.linkedid;
-    if (linkedid === undefined || linkedid === '' || this.recentlyEnded.has(linkedid)) return IGNORED;
-    let call = this.calls.get(linkedid);
+    const uniqueid = e.uniqueid ?? '';
+    const linkedid = e.linkedid ?? '';
+    if (uniqueid === '' || linkedid === '') return IGNORED;
+    const call = this.callOf(e, uniqueid, linkedid, now);
     if (!call) {
-      call = newTrackedCall(linkedid, now);
-      this.calls.set(linkedid, call);
+      this.followLoose(name, uniqueid, linkedid);
+      return IGNORED;
     }
     if (call.endedAt !== null) return IGNORED;
     call.lastAt = now;
-    const uniqueid = e.uniqueid ?? '';
-    if (e.context === this.connectorContext && uniqueid !== '') {
-      call.relevant = true;
-      if (call.callerUniqueid === null) {
-        call.callerUniqueid = uniqueid;
-        this.linkedOf.set(uniqueid, linkedid);
+    if (e.context === this.connectorContext) {
+      call.callerUniqueid ??= uniqueid;
+      if (uniqueid === call.callerUniqueid && call.exten === null) {
         call.exten = e.exten ?? null;
         const num = e.calleridnum;
         call.callerNum = num === undefined || num === '<unknown>' || num === '' ? null : num;
@@ -86,11 +147,7 @@ export class CallTrackerCore {
     }
     switch (name) {
       case 'Newchannel':
-        if (uniqueid !== '' && !call.live.includes(uniqueid)) {
-          call.live.push(uniqueid);
-          call.channels++;
-          this.linkedOf.set(uniqueid, linkedid);
-        }
+        this.addLive(call, uniqueid);
         return { kind: 'updated', call };
       case 'Hangup':
         return this.hangup(call, uniqueid, causeOf(e.cause), now);
@@ -98,25 +155,24 @@ export class CallTrackerCore {
         const dest = e.destuniqueid;
         // Only the connector context's dials are trunk legs (not an Originate ringing the manager);
         // after ConnectorFailOpen the caller's channel dials from the fail-open context it Gosubs to.
-        const failOpenDial = call.failOpen && uniqueid !== '' && uniqueid === call.callerUniqueid;
-        if (dest === undefined || (e.context !== this.connectorContext && !failOpenDial)) return IGNORED;
+        const failOpenDial = call.failOpen && uniqueid === call.callerUniqueid;
+        if (dest === undefined || (e.context !== this.connectorContext && !failOpenDial)) return { kind: 'updated', call };
         call.legs.push({
           uniqueid: dest, dialString: e.dialstring ?? '', begunAt: now, dialEnd: null, dialStatusVar: null, answeredAt: null, endedAt: null, cause: null,
         });
-        this.linkedOf.set(dest, linkedid);
+        this.callOfChannel.set(dest, call.linkedid);
         return { kind: 'updated', call };
       }
       case 'DialEnd': {
         const leg = call.legs.find((l) => l.uniqueid === e.destuniqueid);
-        if (!leg) return IGNORED;
+        if (!leg) return { kind: 'updated', call };
         leg.dialEnd = e.dialstatus ?? null;
         if (leg.dialEnd === 'ANSWER') leg.answeredAt ??= now;
         return { kind: 'updated', call };
       }
       case 'BridgeEnter': {
         const leg = call.legs.find((l) => l.uniqueid === uniqueid);
-        if (!leg) return IGNORED;
-        leg.answeredAt ??= now;
+        if (leg) leg.answeredAt ??= now;
         return { kind: 'updated', call };
       }
       case 'VarSet':
@@ -128,6 +184,96 @@ export class CallTrackerCore {
     }
   }
 
+  /**
+   * The followed call this event's channel belongs to — by Uniqueid first (a rewritten Linkedid is
+   * taken on by the call), then by Linkedid, then because it was announced — or null.
+   */
+  private callOf(e: AmiEventRecord, uniqueid: string, linkedid: string, now: number): TrackedCall | null {
+    const key = this.callOfChannel.get(uniqueid);
+    if (key !== undefined) {
+      const call = this.calls.get(key) ?? null;
+      if (call && !call.linkedids.includes(linkedid)) this.takeLinkedid(call, linkedid);
+      return call;
+    }
+    if (this.recentlyEnded.has(linkedid)) return null;
+    const owner = this.callOfLinkedid.get(linkedid);
+    const call = owner !== undefined ? this.calls.get(owner) : undefined;
+    if (call) {
+      this.dropLoose(uniqueid);
+      this.join(call, uniqueid, e.event !== 'Hangup');
+      return call;
+    }
+    if (this.expected.has(uniqueid) || (e.event === 'UserEvent' && CONNECTOR_EVENTS.has(e.userevent ?? ''))) {
+      const called = this.open(linkedid, uniqueid, now);
+      if (e.event !== 'Hangup') this.addLive(called, uniqueid);
+      return called;
+    }
+    return null;
+  }
+
+  /** Starts following a call from `uniqueid` (the channel the connector has business with). */
+  private open(linkedid: string, uniqueid: string, now: number): TrackedCall {
+    this.expected.delete(uniqueid);
+    const owner = this.callOfLinkedid.get(linkedid);
+    let call = owner !== undefined ? this.calls.get(owner) : undefined;
+    if (!call) {
+      call = newTrackedCall(linkedid, now);
+      this.calls.set(linkedid, call);
+      this.takeLinkedid(call, linkedid);
+    }
+    call.callerUniqueid ??= uniqueid;
+    this.callOfChannel.set(uniqueid, call.linkedid);
+    if (this.looseLinkedid.has(uniqueid)) {
+      this.dropLoose(uniqueid);
+      this.addLive(call, uniqueid);
+    }
+    return call;
+  }
+
+  /** The call owns `linkedid` (unless another followed call does): its channels up join the call. */
+  private takeLinkedid(call: TrackedCall, linkedid: string): void {
+    const owner = this.callOfLinkedid.get(linkedid);
+    if (owner !== undefined && owner !== call.linkedid) return;
+    if (!call.linkedids.includes(linkedid)) call.linkedids.push(linkedid);
+    this.callOfLinkedid.set(linkedid, call.linkedid);
+    for (const u of [...(this.loose.get(linkedid) ?? [])]) {
+      this.dropLoose(u);
+      this.join(call, u, true);
+    }
+  }
+
+  private join(call: TrackedCall, uniqueid: string, up: boolean): void {
+    this.callOfChannel.set(uniqueid, call.linkedid);
+    if (up) this.addLive(call, uniqueid);
+  }
+
+  private addLive(call: TrackedCall, uniqueid: string): void {
+    if (call.live.includes(uniqueid)) return;
+    call.live.push(uniqueid);
+    call.channels++;
+  }
+
+  /** Channels of no followed call: only which Linkedid each carries, while it is up. */
+  private followLoose(name: string, uniqueid: string, linkedid: string): void {
+    if (name === 'Hangup') return this.dropLoose(uniqueid);
+    const was = this.looseLinkedid.get(uniqueid);
+    if (was === linkedid || (was === undefined && name !== 'Newchannel')) return;
+    if (was !== undefined) this.dropLoose(uniqueid);
+    this.looseLinkedid.set(uniqueid, linkedid);
+    let set = this.loose.get(linkedid);
+    if (!set) this.loose.set(linkedid, (set = new Set()));
+    set.add(uniqueid);
+  }
+
+  private dropLoose(uniqueid: string): void {
+    const linkedid = this.looseLinkedid.get(uniqueid);
+    if (linkedid === undefined) return;
+    this.looseLinkedid.delete(uniqueid);
+    const set = this.loose.get(linkedid);
+    set?.delete(uniqueid);
+    if (set?.size === 0) this.loose.delete(linkedid);
+  }
+
   private hangup(call: TrackedCall, uniqueid: string, cause: number | null, now: number): TrackResult {
     const leg = call.legs.find((l) => l.uniqueid === uniqueid);
     if (leg) {
@@ -137,7 +283,8 @@ export class CallTrackerCore {
     const i = call.live.indexOf(uniqueid);
     if (i >= 0) call.live.splice(i, 1);
     else call.channels++; // a channel we never saw start (restart): it existed all the same
-    this.linkedOf.delete(uniqueid);
+    // Legs and the caller stay mapped until the call is forgotten (their Cdr events come later).
+    if (!leg && uniqueid !== call.callerUniqueid) this.callOfChannel.delete(uniqueid);
     if (call.live.length === 0) {
       call.endedAt = now;
       return { kind: 'ended', call };
@@ -174,8 +321,7 @@ export class CallTrackerCore {
     const kind = e.userevent;
     if (kind === 'ConnectorAttempt') {
       const attempt = Number(e.attempt);
-      if (!Number.isInteger(attempt) || attempt < 1) return IGNORED;
-      call.relevant = true;
+      if (!Number.isInteger(attempt) || attempt < 1) return { kind: 'updated', call };
       if (!call.reported.some((r) => r.attempt === attempt)) {
         call.reported.push({ attempt, dialStatus: e.dialstatus ?? '', cause: causeOf(e.hangupcause) });
       }
@@ -188,7 +334,6 @@ export class CallTrackerCore {
       return { kind: 'updated', call };
     }
     if (kind === 'ConnectorFailOpen') {
-      call.relevant = true;
       call.failOpen = true;
       return { kind: 'updated', call };
     }
@@ -196,8 +341,8 @@ export class CallTrackerCore {
   }
 
   private cdr(e: AmiEventRecord): TrackResult {
-    const linkedid = this.linkedOf.get(e.uniqueid ?? '');
-    const call = linkedid === undefined ? undefined : this.calls.get(linkedid);
+    const key = this.callOfChannel.get(e.uniqueid ?? '');
+    const call = key === undefined ? undefined : this.calls.get(key);
     const billable = Number(e.billableseconds);
     if (!call || !Number.isFinite(billable)) return IGNORED;
     call.cdrBillable = Math.max(call.cdrBillable ?? 0, billable);
@@ -209,16 +354,15 @@ export class CallTrackerCore {
     const uniqueid = e.uniqueid ?? '';
     // No channel id to correlate (`<unknown>`): the app resolves it by ActionID instead.
     if (uniqueid === '' || uniqueid === '<unknown>') return IGNORED;
-    const linkedid = this.linkedOf.get(uniqueid) ?? uniqueid;
-    if (this.recentlyEnded.has(linkedid)) return IGNORED;
-    let call = this.calls.get(linkedid);
+    const key = this.callOfChannel.get(uniqueid);
+    let call = key !== undefined ? this.calls.get(key) : undefined;
     if (!call) {
-      call = newTrackedCall(linkedid, now);
-      this.calls.set(linkedid, call);
+      // Only an Originate the connector sent (announced by `follow`) is its business.
+      if (!this.expected.has(uniqueid) || this.recentlyEnded.has(uniqueid)) return IGNORED;
+      call = this.open(this.expected.get(uniqueid)?.linkedid ?? uniqueid, uniqueid, now);
     }
     if (call.endedAt !== null || call.originate !== null) return IGNORED;
     call.originate = { response: e.response ?? '', reason: e.reason ?? '' };
-    call.relevant = true;
     call.lastAt = now;
     // Asterisk could not create the channel at all: no Hangup will ever come.
     if (call.originate.response === 'Failure' && call.live.length === 0) {

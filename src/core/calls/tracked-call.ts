@@ -24,14 +24,20 @@ export interface ReportedAttempt {
 }
 
 export interface TrackedCall {
+  /** The Linkedid the call was first seen with: its key, never changed. */
   readonly linkedid: string;
+  /**
+   * Every Linkedid whose channels belong to this call: bridging rewrites a channel's Linkedid to
+   * the oldest of the bridge (transfers), so a call may gather several (DECISIONS §16).
+   */
+  linkedids: string[];
   readonly firstAt: number;
   lastAt: number;
-  /** Channels of this Linkedid still up. */
+  /** Uniqueids of the channels of this call still up. */
   live: string[];
   /** Channels ever seen. */
   channels: number;
-  /** Seen in the connector's context or emitting a connector UserEvent. */
+  /** A call the connector has business with (always true for a followed call; kept for stored states). */
   relevant: boolean;
   /** The channel running the connector context (the caller's side of every trunk leg). */
   callerUniqueid: string | null;
@@ -51,12 +57,16 @@ export interface TrackedCall {
   /** Cdr cross-check only (DECISIONS §16): the largest BillableSeconds seen. */
   cdrBillable: number | null;
   endedAt: number | null;
+  /** When events of this call may have been missed (a restart, an AMI reconnect): null = none. */
+  gapAt: number | null;
+  /** Closed because its channels were gone from the PBX's list: its last Hangup was not seen. */
+  endUnseen: boolean;
 }
 
 export function newTrackedCall(linkedid: string, at: number): TrackedCall {
   return {
-    linkedid, firstAt: at, lastAt: at, live: [], channels: 0, relevant: false, callerUniqueid: null, exten: null,
+    linkedid, linkedids: [linkedid], firstAt: at, lastAt: at, live: [], channels: 0, relevant: true, callerUniqueid: null, exten: null,
     callerNum: null, legs: [], reported: [], failOpen: false, originate: null, answeredTime: null, recording: null,
-    cdrBillable: null, endedAt: null,
+    cdrBillable: null, endedAt: null, gapAt: null, endUnseen: false,
   };
 }

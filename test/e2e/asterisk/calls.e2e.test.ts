@@ -17,6 +17,7 @@ async function call(harness: PbxHarness, crmCallId: string, number: string, exte
   return originateClickToCall({
     store: h.store, routing: h.routing, originator: harness.ami, clock: h.clock, logger: h.log.logger, newId: () => crmCallId,
     channelTemplate: 'Local/{extension}@phones', context: 'connector-outbound', timeoutMs: 3000, channels: h.service.channels,
+    onPlanned: (c) => h.service.remember(c),
   }, { crmCallId, userId: '12', extension, number, numberIsInternational: true, origin: 'crm', line: null });
 }
 
@@ -123,7 +124,7 @@ describe('end to end through the PBX double (AMI + FastAGI over sockets)', () =>
     const h = p.h;
     await originateClickToCall({
       store: h.store, routing: h.routing, originator: p.ami, clock: h.clock, logger: h.log.logger, newId: () => 'e6',
-      channelTemplate: 'Foo/{extension}', context: 'connector-outbound', timeoutMs: 3000,
+      channelTemplate: 'Foo/{extension}', context: 'connector-outbound', timeoutMs: 3000, onPlanned: (c) => h.service.remember(c),
     }, { crmCallId: 'e6', userId: '12', extension: '100', number: '+79160000001', numberIsInternational: true, origin: 'crm', line: null });
     const [r] = await p.ended(1);
     expect(r).toMatchObject({ callId: 'c2c-e6', statusCode: '603-S' });

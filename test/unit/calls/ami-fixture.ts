@@ -55,6 +55,9 @@ export class AmiScript {
   attempt(c: ChannelRef, n: number, status: string, cause: number): this {
     return this.push('UserEvent', c, { userevent: 'ConnectorAttempt', attempt: String(n), dialstatus: status, hangupcause: String(cause) });
   }
+  userEvent(c: ChannelRef, name: string, fields: Record<string, string> = {}): this {
+    return this.push('UserEvent', c, { userevent: name, ...fields });
+  }
   failOpen(c: ChannelRef, agiStatus: string): this {
     return this.push('UserEvent', c, { userevent: 'ConnectorFailOpen', agistatus: agiStatus, reason: '' });
   }

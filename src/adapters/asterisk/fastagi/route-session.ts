@@ -2,6 +2,7 @@ import type { Logger } from '../../logging/logger.ts';
 import type { ChannelFacts, ChannelProbe, RouteAnswer, RouteQuery, RouteService } from '../../../app/calls/route-service.ts';
 import { AgiCommandError, type AgiConnection } from './connection.ts';
 import { quoteArg, variableValue, type AgiEnvironment } from './protocol.ts';
+import { scriptName, scriptSecret, secretMatches } from './script-secret.ts';
 
 /** What a route request is answered: the service's answer, or fail-open after a connector error. */
 export type AgiAnswer = Extract<RouteAnswer, { action: 'dial' }> | { readonly action: 'stop' | 'failopen'; readonly reason: string };
@@ -145,6 +146,23 @@ export interface RouteSessionDeps {
   readonly service: RouteService;
   readonly logger: Logger;
   readonly envTimeoutMs: number;
+  /** The shared secret the AGI URL must carry; null = none asked. */
+  readonly secret: string | null;
+  /** Past this the dialplan is answered fail-open, whatever the route decision waits for (a database lock). */
+  readonly routeDeadlineMs: number;
+  /** A request without the right secret (closed unanswered). */
+  readonly onBadSecret: () => void;
+}
+
+const TIMED_OUT = Symbol('timed out');
+
+/** The promise's value, or TIMED_OUT after `ms`. */
+function withDeadline<T>(promise: Promise<T>, ms: number): Promise<T | typeof TIMED_OUT> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<typeof TIMED_OUT>((resolve) => {
+    timer = setTimeout(() => resolve(TIMED_OUT), ms);
+  });
+  return Promise.race([promise, deadline]).finally(() => clearTimeout(timer));
 }
 
 /**
@@ -162,13 +180,20 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
   }
   const env = envResult.env;
   const script = env.vars.network_script ?? '';
+  if (deps.secret !== null && !secretMatches(scriptSecret(script), deps.secret)) {
+    // Nothing answered to a peer that cannot prove who it is: the dialplan fails open on an empty ROUTE.
+    deps.onBadSecret();
+    conn.destroy();
+    return;
+  }
   // The child logger is only built when something is logged: the happy path logs nothing.
   let child: Logger | undefined;
   const log = (): Logger => (child ??= logger.child({ peer, uniqueid: env.vars.uniqueid }));
   try {
-    if (script.replace(/^\//, '').split('?')[0] !== 'route') {
-      log().warn({ script }, 'fastagi: unknown AGI script requested');
-      await send(conn, env, { action: 'stop', reason: `unknown AGI script "${script}"` }, log);
+    const name = scriptName(script);
+    if (name !== 'route') {
+      log().warn({ script: name }, 'fastagi: unknown AGI script requested');
+      await send(conn, env, { action: 'stop', reason: `unknown AGI script "${name}"` }, log);
       return;
     }
     const parsed = routeQueryOf(env);
@@ -179,7 +204,17 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
     }
     let answer: RouteAnswer;
     try {
-      answer = await deps.service.route(parsed.query, probeOf(conn, factsFromArgs(env)));
+      const routing = deps.service.route(parsed.query, probeOf(conn, factsFromArgs(env)));
+      const decided = await withDeadline(routing, deps.routeDeadlineMs);
+      if (decided === TIMED_OUT) {
+        log().warn({ attempt: parsed.query.attemptNo, deadlineMs: deps.routeDeadlineMs }, 'fastagi: no route decision within the deadline: answering fail-open');
+        // A decision that comes later was never dialled: its attempt is closed as such.
+        routing.then((late) => (late.action === 'dial' ? deps.service.abandon(late) : undefined))
+          .catch((err: unknown) => log().warn({ err: { message: (err as Error).message } }, 'fastagi: a route request past its deadline failed'));
+        await send(conn, env, ROUTE_DEADLINE, log);
+        return;
+      }
+      answer = decided;
     } catch (err) {
       if (err instanceof AgiCommandError || conn.hungUp) throw err;
       log().error({ err: { message: (err as Error).message } }, 'fastagi: route request failed inside the connector: answering fail-open');
@@ -205,6 +240,7 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
 }
 
 const FAIL_OPEN: AgiAnswer = { action: 'failopen', reason: 'connector error' };
+const ROUTE_DEADLINE: AgiAnswer = { action: 'failopen', reason: 'no route decision in time' };
 
 /**
  * Sends the answer in the form the dialplan reads: one `SET VARIABLE ROUTE` (shipped dialplan),

@@ -2,6 +2,7 @@ import net from 'node:net';
 import type { Logger } from '../../logging/logger.ts';
 import type { RouteService } from '../../../app/calls/route-service.ts';
 import { AgiConnection } from './connection.ts';
+import { parsePeerAllowlist, refusalLogLimiter, type PeerAllowlist } from './peer-allowlist.ts';
 import { runRouteSession } from './route-session.ts';
 
 export interface FastAgiServerOptions {
@@ -14,6 +15,14 @@ export interface FastAgiServerOptions {
   readonly commandTimeoutMs?: number;
   /** Time allowed for the environment block after connect. */
   readonly envTimeoutMs?: number;
+  /** Peers allowed to connect besides loopback (DECISIONS §30); default: loopback only. */
+  readonly allow?: PeerAllowlist;
+  /** When set, a request must carry it in its AGI URL (`/route?secret=…`). */
+  readonly secret?: string | null;
+  /** Time allowed for the route decision; past it the dialplan is told to fail open. */
+  readonly routeDeadlineMs?: number;
+  /** Time in ms (injected: refusals are logged at most once a minute per address). */
+  readonly now?: () => number;
   /** Called when a session ends, with its duration from accept to close (metrics). */
   readonly onSessionEnd?: (ms: number) => void;
 }
@@ -28,14 +37,30 @@ export interface FastAgiServer {
 /** The FastAGI routing server (default port 4573): one route request per connection. */
 export async function startFastAgiServer(options: FastAgiServerOptions): Promise<FastAgiServer> {
   const sockets = new Set<net.Socket>();
+  const allow = options.allow ?? parsePeerAllowlist(undefined);
+  const now = options.now ?? Date.now;
+  const worthLogging = refusalLogLimiter();
+  const refused = (address: string, why: string): void => {
+    if (worthLogging(address, now())) options.logger.warn({ peer: address }, `fastagi: refused a connection: ${why} (logged once a minute per address)`);
+  };
   const server = net.createServer((socket) => {
+    const address = socket.remoteAddress ?? '';
+    if (!allow.allows(address)) {
+      socket.destroy();
+      refused(address, 'the peer is not in AGI_ALLOW');
+      return;
+    }
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     const peer = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`;
     const accepted = performance.now();
     if (options.onSessionEnd) socket.on('close', () => options.onSessionEnd?.(performance.now() - accepted));
     const conn = new AgiConnection(socket, { commandTimeoutMs: options.commandTimeoutMs ?? 3000 });
-    runRouteSession(conn, { service: options.service, logger: options.logger, envTimeoutMs: options.envTimeoutMs ?? 5000 }, peer)
+    const session = {
+      service: options.service, logger: options.logger, envTimeoutMs: options.envTimeoutMs ?? 5000,
+      secret: options.secret ?? null, routeDeadlineMs: options.routeDeadlineMs ?? 1500, onBadSecret: () => refused(address, 'wrong or missing secret in the AGI URL'),
+    };
+    runRouteSession(conn, session, peer)
       .catch((err: unknown) => {
         options.logger.error({ peer, err: { message: (err as Error).message } }, 'fastagi: session crashed');
         socket.destroy();

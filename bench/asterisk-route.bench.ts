@@ -1,0 +1,170 @@
+// Route requests from the real Asterisk 22 of ../shared/asterisk running the shipped dialplan
+// (targets: AGI round trip p99 <= 2 ms at 100 new attempts/s; <= 0.3 ms of connector CPU per route
+// request). RATE new desk-phone calls/s of Local channels for SECONDS, each one route request
+// (the first trunk is busy: the route stops there). The round trip is what Asterisk sees: the
+// `Timestamp`s (timestampevents = yes) of the Newexten events of the AGI priority and of the next
+// priority on the caller's channel — the shipped dialplan unchanged. CPU is the connector process's
+// user + system time (/proc) divided by the route requests: its AMI reading, call tracking and CRM
+// writes (register + finish of every call, to the Bitrix24 double) included.
+// Baseline in the same run: the same load with CONNECTOR_AGI pointed at a minimal FastAGI
+// responder that answers at once (Asterisk's own AGI cost on this machine).
+import fs from 'node:fs';
+import net from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { PbxTier } from '../test/pbx/harness.ts';
+import { hasLab, LAB_SKIP_REASON } from '../test/pbx/lab-asterisk.ts';
+import type { LabEvent } from '../test/pbx/lab-ami.ts';
+
+const RATE = Number(process.env.RATE ?? 100);
+const SECONDS = Number(process.env.SECONDS ?? 60);
+// Settings: RATE, SECONDS, BASELINE_SECONDS, RUNS (median reported).
+const BASELINE_SECONDS = Number(process.env.BASELINE_SECONDS ?? 10);
+const RUNS = Number(process.env.RUNS ?? 3);
+const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** User + system CPU seconds of a process so far (fields 14 and 15 of /proc/PID/stat). */
+function cpuSeconds(pid: number): number {
+  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICK;
+}
+
+function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
+}
+
+/** Answers every route request at once with a dial to the busy trunk (the same calls as the connector places). */
+async function instantResponder(): Promise<net.Server> {
+  const server = net.createServer((s) => {
+    let buf = '';
+    let exten = '';
+    let answered = false;
+    s.on('data', (d) => {
+      buf += d.toString();
+      if (!answered) {
+        const m = /agi_arg_1: (\S+)/.exec(buf);
+        if (m && buf.includes('\n\n')) {
+          exten = m[1] as string;
+          answered = true;
+          s.write(`SET VARIABLE ROUTE "dial|Local/${exten.replace(/^\+/, "")}@lab-t1||2|0|baseline|"\n`);
+        }
+      } else if (/\n200 /.test(`\n${buf.slice(buf.indexOf('\n\n') + 2)}`)) {
+        s.end();
+      }
+    });
+    s.on('error', () => undefined);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return server;
+}
+
+interface Phase {
+  readonly requests: number;
+  readonly p50: number;
+  readonly p99: number;
+  readonly max: number;
+  /** Connector CPU ms per route request (null in the baseline, where it answers none). */
+  readonly cpuMsPer: number | null;
+  /** Connector CPU ms per second of the phase. */
+  readonly cpuMsPerSec: number;
+}
+
+/** Places RATE calls/s for `seconds`, measures the AGI step of each, waits until every channel is gone. */
+async function phase(tier: PbxTier, seconds: number, scenario: number, cpuPid: number, routed: boolean): Promise<Phase> {
+  const agiAt = new Map<string, number>();
+  const rtts: number[] = [];
+  const stop = tier.ami.onEvent((e: LabEvent) => {
+    if (e.Event !== 'Newexten' || e.Context !== 'connector-outbound') return;
+    const id = e.Uniqueid ?? '';
+    const started = agiAt.get(id);
+    if (started !== undefined) {
+      rtts.push((Number(e.Timestamp) - started) * 1000);
+      agiAt.delete(id);
+    }
+    if (e.Application === 'AGI') agiAt.set(id, Number(e.Timestamp));
+  });
+  const cpu0 = cpuSeconds(cpuPid);
+  const total = Math.round(RATE * seconds);
+  const t0 = performance.now();
+  let sent = 0;
+  const originating: Promise<unknown>[] = [];
+  while (sent < total) {
+    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * RATE) + 1);
+    for (; sent < due; sent++) {
+      const number = `+7900${String(scenario).padStart(2, '0')}1${String(sent % 10_000).padStart(4, '0')}`;
+      originating.push(tier.deskCall(number).catch(() => undefined));
+    }
+    tier.ami.events.length = 0; // the lab connection keeps every event otherwise
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await Promise.all(originating);
+  // Until every call is over (busy trunks hang up after 2 s), so the CPU counted is these calls' whole cost.
+  for (;;) {
+    const left = await tier.ami.channels();
+    tier.ami.events.length = 0;
+    if (left.length === 0) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  const cpu = cpuSeconds(cpuPid) - cpu0;
+  const elapsed = (performance.now() - t0) / 1000;
+  stop();
+  const sorted = [...rtts].sort((a, b) => a - b);
+  return {
+    requests: rtts.length,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    max: sorted[sorted.length - 1] ?? Number.NaN,
+    cpuMsPer: routed && rtts.length > 0 ? (cpu * 1000) / rtts.length : null,
+    cpuMsPerSec: (cpu * 1000) / elapsed,
+  };
+}
+
+async function setAgi(tier: PbxTier, url: string): Promise<void> {
+  const [res] = await tier.ami.action({ Action: 'Setvar', Variable: 'CONNECTOR_AGI', Value: url });
+  if (res?.Response !== 'Success') throw new Error(`Setvar CONNECTOR_AGI: ${JSON.stringify(res)}`);
+}
+
+function median(values: readonly number[]): number {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)] as number;
+}
+
+export async function run(): Promise<void> {
+  if (!hasLab) {
+    console.log(`asterisk-route: ${LAB_SKIP_REASON}`);
+    return;
+  }
+  // The connector's own defaults for its write-behind and outbox polling (the test tier shortens them).
+  // CONNECTOR_NODE_OPTIONS reaches the connector's node, e.g. `--require` of a profiler preload
+  // (node refuses --cpu-prof in NODE_OPTIONS).
+  const tier = await PbxTier.start({ env: { TRACKER_FLUSH_MS: '200', OUTBOX_POLL_MS: '1000', ...(process.env.CONNECTOR_NODE_OPTIONS ? { NODE_OPTIONS: process.env.CONNECTOR_NODE_OPTIONS } : {}) } });
+  const responder = await instantResponder();
+  try {
+    const pid = tier.connector.pid;
+    if (pid === undefined) throw new Error('the connector process has no pid');
+    const connectorAgi = (await tier.ami.action({ Action: 'Getvar', Variable: 'CONNECTOR_AGI' }))[0]?.Value ?? '';
+    const baselineAgi = `agi://127.0.0.1:${(responder.address() as net.AddressInfo).port}/route`;
+    const fmt = (p: Phase): string => `p50 ${p.p50.toFixed(2)} ms, p99 ${p.p99.toFixed(2)} ms, max ${p.max.toFixed(1)} ms over ${p.requests} route requests`;
+    const idle0 = cpuSeconds(pid);
+    await new Promise((r) => setTimeout(r, 3000));
+    console.log(`asterisk-route: connector idle ${((cpuSeconds(pid) - idle0) * 1000 / 3).toFixed(0)} ms CPU/s`);
+    const results: { base: Phase; conn: Phase }[] = [];
+    for (let i = 0; i < RUNS; i++) {
+      await setAgi(tier, baselineAgi);
+      const base = await phase(tier, BASELINE_SECONDS, 90 + i, pid, false);
+      await setAgi(tier, connectorAgi);
+      const conn = await phase(tier, SECONDS, 93 + i, pid, true);
+      results.push({ base, conn });
+      console.log(`asterisk-route run ${i + 1}: connector ${fmt(conn)}, ${conn.cpuMsPer?.toFixed(3)} ms CPU each (${conn.cpuMsPerSec.toFixed(0)} ms/s) | baseline (instant responder) ${fmt(base)}; connector meanwhile ${base.cpuMsPerSec.toFixed(0)} ms CPU/s (it still records these calls, from the dialplan's ConnectorAttempt events, and writes them to the CRM)`);
+    }
+    const m = (f: (r: { base: Phase; conn: Phase }) => number): string => median(results.map(f)).toFixed(3);
+    console.log(`asterisk-route: ${RATE} new calls/s for ${SECONDS} s, median of ${RUNS} runs: AGI round trip as Asterisk sees it p50 ${m((r) => r.conn.p50)} ms, p99 ${m((r) => r.conn.p99)} ms (target <= 2 ms); baseline responder p50 ${m((r) => r.base.p50)} ms, p99 ${m((r) => r.base.p99)} ms`);
+    console.log(`asterisk-route: connector CPU per route request ${m((r) => r.conn.cpuMsPer ?? Number.NaN)} ms (target <= 0.3 ms; AMI reading, call tracking and the CRM writes of each call included)`);
+  } finally {
+    responder.close();
+    await tier.stop();
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) await run();

@@ -1,0 +1,195 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openDb } from '../../src/adapters/db/connection.ts';
+import { labNumber, PbxTier, TIER_START_MS } from './harness.ts';
+import { hasLab, LAB_DIR, LAB_SKIP_REASON } from './lab-asterisk.ts';
+import type { LabEvent } from './lab-ami.ts';
+
+/**
+ * The lab trunk that answers talks 2 s; these calls need time to transfer, kill or hang up during
+ * the call: here it stays until hung up (at most 2 minutes).
+ */
+function longAnswers(dir: string): void {
+  const file = path.join(dir, 'extensions.conf');
+  const text = fs.readFileSync(file, 'utf8');
+  const long = text.replace(/(\[trunk-answer\][^[]*?same => n,Wait\()2\)/, '$1120)');
+  if (long === text) throw new Error('the lab trunk-answer context has changed: cannot lengthen its talk');
+  fs.writeFileSync(file, long);
+}
+
+/** The connector's own rows (its SQLite file), read beside the running process. */
+async function rows(tier: PbxTier): Promise<{ calls: { id: string; number: string }[]; tracking: { linkedid: string; state: string }[] }> {
+  const db = openDb({ url: path.join(tier.dir, 'connector.sqlite') });
+  try {
+    return { calls: await db('calls').select('id', 'number'), tracking: await db('call_tracking').select('linkedid', 'state') };
+  } finally {
+    await db.destroy();
+  }
+}
+
+/** Polls the connector's rows until the answer of the call is written (its in-flight state). */
+async function answerStored(tier: PbxTier): Promise<void> {
+  const deadline = Date.now() + 15_000;
+  while (!(await rows(tier)).tracking.some((r) => r.state.includes('"dialEnd":"ANSWER"'))) {
+    if (Date.now() > deadline) throw new Error('timed out waiting for the connector to store the answer');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+/** The trunk leg of a call once answered (its DialEnd ANSWER, seen by the lab's AMI user). */
+function answered(tier: PbxTier, linkedid: string): Promise<LabEvent> {
+  return tier.ami.waitEvent(`the answer of ${linkedid}`, (e) => e.Event === 'DialEnd' && e.Linkedid === linkedid && e.DialStatus === 'ANSWER' && (e.DestChannel ?? '').includes('@lab-t'));
+}
+
+async function hangup(tier: PbxTier, channel: string): Promise<void> {
+  const [res] = await tier.ami.action({ Action: 'Hangup', Channel: channel });
+  if (res?.Response !== 'Success') throw new Error(`Hangup ${channel}: ${JSON.stringify(res)}`);
+}
+
+/**
+ * A desk-phone call to a busy trunk, finished by the connector: AMI events reach the connector in
+ * order, so once it is finished every event before it was taken in.
+ */
+async function marker(tier: PbxTier, scenario: number): Promise<void> {
+  const number = labNumber(scenario, ['busy']);
+  const linkedid = await tier.deskCall(number);
+  await tier.callGone(linkedid);
+  const call = await tier.registered(number);
+  expect((await tier.finished(call.CALL_ID)).STATUS_CODE).toBe('486');
+}
+
+describe.skipIf(!hasLab)('real Asterisk: the tracker follows what the connector has business with', () => {
+  let tier: PbxTier;
+  beforeAll(async () => { tier = await PbxTier.start({ etc: longAnswers }); }, TIER_START_MS);
+  afterAll(async () => { await tier?.stop(); });
+
+  it('an inbound call and an internal call dialled through the connector context: no rows, no CRM writes', async () => {
+    // Inbound: a call from outside rings phone 101, which answers; the caller hangs up after 1 s.
+    const [res] = await tier.ami.action({ Action: 'Originate', Channel: 'Local/101@phones', Application: 'Wait', Data: '1', Async: 'true', ChannelId: 'inbound-1', OtherChannelId: 'inbound-1-b' });
+    expect(res?.Response).toBe('Success');
+    // Internal: desk phone 100 dials 101 (connector-outbound sends it to connector-internal); 101 answers, 100 hangs up.
+    const internal = await tier.deskCall('101');
+    await tier.ami.waitEvent('101 answering the internal call', (e) => e.Event === 'DialEnd' && e.Linkedid === internal && e.DialStatus === 'ANSWER');
+    await hangup(tier, (await tier.ami.waitEvent('the handset', (e) => e.Event === 'Newchannel' && e.Uniqueid === internal)).Channel ?? '');
+    await tier.callGone('inbound-1');
+    await tier.callGone(internal);
+    await marker(tier, 80);
+    const crm = [...tier.bitrix24.state.calls.values()];
+    expect(crm.map((c) => c.PHONE_NUMBER)).toEqual([labNumber(80, ['busy'])]);
+    const stored = await rows(tier);
+    expect(stored.calls.map((c) => c.number)).toEqual([labNumber(80, ['busy']).slice(1)].map((n) => expect.stringContaining(n)));
+    expect(stored.tracking).toEqual([]);
+  });
+
+  it('a blind transfer after answer: one record, closed when the client and the transfer target hang up, talk time of the client leg', async () => {
+    const number = labNumber(81, ['answer']);
+    const linkedid = await tier.deskCall(number);
+    const answer = await answered(tier, linkedid);
+    const client = answer.DestChannel ?? '';
+    // The manager's phone transfers the client to extension 101, which answers; the manager's side hangs up.
+    const [res] = await tier.ami.action({ Action: 'BlindTransfer', Channel: answer.Channel ?? '', Context: 'lab-phones', Exten: '101' });
+    expect(res?.Response).toBe('Success');
+    await tier.ami.waitEvent('101 answering the transferred client', (e) => e.Event === 'DialEnd' && e.Linkedid === linkedid && e.DialStatus === 'ANSWER' && (e.DestChannel ?? '').includes('@lab-internal'));
+    // Desk-phone calls are written to the CRM when they end: nothing yet.
+    await marker(tier, 82);
+    expect(tier.registeredFor(number)).toEqual([]);
+
+    await hangup(tier, client);
+    await tier.callGone(linkedid);
+    const call = await tier.registered(number);
+    const finish = await tier.finished(call.CALL_ID);
+    expect(finish.STATUS_CODE).toBe('200');
+    expect(Math.abs(Number(finish.DURATION) - tier.talkSeconds(linkedid))).toBeLessThanOrEqual(1);
+    expect(tier.registeredFor(number)).toHaveLength(1);
+  });
+
+  it('the client bridged into an older internal call (what completing an attended transfer does): the Linkedid is rewritten, the record stays one and closes at the real end', async () => {
+    // 102 is on an internal call that started first: its Linkedid is the older one.
+    const older = `int-${Date.now()}`;
+    await tier.ami.action({ Action: 'Originate', Channel: 'Local/102@phones', Application: 'Wait', Data: '120', Async: 'true', ChannelId: older, OtherChannelId: `${older}-b` });
+    await tier.ami.waitEvent('the internal call up', (e) => e.Event === 'OriginateResponse' && e.Uniqueid === older && e.Response === 'Success');
+    const internal = await tier.ami.waitEvent('its channel', (e) => e.Event === 'Newchannel' && e.Uniqueid === older);
+    const number = labNumber(83, ['answer']);
+    const linkedid = await tier.deskCall(number);
+    const answer = await answered(tier, linkedid);
+    const client = answer.DestChannel ?? '';
+    const [res] = await tier.ami.action({ Action: 'Bridge', Channel1: client, Channel2: internal.Channel ?? '', Tone: 'no' });
+    expect(res?.Response).toBe('Success');
+    await tier.ami.waitEvent('the internal call joining the client', (e) => e.Event === 'BridgeEnter' && e.Uniqueid === older);
+    await marker(tier, 84);
+    expect(tier.registeredFor(number)).toEqual([]);
+
+    // The client hangs up, then 102 (left alone on the internal side).
+    await hangup(tier, client);
+    await tier.ami.waitEvent('the client\'s hang-up', (e) => e.Event === 'Hangup' && e.Channel === client);
+    await hangup(tier, internal.Channel ?? '');
+    await tier.callGone(older);
+    const call = await tier.registered(number);
+    const finish = await tier.finished(call.CALL_ID);
+    expect(finish.STATUS_CODE).toBe('200');
+    const leg = tier.ami.events.find((e) => e.Event === 'Hangup' && e.Channel === client);
+    // Bridging rewrote the client's Linkedid to the older call's (ast_bridge_channel_update_linkedids).
+    expect(leg?.Linkedid).toBe(older);
+    expect(Math.abs(Number(finish.DURATION) - (Number(leg?.Timestamp) - Number(answer.Timestamp)))).toBeLessThanOrEqual(1);
+    expect(tier.registeredFor(number)).toHaveLength(1);
+  });
+
+  it('the connector SIGKILLed mid-call and restarted after it ended, no CDR configured: finished saying the talk time is unknown', async () => {
+    const number = labNumber(85, ['answer']);
+    const linkedid = await tier.deskCall(number);
+    const answer = await answered(tier, linkedid);
+    await answerStored(tier);
+    tier.connector.kill('SIGKILL');
+    // The client hangs up while the connector is down.
+    await hangup(tier, answer.DestChannel ?? '');
+    await tier.callGone(linkedid);
+    await tier.connector.start();
+    const call = await tier.registered(number);
+    const finish = await tier.finished(call.CALL_ID);
+    expect(finish).toMatchObject({ STATUS_CODE: '200', DURATION: 0, FAILED_REASON: expect.stringContaining('talk time unknown') });
+  });
+});
+
+describe.skipIf(!hasLab)('real Asterisk: talk time from the PBX\'s CDRs after an outage', () => {
+  let tier: PbxTier;
+  const env: Record<string, string> = {};
+  beforeAll(async () => {
+    tier = await PbxTier.start({
+      env,
+      etc: (dir) => {
+        longAnswers(dir);
+        // The admin's config of docs/asterisk.md: cdr_csv loaded, with the Uniqueid column.
+        const lab = path.join(LAB_DIR, 'etc');
+        const modules = fs.existsSync(path.join(dir, 'modules.conf')) ? path.join(dir, 'modules.conf') : path.join(lab, 'modules.conf');
+        fs.writeFileSync(path.join(dir, 'modules.conf'), `${fs.readFileSync(modules, 'utf8')}\nload => cdr_csv.so\n`);
+        fs.writeFileSync(path.join(dir, 'cdr.conf'), `${fs.readFileSync(path.join(lab, 'cdr.conf'), 'utf8')}\n[csv]\nloguniqueid = yes\n`);
+        const logDir = path.join(path.dirname(dir), 'asterisk', 'log', 'cdr-csv');
+        fs.mkdirSync(logDir, { recursive: true });
+        env.CDR_CSV_PATH = path.join(logDir, 'Master.csv');
+      },
+    });
+  }, TIER_START_MS);
+  afterAll(async () => { await tier?.stop(); });
+
+  it('the connector SIGKILLed mid-call and restarted after it ended: DURATION is the real talk time, not the outage', async () => {
+    const number = labNumber(86, ['answer']);
+    const linkedid = await tier.deskCall(number);
+    const answer = await answered(tier, linkedid);
+    await answerStored(tier);
+    tier.connector.kill('SIGKILL');
+    // The client hangs up while the connector is down.
+    await hangup(tier, answer.DestChannel ?? '');
+    await tier.callGone(linkedid);
+    await tier.connector.start();
+    const call = await tier.registered(number);
+    const finish = await tier.finished(call.CALL_ID);
+    expect(finish.STATUS_CODE).toBe('200');
+    expect(Math.abs(Number(finish.DURATION) - tier.talkSeconds(linkedid))).toBeLessThanOrEqual(1);
+    expect(finish.FAILED_REASON ?? '').toBe('');
+  });
+});
+
+describe.skipIf(hasLab)('real Asterisk: call tracking', () => {
+  it.skip(LAB_SKIP_REASON, () => undefined);
+});
