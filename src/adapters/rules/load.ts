@@ -88,7 +88,7 @@ export function loadRules(dir: string, options: LoadRulesOptions = {}): LoadRule
   });
 
   const rules: Rules = deepFreeze({
-    trunks: trunks.trunks,
+    trunks: trunks.trunks.map((t) => ({ ...t, breaker: { ...routing.breaker, ...t.breaker }, limits: t.limits ?? null })),
     departments: departmentList,
     users: users.users,
     masks: masks.masks,
@@ -96,6 +96,7 @@ export function loadRules(dir: string, options: LoadRulesOptions = {}): LoadRule
     crm,
     maxAttempts: routing.maxAttempts,
     defaultCountry,
+    timezone: routing.timezone,
   });
 
   const knownCarriers = options.knownCarriers ?? readCarrierKeys(dir, warnings);
