@@ -2,6 +2,7 @@ import type { CarrierLookup } from '../../core/numbering/carrier.ts';
 import { decideRoute } from '../../core/routing/decide.ts';
 import type { RouteDecision, RouteRequest } from '../../core/routing/types.ts';
 import type { CompiledRules } from '../../core/rules/compile.ts';
+import type { TrunkHealthPort } from '../trunks/ports.ts';
 
 /** Where the current rules and carrier index come from (RulesStore, CarrierIndexStore). */
 export interface RoutingDeps {
@@ -9,10 +10,18 @@ export interface RoutingDeps {
   readonly carriers: { current(): CarrierLookup };
   /** Told how long each hot-path decision took (the route decision latency metric). */
   readonly observe?: (seconds: number, decision: RouteDecision) => void;
+  /** Trunks out of routes (breaker open, SIM limit); none when absent. */
+  readonly health?: TrunkHealthPort;
+}
+
+/** The request with the current health snapshot, unless the caller brought one. */
+function withHealth(deps: RoutingDeps, request: RouteRequest): RouteRequest {
+  return deps.health === undefined || request.health !== undefined ? request : { ...request, health: deps.health.snapshot() };
 }
 
 /** The hot path: the attempt list for a call, without any explanation text (DECISIONS §28). */
-export function routeCall(deps: RoutingDeps, request: RouteRequest): RouteDecision {
+export function routeCall(deps: RoutingDeps, input: RouteRequest): RouteDecision {
+  const request = withHealth(deps, input);
   if (!deps.observe) return decideRoute(deps.rules.current(), deps.carriers.current(), request);
   const started = performance.now();
   const decision = decideRoute(deps.rules.current(), deps.carriers.current(), request);
@@ -22,5 +31,5 @@ export function routeCall(deps: RoutingDeps, request: RouteRequest): RouteDecisi
 
 /** The same decision with its step-by-step trace: `route explain`, the console, `call show`. */
 export function explainRoute(deps: RoutingDeps, request: RouteRequest): RouteDecision {
-  return decideRoute(deps.rules.current(), deps.carriers.current(), request, { explain: true });
+  return decideRoute(deps.rules.current(), deps.carriers.current(), withHealth(deps, request), { explain: true });
 }

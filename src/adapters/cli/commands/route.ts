@@ -11,6 +11,10 @@ import { loadCarrierMapping } from '../../numbering-plan/carriers-config.ts';
 import { loadRules } from '../../rules/load.ts';
 import { RulesLoadError, RulesStore } from '../../rules/store.ts';
 import { CliFailure } from '../failure.ts';
+import { TrunkHealth } from '../../../app/trunks/trunk-health.ts';
+import { HEALTHY, type HealthSnapshot } from '../../../core/health/snapshot.ts';
+import { TrunkHealthRepository } from '../../db/repositories/trunk-health-repository.ts';
+import { silentLogger } from '../../logging/logger.ts';
 
 export interface RouteExplainOptions {
   readonly user?: string;
@@ -26,6 +30,8 @@ export interface RouteCliDeps {
   readonly loadRules: (env: Readonly<Env>) => CompiledRules;
   /** The carrier index built from the database; `warning` when it could not be opened. */
   readonly openCarriers: (env: Readonly<Env>) => Promise<{ readonly lookup: CarrierLookup; readonly warning?: string }>;
+  /** Trunks out of routes now, counted from the database (breaker open, SIM limit). */
+  readonly openHealth?: (env: Readonly<Env>, rules: CompiledRules) => Promise<HealthSnapshot>;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
 }
@@ -60,6 +66,22 @@ export const defaultRouteCliDeps: RouteCliDeps = {
       await db.destroy();
     }
   },
+  async openHealth(env, rules) {
+    const db = openDb({ url: env.DATABASE_URL });
+    try {
+      await migrateLatest(db);
+      const health = new TrunkHealth({
+        store: new TrunkHealthRepository(db), rules: { current: () => rules }, clock: { now: () => Date.now() },
+        logger: silentLogger, refreshMs: 1000,
+      });
+      await health.refresh();
+      return health.snapshot();
+    } catch {
+      return HEALTHY;
+    } finally {
+      await db.destroy();
+    }
+  },
   stdout: (text) => process.stdout.write(text),
   stderr: (text) => process.stderr.write(text),
 };
@@ -82,9 +104,11 @@ export async function runRouteExplain(opts: RouteExplainOptions, deps: RouteCliD
   const carriers = await deps.openCarriers(env);
   if (carriers.warning) deps.stderr(`warning: ${carriers.warning}\n`);
 
+  const health = deps.openHealth ? await deps.openHealth(env, rules) : HEALTHY;
+
   const decision = explainRoute(
     { rules: { current: () => rules }, carriers: { current: () => carriers.lookup } },
-    { user: user ?? null, extension: extension ?? null, number: opts.number, origin: origin as CallOrigin, line: opts.line ?? null },
+    { user: user ?? null, extension: extension ?? null, number: opts.number, origin: origin as CallOrigin, line: opts.line ?? null, health },
   );
   deps.stdout(opts.json ? `${JSON.stringify(decisionToJson(decision), null, 2)}\n` : `${decisionToText(decision)}\n`);
   if (decision.refused) throw new CliFailure(`refused ${decision.refused.code}: ${decision.refused.message}`, 1);

@@ -3,6 +3,7 @@ import { numberingMigration } from './001_numbering.ts';
 import { callsMigration } from './002_calls.ts';
 import { crmMigration } from './003_crm.ts';
 import { openCallsMigration } from './004_open_calls.ts';
+import { trunkHealthMigration } from './008_trunk_health.ts';
 
 export interface Migration {
   readonly name: string;
@@ -21,6 +22,8 @@ const migrations: readonly Migration[] = [
   crmMigration,
   // the index of calls not ended yet
   openCallsMigration,
+  // trunk health and SIM limits: failure and per-trunk indexes, SIM gap reservations
+  trunkHealthMigration,
 ];
 
 export function registerMigrations(): readonly Migration[] {
