@@ -1,5 +1,5 @@
 import type { CarrierLookup } from '../../core/numbering/carrier.ts';
-import { decideRoute } from '../../core/routing/decide.ts';
+import { decideRoute, type DecideOptions } from '../../core/routing/decide.ts';
 import type { RouteDecision, RouteRequest } from '../../core/routing/types.ts';
 import type { CompiledRules } from '../../core/rules/compile.ts';
 import type { TrunkHealthPort } from '../trunks/ports.ts';
@@ -14,22 +14,21 @@ export interface RoutingDeps {
   readonly health?: TrunkHealthPort;
 }
 
-/** The request with the current health snapshot, unless the caller brought one. */
-function withHealth(deps: RoutingDeps, request: RouteRequest): RouteRequest {
-  return deps.health === undefined || request.health !== undefined ? request : { ...request, health: deps.health.snapshot() };
-}
+const NO_OPTIONS: DecideOptions = Object.freeze({});
+const EXPLAIN: DecideOptions = Object.freeze({ explain: true });
 
 /** The hot path: the attempt list for a call, without any explanation text (DECISIONS §28). */
-export function routeCall(deps: RoutingDeps, input: RouteRequest): RouteDecision {
-  const request = withHealth(deps, input);
-  if (!deps.observe) return decideRoute(deps.rules.current(), deps.carriers.current(), request);
+export function routeCall(deps: RoutingDeps, request: RouteRequest): RouteDecision {
+  const options = deps.health === undefined ? NO_OPTIONS : { health: deps.health.snapshot() };
+  if (!deps.observe) return decideRoute(deps.rules.current(), deps.carriers.current(), request, options);
   const started = performance.now();
-  const decision = decideRoute(deps.rules.current(), deps.carriers.current(), request);
+  const decision = decideRoute(deps.rules.current(), deps.carriers.current(), request, options);
   deps.observe((performance.now() - started) / 1000, decision);
   return decision;
 }
 
 /** The same decision with its step-by-step trace: `route explain`, the console, `call show`. */
 export function explainRoute(deps: RoutingDeps, request: RouteRequest): RouteDecision {
-  return decideRoute(deps.rules.current(), deps.carriers.current(), withHealth(deps, request), { explain: true });
+  const options = deps.health === undefined ? EXPLAIN : { explain: true, health: deps.health.snapshot() };
+  return decideRoute(deps.rules.current(), deps.carriers.current(), request, options);
 }

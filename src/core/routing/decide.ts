@@ -6,6 +6,7 @@ import { toAttempt } from './attempt.ts';
 import { comparePlaced, placed, type Placed } from './placement.ts';
 import type { Attempt, Refusal, RefusalCode, RouteDecision, RouteRequest, Tier } from './types.ts';
 import { describeBlock } from '../health/describe.ts';
+import type { HealthSnapshot } from '../health/snapshot.ts';
 import { firstTier, TIER_ORDER, unusableText, whyUnusable, type Unusable } from './eligibility.ts';
 import {
   describeCarrier, describeManualLine, describeNumber, describePolicy, describePlacement, type TrunkNote,
@@ -14,6 +15,8 @@ import {
 export interface DecideOptions {
   /** Build the step-by-step trace and per-attempt reasons (DECISIONS §28). Off on the hot path. */
   readonly explain?: boolean;
+  /** Trunks out of routes (breaker open, SIM limit), when the request does not bring its own. */
+  readonly health?: HealthSnapshot;
 }
 
 /**
@@ -30,6 +33,7 @@ export function decideRoute(
   options: DecideOptions = {},
 ): RouteDecision {
   const trace: string[] | null = options.explain === true ? [] : null;
+  const health = request.health ?? options.health;
   const head: Head = {
     number: null,
     carrier: UNKNOWN_CARRIER,
@@ -96,17 +100,17 @@ export function decideRoute(
       trace?.push(`manual line: ${message}; nothing dialled`);
       return refuse(head, 'LINE_NOT_ALLOWED', message, trace);
     }
-    const unusable = whyUnusable(ct, request, international, number.digits);
+    const unusable = whyUnusable(ct, request, health, international, number.digits);
     if (unusable !== null) {
       if (!policy.rotateAfterManualLine) {
-        const block = unusable === 'health' ? request.health?.get(ct.id) : undefined;
+        const block = unusable === 'health' ? health?.get(ct.id) : undefined;
         const why = block !== undefined ? describeBlock(block, rules.timezone) : unusableText(unusable);
         const message = `line "${lineValue}" (trunk ${ct.id}) is unavailable: ${why}`;
         trace?.push(`manual line: ${message}; the policy does not rotate away from a manual line`);
         return refuse(head, 'LINE_UNAVAILABLE', message, trace);
       }
       trace?.push(`manual line "${lineValue}" (trunk ${ct.id}) is unavailable (${unusableText(unusable)}): skipped, the policy rotates after a manual line`);
-      notes?.set(ct.id, unusableNote(unusable, ct.id, request));
+      notes?.set(ct.id, unusableNote(unusable, ct.id, health));
     } else {
       manual = placed(ct, 0, null, number, carrierKey, onNetKey);
       trace?.push(describeManualLine(lineValue, ct, policy.rotateAfterManualLine));
@@ -118,9 +122,9 @@ export function decideRoute(
   const rotate = manual === null || policy.rotateAfterManualLine;
   for (const ct of policy.trunkList) {
     if (manual !== null && ct === manual.ct) continue;
-    const unusable = whyUnusable(ct, request, international, number.digits);
+    const unusable = whyUnusable(ct, request, health, international, number.digits);
     if (unusable !== null) {
-      notes?.set(ct.id, unusableNote(unusable, ct.id, request));
+      notes?.set(ct.id, unusableNote(unusable, ct.id, health));
       continue;
     }
     const tier = firstTier(ct, policy, onNetKey, number.digits);
@@ -169,8 +173,8 @@ export function decideRoute(
   return decision(head, manual ? lineValue : null, attempts, null, trace);
 }
 
-function unusableNote(unusable: Unusable, id: string, request: RouteRequest): TrunkNote {
-  const block = unusable === 'health' ? request.health?.get(id) : undefined;
+function unusableNote(unusable: Unusable, id: string, health: HealthSnapshot | undefined): TrunkNote {
+  const block = unusable === 'health' ? health?.get(id) : undefined;
   return block !== undefined ? { kind: 'unusable', unusable, block } : { kind: 'unusable', unusable };
 }
 

@@ -1,5 +1,6 @@
 import type { CompiledTrunk, EffectivePolicy } from '../rules/compile.ts';
 import { maskMatches, type CompiledMask } from '../rules/mask.ts';
+import type { HealthSnapshot } from '../health/snapshot.ts';
 import type { RouteRequest, Tier } from './types.ts';
 
 /** Tiers in the order DECISIONS §5 lists them; a placed trunk's tier is its index here. */
@@ -11,7 +12,8 @@ export type Unusable = 'disabled' | 'down' | 'full' | 'health' | 'gsm-internatio
 /** Null when the trunk can take the call (enabled, up, healthy, a free channel, allowed for the destination). */
 export function whyUnusable(
   ct: CompiledTrunk,
-  request: Pick<RouteRequest, 'busyChannels' | 'downTrunks' | 'health'>,
+  request: Pick<RouteRequest, 'busyChannels' | 'downTrunks'>,
+  health: HealthSnapshot | undefined,
   international: boolean,
   digits: string,
 ): Unusable | null {
@@ -20,7 +22,7 @@ export function whyUnusable(
   if (request.downTrunks !== undefined && request.downTrunks.includes(t.id)) return 'down';
   if (t.channels !== null && (request.busyChannels?.[t.id] ?? 0) >= t.channels) return 'full';
   // Breaker open or a SIM limit reached (the snapshot lists only trunks out of routes).
-  if (request.health !== undefined && request.health.size > 0 && request.health.has(t.id)) return 'health';
+  if (health !== undefined && health.size > 0 && health.has(t.id)) return 'health';
   if (international && t.kind === 'gsm' && !t.international) return 'gsm-international';
   if (ct.allNumbersDisabled) return 'numbers-disabled';
   // national-10 has no form for numbers outside the +7 zone (see formatNumber).
