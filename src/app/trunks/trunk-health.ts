@@ -23,6 +23,9 @@ export interface TrunkHealthOptions {
 /** At start, how far back failures are read (later refreshes read one window plus one open period). */
 const STARTUP_LOOKBACK_MS = HOUR_MS;
 
+/** Outcome-triggered refreshes are at least this far apart. */
+const SOON_MS = 100;
+
 /** A trial still without an outcome this long after its ring time ended was answered. */
 const TRIAL_GRACE_MS = 30_000;
 
@@ -44,6 +47,8 @@ export class TrunkHealth implements TrunkHealthPort {
   private running: Promise<void> | null = null;
   private again = false;
   private timer: NodeJS.Timeout | null = null;
+  private soonTimer: NodeJS.Timeout | null = null;
+  private lastStart = Number.NEGATIVE_INFINITY;
 
   constructor(private readonly o: TrunkHealthOptions) {}
 
@@ -62,7 +67,22 @@ export class TrunkHealth implements TrunkHealthPort {
 
   outcome(_trunkId: string, decision: OutcomeDecision): void {
     // A failure may open a breaker, any outcome may end a trial: count again now, not in a second.
-    if (decision === 'rotate' || this.snap.size > 0 || this.localTrials.size > 0) void this.refresh();
+    if (decision === 'rotate' || this.snap.size > 0 || this.localTrials.size > 0) this.soon();
+  }
+
+  /** A refresh now, or as soon as SOON_MS passed since the last one began (a storm of failures is one read per SOON_MS). */
+  private soon(): void {
+    if (this.soonTimer) return;
+    const wait = this.lastStart + SOON_MS - performance.now();
+    if (wait <= 0) {
+      void this.refresh();
+      return;
+    }
+    this.soonTimer = setTimeout(() => {
+      this.soonTimer = null;
+      void this.refresh();
+    }, wait);
+    this.soonTimer.unref();
   }
 
   needsReservation(trunkId: string): boolean {
@@ -73,7 +93,7 @@ export class TrunkHealth implements TrunkHealthPort {
     const gap = this.o.rules.current().trunkById.get(trunkId)?.trunk.limits?.minGapSeconds ?? null;
     if (gap === null) return true;
     const ok = await this.o.store.reserveGap(trunkId, at, gap * 1000);
-    if (!ok) void this.refresh();
+    if (!ok) this.soon();
     return ok;
   }
 
@@ -109,11 +129,14 @@ export class TrunkHealth implements TrunkHealthPort {
 
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
+    if (this.soonTimer) clearTimeout(this.soonTimer);
     this.timer = null;
+    this.soonTimer = null;
     while (this.running) await this.running;
   }
 
   private async run(): Promise<void> {
+    this.lastStart = performance.now();
     try {
       await this.read();
     } catch (err) {
@@ -131,12 +154,20 @@ export class TrunkHealth implements TrunkHealthPort {
     }
     if (!this.refreshed) lookback = Math.max(lookback, STARTUP_LOOKBACK_MS);
     const byTrunk = groupFailures(await this.o.store.failuresSince(now - lookback));
+    // Trunks a reload removed are forgotten.
+    for (const id of [...this.views.keys()]) {
+      if (!rules.trunkById.has(id)) {
+        this.views.delete(id);
+        this.carries.delete(id);
+        this.localTrials.delete(id);
+      }
+    }
 
     for (const ct of rules.trunks) {
       const view = await this.breaker(ct.id, ct.trunk.kind === 'gsm', byTrunk.get(ct.id) ?? NO_FAILURES, rules, now);
-      const before = this.views.get(ct.id);
+      const was = this.views.get(ct.id)?.state ?? 'closed';
       this.views.set(ct.id, view);
-      if (before?.state !== view.state) this.change(ct.id, before?.state ?? 'closed', view);
+      if (was !== view.state) this.change(ct.id, was, view);
     }
 
     const limited = rules.trunks.filter((ct) => ct.trunk.limits !== null);
