@@ -26,7 +26,7 @@ import { OutboxWorker } from '../src/app/crm/outbox-worker.ts';
 import { RequestRateLimiter } from '../src/app/crm/rate-limiter.ts';
 import { RecordingLinks, RecordingResolver } from '../src/app/crm/recordings.ts';
 import { compileRules } from '../src/core/rules/compile.ts';
-import type { Rules } from '../src/core/rules/model.ts';
+import { DEFAULT_BREAKER, type Rules } from '../src/core/rules/model.ts';
 import { startBitrix24Double } from '../src/doubles/bitrix24/server.ts';
 
 const CLIENT = { clientId: 'bench.app', clientSecret: 'bench-secret' };
@@ -35,6 +35,7 @@ const rules: Rules = {
   trunks: [{
     id: 'mts', name: 'MTS', kind: 'gsm', carrier: 'mts', dial: 'PJSIP/{number}@mts', numberFormat: 'e164', callerIds: ['+79990001111'],
     tariffs: { byCarrier: {}, byPrefix: [], default: 1 }, channels: null, enabled: true, priority: 1, line: '101', international: false, causeOverrides: {}, ringTimeout: 60,
+    breaker: DEFAULT_BREAKER, limits: null,
   }],
   departments: [{ id: '1', name: 'Sales', parent: null, policy: { trunks: ['mts'], defaultTrunk: 'mts', rotateAfterManualLine: false, offNetFallback: true } }],
   users: [{ id: '1', name: 'Manager', extension: '100', departments: ['1'] }],
@@ -43,6 +44,7 @@ const rules: Rules = {
   crm: { whitelist: { users: [], extensions: [], departments: ['1'] }, excluded: { numbers: [], prefixes: [] }, finishNonWhitelisted: false, createLeads: false },
   maxAttempts: 5,
   defaultCountry: 'RU',
+  timezone: 'Europe/Moscow',
 };
 
 interface Scenario {

@@ -9,6 +9,8 @@ import { CarrierIndex, type PlanEntry } from '../src/core/numbering/carrier-inde
 import type { IndexedRange } from '../src/core/numbering/range-index.ts';
 import { decideRoute } from '../src/core/routing/decide.ts';
 import type { RouteRequest } from '../src/core/routing/types.ts';
+import { routeCall } from '../src/app/routing/route-call.ts';
+import type { HealthSnapshot, TrunkBlock } from '../src/core/health/snapshot.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const THROUGHPUT_DECISIONS = 1_000_000;
@@ -84,6 +86,21 @@ export async function run(): Promise<void> {
   samples.sort();
   const pct = (p: number) => (samples[Math.min(samples.length - 1, Math.floor(samples.length * p))] ?? 0).toFixed(2);
   console.log(`route-decision: latency per decision p50 ${pct(0.5)} µs, p99 ${pct(0.99)} µs, p99.9 ${pct(0.999)} µs, max ${pct(1)} µs (target p99 <= 20 µs)`);
+
+  // Trunk health: the same decisions with a snapshot keeping two trunks out of routes (a breaker
+  // open, a SIM at its limit), through routeCall as the connector calls it; baseline beside it.
+  const health: HealthSnapshot = new Map<string, TrunkBlock>([
+    ['gsm-megafon', { kind: 'open', since: 0, until: 1, failures: [{ at: 0, cause: 68 }] }],
+    ['sip-zorra', { kind: 'limit', limit: 'callsPerDay', used: 10, max: 10, until: null }],
+  ]);
+  const deps = { rules: { current: () => rules }, carriers: { current: () => carriers } };
+  const withHealth = { ...deps, health: { snapshot: () => health, started() {}, outcome() {}, needsReservation: () => false, reserve: async () => true } };
+  for (const [name, d] of [['routeCall without trunk health', deps], ['routeCall with a trunk health snapshot', withHealth]] as const) {
+    t = process.hrtime.bigint();
+    for (let i = 0; i < THROUGHPUT_DECISIONS; i++) sink += routeCall(d, pool[i % pool.length] as RouteRequest).attempts.length;
+    seconds = Number(process.hrtime.bigint() - t) / 1e9;
+    console.log(`route-decision: ${name}: ${Math.round(THROUGHPUT_DECISIONS / seconds).toLocaleString('en-US')} decisions/s`);
+  }
 
   t = process.hrtime.bigint();
   for (let i = 0; i < EXPLAIN_DECISIONS; i++) sink += decideRoute(rules, carriers, pool[i % pool.length] as RouteRequest, { explain: true }).attempts.length;

@@ -6,6 +6,7 @@ import type { CallsSide } from '../app/calls/calls-side.ts';
 import type { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts';
 import { decisionToJson } from '../app/routing/render-decision.ts';
 import { explainRoute } from '../app/routing/route-call.ts';
+import type { TrunkHealthPort } from '../app/trunks/ports.ts';
 import { normalizePhone } from '../core/phone/normalize.ts';
 import type { EffectiveRules } from './effective-rules.ts';
 
@@ -15,6 +16,8 @@ export interface AdminRouterDeps {
   readonly rules: EffectiveRules;
   readonly carriers: CarrierIndexStore;
   readonly calls: CallsSide;
+  /** Trunks out of routes: explain shows why they are skipped. */
+  readonly health?: TrunkHealthPort;
 }
 
 const explainQuery = z.object({

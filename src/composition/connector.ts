@@ -23,6 +23,7 @@ import { instrumentCalls } from './instrument.ts';
 import { createLeaders, type Leaders } from './leadership.ts';
 import { StoredRules, watchRules } from './stored-rules.ts';
 import { openIntakeJournal } from './intake.ts';
+import { buildTrunkHealth } from './trunk-health.ts';
 
 export interface ConnectorOptions {
   readonly env: Readonly<Env>;
@@ -109,9 +110,12 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   const carrierState = await carriers.reload();
   if (!carrierState.plan) logger.warn('no numbering plan imported: every carrier is unknown until `b24pbx carriers import` runs');
 
+  const health = buildTrunkHealth({ db, rules, logger: logger.child({ component: 'trunk-health' }), metrics });
+  await health.start();
   const routing = {
     rules,
     carriers,
+    health,
     observe: (seconds: number, d: { refused: unknown }) => metrics.routeDecisionSeconds.observe({ kind: d.refused ? 'refused' : 'routed' }, seconds),
   };
   const ami = env.AMI_HOST && env.AMI_USER && env.AMI_SECRET
@@ -204,7 +208,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       routers: [
         { path: '/', router: crm.router },
         { path: '/admin', router: crm.adminRouter },
-        { path: '/admin', router: createAdminRouter({ token: env.ADMIN_TOKEN, reload, rules, carriers, calls }) },
+        { path: '/admin', router: createAdminRouter({ token: env.ADMIN_TOKEN, reload, rules, carriers, calls, health }) },
         { path: '/asterisk', router: calls.routeRouter() },
       ],
     });
@@ -233,6 +237,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
         });
         await crm.stop();
         await calls.stop();
+        await health.stop();
         await ami?.stop();
         await rulesWatch.stop();
         await leaders.stop();

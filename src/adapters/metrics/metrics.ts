@@ -16,6 +16,10 @@ export interface Metrics {
   readonly amiReconnectsTotal: Counter;
   readonly amiConnected: Gauge;
   readonly crmEventsTotal: Counter<'event' | 'result'>;
+  /** Per trunk: 0 closed, 1 half-open, 2 open (out of routes for technical failures). */
+  readonly trunkBreakerState: Gauge<'trunk'>;
+  /** Per trunk: 1 while a SIM limit keeps it out of routes. */
+  readonly trunkSimLimited: Gauge<'trunk'>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -39,5 +43,7 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     amiReconnectsTotal: new Counter({ name: 'b24pbx_ami_reconnects_total', help: 'AMI reconnections', registers }),
     amiConnected: new Gauge({ name: 'b24pbx_ami_connected', help: '1 while the AMI session is logged in', registers }),
     crmEventsTotal: new Counter({ name: 'b24pbx_crm_events_total', help: 'Bitrix24 events received by event and result', labelNames: ['event', 'result'], registers }),
+    trunkBreakerState: new Gauge({ name: 'b24pbx_trunk_breaker_state', help: 'Trunk circuit breaker: 0 closed, 1 half-open, 2 open', labelNames: ['trunk'], registers }),
+    trunkSimLimited: new Gauge({ name: 'b24pbx_trunk_sim_limited', help: '1 while a SIM limit keeps the trunk out of routes', labelNames: ['trunk'], registers }),
   };
 }

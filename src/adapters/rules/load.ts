@@ -122,7 +122,7 @@ function loadRulesFrom(
   });
 
   const rules: Rules = deepFreeze({
-    trunks: trunks.trunks,
+    trunks: trunks.trunks.map((t) => ({ ...t, breaker: { ...routing.breaker, ...t.breaker }, limits: t.limits ?? null })),
     departments: departmentList,
     users: users.users,
     masks: masks.masks,
@@ -130,6 +130,7 @@ function loadRulesFrom(
     crm,
     maxAttempts: routing.maxAttempts,
     defaultCountry,
+    timezone: routing.timezone,
   });
 
   const knownCarriers = options.knownCarriers ?? carrierKeys(warnings);

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { normalizePhone, type NormalizeOptions } from '../../core/phone/normalize.ts';
-import { CALL_ORIGINS, type CallOrigin } from '../../core/rules/model.ts';
+import { CALL_ORIGINS, DEFAULT_BREAKER, type CallOrigin } from '../../core/rules/model.ts';
 
 /**
  * The zod schemas of rules/*.yaml. YAML writes ids and phone numbers either as strings or as
@@ -55,6 +55,20 @@ const causeOverridesSchema = z
   .default({})
   .transform((rec) => Object.fromEntries(Object.entries(rec).map(([k, v]) => [Number(k), v])) as Record<number, 'rotate' | 'stop'>);
 
+export const breakerSchema = z.strictObject({
+  failures: z.number().int().min(1).max(1000),
+  windowSeconds: z.number().int().min(1).max(86_400),
+  openSeconds: z.number().int().min(1).max(86_400),
+});
+
+const limit = z.number().int().positive().nullable().default(null);
+const simLimitsSchema = z.strictObject({
+  callsPerHour: limit,
+  callsPerDay: limit,
+  minutesPerDay: limit,
+  minGapSeconds: limit,
+});
+
 export function trunksFileSchema(defaultCountry: NormalizeOptions['defaultCountry']) {
   const trunk = z
     .strictObject({
@@ -74,6 +88,9 @@ export function trunksFileSchema(defaultCountry: NormalizeOptions['defaultCountr
       international: z.boolean().optional(),
       causeOverrides: causeOverridesSchema,
       ringTimeout: z.number().int().min(1).max(600).default(60),
+      /** Overrides of routing.yaml's breaker defaults, key by key. */
+      breaker: breakerSchema.partial().optional(),
+      limits: simLimitsSchema.optional(),
     })
     .transform((t) => ({
       ...t,
@@ -178,7 +195,19 @@ export function crmFileSchema(defaultCountry: NormalizeOptions['defaultCountry']
   });
 }
 
+const timezone = z.string().trim().refine((tz) => {
+  try {
+    new Intl.DateTimeFormat('en-GB', { timeZone: tz });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'an IANA time zone such as Europe/Moscow');
+
 export const routingFileSchema = z.strictObject({
   maxAttempts: z.number().int().min(1).max(20).default(5),
   defaultCountry: country.optional(),
+  timezone: timezone.default('Europe/Moscow'),
+  /** Every trunk's breaker unless the trunk sets its own. */
+  breaker: breakerSchema.partial().default({}).transform((b) => ({ ...DEFAULT_BREAKER, ...b })),
 });

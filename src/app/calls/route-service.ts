@@ -1,8 +1,10 @@
 import type { Logger } from '../../adapters/logging/logger.ts';
-import { routeStep } from '../../core/calls/route-step.ts';
+import { routeStep, type RouteStep, type RouteStepInput } from '../../core/calls/route-step.ts';
 import { numberAsReceived } from '../../core/phone/as-received.ts';
+import type { OutcomeDecision } from '../../core/rules/model.ts';
 import type { Attempt } from '../../core/routing/types.ts';
 import { routeCall, type RoutingDeps } from '../routing/route-call.ts';
+import type { TrunkHealthPort } from '../trunks/ports.ts';
 import { storedCallOf as storedOf, type CallAttemptRecord, type CallState, type StoredCall } from './call-record.ts';
 import { ChannelCounter } from './channel-counter.ts';
 import { planOf } from './plan.ts';
@@ -116,15 +118,18 @@ export class RouteService {
       return this.dialAnswer(call, query.attemptNo, repeated);
     }
     const previous = entry.attempts.find((a) => a.attemptNo === query.attemptNo - 1) ?? null;
-    const step = routeStep({
+    const health = this.deps.routing.health;
+    const stepInput: RouteStepInput = {
       plan: call.plan,
       attemptNo: query.attemptNo,
       previous,
       dialStatus: query.dialStatus,
       hangupCause: query.hangupCause,
       rules: this.deps.routing.rules.current(),
-      trunks: { busyChannels: this.channels.busy() },
-    });
+      trunks: health ? { busyChannels: this.channels.busy(), health: health.snapshot() } : { busyChannels: this.channels.busy() },
+    };
+    let step = routeStep(stepInput);
+    if (health && step.kind === 'dial' && health.needsReservation(step.attempt.trunk)) step = await this.reserveSim(stepInput, step, health);
     const now = this.deps.clock.now();
     let outcome: RouteStepWrite['outcome'];
     if (previous !== null && previous.dialStatus === null && step.previousDecision !== null) {
@@ -135,6 +140,7 @@ export class RouteService {
     this.channels.release(call.id);
     if (step.kind === 'stop') {
       this.persist({ callId: call.id, ...(newCall ? { newCall: { ...newCall, state: 'stopped' } } : {}), ...(outcome ? { outcome } : {}), update: { ...update, state: 'stopped', stopReason: step.reason } }, query);
+      if (outcome) this.healthOutcome(call.id, previous?.trunkId ?? null, outcome.outcome.decision);
       this.cache.delete(call.id);
       return this.stop(call.id, step.code, step.reason, query);
     }
@@ -158,6 +164,8 @@ export class RouteService {
       attempt,
       update: newCall ? {} : update,
     }, query);
+    if (outcome) this.healthOutcome(call.id, previous?.trunkId ?? null, outcome.outcome.decision);
+    health?.started(step.attempt.trunk, now);
     entry.call = { ...call, state: 'routing', linkedid: linkedid ?? call.linkedid };
     entry.attempts.push({ ...attempt, dialStatus: null, hangupCause: null, decision: null, outcomeSource: null, endedAt: null });
     this.cache.set(query.uniqueid, entry);
@@ -211,6 +219,28 @@ export class RouteService {
     const entry = this.cache.get(uniqueid);
     if (entry) this.callEnded(entry.call.id);
     this.cache.delete(uniqueid);
+  }
+
+  /** Trunk health counts this outcome once it is stored (the breaker reads stored attempts). */
+  private healthOutcome(callId: string, trunkId: string | null, decision: OutcomeDecision | null): void {
+    const health = this.deps.routing.health;
+    if (!health || trunkId === null || decision === null) return;
+    void this.writer.settled(callId).then(() => health.outcome(trunkId, decision));
+  }
+
+  /**
+   * A SIM with a minimum gap between calls is taken atomically (several instances may route at
+   * once); when another call just took it, the next stored entry is tried instead.
+   */
+  private async reserveSim(input: RouteStepInput, first: RouteStep, health: TrunkHealthPort): Promise<RouteStep> {
+    const taken: string[] = [];
+    let step = first;
+    while (step.kind === 'dial' && health.needsReservation(step.attempt.trunk)) {
+      if (await health.reserve(step.attempt.trunk, this.deps.clock.now())) return step;
+      taken.push(step.attempt.trunk);
+      step = routeStep({ ...input, trunks: { ...input.trunks, downTrunks: taken } });
+    }
+    return step;
   }
 
   /** The call ended (the tracker saw its last Hangup): its trunk channel is free again. */

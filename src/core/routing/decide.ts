@@ -5,7 +5,9 @@ import type { CompiledRules, CompiledUser } from '../rules/compile.ts';
 import { toAttempt } from './attempt.ts';
 import { comparePlaced, placed, type Placed } from './placement.ts';
 import type { Attempt, Refusal, RefusalCode, RouteDecision, RouteRequest, Tier } from './types.ts';
-import { firstTier, TIER_ORDER, unusableText, whyUnusable } from './eligibility.ts';
+import { describeBlock } from '../health/describe.ts';
+import type { HealthSnapshot } from '../health/snapshot.ts';
+import { firstTier, TIER_ORDER, unusableText, whyUnusable, type Unusable } from './eligibility.ts';
 import {
   describeCarrier, describeManualLine, describeNumber, describePolicy, describePlacement, type TrunkNote,
 } from './explain.ts';
@@ -13,6 +15,8 @@ import {
 export interface DecideOptions {
   /** Build the step-by-step trace and per-attempt reasons (DECISIONS §28). Off on the hot path. */
   readonly explain?: boolean;
+  /** Trunks out of routes (breaker open, SIM limit), when the request does not bring its own. */
+  readonly health?: HealthSnapshot;
 }
 
 /**
@@ -29,6 +33,7 @@ export function decideRoute(
   options: DecideOptions = {},
 ): RouteDecision {
   const trace: string[] | null = options.explain === true ? [] : null;
+  const health = request.health ?? options.health;
   const head: Head = {
     number: null,
     carrier: UNKNOWN_CARRIER,
@@ -95,15 +100,17 @@ export function decideRoute(
       trace?.push(`manual line: ${message}; nothing dialled`);
       return refuse(head, 'LINE_NOT_ALLOWED', message, trace);
     }
-    const unusable = whyUnusable(ct, request, international, number.digits);
+    const unusable = whyUnusable(ct, request, health, international, number.digits);
     if (unusable !== null) {
       if (!policy.rotateAfterManualLine) {
-        const message = `line "${lineValue}" (trunk ${ct.id}) is unavailable: ${unusableText(unusable)}`;
+        const block = unusable === 'health' ? health?.get(ct.id) : undefined;
+        const why = block !== undefined ? describeBlock(block, rules.timezone) : unusableText(unusable);
+        const message = `line "${lineValue}" (trunk ${ct.id}) is unavailable: ${why}`;
         trace?.push(`manual line: ${message}; the policy does not rotate away from a manual line`);
         return refuse(head, 'LINE_UNAVAILABLE', message, trace);
       }
       trace?.push(`manual line "${lineValue}" (trunk ${ct.id}) is unavailable (${unusableText(unusable)}): skipped, the policy rotates after a manual line`);
-      notes?.set(ct.id, { kind: 'unusable', unusable });
+      notes?.set(ct.id, unusableNote(unusable, ct.id, health));
     } else {
       manual = placed(ct, 0, null, number, carrierKey, onNetKey);
       trace?.push(describeManualLine(lineValue, ct, policy.rotateAfterManualLine));
@@ -115,9 +122,9 @@ export function decideRoute(
   const rotate = manual === null || policy.rotateAfterManualLine;
   for (const ct of policy.trunkList) {
     if (manual !== null && ct === manual.ct) continue;
-    const unusable = whyUnusable(ct, request, international, number.digits);
+    const unusable = whyUnusable(ct, request, health, international, number.digits);
     if (unusable !== null) {
-      notes?.set(ct.id, { kind: 'unusable', unusable });
+      notes?.set(ct.id, unusableNote(unusable, ct.id, health));
       continue;
     }
     const tier = firstTier(ct, policy, onNetKey, number.digits);
@@ -151,19 +158,24 @@ export function decideRoute(
       const index = ordered.findIndex((p) => p.ct === ct);
       const attempt = attempts[index];
       trace.push(describePlacement(ct, attempt ? { index, attempt } : null, notes.get(ct.id), policy, {
-        onNetKey, digits: number.digits, international,
+        onNetKey, digits: number.digits, international, timezone: rules.timezone,
       }));
     }
     for (const a of attempts) trace.push(`caller ID on ${a.trunk}: ${a.callerId ?? 'none'} (${a.callerIdReason ?? ''})`);
   }
 
   if (attempts.length === 0) {
-    const message = `no allowed trunk can take this call: department(s) ${departmentNames(rules, policy.sources)} allow [${policy.trunks.join(', ')}] but each is disabled, down, full, not allowed for ${international ? 'this international destination' : 'this destination'} or off-net with the off-net fallback switched off`;
+    const message = `no allowed trunk can take this call: department(s) ${departmentNames(rules, policy.sources)} allow [${policy.trunks.join(', ')}] but each is disabled, down, out of routes for its health, full, not allowed for ${international ? 'this international destination' : 'this destination'} or off-net with the off-net fallback switched off`;
     trace?.push(`result: ${message}`);
     return refuse(head, 'NO_ALLOWED_TRUNK', message, trace);
   }
   trace?.push(`result: ${attempts.length} attempt(s): ${attempts.map((a) => a.trunk).join(' → ')}`);
   return decision(head, manual ? lineValue : null, attempts, null, trace);
+}
+
+function unusableNote(unusable: Unusable, id: string, health: HealthSnapshot | undefined): TrunkNote {
+  const block = unusable === 'health' ? health?.get(id) : undefined;
+  return block !== undefined ? { kind: 'unusable', unusable, block } : { kind: 'unusable', unusable };
 }
 
 function departmentNames(rules: CompiledRules, ids: readonly string[]): string {

@@ -1,3 +1,5 @@
+import { describeBlock } from '../health/describe.ts';
+import type { TrunkBlock } from '../health/snapshot.ts';
 import type { CarrierInfo } from '../numbering/carrier.ts';
 import type { PhoneNumber } from '../phone/normalize.ts';
 import type { CompiledRules, CompiledTrunk, CompiledUser, EffectivePolicy } from '../rules/compile.ts';
@@ -11,7 +13,7 @@ import type { Attempt, RouteRequest, Tier } from './types.ts';
 
 /** Why an allowed trunk is not in the attempt list. */
 export type TrunkNote =
-  | { readonly kind: 'unusable'; readonly unusable: Unusable }
+  | { readonly kind: 'unusable'; readonly unusable: Unusable; readonly block?: TrunkBlock }
   | { readonly kind: 'no-tier' }
   | { readonly kind: 'manual-only'; readonly tier: Tier }
   | { readonly kind: 'beyond-cap'; readonly tier: Tier };
@@ -60,7 +62,7 @@ export function describePlacement(
   placed: { readonly index: number; readonly attempt: Attempt } | null,
   note: TrunkNote | undefined,
   policy: EffectivePolicy,
-  ctx: { readonly onNetKey: string | null; readonly digits: string; readonly international: boolean },
+  ctx: { readonly onNetKey: string | null; readonly digits: string; readonly international: boolean; readonly timezone: string },
 ): string {
   const head = `trunk ${ct.id} (${ct.trunk.name})`;
   if (placed) {
@@ -72,6 +74,7 @@ export function describePlacement(
   if (!note) return `${head}: not used`;
   switch (note.kind) {
     case 'unusable':
+      if (note.block !== undefined) return `${head}: skipped: ${describeBlock(note.block, ctx.timezone)}`;
       return `${head}: not used: ${unusableText(note.unusable)}`;
     case 'no-tier':
       return `${head}: not used: off-net for this number and the off-net fallback is off for department(s) ${policy.sources.join(', ')}`;

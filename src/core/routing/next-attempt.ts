@@ -1,4 +1,5 @@
 import type { CompiledRules } from '../rules/compile.ts';
+import type { HealthSnapshot } from '../health/snapshot.ts';
 import type { Attempt } from './types.ts';
 
 /** What may have changed since the plan was computed. */
@@ -9,6 +10,8 @@ export interface TrunkState {
   readonly busyChannels?: Readonly<Record<string, number>>;
   /** Trunk ids marked down. */
   readonly downTrunks?: ReadonlySet<string> | readonly string[];
+  /** Trunks whose breaker opened or whose SIM reached a limit since the plan was made. */
+  readonly health?: HealthSnapshot;
 }
 
 function has(list: ReadonlySet<string> | readonly string[] | undefined, id: string): boolean {
@@ -19,7 +22,7 @@ function has(list: ReadonlySet<string> | readonly string[] | undefined, id: stri
 /**
  * The FastAGI side's step through a stored plan (DECISIONS §6): the plan was computed once when
  * the call started; each route request takes the next stored entry, from `index` on, whose trunk
- * is still enabled and has a free channel. The order is never recomputed, so a rules reload in the
+ * is still enabled, healthy and has a free channel. The order is never recomputed, so a rules reload in the
  * middle of a call cannot reshuffle it; a trunk the current rules disable or no longer contain is
  * skipped. Returns the entry and its position (ask again with position + 1), or null when the plan
  * is used up.
@@ -36,6 +39,7 @@ export function nextAttempt(
     const trunk = rules.trunkById.get(attempt.trunk)?.trunk;
     if (!trunk || !trunk.enabled) continue;
     if (has(state.disabled, trunk.id) || has(state.downTrunks, trunk.id)) continue;
+    if (state.health !== undefined && state.health.has(trunk.id)) continue;
     if (trunk.channels !== null && (state.busyChannels?.[trunk.id] ?? 0) >= trunk.channels) continue;
     return { attempt, index: i };
   }

@@ -1,6 +1,7 @@
 import type { CarrierInfo } from '../numbering/carrier.ts';
 import type { PhoneNumber } from '../phone/normalize.ts';
 import type { CallOrigin } from '../rules/model.ts';
+import type { HealthSnapshot } from '../health/snapshot.ts';
 
 /** What the PBX or the CRM asks: route this call. */
 export interface RouteRequest {
@@ -22,6 +23,8 @@ export interface RouteRequest {
   readonly busyChannels?: Readonly<Record<string, number>>;
   /** Trunk ids disabled at run time (e.g. a gateway marked down), on top of the rules. */
   readonly downTrunks?: readonly string[];
+  /** Trunks out of routes right now: breaker open or SIM limit reached. */
+  readonly health?: HealthSnapshot;
 }
 
 /** Why a trunk is in the attempt list: the tier it was placed in (DECISIONS §5). */

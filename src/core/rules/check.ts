@@ -53,6 +53,8 @@ export function checkRules(rules: Rules, options: CheckOptions = {}): RulesIssue
         error('trunks', `${at}.callerIds`, `GSM trunk "${t.id}" must have exactly one caller ID, its SIM's number (got ${t.callerIds.length})`);
       }
     }
+    // Limits protect a SIM from its carrier's anti-spam blocking; a SIP trunk has no SIM.
+    if (t.limits !== null && t.kind !== 'gsm') error('trunks', `${at}.limits`, `SIM limits apply to GSM trunks only; "${t.id}" is ${t.kind}`);
     const dial = parseDialTemplate(t.dial);
     if (!dial.ok) error('trunks', `${at}.dial`, `unknown macro(s) ${dial.unknown.map((m) => `{${m}}`).join(', ')} in "${t.dial}" (known: {number}, {e164}, {digits}, {trunk})`);
     if (known) {

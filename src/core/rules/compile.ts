@@ -22,6 +22,7 @@ export interface CompiledRules {
   readonly callerIds: CompiledCallerIds;
   readonly maxAttempts: number;
   readonly defaultCountry: string;
+  readonly timezone: string;
 }
 
 export interface CompiledTrunk {
@@ -122,6 +123,7 @@ export function compileRules(rules: Rules): CompiledRules {
     callerIds: compileCallerIds(rules, disabled),
     maxAttempts: rules.maxAttempts,
     defaultCountry: rules.defaultCountry,
+    timezone: rules.timezone,
   });
 }
 

@@ -48,6 +48,29 @@ export interface Trunk {
   readonly causeOverrides: Readonly<Record<number, OutcomeDecision>>;
   /** Dial timeout in seconds for one attempt. */
   readonly ringTimeout: number;
+  /** When technical failures take this trunk out of routes (its own, else routing.yaml's defaults). */
+  readonly breaker: BreakerSettings;
+  /** A GSM trunk's SIM limits; null = none. */
+  readonly limits: SimLimits | null;
+}
+
+/** Circuit breaker: `failures` technical failures within `windowSeconds` → out of routes for `openSeconds`. */
+export interface BreakerSettings {
+  readonly failures: number;
+  readonly windowSeconds: number;
+  readonly openSeconds: number;
+}
+
+/** 5 technical failures within a minute take a trunk out for 2 minutes (routing.yaml may change it). */
+export const DEFAULT_BREAKER: BreakerSettings = Object.freeze({ failures: 5, windowSeconds: 60, openSeconds: 120 });
+
+/** What a carrier tolerates from one SIM before it blocks it; each null = no limit. */
+export interface SimLimits {
+  readonly callsPerHour: number | null;
+  readonly callsPerDay: number | null;
+  readonly minutesPerDay: number | null;
+  /** Seconds between the starts of two calls on this SIM. */
+  readonly minGapSeconds: number | null;
 }
 
 export interface Department {
@@ -137,4 +160,6 @@ export interface Rules {
   readonly maxAttempts: number;
   /** Country assumed for national input on desk phones and the CLI. */
   readonly defaultCountry: string;
+  /** IANA time zone of the call centre: daily SIM limits reset at its midnight; explain prints its times. */
+  readonly timezone: string;
 }

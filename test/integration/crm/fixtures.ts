@@ -4,7 +4,7 @@ import path from 'node:path';
 import { UNKNOWN_CARRIER, type CarrierLookup } from '../../../src/core/numbering/carrier.ts';
 import { decideRoute } from '../../../src/core/routing/decide.ts';
 import { compileRules, type CompiledRules } from '../../../src/core/rules/compile.ts';
-import type { CrmRules, Rules, Trunk } from '../../../src/core/rules/model.ts';
+import { DEFAULT_BREAKER, type CrmRules, type Rules, type Trunk } from '../../../src/core/rules/model.ts';
 import type { CallRecord } from '../../../src/app/calls/call-record.ts';
 import type { ClickToCallPort, ClickToCallRequest, ClickToCallResult } from '../../../src/app/crm/ports.ts';
 import type { CrmClock } from '../../../src/app/crm/clock.ts';
@@ -13,7 +13,7 @@ function trunk(id: string, name: string, line: string | null, carrier: string | 
   return {
     id, name, kind: carrier ? 'gsm' : 'sip', carrier, dial: `PJSIP/{number}@${id}`, numberFormat: 'e164',
     callerIds: carrier ? [`+7999000${id.length}${id.length}${id.length}${id.length}`] : [], tariffs: { byCarrier: {}, byPrefix: [], default: 1.5 },
-    channels: null, enabled: true, priority: 10, line, international: false, causeOverrides: {}, ringTimeout: 60, ...extra,
+    channels: null, enabled: true, priority: 10, line, international: false, causeOverrides: {}, ringTimeout: 60, breaker: DEFAULT_BREAKER, limits: null, ...extra,
   };
 }
 
@@ -53,6 +53,7 @@ export function testRules(crm: Partial<CrmRules> = {}): Rules {
     },
     maxAttempts: 5,
     defaultCountry: 'RU',
+    timezone: 'Europe/Moscow',
   };
 }
 

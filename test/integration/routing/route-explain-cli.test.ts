@@ -4,10 +4,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCheckRules, runRouteExplain, type RouteCliDeps } from '../../../src/adapters/cli/commands/route.ts';
+import { defaultRouteCliDeps, runCheckRules, runRouteExplain, type RouteCliDeps } from '../../../src/adapters/cli/commands/route.ts';
+import { CallsRepository } from '../../../src/adapters/db/repositories/calls-repository.ts';
 import { CliFailure } from '../../../src/adapters/cli/failure.ts';
 import { loadRules } from '../../../src/adapters/rules/load.ts';
 import { loadEnv } from '../../../src/config/env.ts';
+import { tempSqliteDb } from '../../support/db.ts';
 import { fakeCarriers, mobile } from '../../unit/routing/support.ts';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -76,6 +78,25 @@ describe('route explain (in process)', () => {
     const p = runRouteExplain(opts, deps(), env);
     await expect(p).rejects.toThrow(message);
     expect(await exitCodeOf(runRouteExplain(opts, deps(), env))).toBe(2);
+  });
+
+  it('says which trunks are out of routes, counted from the database (a GSM SIM out of credit)', async () => {
+    const db = await tempSqliteDb();
+    try {
+      const now = Date.now();
+      const store = new CallsRepository(db.db, () => now);
+      await store.createCall({
+        id: 'desk-1', crmCallId: null, channelId: 'ch-1', linkedid: 'ch-1', origin: 'phone', userId: '1', extension: '100',
+        number: '+79261234567', numberE164: '+79261234567', line: null, state: 'routing', plan: null, refusalCode: null, refusalMessage: null, startedAt: now - 5000,
+      });
+      await store.addAttempt({ callId: 'desk-1', attemptNo: 1, planIndex: 0, trunkId: 'gsm-megafon', dial: 'x', callerId: null, tier: 'on-net', perMinute: 0.3, linkedid: 'ch-1', startedAt: now - 5000 });
+      await store.setAttemptOutcome('desk-1', 1, { dialStatus: 'CHANUNAVAIL', hangupCause: 68, decision: 'rotate', source: 'agi', endedAt: now - 4000 });
+      const d = { ...deps(), openHealth: defaultRouteCliDeps.openHealth };
+      await runRouteExplain({ user: '1', number: '8 (926) 123-45-67' }, d, { ...env, DATABASE_URL: db.url });
+      expect(d.out.join('')).toMatch(/trunk gsm-megafon \(МегаФон \(GSM-шлюз\)\): skipped: open since \d\d:\d\d:\d\d, 1 failure \(68 ×1\)/);
+    } finally {
+      await db.close();
+    }
   });
 });
 

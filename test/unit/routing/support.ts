@@ -2,7 +2,7 @@ import type { CarrierInfo, CarrierLookup } from '../../../src/core/numbering/car
 import { UNKNOWN_CARRIER } from '../../../src/core/numbering/carrier.ts';
 import { compileRules, type CompiledRules } from '../../../src/core/rules/compile.ts';
 import { checkRules } from '../../../src/core/rules/check.ts';
-import type { CallerIdRules, Department, DepartmentPolicy, MaskRule, Rules, Trunk, User } from '../../../src/core/rules/model.ts';
+import { DEFAULT_BREAKER, type CallerIdRules, type Department, type DepartmentPolicy, type MaskRule, type Rules, type Trunk, type User } from '../../../src/core/rules/model.ts';
 
 /** A trunk with plain defaults: SIP, E.164, unlimited channels, price 1.0. */
 export function trunk(id: string, over: Partial<Trunk> = {}): Trunk {
@@ -22,6 +22,8 @@ export function trunk(id: string, over: Partial<Trunk> = {}): Trunk {
     international: true,
     causeOverrides: {},
     ringTimeout: 60,
+    breaker: DEFAULT_BREAKER,
+    limits: null,
     ...over,
   };
 }
@@ -74,6 +76,7 @@ export function compiled(input: RulesInput): CompiledRules {
     crm: { whitelist: { users: [], extensions: [], departments: [] }, excluded: { numbers: [], prefixes: [] }, finishNonWhitelisted: false, createLeads: false },
     maxAttempts: input.maxAttempts ?? 5,
     defaultCountry: 'RU',
+    timezone: 'Europe/Moscow',
   };
   const errors = checkRules(rules).filter((i) => i.severity === 'error');
   if (errors.length > 0) throw new Error(`test rules are invalid: ${errors.map((e) => `${e.path}: ${e.message}`).join('; ')}`);

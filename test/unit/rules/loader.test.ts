@@ -134,4 +134,32 @@ describe('RulesStore: reloads swap whole rule sets', () => {
     expect(() => RulesStore.open(dir)).toThrow(RulesLoadError);
     expect(() => RulesStore.open(dir)).toThrow(/users\[0\]\.departments\[0\]: unknown department "99"/);
   });
+  it('breaker defaults come from routing.yaml, a trunk overrides them key by key; SIM limits and the time zone load', () => {
+    const trunks = TRUNKS
+      .replace('    line: 101\n', '    line: 101\n    breaker: { openSeconds: 600 }\n    limits: { callsPerHour: 30, minGapSeconds: 20 }\n');
+    const dir = rulesDir({ 'trunks.yaml': trunks, 'routing.yaml': 'breaker: { failures: 3 }\ntimezone: Asia/Yekaterinburg\n' });
+    const r = loadRules(dir);
+    if (!r.ok) throw new Error(r.errors.join('; '));
+    const [mts, sip] = r.rules.trunks;
+    expect(mts?.breaker).toEqual({ failures: 3, windowSeconds: 60, openSeconds: 600 });
+    expect(mts?.limits).toEqual({ callsPerHour: 30, callsPerDay: null, minutesPerDay: null, minGapSeconds: 20 });
+    expect(sip?.breaker).toEqual({ failures: 3, windowSeconds: 60, openSeconds: 120 });
+    expect(sip?.limits).toBeNull();
+    expect(r.rules.timezone).toBe('Asia/Yekaterinburg');
+    const plain = loadRules(rulesDir());
+    expect(plain.ok && plain.rules.timezone).toBe('Europe/Moscow');
+  });
+
+  it('bad breaker, limit and time zone settings are errors naming file, path and value', () => {
+    const trunks = TRUNKS
+      .replace('    line: 101\n', '    line: 101\n    breaker: { failures: 0 }\n    limits: { callsPerDay: -1, perWeek: 3 }\n')
+      .replace('    line: sip\n', '    line: sip\n    limits: { callsPerHour: 10 }\n');
+    const errors = errorsOf(rulesDir({ 'trunks.yaml': trunks, 'routing.yaml': 'timezone: Europe/Moskva\n' }));
+    expect(errors.join('\n')).toMatch(/routing\.yaml: timezone: an IANA time zone such as Europe\/Moscow \(got "?Europe\/Moskva"?\)/);
+    expect(errors.join('\n')).toMatch(/trunks\.yaml: trunks\[0\]\.breaker\.failures: .*\(got 0\)/);
+    expect(errors.join('\n')).toMatch(/trunks\.yaml: trunks\[0\]\.limits\.callsPerDay: .*\(got -1\)/);
+    expect(errors.join('\n')).toMatch(/trunks\.yaml: trunks\[0\]\.limits: .*perWeek/);
+    const sipOnly = errorsOf(rulesDir({ 'trunks.yaml': TRUNKS.replace('    line: sip\n', '    line: sip\n    limits: { callsPerHour: 10 }\n') }));
+    expect(sipOnly).toEqual([expect.stringMatching(/trunks\.yaml: trunks\[1\]\.limits: SIM limits apply to GSM trunks only; "sip" is sip/)]);
+  });
 });

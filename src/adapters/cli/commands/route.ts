@@ -14,6 +14,10 @@ import { loadRules } from '../../rules/load.ts';
 import { RulesLoadError, RulesStore } from '../../rules/store.ts';
 import { StoredRules } from '../../../composition/stored-rules.ts';
 import { CliFailure } from '../failure.ts';
+import { TrunkHealth } from '../../../app/trunks/trunk-health.ts';
+import { HEALTHY, type HealthSnapshot } from '../../../core/health/snapshot.ts';
+import { TrunkHealthRepository } from '../../db/repositories/trunk-health-repository.ts';
+import { silentLogger } from '../../logging/logger.ts';
 
 export interface RouteExplainOptions {
   readonly user?: string;
@@ -29,6 +33,8 @@ export interface RouteCliDeps {
   readonly loadRules: (env: Readonly<Env>) => CompiledRules | Promise<CompiledRules>;
   /** The carrier index built from the database; `warning` when it could not be opened. */
   readonly openCarriers: (env: Readonly<Env>, codes?: readonly number[]) => Promise<{ readonly lookup: CarrierLookup; readonly warning?: string }>;
+  /** Trunks out of routes now, counted from the database (breaker open, SIM limit). */
+  readonly openHealth?: (env: Readonly<Env>, rules: CompiledRules) => Promise<HealthSnapshot>;
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
 }
@@ -61,6 +67,22 @@ export const defaultRouteCliDeps: RouteCliDeps = {
       return { lookup: store.current(), ...(warning ? { warning } : {}) };
     } catch (err) {
       return { lookup: UNKNOWN_LOOKUP, warning: `carrier index not available (${(err as Error).message.split('\n')[0]}): every carrier is unknown` };
+    } finally {
+      await db.destroy();
+    }
+  },
+  async openHealth(env, rules) {
+    const db = openDb({ url: env.DATABASE_URL });
+    try {
+      await migrateLatest(db);
+      const health = new TrunkHealth({
+        store: new TrunkHealthRepository(db), rules: { current: () => rules }, clock: { now: () => Date.now() },
+        logger: silentLogger, refreshMs: 1000,
+      });
+      await health.refresh();
+      return health.snapshot();
+    } catch {
+      return HEALTHY;
     } finally {
       await db.destroy();
     }
@@ -101,9 +123,11 @@ export async function runRouteExplain(opts: RouteExplainOptions, deps: RouteCliD
   const carriers = await deps.openCarriers(env, code === null ? [] : [code]);
   if (carriers.warning) deps.stderr(`warning: ${carriers.warning}\n`);
 
+  const health = deps.openHealth ? await deps.openHealth(env, rules) : HEALTHY;
+
   const decision = explainRoute(
     { rules: { current: () => rules }, carriers: { current: () => carriers.lookup } },
-    { user: user ?? null, extension: extension ?? null, number: opts.number, origin: origin as CallOrigin, line: opts.line ?? null },
+    { user: user ?? null, extension: extension ?? null, number: opts.number, origin: origin as CallOrigin, line: opts.line ?? null, health },
   );
   deps.stdout(opts.json ? `${JSON.stringify(decisionToJson(decision), null, 2)}\n` : `${decisionToText(decision)}\n`);
   if (decision.refused) throw new CliFailure(`refused ${decision.refused.code}: ${decision.refused.message}`, 1);

@@ -4,6 +4,7 @@ import { callsMigration } from './002_calls.ts';
 import { crmMigration } from './003_crm.ts';
 import { openCallsMigration } from './004_open_calls.ts';
 import { portalPinMigration } from './005_portal_pin.ts';
+import { trunkHealthMigration } from './008_trunk_health.ts';
 import { leadershipRulesMigration } from './009_leadership_rules.ts';
 
 export interface Migration {
@@ -25,6 +26,8 @@ const migrations: readonly Migration[] = [
   openCallsMigration,
   // the portal the connector is pinned to
   portalPinMigration,
+  // trunk health and SIM limits: failure and per-trunk indexes, SIM gap reservations
+  trunkHealthMigration,
   // leader lease, rules versions
   leadershipRulesMigration,
 ];
