@@ -2,9 +2,8 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AmiClient } from '../adapters/asterisk/ami/client.ts';
-import { intakeJournalDir, migrateLatest, openDb, type Db } from '../adapters/db/connection.ts';
-import { CallsRepository } from '../adapters/db/repositories/calls-repository.ts';
-import { CrmEventsRepository } from '../adapters/db/repositories/crm-events-repository.ts';
+import { clickTransactions } from '../adapters/db/click-transactions.ts';
+import { migrateLatest, openDb, type Db } from '../adapters/db/connection.ts';
 import { createHttpApp, type ReadinessCheck } from '../adapters/http/app.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
 import { createMetrics, type Metrics } from '../adapters/metrics/metrics.ts';
@@ -21,7 +20,6 @@ import type { Env } from '../config/env.ts';
 import { EffectiveRules } from './effective-rules.ts';
 import { createAdminRouter } from './admin-router.ts';
 import { instrumentCalls } from './instrument.ts';
-import { openIntakeJournal } from './intake.ts';
 
 export interface ConnectorOptions {
   readonly env: Readonly<Env>;
@@ -104,104 +102,88 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     : null;
   if (!ami) logger.warn('AMI_HOST/AMI_USER/AMI_SECRET not set: no click-to-call originate, no call tracking (FastAGI routing still works)');
 
-  // Before the sides start: what the last process answered or dialled and never wrote is stored.
-  const journalDir = intakeJournalDir(env.DATABASE_URL, env.INTAKE_JOURNAL_DIR);
-  const callRows = new CallsRepository(db);
-  const eventRows = new CrmEventsRepository(db);
-  const journal = journalDir
-    ? await openIntakeJournal(journalDir, { createCall: (c) => callRows.createCall(c), record: (e, at) => eventRows.record(e, at) }, logger.child({ component: 'intake' }))
-    : null;
+  const callEvents = new EventEmitter();
+  const calls = createCallsSide({
+    db, env, logger, routing,
+    ami: ami ?? disconnectedAmi,
+    onCallEnded: (record: CallRecord) => callEvents.emit('call-ended', record),
+  });
+  instrumentCalls({ calls, ami, metrics, callEvents });
 
-  try {
-    const callEvents = new EventEmitter();
-    const calls = createCallsSide({
-      db, env, logger, routing,
-      ami: ami ?? disconnectedAmi,
-      journal: journal?.calls ?? null,
-      onCallEnded: (record: CallRecord) => callEvents.emit('call-ended', record),
-    });
-    instrumentCalls({ calls, ami, metrics, callEvents });
+  const crm = createCrmSide({
+    db, env, rules, logger: logger.child({ component: 'crm' }),
+    clickToCall: clickToCallPort(calls),
+    clicks: clickTransactions(db),
+    endedCalls: {
+      listPending: (n) => calls.store.listCallsPendingCrmHandoff(n),
+      markDone: (id, trx) => calls.store.markCrmHandoffDone(id, trx),
+      markAllDone: (ids, trx) => calls.store.markCrmHandoffDoneMany(ids, trx),
+    },
+    callEvents,
+    onDirectory: (directory) => rules.setDirectory(directory),
+    ...(options.crmClock ? { clock: options.crmClock } : {}),
+  });
+  const directory = await crm.directory.load();
+  if (directory.users.length > 0 || directory.departments.length > 0) rules.setDirectory(directory);
 
-    const crm = createCrmSide({
-      db, env, rules, logger: logger.child({ component: 'crm' }),
-      clickToCall: clickToCallPort((input) => calls.clickToCall(input), (crmCallId) => calls.placed(crmCallId)),
-      endedCalls: {
-        listPending: (n) => calls.store.listCallsPendingCrmHandoff(n),
-        markDone: (id, trx) => calls.store.markCrmHandoffDone(id, trx),
-        markAllDone: (ids, trx) => calls.store.markCrmHandoffDoneMany(ids, trx),
-      },
-      callEvents,
-      journal: journal?.events ?? null,
-      onDirectory: (directory) => rules.setDirectory(directory),
-      ...(options.crmClock ? { clock: options.crmClock } : {}),
-    });
-    const directory = await crm.directory.load();
-    if (directory.users.length > 0 || directory.departments.length > 0) rules.setDirectory(directory);
+  const { fastAgi } = await calls.start();
+  logger.info({ host: env.AGI_HOST, port: fastAgi.port }, 'FastAGI routing server listening');
+  await crm.start();
 
-    const { fastAgi } = await calls.start();
-    logger.info({ host: env.AGI_HOST, port: fastAgi.port }, 'FastAGI routing server listening');
-    await crm.start();
-
-    const reload = async () => {
-      const result = rules.reload();
-      if (!result.ok) {
-        logger.error({ errors: result.errors }, 'rules reload refused: the last valid rules stay in use');
-        return { ok: false, errors: result.errors };
-      }
-      await carriers.reload();
-      if (crm.connection.gateway()) await crm.syncLines().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'line sync after reload failed'));
-      logger.info('rules reloaded');
-      return { ok: true, errors: [] };
-    };
-
-    const readiness: ReadinessCheck[] = [
-      { name: 'database', check: async () => { await db.raw('select 1'); return true; } },
-      { name: 'ami', check: async () => ami?.connected ?? false },
-      { name: 'crm', check: async () => crm.connection.mode === 'off' || crm.connection.gateway() !== null },
-    ];
-    const app = createHttpApp({
-      logger, metrics, readiness,
-      routers: [
-        { path: '/', router: crm.router },
-        { path: '/admin', router: crm.adminRouter },
-        { path: '/admin', router: createAdminRouter({ token: env.ADMIN_TOKEN, reload, rules, carriers, calls }) },
-        { path: '/asterisk', router: calls.routeRouter() },
-      ],
-    });
-    const httpServer = options.httpServer ?? await listenHttp(env.PORT, env.HTTP_HOST);
-    httpServer.on('request', app);
-    const httpPort = (httpServer.address() as AddressInfo).port;
-    logger.info({ port: httpPort }, 'HTTP listening');
-
-    if (ami) {
-      ami.on('connected', () => logger.info('AMI connected'));
-      ami.on('disconnected', (reason: unknown) => logger.warn({ reason: String(reason) }, 'AMI disconnected'));
-      // The supervisor keeps retrying in the background: a PBX that is down at start is not fatal.
-      await ami.start().catch((err: unknown) => logger.error({ err: { message: (err as Error).message } }, 'AMI not connected yet; retrying in the background'));
+  const reload = async () => {
+    const result = rules.reload();
+    if (!result.ok) {
+      logger.error({ errors: result.errors }, 'rules reload refused: the last valid rules stay in use');
+      return { ok: false, errors: result.errors };
     }
+    await carriers.reload();
+    if (crm.connection.gateway()) await crm.syncLines().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'line sync after reload failed'));
+    logger.info('rules reloaded');
+    return { ok: true, errors: [] };
+  };
 
-    let stopped = false;
-    return {
-      env, db, metrics, rules, carriers, ami, calls, crm, httpServer, httpPort, agiPort: fastAgi.port, callEvents, reload,
-      async stop() {
-        if (stopped) return;
-        stopped = true;
-        await new Promise<void>((resolve) => {
-          httpServer.close(() => resolve());
-          httpServer.closeAllConnections();
-        });
-        await crm.stop();
-        await calls.stop();
-        await ami?.stop();
-        journal?.close();
-        await db.destroy();
-      },
-    };
-  } catch (err) {
-    // A start that fails half-way gives the journal directory back; what it holds stays for the next start.
-    journal?.close();
-    throw err;
+  const readiness: ReadinessCheck[] = [
+    { name: 'database', check: async () => { await db.raw('select 1'); return true; } },
+    { name: 'ami', check: async () => ami?.connected ?? false },
+    { name: 'crm', check: async () => crm.connection.mode === 'off' || crm.connection.gateway() !== null },
+  ];
+  const app = createHttpApp({
+    logger, metrics, readiness,
+    routers: [
+      { path: '/', router: crm.router },
+      { path: '/admin', router: crm.adminRouter },
+      { path: '/admin', router: createAdminRouter({ token: env.ADMIN_TOKEN, reload, rules, carriers, calls }) },
+      { path: '/asterisk', router: calls.routeRouter() },
+    ],
+  });
+  const httpServer = options.httpServer ?? await listenHttp(env.PORT, env.HTTP_HOST);
+  httpServer.on('request', app);
+  const httpPort = (httpServer.address() as AddressInfo).port;
+  logger.info({ port: httpPort }, 'HTTP listening');
+
+  if (ami) {
+    ami.on('connected', () => logger.info('AMI connected'));
+    ami.on('disconnected', (reason: unknown) => logger.warn({ reason: String(reason) }, 'AMI disconnected'));
+    // The supervisor keeps retrying in the background: a PBX that is down at start is not fatal.
+    await ami.start().catch((err: unknown) => logger.error({ err: { message: (err as Error).message } }, 'AMI not connected yet; retrying in the background'));
   }
+
+  let stopped = false;
+  return {
+    env, db, metrics, rules, carriers, ami, calls, crm, httpServer, httpPort, agiPort: fastAgi.port, callEvents, reload,
+    async stop() {
+      if (stopped) return;
+      stopped = true;
+      await new Promise<void>((resolve) => {
+        httpServer.close(() => resolve());
+        httpServer.closeAllConnections();
+      });
+      await crm.stop();
+      await calls.stop();
+      await ami?.stop();
+      await db.destroy();
+    },
+  };
 }
 
 /** Stands in for the AMI client when no PBX is configured: originate fails with a clear reason. */

@@ -20,7 +20,7 @@ import { handleInstall } from './install.ts';
 import { rateLimitedGateway } from './limited-gateway.ts';
 import { syncLines, type LineSyncReport } from './line-sync.ts';
 import { OutboxWorker } from './outbox-worker.ts';
-import type { ClickToCallPort, EventJournal } from './ports.ts';
+import type { ClickToCallPort, ClickTransactions } from './ports.ts';
 import { RequestRateLimiter } from './rate-limiter.ts';
 import { RecordingLinks, RecordingResolver } from './recordings.ts';
 import { UserSync } from './user-sync.ts';
@@ -31,11 +31,11 @@ export interface CrmSideDeps {
   /** The compiled rules in use, already merged with the directory (see mergeDirectory). */
   readonly rules: { current(): CompiledRules };
   readonly clickToCall: ClickToCallPort;
+  /** One transaction for a click's event and its call (adapters/db clickTransactions). */
+  readonly clicks: ClickTransactions;
   readonly endedCalls: EndedCallsSource;
   /** Emits 'call-ended' when the tracker closes a call (low latency; the pending list is the durable path). */
   readonly callEvents?: EventEmitter;
-  /** Where fresh clicks go before their reply (the intake journal); null = replies wait for the database. */
-  readonly journal?: EventJournal | null;
   /** The directory changed (after a user sync): rebuild the merged rules. */
   readonly onDirectory?: (directory: Directory) => void | Promise<void>;
   readonly logger?: Logger;
@@ -98,6 +98,7 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
   });
   const events = new CrmEvents({
     events: eventsRepo,
+    clicks: deps.clicks,
     outbox,
     results: worker,
     gateway: limited,
@@ -106,7 +107,7 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     clock,
     logger: logger.child({ part: 'crm-events' }),
     maxDialDelayMs: env.B24_MAX_DIAL_DELAY_S * 1000,
-    journal: deps.journal ?? null,
+    clockSkewMs: env.B24_CLOCK_SKEW_S * 1000,
   });
   const handoff = new CallRecordHandoff({ db, source: deps.endedCalls, outbox, rules: deps.rules, clock, logger, onEnqueued: () => worker.notify() });
   const userSync = new UserSync({ gateway: limited, repo: directory, clock, onSynced: deps.onDirectory });
@@ -172,7 +173,6 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
       // Taken over before anything else runs; handled in the background, so a callback waiting
       // for its register (portal down) does not hold up the start.
       const unprocessed = await events.takeOverUnprocessed();
-      await events.rememberRecentClicks();
       background((async () => {
         for (const id of unprocessed) await events.process(id);
       })().catch((err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'resuming stored events failed')));
@@ -188,7 +188,6 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     },
     async stop() {
       for (const task of tasks.splice(0)) task.stop();
-      events.stop();
       deps.callEvents?.off('call-ended', onCallEnded);
       // Bounded: a resumed callback may be waiting on a portal that is down; what it has not done
       // stays stored and is taken over at the next start.

@@ -65,6 +65,15 @@ export class CallsRepository implements CallStore {
     return this.creates.submit(call);
   }
 
+  /**
+   * Inside the caller's transaction: inserts a call; false when one with the same id, CRM call id
+   * or channel id is stored already.
+   */
+  async insertIn(q: Knex.Transaction, call: NewCall): Promise<boolean> {
+    const inserted = (await q('calls').insert(this.callRow(call)).onConflict().ignore().returning('id')) as { id: string }[];
+    return inserted.length > 0;
+  }
+
   private callRow(call: NewCall): Record<string, unknown> {
     return {
       id: call.id,

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../connection.ts';
 import { GroupCommit } from '../group-commit.ts';
 import { urgently } from '../priority-lane.ts';
@@ -123,10 +124,14 @@ export class CrmEventsRepository {
     });
   }
 
-  /** Keys of one event type received since `since`, oldest first (the memory of recent clicks). */
-  async keysReceivedSince(event: string, since: number): Promise<{ eventKey: string; receivedAt: number }[]> {
-    const rows = await this.db<EventRow>(TABLE).where({ event }).andWhere('received_at', '>=', since).orderBy('received_at').select('event_key', 'received_at');
-    return rows.map((r) => ({ eventKey: r.event_key, receivedAt: Number(r.received_at) }));
+  /**
+   * Inside the caller's transaction: stores the event taken for processing, or returns null when
+   * it is stored already (a repeated delivery).
+   */
+  static async insertTaken(q: Knex.Transaction, e: { event: string; eventKey: string; data: Readonly<Record<string, unknown>>; ts: number | null }, now: number): Promise<StoredCrmEvent | null> {
+    const row = { event: e.event, event_key: e.eventKey, data: JSON.stringify(e.data), ts: e.ts, state: 'processing', attempts: 1, received_at: now };
+    const [inserted] = (await q(TABLE).insert(row).onConflict(['event', 'event_key']).ignore().returning('*')) as EventRow[];
+    return inserted ? toEvent(inserted) : null;
   }
 
   async get(id: number): Promise<StoredCrmEvent | null> {
