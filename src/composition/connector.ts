@@ -2,7 +2,6 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AmiClient } from '../adapters/asterisk/ami/client.ts';
-import { clickTransactions } from '../adapters/db/click-transactions.ts';
 import { migrateLatest, openDb, type Db } from '../adapters/db/connection.ts';
 import { createHttpApp, type ReadinessCheck } from '../adapters/http/app.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
@@ -113,7 +112,6 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   const crm = createCrmSide({
     db, env, rules, logger: logger.child({ component: 'crm' }),
     clickToCall: clickToCallPort(calls),
-    clicks: clickTransactions(db),
     endedCalls: {
       listPending: (n) => calls.store.listCallsPendingCrmHandoff(n),
       markDone: (id, trx) => calls.store.markCrmHandoffDone(id, trx),

@@ -52,8 +52,11 @@ export type AcceptResult =
 const MOBILE = new Set(['1', 'y', 'true']);
 
 type Outcome = { text: string; failed: boolean; retry?: boolean };
-/** A live click's plan, and whether its call was stored with its event (else one was there already). */
-type PlannedDial = { readonly plan: ClickPlan; readonly callCreated: boolean };
+/**
+ * A click as accepted live: judged on arrival (and dialled right after the reply), planned when
+ * fresh, and whether its call was stored with its event (else one of its CRM call id was there).
+ */
+type LiveClick = { readonly fresh: Freshness; readonly plan: ClickPlan | null; readonly callCreated: boolean };
 /** Runs an event's handling once the reply is on its way (the HTTP route decides when). */
 export type RunAfterReply = (work: () => Promise<void>) => void;
 
@@ -120,8 +123,8 @@ export class CrmEvents {
     });
     const event = taken.event;
     if (event === null) return { status: 'duplicate' };
-    const planned = plan === null ? null : { plan, callCreated: taken.callCreated };
-    run(() => this.settleAfter(event, () => this.clickToCall(event, planned)));
+    const live: LiveClick = { fresh, plan, callCreated: taken.callCreated };
+    run(() => this.settleAfter(event, () => this.clickToCall(event, live)));
     return { status: 'accepted' };
   }
 
@@ -233,21 +236,22 @@ export class CrmEvents {
 
   /**
    * Dials a click or callback that is fresh enough, and finishes it in the CRM when it is not
-   * dialled. `planned`: its call was stored with its event (a live click); without it the call is
-   * stored now, unless the PBX side holds one of that CRM call id already (then never dialled again).
+   * dialled. `live`: its call was planned and stored with its event; without it (picked up again
+   * after a restart, a callback) the call is stored now, unless the PBX side holds one of that CRM
+   * call id already — then it is never dialled again.
    */
-  private async dial(request: ClickToCallRequest, writeAllowed: boolean, fresh: Freshness, planned: PlannedDial | null): Promise<Outcome> {
+  private async dial(request: ClickToCallRequest, writeAllowed: boolean, fresh: Freshness, live: LiveClick | null): Promise<Outcome> {
     if (!fresh.fresh) {
       // A call placed before a restart is not "not dialled": its own record will finish it.
-      if (planned === null && await this.o.clickToCall.placed(request.crmCallId)) return { text: 'dialled before the restart', failed: false };
+      if (live === null && await this.o.clickToCall.placed(request.crmCallId)) return { text: 'dialled before the restart', failed: false };
       return this.notDialled(request, writeAllowed, 'STALE_CLICK', fresh.reason, true);
     }
     let result: ClickToCallResult;
     try {
-      if (planned === null) result = await this.o.clickToCall.originate(request);
-      else if (!planned.plan.ok) result = { status: 'refused', code: planned.plan.code, message: planned.plan.message };
-      else if (!planned.callCreated) result = { status: 'duplicate' };
-      else result = await this.o.clickToCall.dial(planned.plan);
+      if (live === null || live.plan === null) result = await this.o.clickToCall.originate(request);
+      else if (!live.plan.ok) result = { status: 'refused', code: live.plan.code, message: live.plan.message };
+      else if (!live.callCreated) result = { status: 'duplicate' };
+      else result = await this.o.clickToCall.dial(live.plan);
     } catch (err) {
       return this.notDialled(request, writeAllowed, 'LINE_UNAVAILABLE', `PBX unreachable: ${err instanceof Error ? err.message : String(err)}`, true);
     }
@@ -283,14 +287,14 @@ export class CrmEvents {
     };
   }
 
-  /** A click: `planned` when accepted live (its call stored with it), null when picked up again later. */
-  private async clickToCall(event: StoredCrmEvent, planned: PlannedDial | null): Promise<Outcome> {
+  /** A click: `live` when accepted by this process just now, null when picked up again later. */
+  private async clickToCall(event: StoredCrmEvent, live: LiveClick | null): Promise<Outcome> {
     const { request, writeAllowed } = this.readClick(event.data as Record<string, string>);
     // DECISIONS §18: not written to the CRM → hide the card Bitrix24 opened, write nothing else.
     // Queued alongside the dial, which does not wait for it.
     const hiding = writeAllowed ? null : this.enqueue(`hide:${request.crmCallId}`, 'telephony.externalcall.hide', { CALL_ID: request.crmCallId, USER_ID: request.userId });
     void hiding?.catch(() => undefined);
-    const outcome = await this.dial(request, writeAllowed, this.freshness(event.ts, request.crmCallId), planned);
+    const outcome = await this.dial(request, writeAllowed, live?.fresh ?? this.freshness(event.ts, request.crmCallId), live);
     if (hiding) {
       await hiding;
       this.o.results.notify();

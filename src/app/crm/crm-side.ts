@@ -3,6 +3,7 @@ import cron from 'node-cron';
 import type { Router } from 'express';
 import type { Db } from '../../adapters/db/connection.ts';
 import { B24DirectoryRepository, type Directory } from '../../adapters/db/repositories/b24-users-repository.ts';
+import { clickTransactions } from '../../adapters/db/click-transactions.ts';
 import { CrmEventsRepository } from '../../adapters/db/repositories/crm-events-repository.ts';
 import { OutboxRepository } from '../../adapters/db/repositories/outbox-repository.ts';
 import { PortalRepository } from '../../adapters/db/repositories/portal-repository.ts';
@@ -20,7 +21,7 @@ import { handleInstall } from './install.ts';
 import { rateLimitedGateway } from './limited-gateway.ts';
 import { syncLines, type LineSyncReport } from './line-sync.ts';
 import { OutboxWorker } from './outbox-worker.ts';
-import type { ClickToCallPort, ClickTransactions } from './ports.ts';
+import type { ClickToCallPort } from './ports.ts';
 import { RequestRateLimiter } from './rate-limiter.ts';
 import { RecordingLinks, RecordingResolver } from './recordings.ts';
 import { UserSync } from './user-sync.ts';
@@ -31,8 +32,6 @@ export interface CrmSideDeps {
   /** The compiled rules in use, already merged with the directory (see mergeDirectory). */
   readonly rules: { current(): CompiledRules };
   readonly clickToCall: ClickToCallPort;
-  /** One transaction for a click's event and its call (adapters/db clickTransactions). */
-  readonly clicks: ClickTransactions;
   readonly endedCalls: EndedCallsSource;
   /** Emits 'call-ended' when the tracker closes a call (low latency; the pending list is the durable path). */
   readonly callEvents?: EventEmitter;
@@ -98,7 +97,7 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
   });
   const events = new CrmEvents({
     events: eventsRepo,
-    clicks: deps.clicks,
+    clicks: clickTransactions(db),
     outbox,
     results: worker,
     gateway: limited,
