@@ -1,7 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../../src/app/calls/call-record.ts';
 import { callsHarness, type CallsHarness } from '../../contracts/calls-harness.ts';
-import { AmiScript, c2cChannels } from '../../unit/calls/ami-fixture.ts';
 
 let h: CallsHarness;
 beforeEach(async () => {
