@@ -34,6 +34,8 @@ export interface CrmEventsOptions {
   readonly clickToCall: ClickToCallPort;
   readonly rules: { current(): CompiledRules };
   readonly clock: CrmClock;
+  /** What a click's age is judged by: real time, as Bitrix24 stamps clicks (default: `clock`). */
+  readonly wallClock?: { now(): number };
   readonly logger?: Logger;
   /** B24_MAX_DIAL_DELAY_S in ms: a click older than this (by its own time stamps) is not dialled. */
   readonly maxDialDelayMs?: number;
@@ -130,7 +132,7 @@ export class CrmEvents {
 
   private freshness(ts: number | null, callId: string | null): Freshness {
     const stamps = [ts === null ? null : ts * 1000, callId === null ? null : callIdTimeMs(callId)];
-    return clickFreshness(stamps, this.o.clock.now(), { maxDelayMs: this.o.maxDialDelayMs ?? 60_000, skewMs: this.o.clockSkewMs ?? 30_000 });
+    return clickFreshness(stamps, (this.o.wallClock ?? this.o.clock).now(), { maxDelayMs: this.o.maxDialDelayMs ?? 60_000, skewMs: this.o.clockSkewMs ?? 30_000 });
   }
 
   /** Handles one stored event if nobody else is (after a restart); never throws. */

@@ -39,6 +39,8 @@ export interface CrmSideDeps {
   readonly onDirectory?: (directory: Directory) => void | Promise<void>;
   readonly logger?: Logger;
   readonly clock?: CrmClock;
+  /** Real time, which clicks' ages are judged by (default: the system's; `clock` may run scaled). */
+  readonly wallClock?: { now(): number };
 }
 
 /** Everything of the Bitrix24 side, wired; the composition root mounts the routers and calls start/stop. */
@@ -104,6 +106,7 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     clickToCall: deps.clickToCall,
     rules: deps.rules,
     clock,
+    wallClock: deps.wallClock ?? systemCrmClock,
     logger: logger.child({ part: 'crm-events' }),
     maxDialDelayMs: env.B24_MAX_DIAL_DELAY_S * 1000,
     clockSkewMs: env.B24_CLOCK_SKEW_S * 1000,
