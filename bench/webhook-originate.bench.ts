@@ -153,7 +153,8 @@ export async function run(): Promise<void> {
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
-  console.log(`webhook→originate: event posted → Originate sent, ms (${SECONDS} s per rate; target p99 <= 25 ms at 200/s)`);
+  // The figures depend on what else the machine runs: its load is printed beside them.
+  console.log(`webhook→originate: event posted → Originate sent, ms (${SECONDS} s per rate; target p99 <= 25 ms at 200/s; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${os.cpus().length} cores)`);
   const cell = (r: Round | undefined) => (r ? `${r.p50.toFixed(2).padStart(6)} / ${r.p99.toFixed(2).padStart(6)}  (${r.originated}/${r.posted}, ${r.errors} err, reply p99 ${r.replyP99.toFixed(1)})` : '');
   console.log(`  rate    ${results.map((x) => `${x.label} p50 / p99`.padEnd(52)).join('')}`);
   for (const rate of RATES) {
