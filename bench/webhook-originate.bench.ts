@@ -55,6 +55,8 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
   const child = fork(path.join(here, 'support/doubles-process.ts'), [], { execArgv: ['--import', 'tsx'] });
   const ready = await next<DoublesReady>(child, 'ready');
   const http = await listenHttp(0, '127.0.0.1');
+  // Idle keep-alive sockets outlive the pauses between rounds: no reset race on the first click of a round.
+  http.keepAliveTimeout = 60_000;
   const address = http.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const env = loadEnv({
