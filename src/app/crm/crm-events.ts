@@ -153,16 +153,17 @@ export class CrmEvents {
     } catch (err) {
       outcome = this.failure(event, err);
     }
-    await this.settle(event, event.id, outcome);
+    await this.settle(event, outcome);
   }
 
   private failure(event: StoredCrmEvent, err: unknown): Outcome {
     const message = err instanceof Error ? err.message : String(err);
-    this.logger.error({ eventId: event.id, event: event.event, err }, 'bitrix24 event failed');
+    this.logger.error({ eventId: event.id, event: event.event, err: { message } }, 'bitrix24 event failed');
     return { text: `error: ${message}`, failed: true };
   }
 
-  private async settle(event: StoredCrmEvent, id: number, outcome: Outcome): Promise<void> {
+  private async settle(event: StoredCrmEvent, outcome: Outcome): Promise<void> {
+    const id = event.id;
     try {
       if (outcome.retry) await this.o.events.release(id, outcome.text);
       else await this.finish(id, outcome.failed ? 'failed' : 'done', outcome.text);
