@@ -66,12 +66,13 @@ export class CallsRepository implements CallStore {
   }
 
   /**
-   * Inside the caller's transaction: inserts a call; false when one with the same id, CRM call id
-   * or channel id is stored already.
+   * Inside the caller's transaction, in one statement: inserts calls; false for each one whose id,
+   * CRM call id or channel id is stored already (or taken earlier in `calls`).
    */
-  async insertIn(q: Knex.Transaction, call: NewCall): Promise<boolean> {
-    const inserted = (await q('calls').insert(this.callRow(call)).onConflict().ignore().returning('id')) as { id: string }[];
-    return inserted.length > 0;
+  async insertIn(q: Knex.Transaction, calls: readonly NewCall[]): Promise<boolean[]> {
+    const inserted = (await q('calls').insert(calls.map((c) => this.callRow(c))).onConflict().ignore().returning('id')) as { id: string }[];
+    const fresh = new Set(inserted.map((r) => r.id));
+    return calls.map((c) => fresh.delete(c.id));
   }
 
   private callRow(call: NewCall): Record<string, unknown> {

@@ -125,13 +125,21 @@ export class CrmEventsRepository {
   }
 
   /**
-   * Inside the caller's transaction: stores the event taken for processing, or returns null when
-   * it is stored already (a repeated delivery).
+   * Inside the caller's transaction, in one statement: stores events taken for processing; null
+   * for each one stored already (a repeated delivery, or the same key earlier in `inputs`).
    */
-  static async insertTaken(q: Knex.Transaction, e: { event: string; eventKey: string; data: Readonly<Record<string, unknown>>; ts: number | null }, now: number): Promise<StoredCrmEvent | null> {
-    const row = { event: e.event, event_key: e.eventKey, data: JSON.stringify(e.data), ts: e.ts, state: 'processing', attempts: 1, received_at: now };
-    const [inserted] = (await q(TABLE).insert(row).onConflict(['event', 'event_key']).ignore().returning('*')) as EventRow[];
-    return inserted ? toEvent(inserted) : null;
+  static async insertTaken(q: Knex.Transaction, inputs: readonly { event: { event: string; eventKey: string; data: Readonly<Record<string, unknown>>; ts: number | null }; receivedAt: number }[]): Promise<(StoredCrmEvent | null)[]> {
+    const rows = inputs.map(({ event: e, receivedAt }) => ({
+      event: e.event, event_key: e.eventKey, data: JSON.stringify(e.data), ts: e.ts, state: 'processing', attempts: 1, received_at: receivedAt,
+    }));
+    const inserted = (await q(TABLE).insert(rows).onConflict(['event', 'event_key']).ignore().returning('*')) as EventRow[];
+    const fresh = new Map(inserted.map((r) => [`${r.event}\n${r.event_key}`, r]));
+    return inputs.map(({ event: e }) => {
+      const key = `${e.event}\n${e.eventKey}`;
+      const row = fresh.get(key);
+      fresh.delete(key);
+      return row ? toEvent(row) : null;
+    });
   }
 
   async get(id: number): Promise<StoredCrmEvent | null> {
