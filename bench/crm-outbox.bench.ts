@@ -15,7 +15,7 @@ import { silentLogger } from '../src/adapters/logging/logger.ts';
 import { createMetrics } from '../src/adapters/metrics/metrics.ts';
 import { loadEnv } from '../src/config/env.ts';
 import { createCrmSide } from '../src/app/crm/crm-side.ts';
-import type { ClickToCallPort } from '../src/app/crm/ports.ts';
+import type { ClickToCallPort, ClickToCallResult } from '../src/app/crm/ports.ts';
 import { OutboxRepository } from '../src/adapters/db/repositories/outbox-repository.ts';
 import { PortalRepository } from '../src/adapters/db/repositories/portal-repository.ts';
 import { B24Connection } from '../src/app/crm/connection.ts';
@@ -126,19 +126,29 @@ async function eventReplyLatency(events: number): Promise<void> {
   const double = await startBitrix24Double({ authMode: 'webhook', rateLimit: false });
   const waiting: (() => void)[] = [];
   let completed = 0;
+  const slow = async (): Promise<ClickToCallResult> => {
+    await new Promise<void>((resolve) => {
+      const t = setTimeout(resolve, 2000);
+      waiting.push(() => {
+        clearTimeout(t);
+        resolve();
+      });
+    });
+    completed += 1;
+    return { status: 'originated' };
+  };
   const slowPort: ClickToCallPort = {
     placed: async () => false,
-    originate: async () => {
-      await new Promise<void>((resolve) => {
-        const t = setTimeout(resolve, 2000);
-        waiting.push(() => {
-          clearTimeout(t);
-          resolve();
-        });
-      });
-      completed += 1;
-      return { status: 'originated' };
-    },
+    originate: slow,
+    plan: (r) => ({
+      ok: true,
+      planned: null,
+      call: {
+        id: `c2c-${r.crmCallId}`, crmCallId: r.crmCallId, channelId: `c2c-${r.crmCallId}-a`, linkedid: `c2c-${r.crmCallId}-a`, origin: r.origin, userId: r.userId,
+        extension: r.extension, number: r.number, numberE164: null, line: r.line, state: 'planned', plan: null, refusalCode: null, refusalMessage: null, startedAt: Date.now(),
+      },
+    }),
+    dial: slow,
   };
   const env = loadEnv({ B24_MODE: 'webhook', B24_WEBHOOK_URL: double.webhookUrl, B24_APPLICATION_TOKEN: double.portal.applicationToken });
   const compiled = compileRules(rules);

@@ -2,9 +2,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AmiClient } from '../adapters/asterisk/ami/client.ts';
-import { intakeJournalDir, migrateLatest, openDb, type Db } from '../adapters/db/connection.ts';
-import { CallsRepository } from '../adapters/db/repositories/calls-repository.ts';
-import { CrmEventsRepository } from '../adapters/db/repositories/crm-events-repository.ts';
+import { migrateLatest, openDb, type Db } from '../adapters/db/connection.ts';
 import { createHttpApp, type ReadinessCheck } from '../adapters/http/app.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
 import { createMetrics, type Metrics } from '../adapters/metrics/metrics.ts';
@@ -22,7 +20,6 @@ import { createAdminRouter } from './admin-router.ts';
 import { instrumentCalls } from './instrument.ts';
 import { createLeaders, type Leaders } from './leadership.ts';
 import { StoredRules, watchRules } from './stored-rules.ts';
-import { openIntakeJournal } from './intake.ts';
 import { buildTrunkHealth } from './trunk-health.ts';
 
 export interface ConnectorOptions {
@@ -127,14 +124,6 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     : null;
   if (!ami) logger.warn('AMI_HOST/AMI_USER/AMI_SECRET not set: no click-to-call originate, no call tracking (FastAGI routing still works)');
 
-  // Before the sides start: what the last process answered or dialled and never wrote is stored.
-  const journalDir = intakeJournalDir(env.DATABASE_URL, env.INTAKE_JOURNAL_DIR);
-  const callRows = new CallsRepository(db);
-  const eventRows = new CrmEventsRepository(db);
-  const journal = journalDir
-    ? await openIntakeJournal(journalDir, { createCall: (c) => callRows.createCall(c), record: (e, at) => eventRows.record(e, at) }, logger.child({ component: 'intake' }))
-    : null;
-
   const leaders = createLeaders(db, { pbx: env.PBX_NAME ?? (env.AMI_HOST ? `${env.AMI_HOST}:${env.AMI_PORT}` : 'none'), ttlMs: env.LEADER_TTL_S * 1000, logger });
   try {
     await leaders.start();
@@ -142,7 +131,6 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     const calls = createCallsSide({
       db, env, logger, routing,
       ami: ami ?? disconnectedAmi,
-      journal: journal?.calls ?? null,
       leader: leaders.pbx,
       onCallEnded: (record: CallRecord) => callEvents.emit('call-ended', record),
     });
@@ -150,14 +138,13 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
 
     const crm = createCrmSide({
       db, env, rules, logger: logger.child({ component: 'crm' }),
-      clickToCall: clickToCallPort((input) => calls.clickToCall(input), (crmCallId) => calls.placed(crmCallId)),
+      clickToCall: clickToCallPort(calls),
       endedCalls: {
         listPending: (n) => calls.store.listCallsPendingCrmHandoff(n),
         markDone: (id, trx) => calls.store.markCrmHandoffDone(id, trx),
         markAllDone: (ids, trx) => calls.store.markCrmHandoffDoneMany(ids, trx),
       },
       callEvents,
-      journal: journal?.events ?? null,
       onDirectory: (directory) => rules.setDirectory(directory),
       leader: leaders.jobs.gate,
       ...(options.crmClock ? { clock: options.crmClock } : {}),
@@ -241,14 +228,12 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
         await ami?.stop();
         await rulesWatch.stop();
         await leaders.stop();
-        journal?.close();
         await db.destroy();
       },
     };
   } catch (err) {
-    // A start that fails half-way gives the journal directory back; what it holds stays for the next start.
+    // A start that fails half-way gives the leases back at once.
     await leaders.stop();
-    journal?.close();
     throw err;
   }
 }

@@ -15,12 +15,6 @@ const flag = z
 export const envSchema = z.object({
   // storage and rules
   DATABASE_URL: z.string().default('./data/connector.sqlite'),
-  /**
-   * Local directory of the intake journal (fresh clicks answered and dialled before their rows
-   * are written); default: `intake-journal` beside the SQLite file, none with PostgreSQL;
-   * `off` = every click waits for its database writes.
-   */
-  INTAKE_JOURNAL_DIR: z.string().min(1).optional(),
   RULES_DIR: z.string().default('./rules'),
   /** Percent of the active plan's (or ported set's) numbers an import may remove without --force. */
   IMPORT_MAX_SHRINK: z.coerce.number().min(0).max(100).default(10),
@@ -108,6 +102,8 @@ export const envSchema = z.object({
   B24_RATE_PER_SEC: z.coerce.number().positive().default(2),
   OUTBOX_POLL_MS: ms.default(1_000),
   B24_MAX_DIAL_DELAY_S: z.coerce.number().int().min(1).default(60),
+  // How far ahead of this host's clock a click's time may be (clocks drift; more is refused).
+  B24_CLOCK_SKEW_S: z.coerce.number().int().min(0).default(30),
   // Housekeeping: done outbox entries and handled events older than this are deleted on this schedule.
   OUTBOX_KEEP_DONE_DAYS: z.coerce.number().int().min(1).default(30),
   OUTBOX_PURGE_CRON: z.string().default('40 3 * * *'),

@@ -5,7 +5,7 @@ import type { Db } from '../../src/adapters/db/connection.ts';
 import { CallsRepository } from '../../src/adapters/db/repositories/calls-repository.ts';
 import type { Logger } from '../../src/adapters/logging/logger.ts';
 import { originateClickToCall, type ClickToCallInput, type ClickToCallResult } from '../../src/app/calls/click-to-call.ts';
-import type { DialJournal, NewCall, OriginateRequest, Originator } from '../../src/app/calls/ports.ts';
+import type { OriginateRequest, Originator } from '../../src/app/calls/ports.ts';
 import { RouteService } from '../../src/app/calls/route-service.ts';
 import { CallTracker } from '../../src/app/calls/tracker.ts';
 import type { CompiledRules } from '../../src/core/rules/compile.ts';
@@ -35,32 +35,8 @@ export class FakeOriginator implements Originator {
   }
 }
 
-/** A dial journal that remembers what it was told (or refuses, like a full disk). */
-export class MemoryDialJournal implements DialJournal {
-  readonly recorded: NewCall[] = [];
-  readonly settled: string[] = [];
-  fail: Error | null = null;
-  record(call: NewCall): void {
-    if (this.fail) throw this.fail;
-    this.recorded.push(call);
-  }
-  settle(callId: string): void {
-    this.settled.push(callId);
-  }
-  journaledCall(crmCallId: string): NewCall | null {
-    return this.recorded.find((c) => c.crmCallId === crmCallId && !this.settled.includes(c.id)) ?? null;
-  }
-  journaledCallOfChannel(channelId: string): NewCall | null {
-    return this.recorded.find((c) => c.channelId === channelId && !this.settled.includes(c.id)) ?? null;
-  }
-  accepting(): boolean {
-    return true;
-  }
-}
-
 export interface CallsHarness {
   readonly db: Db;
-  readonly journal: MemoryDialJournal;
   readonly store: CallsRepository;
   readonly service: RouteService;
   readonly tracker: CallTracker;
@@ -83,24 +59,22 @@ export async function callsHarness(rules: CompiledRules = labRules(), openDb?: (
   const routing = fixedRouting(rules);
   let follow: (uniqueid: string, linkedid: string | null) => void = () => undefined;
   const service = new RouteService({ store, routing, clock, logger: log.logger, follow: (u, l) => follow(u, l) });
-  const journal = new MemoryDialJournal();
   const tracker = new CallTracker({
     store, clock, logger: log.logger, connectorContext: 'connector-outbound', flushIntervalMs: 0,
     lineOf: (id) => routing.rules.current().trunkById.get(id)?.trunk.line ?? null, failOpenTrunk: 'failopen', failOpenPerMinute: null,
-    beforeClose: () => service.drain(), journal,
+    beforeClose: () => service.drain(),
   });
   follow = (u, l) => tracker.follow(u, l);
   tracker.on('call-ended', (r) => service.callEnded(r.callId));
   const originator = new FakeOriginator();
-  const stopping = new AbortController();
   let ids = 0;
   const h: CallsHarness = {
-    db: handle.db, journal, store, service, tracker, originator, routing, log, clock, server: null,
+    db: handle.db, store, service, tracker, originator, routing, log, clock, server: null,
     clickToCall(input, id) {
       return originateClickToCall({
         store, routing, originator, clock, logger: log.logger, newId: () => id ?? `t${++ids}`,
         channelTemplate: 'Local/{extension}@phones', context: 'connector-outbound', timeoutMs: 30_000, channels: service.channels,
-        onPlanned: (c) => service.remember(c), journal, stopping: stopping.signal,
+        onPlanned: (c) => service.remember(c),
       }, {
         userId: '12', extension: '100', number: '+79160000001', numberIsInternational: true, origin: 'crm', line: null, ...input,
       });
@@ -110,7 +84,6 @@ export async function callsHarness(rules: CompiledRules = labRules(), openDb?: (
       return h.server;
     },
     async close() {
-      stopping.abort();
       await h.server?.close();
       await tracker.stop();
       await handle.close();

@@ -68,15 +68,3 @@ export async function migrateRollbackAll(db: Db): Promise<void> {
 export function isSqlite(db: Db): boolean {
   return db.client.config.client === 'sqlite3';
 }
-
-/**
- * Where the intake journal lives: INTAKE_JOURNAL_DIR, else beside the SQLite file; null when
- * turned off, with PostgreSQL unless configured (several instances tell a repeated click apart
- * only through the shared database), and for an in-memory database.
- */
-export function intakeJournalDir(databaseUrl: string, configured: string | undefined): string | null {
-  if (configured !== undefined) return configured.toLowerCase() === 'off' ? null : configured;
-  if (isPostgresUrl(databaseUrl)) return null;
-  const file = sqliteFile(databaseUrl);
-  return file === ':memory:' ? null : path.join(path.dirname(file), 'intake-journal');
-}

@@ -19,20 +19,23 @@ export function isUrgent(): boolean {
 interface Waiter {
   readonly go: () => void;
   readonly timer: NodeJS.Timeout;
+  readonly since: number;
 }
 
 /**
  * A one-at-a-time gate with two queues: whoever holds the connection hands it to the next urgent
- * waiter before any other. What holds it is never interrupted: an urgent statement waits for the
- * statement or transaction under way, not for the queue. A wait longer than `timeoutMs` fails (as
- * knex's own pool would), naming the likely cause.
+ * waiter before any other — unless the oldest ordinary waiter has waited `maxNormalWaitMs`, so a
+ * steady stream of clicks cannot starve the writes behind them (call ends, CRM writes). What holds
+ * it is never interrupted: an urgent statement waits for the statement or transaction under way,
+ * not for the queue. A wait longer than `timeoutMs` fails (as knex's own pool would), naming the
+ * likely cause.
  */
 export class PriorityGate {
   private held = false;
   private readonly urgentQueue: Waiter[] = [];
   private readonly normalQueue: Waiter[] = [];
 
-  constructor(private readonly timeoutMs = 60_000) {}
+  constructor(private readonly timeoutMs = 60_000, private readonly maxNormalWaitMs = 200, private readonly now: () => number = () => performance.now()) {}
 
   enter(isUrgentWaiter: boolean): Promise<void> {
     if (!this.held) {
@@ -42,6 +45,7 @@ export class PriorityGate {
     const queue = isUrgentWaiter ? this.urgentQueue : this.normalQueue;
     return new Promise((resolve, reject) => {
       const waiter: Waiter = {
+        since: this.now(),
         go: () => {
           clearTimeout(waiter.timer);
           resolve();
@@ -58,7 +62,9 @@ export class PriorityGate {
   }
 
   leave(): void {
-    const next = this.urgentQueue.shift() ?? this.normalQueue.shift();
+    const oldest = this.normalQueue[0];
+    const overdue = oldest !== undefined && this.now() - oldest.since >= this.maxNormalWaitMs;
+    const next = overdue ? this.normalQueue.shift() : (this.urgentQueue.shift() ?? this.normalQueue.shift());
     if (next) next.go();
     else this.held = false;
   }

@@ -12,8 +12,10 @@ import type { Env } from '../../config/env.ts';
 import { whileLeader, type LeaderGate } from '../leadership/leadership.ts';
 import type { RoutingDeps } from '../routing/route-call.ts';
 import type { CallRecord } from './call-record.ts';
-import { originateClickToCall, type ClickToCallInput, type ClickToCallResult } from './click-to-call.ts';
-import { systemClock, type Clock, type DialJournal, type Originator } from './ports.ts';
+import {
+  dialPlanned, originateClickToCall, planClickToCall, type ClickPlanning, type ClickToCallDeps, type ClickToCallInput, type ClickToCallResult, type PlannedClick,
+} from './click-to-call.ts';
+import { systemClock, type Clock, type Originator } from './ports.ts';
 import { reconcileWithPbx, type AmiActionPort } from './reconcile.ts';
 import { RouteService } from './route-service.ts';
 import { CallTracker } from './tracker.ts';
@@ -38,8 +40,6 @@ export interface CallsSideOptions {
   readonly clock?: Clock;
   /** Ended calls, as soon as they are stored with crm_handoff = pending (the CRM side's fast path). */
   readonly onCallEnded?: (record: CallRecord) => void;
-  /** Where dial intents go first (the intake journal); null = clicks wait for their database write. */
-  readonly journal?: DialJournal | null;
   /**
    * The PBX's leader lease: only its holder follows AMI events (the tracker, which closes every
    * call, click-to-calls of any instance included) and compares with the channel list; its tracking
@@ -52,9 +52,13 @@ export interface CallsSide {
   readonly store: CallsRepository;
   readonly routes: RouteService;
   readonly tracker: CallTracker;
-  /** The click-to-call use case, wired (for the CRM side's ClickToCallPort). */
+  /** The click-to-call use case, wired (for the CRM side's ClickToCallPort): plan, store, dial. */
   clickToCall(input: ClickToCallInput): Promise<ClickToCallResult>;
-  /** Whether a call was placed for this CRM call (journaled, or stored and sent to the PBX). */
+  /** Its first step alone: the plan, for a caller that stores the call itself. */
+  planClick(input: ClickToCallInput): ClickPlanning;
+  /** Its last step alone: dials a planned click whose call the caller has stored. */
+  dialClick(planned: PlannedClick): Promise<ClickToCallResult>;
+  /** Whether a call was placed for this CRM call (stored and sent to the PBX). */
   placed(crmCallId: string): Promise<boolean>;
   /** `GET /route` for CURL() dialplans: mount it at `/asterisk`. */
   routeRouter(): Router;
@@ -84,7 +88,6 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     failOpenTrunk: o.env.FAILOPEN_TRUNK ?? null,
     failOpenPerMinute: null,
     beforeClose: () => routes.drain(),
-    journal: o.journal ?? null,
     pbxRecords: o.env.CDR_CSV_PATH ? csvCdrRecords(o.env.CDR_CSV_PATH) : null,
   });
   followCall = (u, l) => tracker.follow(u, l);
@@ -144,22 +147,22 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     tracker.reset();
   };
 
+  const clicks: ClickToCallDeps = {
+    store, routing: o.routing, originator: o.ami, clock, logger: o.logger.child({ component: 'click-to-call' }),
+    newId: () => crypto.randomBytes(8).toString('hex'),
+    channelTemplate: o.env.ORIGINATE_CHANNEL, context: o.env.ORIGINATE_CONTEXT, timeoutMs: o.env.ORIGINATE_TIMEOUT_MS,
+    channels: routes.channels, onPlanned: (call) => routes.remember(call),
+    recordOriginate: (callId, actionId) => routes.recordOriginate(callId, actionId),
+  };
+
   return {
     store,
     routes,
     tracker,
-    clickToCall(input) {
-      return originateClickToCall({
-        store, routing: o.routing, originator: o.ami, clock, logger: o.logger.child({ component: 'click-to-call' }),
-        newId: () => crypto.randomBytes(8).toString('hex'),
-        channelTemplate: o.env.ORIGINATE_CHANNEL, context: o.env.ORIGINATE_CONTEXT, timeoutMs: o.env.ORIGINATE_TIMEOUT_MS,
-        channels: routes.channels, onPlanned: (call) => routes.remember(call),
-        recordOriginate: (callId, actionId) => routes.recordOriginate(callId, actionId),
-        journal: o.journal ?? null, stopping: stopping.signal,
-      }, input);
-    },
+    clickToCall: (input) => originateClickToCall(clicks, input),
+    planClick: (input) => planClickToCall(clicks, input),
+    dialClick: (planned) => dialPlanned(clicks, planned),
     async placed(crmCallId) {
-      if (o.journal?.journaledCall(crmCallId)) return true;
       const call = await store.findByCrmCallId(crmCallId);
       // Refused, or the Originate never reached the PBX: not placed.
       return call !== null && call.refusalCode === null && !(call.state === 'ended' && call.originateActionId === null);

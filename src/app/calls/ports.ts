@@ -25,23 +25,6 @@ export interface NewCall {
   readonly startedAt: number;
 }
 
-/**
- * Click-to-calls about to be dialled before their row is written: each intent is on disk before
- * its Originate, so a restart knows which calls may have been dialled and never dials them again.
- */
-export interface DialJournal {
-  /** Synchronous: when it returns, the intent survives a crash of the process. */
-  record(call: NewCall): void;
-  /** The call's row is in the database: its intent is no longer needed. */
-  settle(callId: string): void;
-  /** An unsettled intent for this CRM call (dialled, its row not written yet), or null. */
-  journaledCall(crmCallId: string): NewCall | null;
-  /** The same, found by the Originate's channel id (the call's first Uniqueid). */
-  journaledCallOfChannel(channelId: string): NewCall | null;
-  /** False while the database is failing to keep up (entries wait long): dial the careful way. */
-  accepting(): boolean;
-}
-
 /** A new attempt row: what the route request answered (its outcome comes later). */
 export type NewAttempt = Pick<
   CallAttemptRecord,

@@ -2,10 +2,10 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../adapters/logging/logger.ts';
 import { CallTrackerCore, type AmiEventRecord } from '../../core/calls/track-event.ts';
 import { newTrackedCall, type TrackedCall } from '../../core/calls/tracked-call.ts';
-import { storedCallOf, type CallRecord, type StoredCall } from './call-record.ts';
+import type { CallRecord, StoredCall } from './call-record.ts';
 import { finishCall, type FinishOptions } from './finish-call.ts';
 import type { PbxTalk } from '../../core/calls/summarize.ts';
-import type { CallStore, Clock, DialJournal, EndedCall, PbxRecords } from './ports.ts';
+import type { CallStore, Clock, EndedCall, PbxRecords } from './ports.ts';
 
 export interface CallTrackerDeps extends FinishOptions {
   readonly store: CallStore;
@@ -17,8 +17,6 @@ export interface CallTrackerDeps extends FinishOptions {
   readonly flushIntervalMs?: number;
   /** Runs before ended calls are read back: RouteService.drain(), so their last route step is stored. */
   readonly beforeClose?: () => Promise<void>;
-  /** Calls dialled before their row was written: an end that finds no row closes the journaled call. */
-  readonly journal?: Pick<DialJournal, 'journaledCallOfChannel'> | null;
   /** The PBX's stored call records, for calls the tracker saw only in part; null = none configured. */
   readonly pbxRecords?: PbxRecords | null;
 }
@@ -190,9 +188,9 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
 
   /**
    * Open calls that nothing follows: placed before `startedBefore` (by an earlier process, or
-   * before the AMI connection dropped), no channel in `live` (Uniqueids and Linkedids), no state in memory. Their
-   * channels came and went unseen (a crash right after the Originate, a call recovered from the
-   * intake journal); they are closed from their stored rows, as unseen, so none stays open.
+   * before the AMI connection dropped), no channel in `live` (Uniqueids and Linkedids), no state in
+   * memory. Their channels came and went unseen (a crash right after the Originate, or a stored click
+   * whose Originate a crash cut off); they are closed from their stored rows, as unseen, so none stays open.
    */
   async closeUnfollowed(live: ReadonlySet<string>, startedBefore: number): Promise<number> {
     const open = await this.deps.store.listOpenCalls(startedBefore);
@@ -284,7 +282,7 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     }
     const matched = ending.map((t) => {
       const call = byLinkedid.get(t.linkedid) ?? (t.callerUniqueid !== null ? byChannel.get(t.callerUniqueid) : undefined) ?? byChannel.get(t.linkedid)
-        ?? this.journaled(t);
+        ?? null;
       return { tracked: t, call };
     });
     const attempts = await store.listAttemptsOf(matched.flatMap((m) => (m.call ? [m.call.id] : [])));
@@ -319,9 +317,4 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     }
   }
 
-  /** A click-to-call dialled while its row could not be written: the dial journal has it. */
-  private journaled(t: TrackedCall): StoredCall | null {
-    const call = this.deps.journal?.journaledCallOfChannel(t.callerUniqueid ?? t.linkedid) ?? null;
-    return call ? storedCallOf(call) : null;
-  }
 }

@@ -1,15 +1,17 @@
-import type { CrmEventsRepository, RecordResult, StoredCrmEvent } from '../../adapters/db/repositories/crm-events-repository.ts';
+import type { CrmEventsRepository, StoredCrmEvent } from '../../adapters/db/repositories/crm-events-repository.ts';
 import type { OutboxRepository } from '../../adapters/db/repositories/outbox-repository.ts';
 import type { B24Gateway } from '../../adapters/bitrix24/gateway.ts';
 import { describeFailure } from '../../adapters/bitrix24/errors.ts';
 import { eventDigest, flatData, type B24Event } from '../../adapters/bitrix24/event.ts';
 import { silentLogger, type Logger } from '../../adapters/logging/logger.ts';
 import type { CompiledRules } from '../../core/rules/compile.ts';
-import { keepTrying } from '../keep-trying.ts';
+import { callIdTimeMs, clickFreshness, type Freshness } from '../../core/clicks/freshness.ts';
 import type { CrmClock } from './clock.ts';
 import { isCrmWhitelisted, isExcludedNumber } from './crm-policy.ts';
 import { isoWithZone } from './call-record-writes.ts';
-import { refusalStatusCode, type ClickToCallPort, type ClickToCallRequest, type ClickToCallResult, type EventJournal, type JournaledEvent } from './ports.ts';
+import {
+  refusalStatusCode, type ClickPlan, type ClickToCallPort, type ClickToCallRequest, type ClickToCallResult, type ClickTransactions,
+} from './ports.ts';
 
 export const CALL_START = 'ONEXTERNALCALLSTART';
 export const CALLBACK_START = 'ONEXTERNALCALLBACKSTART';
@@ -23,6 +25,8 @@ export interface OutboxResults {
 
 export interface CrmEventsOptions {
   readonly events: CrmEventsRepository;
+  /** A click's event and call are stored in one of these, before its Originate. */
+  readonly clicks: ClickTransactions;
   readonly outbox: OutboxRepository;
   readonly results: OutboxResults;
   /** The REST gateway for reads (searchCrmEntities); null while no portal is installed. */
@@ -30,13 +34,15 @@ export interface CrmEventsOptions {
   readonly clickToCall: ClickToCallPort;
   readonly rules: { current(): CompiledRules };
   readonly clock: CrmClock;
+  /** What a click's age is judged by: real time, as Bitrix24 stamps clicks (default: `clock`). */
+  readonly wallClock?: { now(): number };
   readonly logger?: Logger;
-  /** A click picked up later than this (e.g. after a restart) is not dialled any more. */
+  /** B24_MAX_DIAL_DELAY_S in ms: a click older than this (by its own time stamps) is not dialled. */
   readonly maxDialDelayMs?: number;
+  /** B24_CLOCK_SKEW_S in ms: how far ahead of this host's clock a click's time may be. */
+  readonly clockSkewMs?: number;
   /** How long a callback waits for its register to come back. */
   readonly registerTimeoutMs?: number;
-  /** Fresh clicks are journaled and answered at once; without it the reply waits for the database. */
-  readonly journal?: EventJournal | null;
 }
 
 export type AcceptResult =
@@ -47,21 +53,12 @@ export type AcceptResult =
 
 const MOBILE = new Set(['1', 'y', 'true']);
 
-/** How far back the memory of received clicks reaches (filled from the database at start). */
-export const RECENT_CLICKS_MS = 30 * 60_000;
-/**
- * A click stamped by Bitrix24 (the event's `ts`, and the time in its CALL_ID) within the last
- * FRESH_CLICK_MS, not ahead of this host by more than CLOCK_AHEAD_MS, and not in that memory, is
- * new for sure: it is journaled and dialled before it is stored. Anything older (a late or
- * repeated delivery) is checked against the database first. A repeat arriving after the memory
- * forgot its click carries stamps older than the window, whatever the clocks' skew.
- */
-export const FRESH_CLICK_MS = 10 * 60_000;
-export const CLOCK_AHEAD_MS = 2 * 60_000;
-
 type Outcome = { text: string; failed: boolean; retry?: boolean };
-/** A journaled click's row: its id, and whether this process wrote it (else it was a repeat). */
-type JournaledRow = { readonly id: number; readonly ours: boolean };
+/**
+ * A click as accepted live: judged on arrival (and dialled right after the reply), planned when
+ * fresh, and whether its call was stored with its event (else one of its CRM call id was there).
+ */
+type LiveClick = { readonly fresh: Freshness; readonly plan: ClickPlan | null; readonly callCreated: boolean };
 /** Runs an event's handling once the reply is on its way (the HTTP route decides when). */
 export type RunAfterReply = (work: () => Promise<void>) => void;
 
@@ -74,17 +71,15 @@ interface QueuedFinish {
 }
 
 /**
- * Click-to-call and callback events: persisted before the reply (in the database, unique by event +
- * CALL_ID, so a repeated delivery is handled once; a fresh click in the intake journal first),
- * processed right after it, and picked up again after a restart if the process stopped in between.
+ * Click-to-call and callback events: persisted before the reply (unique by event + CALL_ID, so a
+ * repeated delivery is handled once; a click with its planned call, in one transaction), processed
+ * right after it, and picked up again after a restart if the process stopped in between. A click
+ * too old to ring anyone (see clickFreshness) is finished as not dialled, on every path.
  */
 export class CrmEvents {
   private readonly logger: Logger;
-  /** Click keys received lately → when; null until rememberRecentClicks (no early dials before). */
-  private recentClicks: Map<string, number> | null = null;
   private finishQueue: QueuedFinish[] = [];
   private finishing: Promise<void> | null = null;
-  private readonly stopping = new AbortController();
 
   constructor(private readonly o: CrmEventsOptions) {
     this.logger = o.logger ?? silentLogger;
@@ -93,8 +88,8 @@ export class CrmEvents {
   /**
    * Persists a verified event, taken for processing by this process, and hands its handling to
    * `run`; resolves once it is stored (the reply may go). A duplicate delivery is stored once and
-   * handled once. A fresh click (see FRESH_CLICK_MS) is dialled while it is being stored; with an
-   * intake journal it is journaled instead, and the reply does not wait for the database either.
+   * handled once. A click is planned first, and stored with its call in one transaction: its
+   * handling then only dials.
    */
   async accept(e: B24Event, run: RunAfterReply): Promise<AcceptResult> {
     if (!HANDLED_EVENTS.includes(e.event)) return { status: 'ignored', reason: `event ${e.event} is not handled` };
@@ -111,84 +106,33 @@ export class CrmEvents {
       key = eventDigest(e);
     }
     const now = this.o.clock.now();
-    const fresh = e.event === CALL_START && this.isFreshClick(key, e.ts, now);
-    if (e.event === CALL_START && this.recentClicks && !this.recentClicks.has(key)) this.recentClicks.set(key, now);
     const entry = { event: e.event, eventKey: key, data, ts: e.ts };
-    if (fresh && this.journaled({ ...entry, receivedAt: now })) {
-      // On disk before the reply: the reply and the dial go now, the row follows.
-      const persisted = this.storeJournaled(entry, now);
-      // Handled as taken at once; its row id is known once it is stored.
-      const taken: StoredCrmEvent = { id: 0, ...entry, state: 'processing', attempts: 1, outcome: null, receivedAt: now, processedAt: null };
-      run(() => this.handleFresh(taken, persisted));
+    if (e.event !== CALL_START) {
+      const stored = await this.o.events.record(entry, now);
+      if (!stored.stored) return { status: 'duplicate' };
+      const event = stored.stored;
+      run(() => this.handle(event));
       return { status: 'accepted' };
     }
-    const stored = await this.o.events.record(entry, now);
-    if (!stored.stored) return { status: 'duplicate' };
-    const event = stored.stored;
-    run(() => this.handle(event));
+    // A stale click is stored (a repeat of it is then a duplicate) without a call: it is not dialled.
+    const fresh = this.freshness(e.ts, key);
+    const click = this.readClick(data);
+    const plan = fresh.fresh ? this.o.clickToCall.plan(click.request) : null;
+    const taken = await this.o.clicks.withTransaction(async (tx) => {
+      const event = await tx.recordEvent(entry, now);
+      if (event === null || plan?.ok !== true) return { event, callCreated: false };
+      return { event, callCreated: await tx.createCall(plan.call) };
+    });
+    const event = taken.event;
+    if (event === null) return { status: 'duplicate' };
+    const live: LiveClick = { fresh, plan, callCreated: taken.callCreated };
+    run(() => this.settleAfter(event, () => this.clickToCall(event, live)));
     return { status: 'accepted' };
   }
 
-  /** Stops the retries of journaled clicks' rows (what is unstored stays in the journal). */
-  stop(): void {
-    this.stopping.abort();
-  }
-
-  /**
-   * Stores a journaled click and settles its journal line. A failed write is tried again until
-   * the database is back; null if the process stops first (the next start stores it then).
-   */
-  private async storeJournaled(entry: Omit<JournaledEvent, 'receivedAt'>, receivedAt: number): Promise<JournaledRow | null> {
-    let r: RecordResult | null;
-    try {
-      r = await this.o.events.record(entry, receivedAt);
-    } catch (err) {
-      this.logger.error({ key: entry.eventKey, err: { message: (err as Error).message } }, 'bitrix24 event not stored; kept in the intake journal, retrying');
-      r = await keepTrying(() => this.o.events.record(entry, receivedAt), {
-        signal: this.stopping.signal,
-        onFailure: (e, tries) => this.logger.warn({ key: entry.eventKey, tries, err: { message: (e as Error).message } }, 'bitrix24 event still not stored'),
-      });
-      if (r === null) return null;
-    }
-    (this.o.journal as EventJournal).settle(entry.event, entry.eventKey);
-    // Not created: a repeated delivery stored (and handles) it meanwhile.
-    return { id: r.id, ours: r.created };
-  }
-
-  private journaled(event: JournaledEvent): boolean {
-    if (!this.o.journal?.accepting()) return false;
-    try {
-      this.o.journal.record(event);
-      return true;
-    } catch (err) {
-      this.logger.error({ err: { message: (err as Error).message } }, 'intake journal not writable: this click waits for the database');
-      return false;
-    }
-  }
-
-  /**
-   * From now on, fresh clicks are dialled while they are stored: the memory of recent clicks
-   * (which tells a repeated delivery without asking the database) is filled from the database.
-   */
-  async rememberRecentClicks(): Promise<number> {
-    const now = this.o.clock.now();
-    const keys = await this.o.events.keysReceivedSince(CALL_START, now - RECENT_CLICKS_MS);
-    this.recentClicks = new Map(keys.map((k) => [k.eventKey, k.receivedAt]));
-    return keys.length;
-  }
-
-  private isFreshClick(key: string, ts: number | null, now: number): boolean {
-    const recent = this.recentClicks;
-    if (!recent || recent.has(key) || ts === null) return false;
-    // Forget what is older than the window (a Map iterates in insertion order).
-    for (const [k, at] of recent) {
-      if (now - at <= RECENT_CLICKS_MS) break;
-      recent.delete(k);
-    }
-    // `externalCall.<32 hex>.<unix time>`: when Bitrix24 registered the call.
-    const registered = /\.(\d{9,11})$/.exec(key)?.[1];
-    const stamps = registered === undefined ? [ts] : [ts, Number(registered)];
-    return stamps.every((seconds) => now - seconds * 1000 < FRESH_CLICK_MS && seconds * 1000 - now < CLOCK_AHEAD_MS);
+  private freshness(ts: number | null, callId: string | null): Freshness {
+    const stamps = [ts === null ? null : ts * 1000, callId === null ? null : callIdTimeMs(callId)];
+    return clickFreshness(stamps, (this.o.wallClock ?? this.o.clock).now(), { maxDelayMs: this.o.maxDialDelayMs ?? 60_000, skewMs: this.o.clockSkewMs ?? 30_000 });
   }
 
   /** Handles one stored event if nobody else is (after a restart); never throws. */
@@ -199,28 +143,17 @@ export class CrmEvents {
 
   /** Handles an event this process has taken (`accept` or `process`); never throws. */
   async handle(event: StoredCrmEvent): Promise<void> {
-    let outcome: Outcome;
-    try {
-      outcome = event.event === CALL_START ? await this.clickToCall(event, false) : await this.callback(event);
-    } catch (err) {
-      outcome = this.failure(event, err);
-    }
-    await this.settle(event, event.id, outcome);
+    await this.settleAfter(event, () => (event.event === CALL_START ? this.clickToCall(event, null) : this.callback(event)));
   }
 
-  /** A fresh click: dialled at once, finished once its event is stored. */
-  private async handleFresh(event: StoredCrmEvent, persisted: Promise<JournaledRow | null>): Promise<void> {
+  private async settleAfter(event: StoredCrmEvent, work: () => Promise<Outcome>): Promise<void> {
     let outcome: Outcome;
     try {
-      outcome = await this.clickToCall(event, true);
+      outcome = await work();
     } catch (err) {
       outcome = this.failure(event, err);
     }
-    const stored = await persisted;
-    // Not stored before the stop: the next start stores it from the journal and sees it placed.
-    if (stored === null) return;
-    if (stored.ours) await this.settle(event, stored.id, outcome);
-    else this.logger.error({ event: event.event, key: event.eventKey }, 'a click dialled as new was stored by another delivery, which finishes it');
+    await this.settle(event, outcome);
   }
 
   private failure(event: StoredCrmEvent, err: unknown): Outcome {
@@ -229,7 +162,8 @@ export class CrmEvents {
     return { text: `error: ${message}`, failed: true };
   }
 
-  private async settle(event: StoredCrmEvent, id: number, outcome: Outcome): Promise<void> {
+  private async settle(event: StoredCrmEvent, outcome: Outcome): Promise<void> {
+    const id = event.id;
     try {
       if (outcome.retry) await this.o.events.release(id, outcome.text);
       else await this.finish(id, outcome.failed ? 'failed' : 'done', outcome.text);
@@ -303,61 +237,67 @@ export class CrmEvents {
     });
   }
 
-  private async dial(event: StoredCrmEvent, request: ClickToCallRequest, writeAllowed: boolean): Promise<Outcome> {
-    const late = this.o.clock.now() - event.receivedAt;
-    // A call placed before a restart is not "not dialled": its own record will finish it.
-    if (late > (this.o.maxDialDelayMs ?? 60_000) && await this.o.clickToCall.placed(request.crmCallId)) {
-      return { text: 'dialled before the restart', failed: false };
-    }
-    if (late > (this.o.maxDialDelayMs ?? 60_000)) {
-      const reason = `not dialled: the click was picked up ${Math.round(late / 1000)} s after it arrived`;
-      if (writeAllowed) await this.finishRefused(request.crmCallId, request.userId, 'LINE_UNAVAILABLE', reason);
-      this.o.results.notify();
-      return { text: reason, failed: true };
+  /**
+   * Dials a click or callback that is fresh enough, and finishes it in the CRM when it is not
+   * dialled. `live`: its call was planned and stored with its event; without it (picked up again
+   * after a restart, a callback) the call is stored now, unless the PBX side holds one of that CRM
+   * call id already — then it is never dialled again.
+   */
+  private async dial(request: ClickToCallRequest, writeAllowed: boolean, fresh: Freshness, live: LiveClick | null): Promise<Outcome> {
+    if (!fresh.fresh) {
+      // A call placed before a restart is not "not dialled": its own record will finish it.
+      if (live === null && await this.o.clickToCall.placed(request.crmCallId)) return { text: 'dialled before the restart', failed: false };
+      return this.notDialled(request, writeAllowed, 'STALE_CLICK', fresh.reason, true);
     }
     let result: ClickToCallResult;
     try {
-      result = await this.o.clickToCall.originate(request);
+      if (live === null || live.plan === null) result = await this.o.clickToCall.originate(request);
+      else if (!live.plan.ok) result = { status: 'refused', code: live.plan.code, message: live.plan.message };
+      else if (!live.callCreated) result = { status: 'duplicate' };
+      else result = await this.o.clickToCall.dial(live.plan);
     } catch (err) {
-      const reason = `PBX unreachable: ${err instanceof Error ? err.message : String(err)}`;
-      if (writeAllowed) await this.finishRefused(request.crmCallId, request.userId, 'LINE_UNAVAILABLE', reason);
-      this.o.results.notify();
-      return { text: reason, failed: true };
+      return this.notDialled(request, writeAllowed, 'LINE_UNAVAILABLE', `PBX unreachable: ${err instanceof Error ? err.message : String(err)}`, true);
     }
-    if (result.status === 'refused') {
-      if (writeAllowed) await this.finishRefused(request.crmCallId, request.userId, result.code, result.message);
-      this.o.results.notify();
-      return { text: `refused ${result.code}: ${result.message}`, failed: false };
-    }
+    if (result.status === 'refused') return this.notDialled(request, writeAllowed, result.code, `refused ${result.code}: ${result.message}`, false, result.message);
     return { text: result.status, failed: false };
   }
 
-  private async clickToCall(event: StoredCrmEvent, knownNew: boolean): Promise<Outcome> {
-    const d = event.data as Record<string, string>;
-    const callId = d.CALL_ID ?? '';
+  private async notDialled(request: ClickToCallRequest, writeAllowed: boolean, code: string, text: string, failed: boolean, reason = text): Promise<Outcome> {
+    if (writeAllowed) await this.finishRefused(request.crmCallId, request.userId, code, reason);
+    this.o.results.notify();
+    return { text, failed };
+  }
+
+  /** A click's request, and whether its outcome may be written to the CRM (DECISIONS §18). */
+  private readClick(d: Readonly<Record<string, string>>): { readonly request: ClickToCallRequest; readonly writeAllowed: boolean } {
     const userId = d.USER_ID ?? '';
     const international = (d.PHONE_NUMBER_INTERNATIONAL ?? '').trim();
     const number = international || (d.PHONE_NUMBER ?? '').trim();
     const rules = this.o.rules.current();
     const extension = d.EXTENSION ? d.EXTENSION : (rules.userById.get(userId)?.user.extension ?? null);
-    const owner = { userId, extension };
-    const excluded = isExcludedNumber(rules, number);
-    const whitelisted = isCrmWhitelisted(rules, owner);
-    const writeAllowed = !excluded && (whitelisted || rules.rules.crm.finishNonWhitelisted);
+    const writeAllowed = !isExcludedNumber(rules, number) && (isCrmWhitelisted(rules, { userId, extension }) || rules.rules.crm.finishNonWhitelisted);
+    return {
+      writeAllowed,
+      request: {
+        crmCallId: d.CALL_ID ?? '',
+        userId,
+        extension,
+        number,
+        numberIsInternational: international !== '',
+        origin: MOBILE.has((d.IS_MOBILE ?? '').toLowerCase()) ? 'mobile' : 'crm',
+        line: d.LINE_NUMBER ? d.LINE_NUMBER : null,
+      },
+    };
+  }
+
+  /** A click: `live` when accepted by this process just now, null when picked up again later. */
+  private async clickToCall(event: StoredCrmEvent, live: LiveClick | null): Promise<Outcome> {
+    const { request, writeAllowed } = this.readClick(event.data as Record<string, string>);
     // DECISIONS §18: not written to the CRM → hide the card Bitrix24 opened, write nothing else.
     // Queued alongside the dial, which does not wait for it.
-    const hiding = writeAllowed ? null : this.enqueue(`hide:${callId}`, 'telephony.externalcall.hide', { CALL_ID: callId, USER_ID: userId });
+    const hiding = writeAllowed ? null : this.enqueue(`hide:${request.crmCallId}`, 'telephony.externalcall.hide', { CALL_ID: request.crmCallId, USER_ID: request.userId });
     void hiding?.catch(() => undefined);
-    const outcome = await this.dial(event, {
-      crmCallId: callId,
-      userId,
-      extension,
-      number,
-      numberIsInternational: international !== '',
-      origin: MOBILE.has((d.IS_MOBILE ?? '').toLowerCase()) ? 'mobile' : 'crm',
-      line: d.LINE_NUMBER ? d.LINE_NUMBER : null,
-      knownNew,
-    }, writeAllowed);
+    const outcome = await this.dial(request, writeAllowed, live?.fresh ?? this.freshness(event.ts, request.crmCallId), live);
     if (hiding) {
       await hiding;
       this.o.results.notify();
@@ -369,6 +309,9 @@ export class CrmEvents {
   private async callback(event: StoredCrmEvent): Promise<Outcome> {
     const d = event.data as Record<string, string>;
     const phone = (d.PHONE_NUMBER ?? '').trim();
+    // Its time is the event's own (the CALL_ID is registered below, so it is always new).
+    const before = this.freshness(event.ts, null);
+    if (!before.fresh) return { text: before.reason, failed: true };
     const gateway = this.o.gateway();
     if (!gateway) return { text: 'no portal installed', failed: true };
     const found = await gateway.call('telephony.externalcall.searchCrmEntities', { PHONE_NUMBER: phone });
@@ -408,6 +351,7 @@ export class CrmEvents {
     const request: ClickToCallRequest = {
       crmCallId: callId, userId, extension, number: phone, numberIsInternational: phone.startsWith('+'), origin: 'crm', line: d.LINE_NUMBER ? d.LINE_NUMBER : null,
     };
-    return this.dial(event, request, writeAllowed);
+    // The register may have waited for a portal that was down: judged again before the dial.
+    return this.dial(request, writeAllowed, this.freshness(event.ts, null), null);
   }
 }

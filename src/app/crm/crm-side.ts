@@ -3,6 +3,7 @@ import cron from 'node-cron';
 import type { Router } from 'express';
 import type { Db } from '../../adapters/db/connection.ts';
 import { B24DirectoryRepository, type Directory } from '../../adapters/db/repositories/b24-users-repository.ts';
+import { clickTransactions } from '../../adapters/db/click-transactions.ts';
 import { CrmEventsRepository } from '../../adapters/db/repositories/crm-events-repository.ts';
 import { OutboxRepository } from '../../adapters/db/repositories/outbox-repository.ts';
 import { PortalRepository } from '../../adapters/db/repositories/portal-repository.ts';
@@ -23,7 +24,7 @@ import { whileLeader, type LeaderGate } from '../leadership/leadership.ts';
 import { rateLimitedGateway } from './limited-gateway.ts';
 import { syncLines, type LineSyncReport } from './line-sync.ts';
 import { OutboxWorker } from './outbox-worker.ts';
-import type { ClickToCallPort, EventJournal } from './ports.ts';
+import type { ClickToCallPort } from './ports.ts';
 import { RequestRateLimiter } from './rate-limiter.ts';
 import { RecordingLinks, RecordingResolver } from './recordings.ts';
 import { UserSync } from './user-sync.ts';
@@ -37,14 +38,14 @@ export interface CrmSideDeps {
   readonly endedCalls: EndedCallsSource;
   /** Emits 'call-ended' when the tracker closes a call (low latency; the pending list is the durable path). */
   readonly callEvents?: EventEmitter;
-  /** Where fresh clicks go before their reply (the intake journal); null = replies wait for the database. */
-  readonly journal?: EventJournal | null;
   /** The directory changed (after a user sync): rebuild the merged rules. */
   readonly onDirectory?: (directory: Directory) => void | Promise<void>;
   readonly logger?: Logger;
   readonly clock?: CrmClock;
   /** The jobs lease: only its holder runs user and line sync and the outbox purge. Absent: always (one instance). */
   readonly leader?: LeaderGate;
+  /** Real time, which clicks' ages are judged by (default: the system's; `clock` may run scaled). */
+  readonly wallClock?: { now(): number };
 }
 
 /** Everything of the Bitrix24 side, wired; the composition root mounts the routers and calls start/stop. */
@@ -108,15 +109,17 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
   });
   const events = new CrmEvents({
     events: eventsRepo,
+    clicks: clickTransactions(db),
     outbox,
     results: worker,
     gateway: limited,
     clickToCall: deps.clickToCall,
     rules: deps.rules,
     clock,
+    wallClock: deps.wallClock ?? systemCrmClock,
     logger: logger.child({ part: 'crm-events' }),
     maxDialDelayMs: env.B24_MAX_DIAL_DELAY_S * 1000,
-    journal: deps.journal ?? null,
+    clockSkewMs: env.B24_CLOCK_SKEW_S * 1000,
   });
   const handoff = new CallRecordHandoff({ db, source: deps.endedCalls, outbox, rules: deps.rules, clock, logger, onEnqueued: () => worker.notify() });
   // Leader-only jobs check the lease before each request they send.
@@ -196,7 +199,6 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
       // Taken over before anything else runs; handled in the background, so a callback waiting
       // for its register (portal down) does not hold up the start.
       const unprocessed = await events.takeOverUnprocessed();
-      await events.rememberRecentClicks();
       background((async () => {
         for (const id of unprocessed) await events.process(id);
       })().catch((err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'resuming stored events failed')));
@@ -224,7 +226,6 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
       await leading?.stop();
       leading = null;
       for (const task of tasks.splice(0)) task.stop();
-      events.stop();
       deps.callEvents?.off('call-ended', onCallEnded);
       // Bounded: a resumed callback may be waiting on a portal that is down; what it has not done
       // stays stored and is taken over at the next start.

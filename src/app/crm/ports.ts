@@ -1,3 +1,5 @@
+import type { StoredCrmEvent } from '../../adapters/db/repositories/crm-events-repository.ts';
+import type { NewCall } from '../calls/ports.ts';
 import type { CallOrigin } from '../../core/rules/model.ts';
 
 /** What a Bitrix24 click (or callback) asks the PBX side to dial. */
@@ -12,8 +14,6 @@ export interface ClickToCallRequest {
   readonly origin: Extract<CallOrigin, 'crm' | 'mobile'>;
   /** LINE_NUMBER: the manager's manual line; null / `auto` = automatic. */
   readonly line: string | null;
-  /** A fresh event seen for the first time: the dial need not wait for the database (a dial journal is kept). */
-  readonly knownNew?: boolean;
 }
 
 export type ClickToCallResult =
@@ -25,9 +25,44 @@ export type ClickToCallResult =
 
 /** The click-to-call use case of the PBX side (src/app/calls/click-to-call.ts), wired by the composition root. */
 export interface ClickToCallPort {
+  /** Plans, stores and dials (idempotent by CRM call id: a repeat is not dialled again). */
   originate(request: ClickToCallRequest): Promise<ClickToCallResult>;
-  /** Whether the PBX side holds a call for this CRM call (stored or journaled): it was dialled. */
+  /** Plans without storing: the caller stores `call` (with its event, in one transaction), then `dial`s. */
+  plan(request: ClickToCallRequest): ClickPlan;
+  /** Dials a plan whose call is stored; a refused plan comes back refused. */
+  dial(plan: Exclude<ClickPlan, { readonly ok: false }>): Promise<ClickToCallResult>;
+  /** Whether the PBX side holds a call for this CRM call: it was (or may have been) dialled. */
   placed(crmCallId: string): Promise<boolean>;
+}
+
+/** A click planned in memory: the call row to store with its event, or why it is not valid. */
+export type ClickPlan =
+  | { readonly ok: true; readonly call: NewCall; readonly planned: unknown }
+  | { readonly ok: false; readonly code: string; readonly message: string };
+
+/** A Bitrix24 event as stored before its reply. */
+export interface NewCrmEvent {
+  readonly event: string;
+  readonly eventKey: string;
+  readonly data: Readonly<Record<string, unknown>>;
+  readonly ts: number | null;
+}
+
+/** The writes of a click's transaction. */
+export interface ClickWrites {
+  /** Stores the event taken for processing; null when it is stored already (a repeated delivery). */
+  recordEvent(event: NewCrmEvent, receivedAt: number): Promise<StoredCrmEvent | null>;
+  /** Stores the click's call; false when a call of that CRM call id is stored already. */
+  createCall(call: NewCall): Promise<boolean>;
+}
+
+/**
+ * One transaction for a click's event and its call, committed before its Originate (so a stop at
+ * any moment leaves both or neither). Transactions asked for while one is committing may share
+ * the next commit; `work` then runs again alone if another's work failed, so it only writes.
+ */
+export interface ClickTransactions {
+  withTransaction<T>(work: (tx: ClickWrites) => Promise<T>): Promise<T>;
 }
 
 /** The STATUS_CODE a refused click-to-call is finished with (DECISIONS §7, §17). */
@@ -37,29 +72,9 @@ export function refusalStatusCode(code: string): '403' | '404' | '503' {
   if (code === 'LINE_UNAVAILABLE') return '503';
   // The PBX could not be asked to dial (AMI down): the direction is unavailable.
   if (code === 'ORIGINATE_FAILED') return '503';
+  // Too old (or stamped too far ahead) to ring anyone: not dialled, like an unavailable direction.
+  if (code === 'STALE_CLICK') return '503';
   return '403';
-}
-
-/** A fresh event as journaled before its reply (what CrmEventsRepository.record stores). */
-export interface JournaledEvent {
-  readonly event: string;
-  readonly eventKey: string;
-  readonly data: Readonly<Record<string, unknown>>;
-  readonly ts: number | null;
-  readonly receivedAt: number;
-}
-
-/**
- * Fresh events on local disk before their reply, so the reply need not wait for the database:
- * a restart stores what was answered and not yet written, and handles it then.
- */
-export interface EventJournal {
-  /** Synchronous: when it returns, the event survives a crash of the process. */
-  record(event: JournaledEvent): void;
-  /** The event's row is in the database. */
-  settle(event: string, eventKey: string): void;
-  /** False while the database is failing to keep up (entries wait long): take the careful path. */
-  accepting(): boolean;
 }
 
 /** What Bitrix24's OAuth server answered for a refresh token: a new token pair, and whose portal it is. */

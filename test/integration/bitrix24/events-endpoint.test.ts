@@ -2,10 +2,9 @@ import fs from 'node:fs';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeBracketForm } from '../../../src/adapters/bitrix24/form.ts';
+import { clickTransactions } from '../../../src/adapters/db/click-transactions.ts';
 import { CrmEvents } from '../../../src/app/crm/crm-events.ts';
-import type { EventJournal, JournaledEvent } from '../../../src/app/crm/ports.ts';
 import { crmHarness, type Harness } from '../crm/harness.ts';
-import { failingFirst } from '../../support/failing-first.ts';
 import { hasSharedData, sharedPath } from '../../support/shared-data.ts';
 
 let h: Harness;
@@ -26,8 +25,9 @@ function clickData(over: Record<string, string> = {}, userId = '1', phone = '+79
   };
 }
 
-function post(data: Record<string, string>, auth: Record<string, string> = h.double.appAuth(), event = 'ONEXTERNALCALLSTART') {
-  const body = encodeBracketForm({ event, event_handler_id: '1055', data, ts: '1773236988', auth });
+/** Posts an event stamped now (by the harness clock), or at `ts` (unix seconds). */
+function post(data: Record<string, string>, auth: Record<string, string> = h.double.appAuth(), event = 'ONEXTERNALCALLSTART', ts = Math.floor(h.clock.now() / 1000)) {
+  const body = encodeBracketForm({ event, event_handler_id: '1055', data, ts: String(ts), auth });
   return request(h.app).post('/bitrix24/events').type('form').send(body);
 }
 
@@ -70,9 +70,8 @@ describe('POST /bitrix24/events — ONEXTERNALCALLSTART', () => {
     expect(await h.eventsRepo.count()).toBe(1);
     expect(h.port.requests).toEqual([]);
     await h.settled();
-    // No memory of recent clicks yet (rememberRecentClicks runs at start): checked against the database first.
     expect(h.port.originated).toEqual([{
-      crmCallId: data.CALL_ID, userId: '1', extension: '100', number: '+79261234567', numberIsInternational: true, origin: 'mobile', line: null, knownNew: false,
+      crmCallId: data.CALL_ID, userId: '1', extension: '100', number: '+79261234567', numberIsInternational: true, origin: 'mobile', line: null,
     }]);
     expect((await h.eventsRepo.listUnprocessed())).toEqual([]);
   });
@@ -129,27 +128,52 @@ describe('POST /bitrix24/events — ONEXTERNALCALLSTART', () => {
     expect(h.double.received.map((r) => r.method)).toEqual(['telephony.externalcall.hide']);
   });
 
-  it('events persisted but not processed (the process stopped) are handled after a restart, once', async () => {
+  const restartedEvents = () => new CrmEvents({
+    events: h.eventsRepo, clicks: clickTransactions(h.db), outbox: h.outbox, results: h.results, gateway: () => h.connection.gateway(), clickToCall: h.port, rules: h.rules, clock: h.clock,
+  });
+
+  it('stores the event and its planned call in one transaction before the reply', async () => {
+    const data = clickData();
+    await post(data);
+    // Replied: both rows are there, nothing is dialled yet.
+    expect(await h.db('crm_events').select('event_key', 'state')).toEqual([{ event_key: data.CALL_ID, state: 'processing' }]);
+    expect(await h.db('calls').select('crm_call_id', 'state')).toEqual([{ crm_call_id: data.CALL_ID, state: 'planned' }]);
+    expect(h.port.requests).toEqual([]);
+    await h.settled();
+    expect(h.port.originated.map((r) => r.crmCallId)).toEqual([data.CALL_ID]);
+  });
+
+  it('a call that cannot be stored takes its event with it: nothing stored, nothing dialled, an error for the sender', async () => {
+    const plan = h.port.plan.bind(h.port);
+    // A row the database refuses (number is NOT NULL): the transaction fails as a whole.
+    h.port.plan = (r) => {
+      const p = plan(r);
+      return p.ok ? { ...p, call: { ...p.call, number: null as unknown as string } } : p;
+    };
+    const res = await post(clickData());
+    expect(res.status).toBeGreaterThanOrEqual(500);
+    await h.settled();
+    expect(await h.eventsRepo.count()).toBe(0);
+    expect(await h.db('calls').count({ n: '*' })).toEqual([{ n: 0 }]);
+    expect(h.port.requests).toEqual([]);
+  });
+
+  it('clicks stored but not handled (a stop in between) are never dialled again after a restart: their calls may have been', async () => {
     const a = clickData();
     const b = clickData({}, '3', '+79161234567');
     await post(a);
     await post(b);
     // "Restart": a fresh service over the same database; the held processing never ran.
-    const restarted = new CrmEvents({ events: h.eventsRepo, outbox: h.outbox, results: h.results, gateway: () => h.connection.gateway(), clickToCall: h.port, rules: h.rules, clock: h.clock });
-    expect(await restarted.resumePending()).toBe(2);
-    expect(h.port.originated.map((r) => r.crmCallId)).toEqual([a.CALL_ID, b.CALL_ID]);
-    await h.settled();
-    expect(h.port.originated).toHaveLength(2);
+    expect(await restartedEvents().resumePending()).toBe(2);
+    expect(h.port.originated).toEqual([]);
+    expect((await h.db('crm_events').select('outcome')).map((r: { outcome: string }) => r.outcome)).toEqual(['duplicate', 'duplicate']);
   });
 
-  it('a click picked up long after it arrived is not dialled any more; the CRM call is finished', async () => {
+  it('a click stored without its call (before this version) is dialled after a restart, once', async () => {
     const data = clickData();
-    await post(data);
-    h.clock.advance(10 * 60_000);
-    await h.settled();
-    await h.worker.drainUntilIdle();
-    expect(h.port.requests).toEqual([]);
-    expect(h.double.state.calls.get(data.CALL_ID as string)?.finished).toMatchObject({ STATUS_CODE: '503' });
+    await h.eventsRepo.record({ event: 'ONEXTERNALCALLSTART', eventKey: data.CALL_ID as string, data, ts: Math.floor(h.clock.now() / 1000) }, h.clock.now());
+    expect(await restartedEvents().resumePending()).toBe(1);
+    expect(h.port.originated.map((r) => r.crmCallId)).toEqual([data.CALL_ID]);
   });
 
   // The real outgoing-webhook capture from ../shared: a national PHONE_NUMBER of a US number.
@@ -161,116 +185,89 @@ describe('POST /bitrix24/events — ONEXTERNALCALLSTART', () => {
   });
 });
 
-describe('fresh clicks with an intake journal: answered and dialled before they are stored', () => {
-  /** An intake journal in memory (the file one has its own tests). */
-  class MemoryEventJournal implements EventJournal {
-    readonly recorded: JournaledEvent[] = [];
-    readonly settled: string[] = [];
-    open = true;
-    record(e: JournaledEvent): void {
-      this.recorded.push(e);
-    }
-    settle(_event: string, key: string): void {
-      this.settled.push(key);
-    }
-    accepting(): boolean {
-      return this.open;
-    }
-  }
-  const nowSeconds = () => Math.floor(h.clock.now() / 1000);
-  const event = (data: Record<string, string>, ts: number) => ({ event: 'ONEXTERNALCALLSTART', handlerId: '1055', data, ts, auth: {} });
-  async function journaledEvents() {
-    const journal = new MemoryEventJournal();
-    const events = new CrmEvents({ events: h.eventsRepo, outbox: h.outbox, results: h.results, gateway: () => h.connection.gateway(), clickToCall: h.port, rules: h.rules, clock: h.clock, journal });
-    await events.rememberRecentClicks();
-    const works: Promise<void>[] = [];
-    return { journal, events, works, run: (w: () => Promise<void>) => void works.push(w()) };
-  }
-
-  it('a fresh click is journaled, dialled as known-new and answered; its row follows and settles it; a repeat is not dialled', async () => {
-    const { journal, events, works, run } = await journaledEvents();
-    const data = clickData();
-    expect(await events.accept(event(data, nowSeconds()), run)).toEqual({ status: 'accepted' });
-    expect(journal.recorded.map((e) => e.eventKey)).toEqual([data.CALL_ID]);
-    expect(await events.accept(event(data, nowSeconds()), run)).toEqual({ status: 'duplicate' });
-    await Promise.all(works);
-    expect(h.port.requests.map((r) => [r.crmCallId, r.knownNew])).toEqual([[data.CALL_ID, true]]);
-    expect(journal.settled).toEqual([data.CALL_ID]);
-    expect(await h.eventsRepo.listUnprocessed()).toEqual([]);
-    expect((await h.eventsRepo.get(1))?.outcome).toBe('originated');
+describe('stale clicks never ring anyone', () => {
+  const nowS = () => Math.floor(h.clock.now() / 1000);
+  /** A click Bitrix24 registered `registeredAgoS` seconds ago (the time in its CALL_ID). */
+  const clickRegistered = (registeredAgoS: number, userId = '1', phone = '+79261234567') => {
+    const data = clickData({}, userId, phone);
+    const callId = (data.CALL_ID as string).replace(/\.\d+$/, `.${nowS() - registeredAgoS}`);
+    const registered = h.double.state.calls.get(data.CALL_ID as string);
+    if (registered) h.double.state.calls.set(callId, { ...registered, CALL_ID: callId });
+    return { ...data, CALL_ID: callId };
+  };
+  const finished = (data: Record<string, string>) => h.double.state.calls.get(data.CALL_ID as string)?.finished;
+  const restartedEvents = () => new CrmEvents({
+    events: h.eventsRepo, clicks: clickTransactions(h.db), outbox: h.outbox, results: h.results, gateway: () => h.connection.gateway(), clickToCall: h.port, rules: h.rules,
+    clock: h.clock, maxDialDelayMs: 60_000, clockSkewMs: 30_000,
   });
 
-  it('a fresh click whose row cannot be written at first is stored, finished and settled once the database is back, without a restart', async () => {
-    const { journal, events, works, run } = await journaledEvents();
-    const record = failingFirst(1, h.eventsRepo.record.bind(h.eventsRepo));
-    h.eventsRepo.record = record.call;
-    const data = clickData();
-    expect(await events.accept(event(data, nowSeconds()), run)).toEqual({ status: 'accepted' });
-    // Dialled at once; the row follows on the second try, a second later.
-    await Promise.all(works);
-    expect(h.port.requests.map((r) => [r.crmCallId, r.knownNew])).toEqual([[data.CALL_ID, true]]);
-    expect(record.left()).toBe(0);
-    expect(journal.settled).toEqual([data.CALL_ID]);
-    expect(await h.eventsRepo.listUnprocessed()).toEqual([]);
-    expect(await h.db('crm_events').select('event_key', 'state', 'outcome')).toEqual([{ event_key: data.CALL_ID, state: 'done', outcome: 'originated' }]);
-  });
-
-  it('a stop ends the retries of a click that could not be stored: it stays in the journal for the next start', async () => {
-    const { journal, events, works, run } = await journaledEvents();
-    h.eventsRepo.record = failingFirst(Number.POSITIVE_INFINITY, h.eventsRepo.record.bind(h.eventsRepo), 'SQLITE_FULL: database or disk is full').call;
-    const data = clickData();
-    await events.accept(event(data, nowSeconds()), run);
-    await new Promise((r) => setTimeout(r, 50));
-    events.stop();
-    await Promise.all(works);
-    expect(h.port.requests).toHaveLength(1);
-    expect(journal.settled).toEqual([]);
-    expect(await h.db('crm_events').count({ n: '*' })).toEqual([{ n: 0 }]);
-  });
-
-  it('the careful path (stored first, not known-new): a stale stamp, a CALL_ID registered long ago, a journal not accepting', async () => {
-    const { journal, events, works, run } = await journaledEvents();
-    await events.accept(event(clickData(), nowSeconds() - 11 * 60), run);
-    // A fresh event ts on a CALL_ID Bitrix24 registered 40 minutes ago (a repeat the memory forgot).
-    const old = clickData();
-    const oldCallId = (old.CALL_ID as string).replace(/\.\d+$/, `.${nowSeconds() - 40 * 60}`);
-    await events.accept(event({ ...old, CALL_ID: oldCallId }, nowSeconds()), run);
-    // Stamped in the future beyond the allowed clock skew.
-    await events.accept(event(clickData(), nowSeconds() + 5 * 60), run);
-    journal.open = false;
-    await events.accept(event(clickData(), nowSeconds()), run);
-    await Promise.all(works);
-    expect(h.port.requests.map((r) => r.knownNew)).toEqual([false, false, false, false]);
-    expect(journal.recorded).toEqual([]);
-  });
-
-  it('after a restart, a repeat of a click received before it is still known: stored once, dialled once', async () => {
-    const first = await journaledEvents();
-    const data = clickData();
-    await first.events.accept(event(data, nowSeconds()), first.run);
-    await Promise.all(first.works);
-    const restarted = await journaledEvents();
-    const again = await restarted.events.accept(event(data, nowSeconds()), restarted.run);
-    expect(again.status).toBe('duplicate');
-    expect(restarted.works).toEqual([]);
-    expect(h.port.requests).toHaveLength(1);
-  });
-
-  it('a click dialled before a restart and handled again after B24_MAX_DIAL_DELAY_S is not finished as "not dialled"', async () => {
-    const { events, works, run } = await journaledEvents();
-    const data = clickData();
-    await events.accept(event(data, nowSeconds()), run);
-    await Promise.all(works);
-    // The stop came before its outcome was stored: it is handled again, much later.
-    await h.eventsRepo.resetProcessing();
-    await h.db('crm_events').update({ state: 'pending' });
-    h.clock.advance(10 * 60_000);
-    const restarted = new CrmEvents({ events: h.eventsRepo, outbox: h.outbox, results: h.results, gateway: () => h.connection.gateway(), clickToCall: h.port, rules: h.rules, clock: h.clock });
-    expect(await restarted.resumePending()).toBe(1);
+  it('a click whose ts and CALL_ID time are an hour old is finished as not dialled (503, with the reason); no call stored', async () => {
+    const data = clickRegistered(3600);
+    expect((await post(data, h.double.appAuth(), 'ONEXTERNALCALLSTART', nowS() - 3600)).body).toEqual({ status: 'accepted' });
+    await h.settled();
     await h.worker.drainUntilIdle();
-    expect(h.port.requests).toHaveLength(1);
-    expect(h.double.state.calls.get(data.CALL_ID as string)?.finished).toBeNull();
+    expect(h.port.requests).toEqual([]);
+    expect(await h.db('calls').count({ n: '*' })).toEqual([{ n: 0 }]);
+    expect(finished(data)).toMatchObject({ STATUS_CODE: '503', DURATION: 0 });
+    expect(String(finished(data)?.FAILED_REASON)).toMatch(/^not dialled: the click is 360[01] s old \(more than the 60 s allowed\)$/);
+    // Delivered again: a duplicate, still not dialled.
+    expect((await post(data, h.double.appAuth(), 'ONEXTERNALCALLSTART', nowS() - 3600)).body).toEqual({ status: 'duplicate' });
+  });
+
+  it('the newer of the two stamps counts: an old ts with a fresh CALL_ID, or the reverse, is dialled', async () => {
+    await post(clickRegistered(0), h.double.appAuth(), 'ONEXTERNALCALLSTART', nowS() - 3600);
+    await post(clickRegistered(3600), h.double.appAuth(), 'ONEXTERNALCALLSTART', nowS());
+    await h.settled();
+    expect(h.port.originated).toHaveLength(2);
+  });
+
+  it('a click stamped ahead of this host by more than the allowed skew is not dialled; within it, it is', async () => {
+    await post(clickRegistered(-20), h.double.appAuth(), 'ONEXTERNALCALLSTART', nowS() - 3600);
+    await h.settled();
+    expect(h.port.originated).toHaveLength(1);
+    await post(clickRegistered(-300), h.double.appAuth(), 'ONEXTERNALCALLSTART', nowS() - 3600);
+    await h.settled();
+    expect(h.port.originated).toHaveLength(1);
+    expect((await h.db('crm_events').orderBy('id').select('outcome')).map((r: { outcome: string }) => r.outcome)[1]).toMatch(/(299|300) s ahead of this host's clock/);
+  });
+
+  it('a click without any time is not dialled', async () => {
+    const data = clickData({ CALL_ID: `externalCall.${'a'.repeat(32)}` });
+    const body = encodeBracketForm({ event: 'ONEXTERNALCALLSTART', event_handler_id: '1055', data, auth: h.double.appAuth() });
+    await request(h.app).post('/bitrix24/events').type('form').send(body);
+    await h.settled();
+    expect(h.port.requests).toEqual([]);
+    expect((await h.eventsRepo.get(1))?.outcome).toMatch(/carries no time/);
+  });
+
+  it('a click picked up again after a restart, by then too old, is finished as not dialled', async () => {
+    const data = clickData();
+    await h.eventsRepo.record({ event: 'ONEXTERNALCALLSTART', eventKey: data.CALL_ID as string, data, ts: nowS() }, h.clock.now());
+    h.clock.advance(10 * 60_000);
+    expect(await restartedEvents().resumePending()).toBe(1);
+    await h.worker.drainUntilIdle();
+    expect(h.port.requests).toEqual([]);
+    expect(finished(data)).toMatchObject({ STATUS_CODE: '503', FAILED_REASON: expect.stringMatching(/^not dialled: the click is 60[01] s old \(more than the 60 s allowed\)$/) });
+  });
+
+  it('a click whose call was stored before a restart and handled again too late is not finished as "not dialled": its call record finishes it', async () => {
+    const data = clickData();
+    await post(data);
+    h.clock.advance(10 * 60_000);
+    expect(await restartedEvents().resumePending()).toBe(1);
+    await h.worker.drainUntilIdle();
+    expect(h.port.requests).toEqual([]);
+    expect(finished(data)).toBeNull();
     expect((await h.eventsRepo.get(1))?.outcome).toBe('dialled before the restart');
+  });
+
+  it('a callback requested long ago is neither registered nor dialled', async () => {
+    h.double.state.crmEntities.set('79161112233', [{ CRM_ENTITY_TYPE: 'CONTACT', CRM_ENTITY_ID: 5785, ASSIGNED_BY_ID: 3, NAME: 'Client' }]);
+    await post({ PHONE_NUMBER: '+79161112233', CRM_ENTITY_TYPE: 'CONTACT', CRM_ENTITY_ID: '5785', LINE_NUMBER: '' }, h.double.appAuth(), 'ONEXTERNALCALLBACKSTART', nowS() - 3600);
+    await h.settled();
+    expect(h.double.callsOf('telephony.externalcall.register')).toEqual([]);
+    expect(h.port.requests).toEqual([]);
+    expect((await h.eventsRepo.get(1))?.outcome).toMatch(/360[01] s old/);
   });
 });
 

@@ -1,4 +1,5 @@
-import type { ClickToCallPort, ClickToCallRequest, ClickToCallResult } from '../../../src/app/crm/ports.ts';
+import type { NewCall } from '../../../src/app/calls/ports.ts';
+import type { ClickPlan, ClickToCallPort, ClickToCallRequest, ClickToCallResult } from '../../../src/app/crm/ports.ts';
 
 /**
  * A click-to-call port that takes `delayMs` (real time) to answer, like a PBX slow to accept an
@@ -28,6 +29,20 @@ export class SlowClickToCall implements ClickToCallPort {
     });
     this.completed.push(request);
     return { status: 'originated' };
+  }
+
+  plan(request: ClickToCallRequest): ClickPlan {
+    const id = `c2c-${request.crmCallId.slice(-40)}`;
+    const call: NewCall = {
+      id, crmCallId: request.crmCallId, channelId: `${id}-a`, linkedid: `${id}-a`, origin: request.origin, userId: request.userId,
+      extension: request.extension, number: request.number, numberE164: null, line: request.line, state: 'planned',
+      plan: null, refusalCode: null, refusalMessage: null, startedAt: Date.now(),
+    };
+    return { ok: true, call, planned: request };
+  }
+
+  dial(plan: Extract<ClickPlan, { readonly ok: true }>): Promise<ClickToCallResult> {
+    return this.originate(plan.planned as ClickToCallRequest);
   }
 
   release(): void {

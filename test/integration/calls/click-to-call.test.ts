@@ -1,8 +1,6 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { CallRecord } from '../../../src/app/calls/call-record.ts';
 import { callsHarness, type CallsHarness } from '../../contracts/calls-harness.ts';
-import { failingFirst } from '../../support/failing-first.ts';
-import { AmiScript, c2cChannels } from '../../unit/calls/ami-fixture.ts';
 
 let h: CallsHarness;
 beforeEach(async () => {
@@ -26,112 +24,15 @@ describe('click-to-call originate', () => {
     });
   });
 
-  it('a call vouched new is journaled, then dialled before its row is written; the intent is settled once it is', async () => {
-    let rowWritten = false;
-    const onResponse = (_r: unknown, q: { sql: string }) => {
-      if (/^insert into .calls/i.test(q.sql)) rowWritten = true;
+  it('the call row is written before its Originate goes out', async () => {
+    const rowsAtDial: unknown[] = [];
+    const originate = h.originator.originate.bind(h.originator);
+    h.originator.originate = async (req) => {
+      rowsAtDial.push(await h.store.getCall('c2c-w1'));
+      return originate(req);
     };
-    h.db.on('query-response', onResponse);
-    const seenAtDial: [number, boolean][] = [];
-    const send = h.originator.originate.bind(h.originator);
-    h.originator.originate = (req) => {
-      seenAtDial.push([h.journal.recorded.length, rowWritten]);
-      return send(req);
-    };
-    const r = await h.clickToCall({ crmCallId: 'fresh-1', knownNew: true }, 'f1');
-    h.db.off('query-response', onResponse);
-    expect(r).toEqual({ ok: true, callId: 'c2c-f1', channelId: 'c2c-f1-a', duplicate: false });
-    // Journaled before the Originate, row written after it.
-    expect(seenAtDial).toEqual([[1, false]]);
-    expect(h.journal.recorded.map((c) => [c.id, c.crmCallId])).toEqual([['c2c-f1', 'fresh-1']]);
-    expect(h.journal.settled).toEqual(['c2c-f1']);
-    expect(await h.store.getCall('c2c-f1')).toMatchObject({ crmCallId: 'fresh-1', originateActionId: 'action-1', state: 'planned' });
-  });
-
-  it('a journaled call whose row cannot be written at first is written once the database is back, without a restart', async () => {
-    const createCall = failingFirst(2, h.store.createCall.bind(h.store));
-    h.store.createCall = createCall.call;
-    const r = await h.clickToCall({ crmCallId: 'fresh-2', knownNew: true }, 'f2');
-    // Dialled all the same: the journal holds the intent.
-    expect(r).toMatchObject({ ok: true, callId: 'c2c-f2' });
-    expect(h.originator.sent).toHaveLength(1);
-    expect(h.journal.settled).toEqual([]);
-    // Tried again after 1 s (fails), then after 2 s more (written).
-    await vi.waitFor(async () => expect(await h.store.getCall('c2c-f2')).toMatchObject({ crmCallId: 'fresh-2', state: 'planned' }), { timeout: 6000, interval: 50 });
-    await vi.waitFor(() => expect(h.journal.settled).toEqual(['c2c-f2']));
-    expect(createCall.left()).toBe(0);
-    expect(h.originator.sent).toHaveLength(1);
-  });
-
-  it('a journaled call that ends before its row could be written is closed from its journal line: one row, its CRM call id kept', async () => {
-    const createCall = failingFirst(2, h.store.createCall.bind(h.store));
-    h.store.createCall = createCall.call;
-    const ended: CallRecord[] = [];
-    h.tracker.on('call-ended', (r) => ended.push(r));
-    expect(await h.clickToCall({ crmCallId: 'fresh-3', knownNew: true }, 'f3')).toMatchObject({ ok: true });
-    // The manager's phone answers, then hangs up before any trunk is dialled.
-    const { manager } = c2cChannels('f3', 0);
-    for (const e of new AmiScript().newchannel(manager).originateResponse(manager.uniqueid, 'Success', '4').hangup(manager, 16).events) h.tracker.handle(e);
-    await h.tracker.flush();
-    expect(ended.map((r) => [r.callId, r.crmCallId, r.statusCode])).toEqual([['c2c-f3', 'fresh-3', '603-S']]);
-    // The retry then finds the row written by that close, and settles the journal line.
-    await vi.waitFor(() => expect(h.journal.settled).toEqual(['c2c-f3']), { timeout: 6000, interval: 50 });
-    expect(await h.db('calls').select('id', 'crm_call_id', 'state', 'status_code')).toEqual([{ id: 'c2c-f3', crm_call_id: 'fresh-3', state: 'ended', status_code: '603-S' }]);
-  });
-
-  it('a journaled call whose Originate failed and whose row could not be written is written later as ended (503), never handed to the CRM side', async () => {
-    const createCall = failingFirst(1, h.store.createCall.bind(h.store));
-    h.store.createCall = createCall.call;
-    // The first update finds no row; the retry's insert then works but its update fails once.
-    const updateCall = h.store.updateCall.bind(h.store);
-    let updates = 0;
-    h.store.updateCall = async (id, update) => {
-      updates += 1;
-      if (updates === 2) throw new Error('SQLITE_BUSY: database is locked');
-      return updateCall(id, update);
-    };
-    h.originator.fail = new Error('AMI is not connected');
-    expect(await h.clickToCall({ crmCallId: 'fresh-4', knownNew: true }, 'f4')).toMatchObject({ ok: false, code: 'ORIGINATE_FAILED' });
-    await vi.waitFor(() => expect(h.journal.settled).toEqual(['c2c-f4']), { timeout: 6000, interval: 50 });
-    expect(updates).toBe(3);
-    expect(await h.store.getCall('c2c-f4')).toMatchObject({ state: 'ended', statusCode: '503', failedReason: 'originate failed: AMI is not connected', crmHandoff: 'none' });
-    // Ended: the sweep of calls nothing follows leaves it alone (the CRM side finished it already).
-    expect(await h.tracker.closeUnfollowed(new Set(), Number.MAX_SAFE_INTEGER)).toBe(0);
-  });
-
-  it('without the vouch, or when the journal cannot be written, the row is written before the dial', async () => {
-    let rowsWritten = 0;
-    const onResponse = (_r: unknown, q: { sql: string }) => {
-      if (/^insert into .calls/i.test(q.sql)) rowsWritten += 1;
-    };
-    h.db.on('query-response', onResponse);
-    const rowsAtDial: number[] = [];
-    const send = h.originator.originate.bind(h.originator);
-    h.originator.originate = (req) => {
-      rowsAtDial.push(rowsWritten);
-      return send(req);
-    };
-    await h.clickToCall({ crmCallId: 'plain-1' });
-    h.journal.fail = new Error('ENOSPC: no space left on device');
-    await h.clickToCall({ crmCallId: 'fresh-2', knownNew: true });
-    h.db.off('query-response', onResponse);
-    expect(rowsAtDial).toEqual([1, 2]);
-    expect(h.journal.recorded).toEqual([]);
-    expect(h.originator.sent).toHaveLength(2);
-    expect(h.log.lines().some((l) => String(l.msg).includes('journal not writable'))).toBe(true);
-    // A refusal is never journaled: nothing is dialled.
-    h.journal.fail = null;
-    expect(await h.clickToCall({ crmCallId: 'fresh-3', knownNew: true, number: '12' })).toMatchObject({ ok: false, code: 'INVALID_NUMBER' });
-    expect(h.journal.recorded).toEqual([]);
-  });
-
-  it('a repeat of a call dialled but not yet stored (the database lagging) is recognised from the journal', async () => {
-    h.journal.recorded.push({
-      id: 'c2c-lagging', crmCallId: 'lagging-1', channelId: 'c2c-lagging-a', linkedid: 'c2c-lagging-a', origin: 'crm', userId: '12', extension: '100',
-      number: '+79160000001', numberE164: '+79160000001', line: null, state: 'planned', plan: null, refusalCode: null, refusalMessage: null, startedAt: 1,
-    });
-    expect(await h.clickToCall({ crmCallId: 'lagging-1' })).toMatchObject({ ok: true, duplicate: true, callId: 'c2c-lagging' });
-    expect(h.originator.sent).toEqual([]);
+    expect(await h.clickToCall({ crmCallId: 'written-1' }, 'w1')).toMatchObject({ ok: true, duplicate: false });
+    expect(rowsAtDial).toMatchObject([{ id: 'c2c-w1', crmCallId: 'written-1', state: 'planned' }]);
   });
 
   it('uses ChannelIds that are unique and within 149 characters', async () => {

@@ -6,7 +6,8 @@ import { decideRoute } from '../../../src/core/routing/decide.ts';
 import { compileRules, type CompiledRules } from '../../../src/core/rules/compile.ts';
 import { DEFAULT_BREAKER, type CrmRules, type Rules, type Trunk } from '../../../src/core/rules/model.ts';
 import type { CallRecord } from '../../../src/app/calls/call-record.ts';
-import type { ClickToCallPort, ClickToCallRequest, ClickToCallResult } from '../../../src/app/crm/ports.ts';
+import type { NewCall } from '../../../src/app/calls/ports.ts';
+import type { ClickPlan, ClickToCallPort, ClickToCallRequest, ClickToCallResult } from '../../../src/app/crm/ports.ts';
 import type { CrmClock } from '../../../src/app/crm/clock.ts';
 
 function trunk(id: string, name: string, line: string | null, carrier: string | null, extra: Partial<Trunk> = {}): Trunk {
@@ -66,29 +67,55 @@ export const noCarriers: CarrierLookup = { lookup: () => UNKNOWN_CARRIER };
 /**
  * A click-to-call port backed by the real routing core: refuses exactly as the PBX side would
  * (invalid number, line outside the whitelist), dials once per CALL_ID, records every request.
+ * Given `storedCall`, it also sees the calls stored with their clicks, as the PBX side does.
  */
 export class RoutingClickToCall implements ClickToCallPort {
   readonly requests: ClickToCallRequest[] = [];
   readonly originated: ClickToCallRequest[] = [];
   failWith: Error | null = null;
 
-  constructor(private readonly rules: () => CompiledRules) {}
+  constructor(private readonly rules: () => CompiledRules, private readonly storedCall: (crmCallId: string) => Promise<boolean> = async () => false) {}
 
   async placed(crmCallId: string): Promise<boolean> {
-    return this.originated.some((r) => r.crmCallId === crmCallId);
+    return this.originated.some((r) => r.crmCallId === crmCallId) || await this.storedCall(crmCallId);
   }
 
   async originate(request: ClickToCallRequest): Promise<ClickToCallResult> {
     this.requests.push(request);
     if (this.failWith) throw this.failWith;
-    if (this.originated.some((r) => r.crmCallId === request.crmCallId)) return { status: 'duplicate' };
-    const decision = decideRoute(this.rules(), noCarriers, {
+    if (await this.placed(request.crmCallId)) return { status: 'duplicate' };
+    const refused = this.decide(request).refused;
+    if (refused) return { status: 'refused', code: refused.code, message: refused.message };
+    this.originated.push(request);
+    return { status: 'originated' };
+  }
+
+  /** The call row the PBX side would store: refused or planned as the routing core decides. */
+  plan(request: ClickToCallRequest): ClickPlan {
+    const refused = this.decide(request).refused;
+    const id = `c2c-${request.crmCallId.slice(-40)}`;
+    const call: NewCall = {
+      id, crmCallId: request.crmCallId, channelId: `${id}-a`, linkedid: `${id}-a`, origin: request.origin, userId: request.userId,
+      extension: request.extension, number: request.number, numberE164: null, line: request.line, state: refused ? 'stopped' : 'planned',
+      plan: null, refusalCode: refused?.code ?? null, refusalMessage: refused?.message ?? null, startedAt: Date.now(),
+    };
+    return { ok: true, call, planned: request };
+  }
+
+  async dial(plan: Extract<ClickPlan, { readonly ok: true }>): Promise<ClickToCallResult> {
+    const request = plan.planned as ClickToCallRequest;
+    this.requests.push(request);
+    if (this.failWith) throw this.failWith;
+    if (plan.call.refusalCode !== null) return { status: 'refused', code: plan.call.refusalCode, message: plan.call.refusalMessage ?? '' };
+    this.originated.push(request);
+    return { status: 'originated' };
+  }
+
+  private decide(request: ClickToCallRequest) {
+    return decideRoute(this.rules(), noCarriers, {
       user: request.userId, extension: request.extension, number: request.number,
       numberIsInternational: request.numberIsInternational, origin: request.origin, line: request.line,
     });
-    if (decision.refused) return { status: 'refused', code: decision.refused.code, message: decision.refused.message };
-    this.originated.push(request);
-    return { status: 'originated' };
   }
 }
 

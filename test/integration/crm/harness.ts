@@ -5,6 +5,7 @@ import { createMetrics } from '../../../src/adapters/metrics/metrics.ts';
 import { silentLogger } from '../../../src/adapters/logging/logger.ts';
 import type { Db } from '../../../src/adapters/db/connection.ts';
 import { B24DirectoryRepository } from '../../../src/adapters/db/repositories/b24-users-repository.ts';
+import { clickTransactions } from '../../../src/adapters/db/click-transactions.ts';
 import { CrmEventsRepository } from '../../../src/adapters/db/repositories/crm-events-repository.ts';
 import { OutboxRepository } from '../../../src/adapters/db/repositories/outbox-repository.ts';
 import { PortalRepository } from '../../../src/adapters/db/repositories/portal-repository.ts';
@@ -73,7 +74,7 @@ export async function crmHarness(o: HarnessOptions = {}) {
     recordings: o.recordingsDir ? new RecordingResolver(o.recordingsDir, links) : null,
     maxAttempts: o.maxAttempts ?? 5,
   });
-  const port = new RoutingClickToCall(() => compiled);
+  const port = new RoutingClickToCall(() => compiled, async (crmCallId) => (await db('calls').where({ crm_call_id: crmCallId }).whereNull('refusal_code').first('id')) !== undefined);
   const eventsRepo = new CrmEventsRepository(db);
   // Outbox results for the callback flow: drain right away instead of waiting on a worker loop.
   const results = {
@@ -83,7 +84,8 @@ export async function crmHarness(o: HarnessOptions = {}) {
       return (await outbox.get(id))?.result ?? null;
     },
   };
-  const events = new CrmEvents({ events: eventsRepo, outbox, results, gateway: () => connection.gateway(), clickToCall: port, rules, clock });
+  const clicks = clickTransactions(db);
+  const events = new CrmEvents({ events: eventsRepo, clicks, outbox, results, gateway: () => connection.gateway(), clickToCall: port, rules, clock });
   // Processing is held until the test asks for it: proves the reply never waits for it.
   const processing: (() => Promise<void>)[] = [];
   const directory = new B24DirectoryRepository(db);

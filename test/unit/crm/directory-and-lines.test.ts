@@ -64,16 +64,21 @@ describe('the click-to-call adapter over the PBX use case', () => {
     const { clickToCallPort } = await import('../../../src/app/crm/click-to-call-adapter.ts');
     const { refusalStatusCode } = await import('../../../src/app/crm/ports.ts');
     const seen: unknown[] = [];
-    const port = clickToCallPort(async (input) => {
-      seen.push(input);
-      if (input.line === '101') return { ok: false, callId: 'c1', code: 'LINE_NOT_ALLOWED', message: 'line "101" is not allowed for department(s) HR', duplicate: false };
-      return { ok: true, callId: 'c2', channelId: 'ch', duplicate: input.crmCallId === 'again' };
-    }, async (crmCallId) => crmCallId === 'again');
+    const port = clickToCallPort({
+      clickToCall: async (input) => {
+        seen.push(input);
+        if (input.line === '101') return { ok: false, callId: 'c1', code: 'LINE_NOT_ALLOWED', message: 'line "101" is not allowed for department(s) HR', duplicate: false };
+        return { ok: true, callId: 'c2', channelId: 'ch', duplicate: input.crmCallId === 'again' };
+      },
+      planClick: () => ({ ok: false, callId: null, code: 'INVALID_REQUEST', message: 'not used here', duplicate: false }),
+      dialClick: async () => ({ ok: true, callId: 'c3', channelId: 'ch3', duplicate: false }),
+      placed: async (crmCallId) => crmCallId === 'again',
+    });
     const base = { crmCallId: 'x', userId: '1', extension: null, number: '+79261234567', numberIsInternational: true, origin: 'crm' as const, line: null };
     expect(await port.originate(base)).toEqual({ status: 'originated' });
     expect(seen[0]).toMatchObject({ extension: '' });
     expect(await port.originate({ ...base, crmCallId: 'again' })).toEqual({ status: 'duplicate' });
     expect(await port.originate({ ...base, line: '101' })).toEqual({ status: 'refused', code: 'LINE_NOT_ALLOWED', message: 'line "101" is not allowed for department(s) HR' });
-    expect(['INVALID_NUMBER', 'LINE_NOT_ALLOWED', 'NO_POLICY', 'LINE_UNAVAILABLE', 'ORIGINATE_FAILED'].map(refusalStatusCode)).toEqual(['404', '403', '403', '503', '503']);
+    expect(['INVALID_NUMBER', 'LINE_NOT_ALLOWED', 'NO_POLICY', 'LINE_UNAVAILABLE', 'ORIGINATE_FAILED', 'STALE_CLICK'].map(refusalStatusCode)).toEqual(['404', '403', '403', '503', '503', '503']);
   });
 });

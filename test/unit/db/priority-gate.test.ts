@@ -21,6 +21,27 @@ describe('priority gate in front of the one SQLite connection', () => {
     expect(most).toBe(1);
   });
 
+  it('lets an ordinary waiter through once it has waited its bound, however many urgent ones queue', async () => {
+    let t = 0;
+    const gate = new PriorityGate(60_000, 200, () => t);
+    const order: string[] = [];
+    await gate.enter(false);
+    const waiting = [
+      gate.enter(false).then(() => order.push('tracker')),
+      gate.enter(true).then(() => order.push('click')),
+    ];
+    t = 199;
+    gate.leave();
+    await waiting[1];
+    t = 200;
+    const later = gate.enter(true).then(() => order.push('click-2'));
+    gate.leave();
+    await waiting[0];
+    gate.leave();
+    await later;
+    expect(order).toEqual(['click', 'tracker', 'click-2']);
+  });
+
   it('marks what runs inside urgently(), through awaits, and nothing outside it', async () => {
     expect(isUrgent()).toBe(false);
     const inside = await urgently(async () => {

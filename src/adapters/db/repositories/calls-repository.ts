@@ -73,6 +73,16 @@ export class CallsRepository implements CallStore {
     return this.creates.submit(call);
   }
 
+  /**
+   * Inside the caller's transaction, in one statement: inserts calls; false for each one whose id,
+   * CRM call id or channel id is stored already (or taken earlier in `calls`).
+   */
+  async insertIn(q: Knex.Transaction, calls: readonly NewCall[]): Promise<boolean[]> {
+    const inserted = (await q('calls').insert(calls.map((c) => this.callRow(c))).onConflict().ignore().returning('id')) as { id: string }[];
+    const fresh = new Set(inserted.map((r) => r.id));
+    return calls.map((c) => fresh.delete(c.id));
+  }
+
   private callRow(call: NewCall): Record<string, unknown> {
     return {
       id: call.id,

@@ -1,3 +1,4 @@
+import type { Knex } from 'knex';
 import type { Db } from '../connection.ts';
 import { GroupCommit } from '../group-commit.ts';
 import { urgently } from '../priority-lane.ts';
@@ -123,10 +124,22 @@ export class CrmEventsRepository {
     });
   }
 
-  /** Keys of one event type received since `since`, oldest first (the memory of recent clicks). */
-  async keysReceivedSince(event: string, since: number): Promise<{ eventKey: string; receivedAt: number }[]> {
-    const rows = await this.db<EventRow>(TABLE).where({ event }).andWhere('received_at', '>=', since).orderBy('received_at').select('event_key', 'received_at');
-    return rows.map((r) => ({ eventKey: r.event_key, receivedAt: Number(r.received_at) }));
+  /**
+   * Inside the caller's transaction, in one statement: stores events taken for processing; null
+   * for each one stored already (a repeated delivery, or the same key earlier in `inputs`).
+   */
+  static async insertTaken(q: Knex.Transaction, inputs: readonly { event: { event: string; eventKey: string; data: Readonly<Record<string, unknown>>; ts: number | null }; receivedAt: number }[]): Promise<(StoredCrmEvent | null)[]> {
+    const rows = inputs.map(({ event: e, receivedAt }) => ({
+      event: e.event, event_key: e.eventKey, data: JSON.stringify(e.data), ts: e.ts, state: 'processing', attempts: 1, received_at: receivedAt,
+    }));
+    const inserted = (await q(TABLE).insert(rows).onConflict(['event', 'event_key']).ignore().returning('*')) as EventRow[];
+    const fresh = new Map(inserted.map((r) => [`${r.event}\n${r.event_key}`, r]));
+    return inputs.map(({ event: e }) => {
+      const key = `${e.event}\n${e.eventKey}`;
+      const row = fresh.get(key);
+      fresh.delete(key);
+      return row ? toEvent(row) : null;
+    });
   }
 
   async get(id: number): Promise<StoredCrmEvent | null> {
