@@ -60,6 +60,7 @@ export async function run(): Promise<void> {
     DATABASE_URL: process.env.SOAK_DB ?? path.join(dir, 'soak.sqlite'), PORT: '0', AGI_PORT: '0', AGI_HOST: '127.0.0.1', LOG_LEVEL: 'error',
     AMI_HOST: '127.0.0.1', AMI_PORT: String(ready.amiPort), AMI_USER: 'connector', AMI_SECRET: ready.amiSecret,
     B24_MODE: 'app', B24_CLIENT_ID: ready.clientId, B24_CLIENT_SECRET: ready.clientSecret, PUBLIC_URL: baseUrl,
+    B24_OAUTH_URL: ready.oauthUrl, B24_ALLOW_HTTP_LOOPBACK: '1',
     RECORDINGS_DIR: dir, OUTBOX_POLL_MS: '200', B24_RATE_BURST: '100000', B24_RATE_PER_SEC: '100000',
   });
   const connector = await startConnector({ env, logger: createLogger('error', errorLog), sampleDataIfEmpty: true, httpServer: http });

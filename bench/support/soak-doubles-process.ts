@@ -12,6 +12,8 @@ export interface SoakReady {
   readonly amiSecret: string;
   readonly clientId: string;
   readonly clientSecret: string;
+  /** The double's OAuth server (B24_OAUTH_URL). */
+  readonly oauthUrl: string;
 }
 /** Every `progress` second and at the end (`done`). */
 export interface SoakCounts {
@@ -47,7 +49,7 @@ const pbx = await startPbxDouble({
   historyLimit: 0,
   loginFailureDelayMs: 0,
 });
-send({ type: 'ready', amiPort: pbx.amiPort, amiSecret, ...client });
+send({ type: 'ready', amiPort: pbx.amiPort, amiSecret, ...client, oauthUrl: bitrix24.baseUrl });
 
 const EXTENSIONS = ['100', '101', '102'];
 const USERS = ['1', '2', '3'];

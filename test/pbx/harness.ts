@@ -123,6 +123,7 @@ export class PbxTier {
       AMI_RECONNECT_MIN_MS: '100', AMI_RECONNECT_MAX_MS: '500',
       ORIGINATE_CHANNEL: 'Local/{extension}@phones', ORIGINATE_CONTEXT: 'connector-outbound', ORIGINATE_TIMEOUT_MS: '3000',
       B24_MODE: 'app', B24_CLIENT_ID: client.clientId, B24_CLIENT_SECRET: client.clientSecret,
+      B24_OAUTH_URL: bitrix24.baseUrl, B24_ALLOW_HTTP_LOOPBACK: '1',
       RECORDINGS_DIR: monitorDir, RECORD_URL_SECRET: crypto.randomBytes(16).toString('hex'),
       TRACKER_FLUSH_MS: '20', OUTBOX_POLL_MS: '20',
       ...o.env,
