@@ -83,6 +83,7 @@ export function labManager(secret: string): string {
  * (same price order t1 < … < t5, every trunk universal and allowed to the sales department).
  */
 export function writeLabRules(shippedRules: string, dir: string): void {
+  // The tier plays failures on the same lab trunks on purpose, call after call: their breakers stay closed.
   fs.cpSync(shippedRules, dir, { recursive: true });
   const trunks = TRUNKS.map((t, i) => `  - id: ${t}
     name: Lab ${t}
@@ -96,6 +97,7 @@ export function writeLabRules(shippedRules: string, dir: string): void {
     priority: ${10 + i}
     ringTimeout: ${RING_S}
     line: lab-${t}
+    breaker: { failures: 1000 }
 `).join('\n');
   fs.writeFileSync(path.join(dir, 'trunks.yaml'), `trunks:\n${trunks}`);
   fs.writeFileSync(path.join(dir, 'masks.yaml'), 'masks: []\n');

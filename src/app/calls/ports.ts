@@ -93,6 +93,7 @@ export interface CallStore {
   findByChannelId(channelId: string): Promise<StoredCall | null>;
   findByLinkedid(linkedid: string): Promise<StoredCall | null>;
   findByOriginateActionId(actionId: string): Promise<StoredCall | null>;
+  findByChannelId(channelId: string): Promise<StoredCall | null>;
   findForTracking(linkedids: readonly string[], channelIds: readonly string[]): Promise<StoredCall[]>;
   listAttemptsOf(callIds: readonly string[]): Promise<Map<string, CallAttemptRecord[]>>;
   findCall(key: string): Promise<StoredCall | null>;

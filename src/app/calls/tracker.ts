@@ -120,9 +120,16 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
   /** Feed one AMI event (lowercased keys). Synchronous; never throws on odd events. */
   handle(event: AmiEventRecord): void {
     this.eventsSeen++;
-    if (event.event === 'OriginateResponse' && (event.uniqueid ?? '<unknown>') === '<unknown>' && event.actionid) {
-      this.resolveOriginateResponse(event, event.actionid);
-      return;
+    if (event.event === 'OriginateResponse') {
+      const uniqueid = event.uniqueid ?? '<unknown>';
+      if (uniqueid === '<unknown>' && event.actionid) {
+        this.resolveOriginateResponse(event, event.actionid);
+        return;
+      }
+      if (uniqueid !== '<unknown>' && !this.core.knowsChannel(uniqueid)) {
+        this.resolveOriginateChannel(event, uniqueid);
+        return;
+      }
     }
     const result = this.core.handle(event, eventTime(event, this.deps.clock.now()));
     if (result.kind === 'ignored') return;
@@ -135,6 +142,25 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     } else {
       this.changed(linkedid);
     }
+  }
+
+  /**
+   * An OriginateResponse for a channel this process did not announce: another instance may have
+   * sent that Originate (several instances, one PBX leader). Its stored call makes it business.
+   */
+  private resolveOriginateChannel(event: AmiEventRecord, uniqueid: string): void {
+    const lookup: Promise<void> = Promise.resolve(this.deps.beforeClose?.())
+      .then(() => this.deps.store.findByChannelId(uniqueid))
+      .then((call) => {
+        if (!call || call.state === 'ended') return;
+        this.follow(uniqueid, call.linkedid);
+        if (this.core.knowsChannel(uniqueid)) this.handle(event);
+      })
+      .catch((err: unknown) => this.deps.logger.warn({ uniqueid, err: { message: (err as Error).message } }, 'tracker: OriginateResponse lookup failed'))
+      .finally(() => {
+        this.lookups.delete(lookup);
+      });
+    this.lookups.add(lookup);
   }
 
   /** An OriginateResponse without a Uniqueid: find the click-to-call by the Originate's ActionID. */

@@ -116,6 +116,11 @@ export class CallTrackerCore {
     }
   }
 
+  /** Whether this channel is one the tracker follows, expects or has just closed. */
+  knowsChannel(uniqueid: string): boolean {
+    return this.expected.has(uniqueid) || this.callOfChannel.has(uniqueid) || this.recentlyEnded.has(uniqueid);
+  }
+
   /** Channels up that belong to no followed call and are not in `live` (the PBX's list) are dropped. */
   pruneLoose(live: ReadonlySet<string>): void {
     for (const [u, l] of this.looseLinkedid) if (!live.has(u) && !live.has(l)) this.dropLoose(u);
