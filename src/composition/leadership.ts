@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import os from 'node:os';
 import type { Knex } from 'knex';
-import type { Db } from '../adapters/db/connection.ts';
+import { isSqlite, type Db } from '../adapters/db/connection.ts';
 import { LeaseRepository } from '../adapters/db/repositories/lease-repository.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
 import { LeaseLostError, Leadership } from '../app/leadership/leadership.ts';
@@ -26,8 +26,12 @@ export interface Leaders {
 export function createLeaders(db: Db, o: { readonly pbx: string; readonly ttlMs: number; readonly logger: Logger }): Leaders {
   const store = new LeaseRepository(db);
   const holder = `${os.hostname()}/${process.pid}/${crypto.randomBytes(4).toString('hex')}`;
+  // SQLite is one instance per database file (several instances need PostgreSQL): a restart after a
+  // crash leads at once instead of waiting out the dead process's lease; should a second process
+  // open the same file, the fencing term shuts the first one out.
+  const takeOverAtStart = isSqlite(db);
   const lead = (name: string): Lead => {
-    const gate = new Leadership({ name, holder, store, ttlMs: o.ttlMs, logger: o.logger });
+    const gate = new Leadership({ name, holder, store, ttlMs: o.ttlMs, logger: o.logger, takeOverAtStart });
     return {
       gate,
       fence: (trx) => {

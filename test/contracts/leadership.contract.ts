@@ -37,6 +37,11 @@ export function leadershipContract(label: string, open: () => Promise<{ db: Db; 
       // A clean stop hands over at once, with a new term.
       await b.release(name, 'b', 2);
       expect(await a.claim(name, 'a', 60_000)).toBe(3);
+      // A takeover at start (a single-instance SQLite file restarted after a crash) does not wait
+      // for the running lease: it gets a new term, and the old holder's term is refused.
+      expect(await b.claim(name, 'b', 60_000, true)).toBe(4);
+      await expect(a.check(name, 'a', 3)).rejects.toBeInstanceOf(LeaseLostError);
+      expect(await a.claim(name, 'a', 60_000)).toBeNull();
     });
 
     it('concurrent refreshes of the OAuth tokens exchange the refresh token once; every instance gets the new pair', async () => {

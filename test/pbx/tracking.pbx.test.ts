@@ -87,6 +87,8 @@ describe.skipIf(!hasLab)('real Asterisk: the tracker follows what the connector 
     const linkedid = await tier.deskCall(number);
     const answer = await answered(tier, linkedid);
     const client = answer.DestChannel ?? '';
+    // A transfer needs the manager's channel in the bridge, which it enters just after the answer.
+    await tier.ami.waitEvent('the manager\'s side in the bridge', (e) => e.Event === 'BridgeEnter' && e.Channel === answer.Channel);
     // The manager's phone transfers the client to extension 101, which answers; the manager's side hangs up.
     const [res] = await tier.ami.action({ Action: 'BlindTransfer', Channel: answer.Channel ?? '', Context: 'lab-phones', Exten: '101' });
     expect(res?.Response).toBe('Success');

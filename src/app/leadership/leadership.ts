@@ -11,8 +11,11 @@ import type { Logger } from '../../adapters/logging/logger.ts';
  * problems, and works the same on SQLite (where it is trivially one instance).
  */
 export interface LeaseStore {
-  /** Keeps or takes the lease for `ttlMs` more: the term now held, or null while another holder's lease runs. */
-  claim(name: string, holder: string, ttlMs: number): Promise<number | null>;
+  /**
+   * Keeps or takes the lease for `ttlMs` more: the term now held, or null while another holder's
+   * lease runs — unless `takeOver`, which takes it from that holder with a new term.
+   */
+  claim(name: string, holder: string, ttlMs: number, takeOver?: boolean): Promise<number | null>;
   /** Gives the lease up at once (a clean stop hands over without waiting for the expiry). */
   release(name: string, holder: string, term: number): Promise<void>;
   /** Resolves only while (holder, term) holds an unexpired lease; throws LeaseLostError otherwise. */
@@ -46,6 +49,8 @@ export interface LeadershipOptions {
   readonly logger: Logger;
   /** Monotonic milliseconds (default performance.now): only measures how long ago a claim was sent. */
   readonly now?: () => number;
+  /** The first claim takes the lease from any holder (a single-instance database: see createLeaders). */
+  readonly takeOverAtStart?: boolean;
 }
 
 /**
@@ -73,7 +78,7 @@ export class Leadership extends EventEmitter<{ acquired: [number]; lost: [number
   /** First claim now (so a lone instance leads from its first second), then the heartbeat. */
   async start(): Promise<void> {
     this.stopped = false;
-    await this.tick();
+    await this.tick(this.o.takeOverAtStart === true);
     this.heartbeat = setInterval(() => void this.tick(), Math.max(10, Math.floor(this.o.ttlMs / 3)));
     this.heartbeat.unref();
   }
@@ -97,12 +102,12 @@ export class Leadership extends EventEmitter<{ acquired: [number]; lost: [number
     await this.o.store.check(this.o.name, this.o.holder, term);
   }
 
-  private async tick(): Promise<void> {
+  private async tick(takeOver = false): Promise<void> {
     const sentAt = this.now();
     this.lastSent = sentAt;
     let term: number | null;
     try {
-      term = await this.o.store.claim(this.o.name, this.o.holder, this.o.ttlMs);
+      term = await this.o.store.claim(this.o.name, this.o.holder, this.o.ttlMs, takeOver);
     } catch (err) {
       // The expiry timer ends the lease if the database stays away.
       this.o.logger.warn({ lease: this.o.name, err }, 'leader lease: claim failed');

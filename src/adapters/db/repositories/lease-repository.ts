@@ -24,7 +24,7 @@ export class LeaseRepository implements LeaseStore {
       : `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
   }
 
-  async claim(name: string, holder: string, ttlMs: number): Promise<number | null> {
+  async claim(name: string, holder: string, ttlMs: number, takeOver = false): Promise<number | null> {
     await this.db('leader_lease').insert({ name, holder: '', term: 0, expires_at: 0 }).onConflict('name').ignore();
     return this.db.transaction(async (trx) => {
       let q = trx('leader_lease').select('holder', 'term', 'expires_at', trx.raw(`${this.nowSql} as db_now`)).where({ name });
@@ -33,9 +33,10 @@ export class LeaseRepository implements LeaseStore {
       if (!row) throw new Error(`lease row "${name}" is missing`);
       const now = Number(row.db_now);
       const running = Number(row.expires_at) > now;
-      if (running && row.holder !== holder) return null;
+      const ours = running && row.holder === holder;
+      if (running && !ours && !takeOver) return null;
       // Renewed while running keeps the term; anything else (first claim, takeover, our own lapsed lease) is a new term.
-      const term = running ? Number(row.term) : Number(row.term) + 1;
+      const term = ours ? Number(row.term) : Number(row.term) + 1;
       await trx('leader_lease').where({ name }).update({ holder, term, expires_at: now + ttlMs });
       return term;
     });
