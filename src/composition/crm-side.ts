@@ -1,4 +1,5 @@
 import type { EventEmitter } from 'node:events';
+import type { Knex } from 'knex';
 import cron from 'node-cron';
 import type { Router } from 'express';
 import type { Db } from '../adapters/db/connection.ts';
@@ -35,7 +36,7 @@ export interface CrmSideDeps {
   /** The compiled rules in use, already merged with the directory (see mergeDirectory). */
   readonly rules: { current(): CompiledRules };
   readonly clickToCall: ClickToCallPort;
-  readonly endedCalls: EndedCallsSource;
+  readonly endedCalls: EndedCallsSource<Knex.Transaction>;
   /** Emits 'call-ended' when the tracker closes a call (low latency; the pending list is the durable path). */
   readonly callEvents?: EventEmitter;
   /** The directory changed (after a user sync): rebuild the merged rules. */
@@ -54,7 +55,7 @@ export interface CrmSide {
   readonly outbox: OutboxRepository;
   readonly worker: OutboxWorker;
   readonly events: CrmEvents;
-  readonly handoff: CallRecordHandoff;
+  readonly handoff: CallRecordHandoff<Knex.Transaction>;
   readonly userSync: UserSync;
   readonly directory: B24DirectoryRepository;
   /** Mount at `/`. */
@@ -121,7 +122,7 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     maxDialDelayMs: env.B24_MAX_DIAL_DELAY_S * 1000,
     clockSkewMs: env.B24_CLOCK_SKEW_S * 1000,
   });
-  const handoff = new CallRecordHandoff({ db, source: deps.endedCalls, outbox, rules: deps.rules, clock, logger, onEnqueued: () => worker.notify() });
+  const handoff = new CallRecordHandoff({ transaction: (work) => db.transaction(work), source: deps.endedCalls, outbox, rules: deps.rules, clock, logger, onEnqueued: () => worker.notify() });
   // Leader-only jobs check the lease before each request they send.
   const leader = deps.leader;
   const jobsGateway = (): B24Gateway | null => {
