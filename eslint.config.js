@@ -26,4 +26,17 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'take randomness as an input' }],
     },
   },
+  {
+    // Use cases speak through the ports they declare: wiring (routers, schedules, servers,
+    // transactions) is done in src/composition.
+    files: ['src/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['knex', 'express', 'node-cron'], message: 'src/app declares a port; src/adapters implements it, src/composition wires it.' },
+          { group: ['**/adapters/http/**', '**/adapters/asterisk/**', '**/composition/**'], message: 'src/app must not depend on the HTTP or Asterisk adapters or on the composition root.' },
+        ],
+      }],
+    },
+  },
 );
