@@ -39,4 +39,15 @@ export default tseslint.config(
       }],
     },
   },
+  {
+    // Adapters never import each other: shared pure parsing lives in src/core, shared types in src/app.
+    files: ['src/adapters/http/**/*.ts', 'src/adapters/bitrix24/**/*.ts', 'src/adapters/asterisk/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/asterisk/**', '**/db/**'], message: 'adapters never import each other: pass collaborators in from src/composition.' },
+        ],
+      }],
+    },
+  },
 );
