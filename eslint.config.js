@@ -26,4 +26,28 @@ export default tseslint.config(
       'no-restricted-properties': ['error', { object: 'Math', property: 'random', message: 'take randomness as an input' }],
     },
   },
+  {
+    // Use cases speak through the ports they declare: wiring (routers, schedules, servers,
+    // transactions) is done in src/composition.
+    files: ['src/app/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['knex', 'express', 'node-cron'], message: 'src/app declares a port; src/adapters implements it, src/composition wires it.' },
+          { group: ['**/adapters/http/**', '**/adapters/asterisk/**', '**/composition/**'], message: 'src/app must not depend on the HTTP or Asterisk adapters or on the composition root.' },
+        ],
+      }],
+    },
+  },
+  {
+    // Adapters never import each other: shared pure parsing lives in src/core, shared types in src/app.
+    files: ['src/adapters/http/**/*.ts', 'src/adapters/bitrix24/**/*.ts', 'src/adapters/asterisk/**/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: [
+          { group: ['**/asterisk/**', '**/db/**'], message: 'adapters never import each other: pass collaborators in from src/composition.' },
+        ],
+      }],
+    },
+  },
 );

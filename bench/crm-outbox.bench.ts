@@ -14,7 +14,7 @@ import { createHttpApp } from '../src/adapters/http/app.ts';
 import { silentLogger } from '../src/adapters/logging/logger.ts';
 import { createMetrics } from '../src/adapters/metrics/metrics.ts';
 import { loadEnv } from '../src/config/env.ts';
-import { createCrmSide } from '../src/app/crm/crm-side.ts';
+import { createCrmSide } from '../src/composition/crm-side.ts';
 import type { ClickToCallPort, ClickToCallResult } from '../src/app/crm/ports.ts';
 import { OutboxRepository } from '../src/adapters/db/repositories/outbox-repository.ts';
 import { PortalRepository } from '../src/adapters/db/repositories/portal-repository.ts';

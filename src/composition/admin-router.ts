@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { requireAdminToken } from '../adapters/http/admin-auth.ts';
 import { callReportToJson } from '../app/calls/call-report.ts';
-import type { CallsSide } from '../app/calls/calls-side.ts';
+import type { CallsSide } from './calls-side.ts';
 import type { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts';
 import { decisionToJson } from '../app/routing/render-decision.ts';
 import { explainRoute } from '../app/routing/route-call.ts';

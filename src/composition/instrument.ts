@@ -2,7 +2,7 @@ import type { EventEmitter } from 'node:events';
 import type { AmiClient } from '../adapters/asterisk/ami/client.ts';
 import type { Metrics } from '../adapters/metrics/metrics.ts';
 import type { CallRecord } from '../app/calls/call-record.ts';
-import type { CallsSide } from '../app/calls/calls-side.ts';
+import type { CallsSide } from './calls-side.ts';
 
 /** Feeds the Prometheus metrics from the parts' own events (the parts themselves know no metrics). */
 export function instrumentCalls(o: {

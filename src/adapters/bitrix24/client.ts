@@ -1,5 +1,5 @@
 import { ApiVersion, B24Hook, B24OAuth, SdkError, type B24OAuthParams, type RestrictionParams, type TypeB24 } from '@bitrix24/b24jssdk';
-import type { PortalRecord, PortalTokens } from '../db/repositories/portal-repository.ts';
+import type { PortalRecord, PortalTokens } from '../../app/crm/portal-record.ts';
 
 /**
  * SDK settings for the connector: one attempt per call (the durable outbox retries, and

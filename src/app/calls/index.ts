@@ -6,4 +6,3 @@ export { CallTracker, CONNECTOR_CONTEXT, type CallTrackerDeps } from './tracker.
 export { reconcileWithPbx, liveChannelIds, type AmiActionPort } from './reconcile.ts';
 export { ChannelCounter } from './channel-counter.ts';
 export type { CallStore, Originator, OriginateRequest, Clock } from './ports.ts';
-export { createCallsSide, type CallsSide, type CallsSideOptions, type CallsAmi } from './calls-side.ts';

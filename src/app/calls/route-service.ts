@@ -1,4 +1,5 @@
 import type { Logger } from '../../adapters/logging/logger.ts';
+import type { RouteQuery } from '../../core/calls/route-query.ts';
 import { routeStep, type RouteStep, type RouteStepInput } from '../../core/calls/route-step.ts';
 import { numberAsReceived } from '../../core/phone/as-received.ts';
 import type { OutcomeDecision } from '../../core/rules/model.ts';
@@ -16,19 +17,7 @@ import { RouteWriter } from './route-writer.ts';
 export const CLICK_TO_CALL_PREFIX = 'c2c-';
 
 /** One route request as the dialplan sends it (FastAGI arguments or the HTTP query). */
-export interface RouteQuery {
-  /** ${EXTEN}: the number dialled. */
-  readonly exten: string;
-  /** ${ATTEMPT}: 1 for the first attempt of the call. */
-  readonly attemptNo: number;
-  /** ${DIALSTATUS} / ${HANGUPCAUSE} of the previous attempt (empty / 0 on attempt 1). */
-  readonly dialStatus: string;
-  readonly hangupCause: number | null;
-  /** The requesting channel's uniqueid (a click-to-call's Originate ChannelId). */
-  readonly uniqueid: string;
-  /** The channel's caller number (agi_callerid), the last resort to identify a desk phone. */
-  readonly callerIdNum: string | null;
-}
+export type { RouteQuery };
 
 /** Channel facts the service may need (over FastAGI each is a GET VARIABLE). */
 export interface ChannelFacts {

@@ -1,26 +1,25 @@
-import type { Knex } from 'knex';
-import type { Db } from '../../adapters/db/connection.ts';
-import type { OutboxRepository } from '../../adapters/db/repositories/outbox-repository.ts';
 import { silentLogger, type Logger } from '../../adapters/logging/logger.ts';
 import type { CompiledRules } from '../../core/rules/compile.ts';
 import type { CallRecord } from '../calls/call-record.ts';
 import { planCallRecordWrites } from './call-record-writes.ts';
 import type { CrmClock } from './clock.ts';
 import { enqueuePlans } from './enqueue-plan.ts';
+import type { OutboxEnqueuer, WithTransaction } from './handoff-ports.ts';
 
 /** The call tracker's durable hand-off (calls.crm_handoff = pending → done). */
-export interface EndedCallsSource {
+export interface EndedCallsSource<Tx = unknown> {
   listPending(limit: number): Promise<readonly CallRecord[]>;
   /** Marks the hand-off done inside the transaction that enqueued the writes. */
-  markDone(callId: string, trx: Knex.Transaction): Promise<void>;
+  markDone(callId: string, trx: Tx): Promise<void>;
   /** The same for several calls in one statement (optional: else markDone per call). */
-  markAllDone?(callIds: readonly string[], trx: Knex.Transaction): Promise<void>;
+  markAllDone?(callIds: readonly string[], trx: Tx): Promise<void>;
 }
 
-export interface CallRecordHandoffOptions {
-  readonly db: Db;
-  readonly source: EndedCallsSource;
-  readonly outbox: OutboxRepository;
+export interface CallRecordHandoffOptions<Tx> {
+  /** The hand-off's unit of work: writes enqueued and calls marked done commit together. */
+  readonly transaction: WithTransaction<Tx>;
+  readonly source: EndedCallsSource<Tx>;
+  readonly outbox: OutboxEnqueuer<Tx>;
   readonly rules: { current(): CompiledRules };
   readonly clock: CrmClock;
   readonly logger?: Logger;
@@ -35,11 +34,11 @@ const HANDOFF_CHUNK = 50;
  * Consumes ended calls: plans their CRM writes and enqueues them in the same transaction that
  * marks the hand-off done, so a crash loses nothing and repeats nothing (dedupe keys).
  */
-export class CallRecordHandoff {
+export class CallRecordHandoff<Tx> {
   private running: Promise<number> | null = null;
   private again = false;
 
-  constructor(private readonly o: CallRecordHandoffOptions) {}
+  constructor(private readonly o: CallRecordHandoffOptions<Tx>) {}
 
   async handOff(record: CallRecord): Promise<number> {
     return this.handOffAll([record]);
@@ -53,7 +52,7 @@ export class CallRecordHandoff {
     const rules = this.o.rules.current();
     const plans = records.map((record) => ({ record, plan: planCallRecordWrites(record, rules) }));
     const now = this.o.clock.now();
-    const ids = await this.o.db.transaction(async (trx) => {
+    const ids = await this.o.transaction(async (trx) => {
       const out = await enqueuePlans(this.o.outbox, plans.map((p) => p.plan.writes), now, trx);
       if (this.o.source.markAllDone) await this.o.source.markAllDone(records.map((r) => r.callId), trx);
       else for (const { record } of plans) await this.o.source.markDone(record.callId, trx);

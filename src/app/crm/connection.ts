@@ -2,7 +2,8 @@ import { createAppClient, createWebhookClient } from '../../adapters/bitrix24/cl
 import { restFailure } from '../../adapters/bitrix24/errors.ts';
 import type { ExpectedPortal } from '../../adapters/bitrix24/event.ts';
 import { SdkGateway, type B24Gateway, type BatchCommand, type BatchOutcome, type RestOutcome } from '../../adapters/bitrix24/gateway.ts';
-import type { PortalRecord, PortalRepository, PortalTokens } from '../../adapters/db/repositories/portal-repository.ts';
+import type { PortalRepository } from '../../adapters/db/repositories/portal-repository.ts';
+import type { PortalRecord, PortalTokens } from './portal-record.ts';
 import type { CrmClock } from './clock.ts';
 import type { OAuthServer } from './ports.ts';
 import { serializedRefresh } from './token-refresh.ts';

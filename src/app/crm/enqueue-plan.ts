@@ -1,13 +1,12 @@
-import type { Knex } from 'knex';
-import type { OutboxRepository } from '../../adapters/db/repositories/outbox-repository.ts';
 import type { PlannedWrite } from './call-record-writes.ts';
+import type { OutboxEnqueuer } from './handoff-ports.ts';
 
 /**
  * Enqueues planned writes, turning `after` keys into outbox dependencies. The writes of several plans with one multi-row insert per dependency level (a register, then
  * its finish, then its attachRecord): a batch of ended calls costs a few statements, not one per
  * write. Returns each plan's outbox ids in its own order.
  */
-export async function enqueuePlans(outbox: OutboxRepository, plans: readonly (readonly PlannedWrite[])[], now: number, trx?: Knex.Transaction): Promise<number[][]> {
+export async function enqueuePlans<Tx>(outbox: OutboxEnqueuer<Tx>, plans: readonly (readonly PlannedWrite[])[], now: number, trx?: Tx): Promise<number[][]> {
   const ids = plans.map(() => new Map<string, number>());
   // Each write's level: 0 without `after`, else one more than the write it waits for.
   const levels: { plan: number; write: PlannedWrite; level: number }[] = [];

@@ -1,4 +1,4 @@
-import type { PortalRecord, PortalTokens } from '../../adapters/db/repositories/portal-repository.ts';
+import type { PortalRecord, PortalTokens } from './portal-record.ts';
 
 /** The stored portal row, locked while `work` runs (PostgreSQL: `SELECT … FOR UPDATE`); `work`'s tokens are stored before the lock goes. */
 export interface PortalLock {

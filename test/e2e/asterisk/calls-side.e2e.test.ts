@@ -2,7 +2,7 @@ import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AmiClient } from '../../../src/adapters/asterisk/ami/client.ts';
 import type { CallRecord } from '../../../src/app/calls/call-record.ts';
-import { createCallsSide } from '../../../src/app/calls/calls-side.ts';
+import { createCallsSide } from '../../../src/composition/calls-side.ts';
 import { loadEnv } from '../../../src/config/env.ts';
 import { startPbxDouble } from '../../../src/doubles/asterisk/index.ts';
 import { capturingLogger } from '../../contracts/calls-harness.ts';

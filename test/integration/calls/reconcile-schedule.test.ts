@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { describe, expect, it, vi } from 'vitest';
-import { createCallsSide, type CallsAmi } from '../../../src/app/calls/calls-side.ts';
+import { createCallsSide, type CallsAmi } from '../../../src/composition/calls-side.ts';
 import { loadEnv } from '../../../src/config/env.ts';
 import { capturingLogger } from '../../contracts/calls-harness.ts';
 import { fixedRouting, labRules } from '../../contracts/calls-lab-rules.ts';

@@ -6,7 +6,7 @@ import { callRecord, tempRecordings } from './fixtures.ts';
 import { crmHarness, type Harness } from './harness.ts';
 
 /** The tracker's durable hand-off, in memory: pending records, marked done inside our transaction. */
-class MemoryEndedCalls implements EndedCallsSource {
+class MemoryEndedCalls implements EndedCallsSource<Knex.Transaction> {
   readonly pending: CallRecord[] = [];
   readonly done: string[] = [];
   async listPending(limit: number): Promise<CallRecord[]> {
@@ -21,12 +21,12 @@ class MemoryEndedCalls implements EndedCallsSource {
 let h: Harness;
 const rec = tempRecordings();
 let source: MemoryEndedCalls;
-let handoff: CallRecordHandoff;
+let handoff: CallRecordHandoff<Knex.Transaction>;
 
 async function setup(opts: Parameters<typeof crmHarness>[0] = {}): Promise<void> {
   h = await crmHarness({ recordingsDir: rec.dir, ...opts });
   source = new MemoryEndedCalls();
-  handoff = new CallRecordHandoff({ db: h.db, source, outbox: h.outbox, rules: h.rules, clock: h.clock });
+  handoff = new CallRecordHandoff({ transaction: (work) => h.db.transaction(work), source, outbox: h.outbox, rules: h.rules, clock: h.clock });
 }
 
 afterEach(async () => {

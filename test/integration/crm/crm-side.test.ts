@@ -8,7 +8,7 @@ import { silentLogger } from '../../../src/adapters/logging/logger.ts';
 import { createMetrics } from '../../../src/adapters/metrics/metrics.ts';
 import { loadEnv } from '../../../src/config/env.ts';
 import type { CallRecord } from '../../../src/app/calls/call-record.ts';
-import { createCrmSide, type CrmSide } from '../../../src/app/crm/crm-side.ts';
+import { createCrmSide, type CrmSide } from '../../../src/composition/crm-side.ts';
 import { startBitrix24Double, type Bitrix24Double } from '../../../src/doubles/bitrix24/server.ts';
 import { tempSqliteDb } from '../../support/db.ts';
 import { callRecord, compiledTestRules, RoutingClickToCall, tempRecordings } from './fixtures.ts';

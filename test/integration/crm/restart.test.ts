@@ -2,7 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { CrmEventsRepository } from '../../../src/adapters/db/repositories/crm-events-repository.ts';
 import { silentLogger } from '../../../src/adapters/logging/logger.ts';
 import { loadEnv } from '../../../src/config/env.ts';
-import { createCrmSide, type CrmSide } from '../../../src/app/crm/crm-side.ts';
+import { createCrmSide, type CrmSide } from '../../../src/composition/crm-side.ts';
 import { startBitrix24Double, type Bitrix24Double } from '../../../src/doubles/bitrix24/server.ts';
 import { tempSqliteDb } from '../../support/db.ts';
 import { compiledTestRules, RoutingClickToCall } from './fixtures.ts';

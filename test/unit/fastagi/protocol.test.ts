@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseAgiEnvironment, quoteArg, ReplyReader, variableValue } from '../../../src/adapters/asterisk/fastagi/protocol.ts';
-import { factsFromArgs, routeQueryOf } from '../../../src/adapters/asterisk/fastagi/route-session.ts';
+import { factsFromArgs } from '../../../src/adapters/asterisk/fastagi/route-session.ts';
+import { routeQueryOf } from '../../../src/core/calls/route-query.ts';
 
 const ENV = [
   'agi_network: yes',

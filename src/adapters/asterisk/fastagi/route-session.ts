@@ -1,5 +1,6 @@
 import type { Logger } from '../../logging/logger.ts';
-import type { ChannelFacts, ChannelProbe, RouteAnswer, RouteQuery, RouteService } from '../../../app/calls/route-service.ts';
+import type { ChannelFacts, ChannelProbe, RouteAnswer, RouteService } from '../../../app/calls/route-service.ts';
+import { routeQueryOf } from '../../../core/calls/route-query.ts';
 import { AgiCommandError, type AgiConnection } from './connection.ts';
 import { quoteArg, variableValue, type AgiEnvironment } from './protocol.ts';
 import { scriptName, scriptSecret, secretMatches } from './script-secret.ts';
@@ -67,30 +68,6 @@ export function routeVariable(answer: AgiAnswer): string | null {
  */
 export function wantsSingleVariable(env: AgiEnvironment): boolean {
   return env.args.length === 8 && env.args[7] === SINGLE_ANSWER_ARG;
-}
-
-/** agi_arg_1..4 = ${EXTEN},${ATTEMPT},${DIALSTATUS},${HANGUPCAUSE} → a route query, or why not. */
-export function routeQueryOf(env: AgiEnvironment): { ok: true; query: RouteQuery } | { ok: false; problem: string } {
-  const [exten = '', attempt = '', dialStatus = '', cause = ''] = env.args;
-  const number = exten.trim();
-  if (!/^\+?[0-9*#]{1,32}$/.test(number)) return { ok: false, problem: `agi_arg_1 (the number) is not a dialled number: "${exten.slice(0, 40)}"` };
-  if (!/^[1-9][0-9]{0,2}$/.test(attempt.trim())) return { ok: false, problem: `agi_arg_2 (the attempt) is not a positive integer: "${attempt.slice(0, 20)}"` };
-  const status = dialStatus.trim().toUpperCase();
-  if (status !== '' && !/^[A-Z]{1,16}$/.test(status)) return { ok: false, problem: `agi_arg_3 (DIALSTATUS) is malformed: "${dialStatus.slice(0, 20)}"` };
-  const causeText = cause.trim();
-  if (causeText !== '' && !/^[0-9]{1,3}$/.test(causeText)) return { ok: false, problem: `agi_arg_4 (HANGUPCAUSE) is not a number: "${cause.slice(0, 20)}"` };
-  const callerId = env.vars.callerid ?? '';
-  return {
-    ok: true,
-    query: {
-      exten: number,
-      attemptNo: Number(attempt),
-      dialStatus: status,
-      hangupCause: causeText === '' ? null : Number(causeText),
-      uniqueid: env.vars.uniqueid ?? '',
-      callerIdNum: callerId === '' || callerId === 'unknown' ? null : callerId,
-    },
-  };
 }
 
 const FACT_COMMANDS: Readonly<Record<keyof ChannelFacts, string>> = {

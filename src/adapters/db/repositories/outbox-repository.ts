@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { isSqlite, type Db } from '../connection.ts';
+import type { NewOutboxEntry } from '../../../app/crm/handoff-ports.ts';
 
 export type OutboxState = 'pending' | 'inflight' | 'done' | 'parked';
 export const OUTBOX_STATES: readonly OutboxState[] = ['pending', 'inflight', 'done', 'parked'];
@@ -21,15 +22,6 @@ export interface OutboxEntry {
   readonly result: unknown;
   readonly createdAt: number;
   readonly updatedAt: number;
-}
-
-export interface NewOutboxEntry {
-  /** Unique: enqueueing the same key twice is a no-op (a call record is written once). */
-  readonly dedupeKey: string;
-  readonly method: string;
-  readonly params: Readonly<Record<string, unknown>>;
-  readonly dependsOn?: number | null;
-  readonly inject?: Readonly<Record<string, string>> | null;
 }
 
 /** A claimed entry with its predecessor's result, ready to send. */

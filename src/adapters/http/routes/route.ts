@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { Logger } from '../../logging/logger.ts';
 import type { ChannelProbe, RouteAnswer, RouteService } from '../../../app/calls/route-service.ts';
-import { routeQueryOf } from '../../asterisk/fastagi/route-session.ts';
+import { routeQueryOf } from '../../../core/calls/route-query.ts';
 import { secretsEqual } from '../admin-auth.ts';
 
 export interface RouteRouterDeps {

@@ -1,33 +1,34 @@
 import type { EventEmitter } from 'node:events';
+import type { Knex } from 'knex';
 import cron from 'node-cron';
 import type { Router } from 'express';
-import type { Db } from '../../adapters/db/connection.ts';
-import { B24DirectoryRepository, type Directory } from '../../adapters/db/repositories/b24-users-repository.ts';
-import { clickTransactions } from '../../adapters/db/click-transactions.ts';
-import { CrmEventsRepository } from '../../adapters/db/repositories/crm-events-repository.ts';
-import { OutboxRepository } from '../../adapters/db/repositories/outbox-repository.ts';
-import { PortalRepository } from '../../adapters/db/repositories/portal-repository.ts';
-import { createBitrix24Router, createCrmAdminRouter } from '../../adapters/http/routes/bitrix24.ts';
-import { silentLogger, type Logger } from '../../adapters/logging/logger.ts';
-import type { Env } from '../../config/env.ts';
-import type { CompiledRules } from '../../core/rules/compile.ts';
-import type { B24Gateway } from '../../adapters/bitrix24/gateway.ts';
-import { createOAuthServer } from '../../adapters/bitrix24/oauth-server.ts';
-import { CallRecordHandoff, type EndedCallsSource } from './call-record-handoff.ts';
-import { systemCrmClock, type CrmClock } from './clock.ts';
-import { B24Connection } from './connection.ts';
-import { CrmEvents } from './crm-events.ts';
-import { purgeOldCrmRows, type HousekeepingReport } from './housekeeping.ts';
-import { handleInstall } from './install.ts';
-import { fencedGateway } from './fenced-gateway.ts';
-import { whileLeader, type LeaderGate } from '../leadership/leadership.ts';
-import { rateLimitedGateway } from './limited-gateway.ts';
-import { syncLines, type LineSyncReport } from './line-sync.ts';
-import { OutboxWorker } from './outbox-worker.ts';
-import type { ClickToCallPort } from './ports.ts';
-import { RequestRateLimiter } from './rate-limiter.ts';
-import { RecordingLinks, RecordingResolver } from './recordings.ts';
-import { UserSync } from './user-sync.ts';
+import type { Db } from '../adapters/db/connection.ts';
+import { B24DirectoryRepository, type Directory } from '../adapters/db/repositories/b24-users-repository.ts';
+import { clickTransactions } from '../adapters/db/click-transactions.ts';
+import { CrmEventsRepository } from '../adapters/db/repositories/crm-events-repository.ts';
+import { OutboxRepository } from '../adapters/db/repositories/outbox-repository.ts';
+import { PortalRepository } from '../adapters/db/repositories/portal-repository.ts';
+import { createBitrix24Router, createCrmAdminRouter } from '../adapters/http/routes/bitrix24.ts';
+import { silentLogger, type Logger } from '../adapters/logging/logger.ts';
+import type { Env } from '../config/env.ts';
+import type { CompiledRules } from '../core/rules/compile.ts';
+import type { B24Gateway } from '../adapters/bitrix24/gateway.ts';
+import { createOAuthServer } from '../adapters/bitrix24/oauth-server.ts';
+import { CallRecordHandoff, type EndedCallsSource } from '../app/crm/call-record-handoff.ts';
+import { systemCrmClock, type CrmClock } from '../app/crm/clock.ts';
+import { B24Connection } from '../app/crm/connection.ts';
+import { CrmEvents } from '../app/crm/crm-events.ts';
+import { purgeOldCrmRows, type HousekeepingReport } from '../app/crm/housekeeping.ts';
+import { handleInstall } from '../app/crm/install.ts';
+import { fencedGateway } from '../app/crm/fenced-gateway.ts';
+import { whileLeader, type LeaderGate } from '../app/leadership/leadership.ts';
+import { rateLimitedGateway } from '../app/crm/limited-gateway.ts';
+import { syncLines, type LineSyncReport } from '../app/crm/line-sync.ts';
+import { OutboxWorker } from '../app/crm/outbox-worker.ts';
+import type { ClickToCallPort } from '../app/crm/ports.ts';
+import { RequestRateLimiter } from '../app/crm/rate-limiter.ts';
+import { RecordingLinks, RecordingResolver } from '../app/crm/recordings.ts';
+import { UserSync } from '../app/crm/user-sync.ts';
 
 export interface CrmSideDeps {
   readonly db: Db;
@@ -35,7 +36,7 @@ export interface CrmSideDeps {
   /** The compiled rules in use, already merged with the directory (see mergeDirectory). */
   readonly rules: { current(): CompiledRules };
   readonly clickToCall: ClickToCallPort;
-  readonly endedCalls: EndedCallsSource;
+  readonly endedCalls: EndedCallsSource<Knex.Transaction>;
   /** Emits 'call-ended' when the tracker closes a call (low latency; the pending list is the durable path). */
   readonly callEvents?: EventEmitter;
   /** The directory changed (after a user sync): rebuild the merged rules. */
@@ -54,7 +55,7 @@ export interface CrmSide {
   readonly outbox: OutboxRepository;
   readonly worker: OutboxWorker;
   readonly events: CrmEvents;
-  readonly handoff: CallRecordHandoff;
+  readonly handoff: CallRecordHandoff<Knex.Transaction>;
   readonly userSync: UserSync;
   readonly directory: B24DirectoryRepository;
   /** Mount at `/`. */
@@ -121,7 +122,7 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     maxDialDelayMs: env.B24_MAX_DIAL_DELAY_S * 1000,
     clockSkewMs: env.B24_CLOCK_SKEW_S * 1000,
   });
-  const handoff = new CallRecordHandoff({ db, source: deps.endedCalls, outbox, rules: deps.rules, clock, logger, onEnqueued: () => worker.notify() });
+  const handoff = new CallRecordHandoff({ transaction: (work) => db.transaction(work), source: deps.endedCalls, outbox, rules: deps.rules, clock, logger, onEnqueued: () => worker.notify() });
   // Leader-only jobs check the lease before each request they send.
   const leader = deps.leader;
   const jobsGateway = (): B24Gateway | null => {

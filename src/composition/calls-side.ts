@@ -1,24 +1,24 @@
 import crypto from 'node:crypto';
 import type { Router } from 'express';
-import { csvCdrRecords } from '../../adapters/asterisk/cdr/csv-records.ts';
-import { parsePeerAllowlist } from '../../adapters/asterisk/fastagi/peer-allowlist.ts';
+import { csvCdrRecords } from '../adapters/asterisk/cdr/csv-records.ts';
+import { parsePeerAllowlist } from '../adapters/asterisk/fastagi/peer-allowlist.ts';
 import type { Knex } from 'knex';
-import { startFastAgiServer, type FastAgiServer } from '../../adapters/asterisk/fastagi/server.ts';
-import type { Db } from '../../adapters/db/connection.ts';
-import { CallsRepository } from '../../adapters/db/repositories/calls-repository.ts';
-import { createRouteRouter } from '../../adapters/http/routes/route.ts';
-import type { Logger } from '../../adapters/logging/logger.ts';
-import type { Env } from '../../config/env.ts';
-import { whileLeader, type LeaderGate } from '../leadership/leadership.ts';
-import type { RoutingDeps } from '../routing/route-call.ts';
-import type { CallRecord } from './call-record.ts';
+import { startFastAgiServer, type FastAgiServer } from '../adapters/asterisk/fastagi/server.ts';
+import type { Db } from '../adapters/db/connection.ts';
+import { CallsRepository } from '../adapters/db/repositories/calls-repository.ts';
+import { createRouteRouter } from '../adapters/http/routes/route.ts';
+import type { Logger } from '../adapters/logging/logger.ts';
+import type { Env } from '../config/env.ts';
+import { whileLeader, type LeaderGate } from '../app/leadership/leadership.ts';
+import type { RoutingDeps } from '../app/routing/route-call.ts';
+import type { CallRecord } from '../app/calls/call-record.ts';
 import {
   dialPlanned, originateClickToCall, planClickToCall, type ClickPlanning, type ClickToCallDeps, type ClickToCallInput, type ClickToCallResult, type PlannedClick,
-} from './click-to-call.ts';
-import { systemClock, type Clock, type Originator } from './ports.ts';
-import { reconcileWithPbx, type AmiActionPort } from './reconcile.ts';
-import { RouteService } from './route-service.ts';
-import { CallTracker } from './tracker.ts';
+} from '../app/calls/click-to-call.ts';
+import { systemClock, type Clock, type Originator } from '../app/calls/ports.ts';
+import { reconcileWithPbx, type AmiActionPort } from '../app/calls/reconcile.ts';
+import { RouteService } from '../app/calls/route-service.ts';
+import { CallTracker } from '../app/calls/tracker.ts';
 
 type AmiEvent = Readonly<Record<string, string | undefined>>;
 
