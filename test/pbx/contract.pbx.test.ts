@@ -4,7 +4,7 @@ import { startPbxDouble, type PbxDouble, type TrunkRule } from '../../src/double
 import { FakeFastAgi, routeAnswer } from './fake-fastagi.ts';
 import { freePort, labNumber, PbxTier, TIER_START_MS } from './harness.ts';
 import { LabAmi } from './lab-ami.ts';
-import { hasLab, LAB_SKIP_REASON } from './lab-asterisk.ts';
+import { hasLab, LAB_SKIP_NOTE } from './lab-asterisk.ts';
 
 /**
  * The PBX double held to the real server: the same desk-phone calls, routed by the same scripted
@@ -103,7 +103,7 @@ function originate(channelId: string, phone: string, number: string, variable: s
   };
 }
 
-describe.skipIf(!hasLab)('the PBX double against the real Asterisk', () => {
+describe.skipIf(!hasLab)(`the PBX double against the real Asterisk${LAB_SKIP_NOTE}`, () => {
   let tier: PbxTier;
   const closers: (() => Promise<unknown>)[] = [];
   beforeAll(async () => { tier = await PbxTier.start(); }, TIER_START_MS);
@@ -154,8 +154,4 @@ describe.skipIf(!hasLab)('the PBX double against the real Asterisk', () => {
     expect(legs(simEvents, simLinkedid, s.click === true)).toEqual(legs(realEvents, linkedid, s.click === true));
     expect(sim.envs.map((e) => agiEnv(e, simLinkedid))).toEqual(real.envs.map((e) => agiEnv(e, linkedid)));
   });
-});
-
-describe.skipIf(hasLab)('the PBX double against the real Asterisk', () => {
-  it.skip(LAB_SKIP_REASON, () => undefined);
 });

@@ -12,6 +12,7 @@ export const hasLab = fs.existsSync(path.join(LAB_DIR, 'start.sh'));
 if (!hasLab && process.env.REQUIRE_SHARED_DATA === '1') {
   throw new Error(`REQUIRE_SHARED_DATA=1 but ${LAB_DIR}/start.sh does not exist: the real-Asterisk tier cannot run`);
 }
+/** Appended to the tier's titles on a clone without ../shared, so the run says why they are skipped. */
 export const LAB_SKIP_REASON = `skipped: no real Asterisk at ${LAB_DIR} (the PBX tier needs ../shared/asterisk beside the checkout)`;
 
 export interface LabStart {
@@ -62,3 +63,5 @@ export async function startLabAsterisk(o: LabStart): Promise<LabAsterisk> {
     },
   };
 }
+
+export const LAB_SKIP_NOTE = hasLab ? '' : ` (${LAB_SKIP_REASON})`;

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/adapters/db/connection.ts';
 import { labNumber, PbxTier, TIER_START_MS } from './harness.ts';
-import { hasLab, LAB_DIR, LAB_SKIP_REASON } from './lab-asterisk.ts';
+import { hasLab, LAB_DIR, LAB_SKIP_NOTE } from './lab-asterisk.ts';
 import type { LabEvent } from './lab-ami.ts';
 
 /**
@@ -59,7 +59,7 @@ async function marker(tier: PbxTier, scenario: number): Promise<void> {
   expect((await tier.finished(call.CALL_ID)).STATUS_CODE).toBe('486');
 }
 
-describe.skipIf(!hasLab)('real Asterisk: the tracker follows what the connector has business with', () => {
+describe.skipIf(!hasLab)(`real Asterisk: the tracker follows what the connector has business with${LAB_SKIP_NOTE}`, () => {
   let tier: PbxTier;
   beforeAll(async () => { tier = await PbxTier.start({ etc: longAnswers }); }, TIER_START_MS);
   afterAll(async () => { await tier?.stop(); });
@@ -153,7 +153,7 @@ describe.skipIf(!hasLab)('real Asterisk: the tracker follows what the connector 
   });
 });
 
-describe.skipIf(!hasLab)('real Asterisk: talk time from the PBX\'s CDRs after an outage', () => {
+describe.skipIf(!hasLab)(`real Asterisk: talk time from the PBX's CDRs after an outage${LAB_SKIP_NOTE}`, () => {
   let tier: PbxTier;
   const env: Record<string, string> = {};
   beforeAll(async () => {
@@ -190,8 +190,4 @@ describe.skipIf(!hasLab)('real Asterisk: talk time from the PBX\'s CDRs after an
     expect(Math.abs(Number(finish.DURATION) - tier.talkSeconds(linkedid))).toBeLessThanOrEqual(1);
     expect(finish.FAILED_REASON ?? '').toBe('');
   });
-});
-
-describe.skipIf(hasLab)('real Asterisk: call tracking', () => {
-  it.skip(LAB_SKIP_REASON, () => undefined);
 });
