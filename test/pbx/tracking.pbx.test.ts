@@ -42,6 +42,19 @@ function answered(tier: PbxTier, linkedid: string): Promise<LabEvent> {
   return tier.ami.waitEvent(`the answer of ${linkedid}`, (e) => e.Event === 'DialEnd' && e.Linkedid === linkedid && e.DialStatus === 'ANSWER' && (e.DestChannel ?? '').includes('@lab-t'));
 }
 
+/** A desk-phone call answered, the connector SIGKILLed, the client hanging up meanwhile, the connector started again. */
+async function endedWhileKilled(tier: PbxTier, number: string): Promise<{ readonly linkedid: string; readonly finish: Awaited<ReturnType<PbxTier['finished']>> }> {
+  const linkedid = await tier.deskCall(number);
+  const answer = await answered(tier, linkedid);
+  await answerStored(tier);
+  tier.connector.kill('SIGKILL');
+  await hangup(tier, answer.DestChannel ?? '');
+  await tier.callGone(linkedid);
+  await tier.connector.start();
+  const call = await tier.registered(number);
+  return { linkedid, finish: await tier.finished(call.CALL_ID) };
+}
+
 async function hangup(tier: PbxTier, channel: string): Promise<void> {
   const [res] = await tier.ami.action({ Action: 'Hangup', Channel: channel });
   if (res?.Response !== 'Success') throw new Error(`Hangup ${channel}: ${JSON.stringify(res)}`);
@@ -138,17 +151,7 @@ describe.skipIf(!hasLab)(`real Asterisk: the tracker follows what the connector 
   });
 
   it('the connector SIGKILLed mid-call and restarted after it ended, no CDR configured: finished saying the talk time is unknown', async () => {
-    const number = labNumber(85, ['answer']);
-    const linkedid = await tier.deskCall(number);
-    const answer = await answered(tier, linkedid);
-    await answerStored(tier);
-    tier.connector.kill('SIGKILL');
-    // The client hangs up while the connector is down.
-    await hangup(tier, answer.DestChannel ?? '');
-    await tier.callGone(linkedid);
-    await tier.connector.start();
-    const call = await tier.registered(number);
-    const finish = await tier.finished(call.CALL_ID);
+    const { finish } = await endedWhileKilled(tier, labNumber(85, ['answer']));
     expect(finish).toMatchObject({ STATUS_CODE: '200', DURATION: 0, FAILED_REASON: expect.stringContaining('talk time unknown') });
   });
 });
@@ -175,17 +178,7 @@ describe.skipIf(!hasLab)(`real Asterisk: talk time from the PBX's CDRs after an 
   afterAll(async () => { await tier?.stop(); });
 
   it('the connector SIGKILLed mid-call and restarted after it ended: DURATION is the real talk time, not the outage', async () => {
-    const number = labNumber(86, ['answer']);
-    const linkedid = await tier.deskCall(number);
-    const answer = await answered(tier, linkedid);
-    await answerStored(tier);
-    tier.connector.kill('SIGKILL');
-    // The client hangs up while the connector is down.
-    await hangup(tier, answer.DestChannel ?? '');
-    await tier.callGone(linkedid);
-    await tier.connector.start();
-    const call = await tier.registered(number);
-    const finish = await tier.finished(call.CALL_ID);
+    const { finish, linkedid } = await endedWhileKilled(tier, labNumber(86, ['answer']));
     expect(finish.STATUS_CODE).toBe('200');
     expect(Math.abs(Number(finish.DURATION) - tier.talkSeconds(linkedid))).toBeLessThanOrEqual(1);
     expect(finish.FAILED_REASON ?? '').toBe('');
