@@ -214,7 +214,8 @@ export class RouteService {
   private healthOutcome(callId: string, trunkId: string | null, decision: OutcomeDecision | null): void {
     const health = this.deps.routing.health;
     if (!health || trunkId === null || decision === null) return;
-    void this.writer.settled(callId).then(() => health.outcome(trunkId, decision));
+    void this.writer.settled(callId).then(() => health.outcome(trunkId, decision))
+      .catch((err: unknown) => this.deps.logger.warn({ err, trunk: trunkId }, 'trunk health: counting an outcome failed'));
   }
 
   /**
