@@ -1,11 +1,11 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startBitrix24Double, type Bitrix24Double } from '../../src/doubles/bitrix24/server.ts';
 import type { DoubleCall } from '../../src/doubles/bitrix24/portal-state.ts';
+import { freePort } from '../support/ports.ts';
 import { ConnectorProcess } from './connector-process.ts';
 import { LabAmi, type LabEvent } from './lab-ami.ts';
 import { LAB_DIR, startLabAsterisk, type LabAsterisk } from './lab-asterisk.ts';
@@ -30,14 +30,7 @@ export interface TierOptions {
   readonly etc?: (dir: string) => void;
 }
 
-/** A free TCP port on loopback, for a server that takes its port from configuration. */
-export async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((r) => server.close(r));
-  return port;
-}
+export { freePort };
 
 /** Polls a condition of the Bitrix24 double or the file system; fails naming what it waited for. */
 export async function waitUntil<T>(what: string, check: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {

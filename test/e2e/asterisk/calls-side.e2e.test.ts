@@ -1,4 +1,3 @@
-import net from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { AmiClient } from '../../../src/adapters/asterisk/ami/client.ts';
 import type { CallRecord } from '../../../src/app/calls/call-record.ts';
@@ -8,16 +7,9 @@ import { startPbxDouble } from '../../../src/doubles/asterisk/index.ts';
 import { capturingLogger } from '../../contracts/calls-harness.ts';
 import { fixedRouting, labRules } from '../../contracts/calls-lab-rules.ts';
 import { tempSqliteDb } from '../../support/db.ts';
+import { freePort } from '../../support/ports.ts';
 import { LAB_TRUNK_SCRIPT } from './pbx-harness.ts';
 
-/** A port nobody listens on right now (the side's FastAGI server takes it). */
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
 
 describe('the assembled PBX side (createCallsSide) against the PBX double', () => {
   it('click-to-call with rotation, a desk-phone call, and the ended calls handed on', async () => {
