@@ -4,7 +4,7 @@ import cron from 'node-cron';
 import type { Router } from 'express';
 import type { Db } from '../adapters/db/connection.ts';
 import { B24DirectoryRepository, type Directory } from '../adapters/db/repositories/b24-users-repository.ts';
-import { clickTransactions } from '../adapters/db/click-transactions.ts';
+import { clickIntake } from '../adapters/db/click-intake.ts';
 import { CrmEventsRepository } from '../adapters/db/repositories/crm-events-repository.ts';
 import { OutboxRepository } from '../adapters/db/repositories/outbox-repository.ts';
 import { PortalRepository } from '../adapters/db/repositories/portal-repository.ts';
@@ -110,7 +110,7 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
   });
   const events = new CrmEvents({
     events: eventsRepo,
-    clicks: clickTransactions(db),
+    clicks: clickIntake(db),
     outbox,
     results: worker,
     gateway: limited,

@@ -2,7 +2,7 @@ import { fork } from 'node:child_process';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { clickTransactions } from '../../src/adapters/db/click-transactions.ts';
+import { clickIntake } from '../../src/adapters/db/click-intake.ts';
 import type { Db } from '../../src/adapters/db/connection.ts';
 import { CrmEventsRepository } from '../../src/adapters/db/repositories/crm-events-repository.ts';
 import { OutboxRepository } from '../../src/adapters/db/repositories/outbox-repository.ts';
@@ -38,17 +38,17 @@ export function clickIntakeContract(name: string, open: () => Promise<ClickDbHan
     afterAll(async () => h.close());
     beforeEach(async () => h.clean());
 
-    const rows = async () => ({
-      events: (await h.db('crm_events').orderBy('event_key').select('event_key')).map((r: { event_key: string }) => r.event_key),
-      calls: (await h.db('calls').orderBy('crm_call_id').select('crm_call_id')).map((r: { crm_call_id: string }) => r.crm_call_id),
-    });
+    // One statement, so one snapshot: a batch the killed writer sent just before may still commit between two reads.
+    const rows = async () => {
+      const all = (await h.db.raw(`SELECT 'e' AS kind, event_key AS k FROM crm_events UNION ALL SELECT 'c' AS kind, crm_call_id AS k FROM calls`)) as unknown;
+      const list = (Array.isArray(all) ? all : (all as { rows: unknown[] }).rows) as { kind: string; k: string }[];
+      const of = (kind: string) => list.filter((r) => r.kind === kind).map((r) => r.k).sort();
+      return { events: of('e'), calls: of('c') };
+    };
 
     it('stores concurrent clicks together (shared commits), each event with its call; a repeated CALL_ID is stored once', async () => {
-      const clicks = clickTransactions(h.db);
-      const store = (n: number) => clicks.withTransaction(async (tx) => {
-        const event = await tx.recordEvent(click(n), 1000);
-        return { event, callCreated: event !== null && await tx.createCall(call(n)) };
-      });
+      const clicks = clickIntake(h.db);
+      const store = (n: number) => clicks.store({ event: click(n), receivedAt: 1000, call: call(n) });
       const results = await Promise.all([...Array.from({ length: 40 }, (_, i) => store(i)), store(7), store(7)]);
       expect(results.filter((r) => r.event !== null && r.callCreated)).toHaveLength(40);
       expect(results.filter((r) => r.event === null)).toHaveLength(2);
@@ -57,12 +57,18 @@ export function clickIntakeContract(name: string, open: () => Promise<ClickDbHan
       expect(stored.calls).toEqual(stored.events);
     });
 
+    it('a click that is not dialled stores its event alone, in the same batch as clicks that are', async () => {
+      const clicks = clickIntake(h.db);
+      const results = await Promise.all([clicks.store({ event: click(1), receivedAt: 1000, call: null }), clicks.store({ event: click(2), receivedAt: 1000, call: call(2) })]);
+      expect(results.map((r) => [r.event?.eventKey, r.callCreated])).toEqual([[click(1).eventKey, false], [click(2).eventKey, true]]);
+      expect(await rows()).toEqual({ events: [click(1).eventKey, click(2).eventKey], calls: [click(2).eventKey] });
+    });
+
     it('a click whose call cannot be stored leaves nothing behind, and does not fail the clicks committed with it', async () => {
-      const clicks = clickTransactions(h.db);
-      const outcomes = await Promise.allSettled([1, 2, 3].map((n) => clicks.withTransaction(async (tx) => {
-        await tx.recordEvent(click(n), 1000);
-        // Call 2 is refused by the database (number is NOT NULL).
-        await tx.createCall(call(n, n === 2 ? { number: null as unknown as string } : {}));
+      const clicks = clickIntake(h.db);
+      // Call 2 is refused by the database (number is NOT NULL).
+      const outcomes = await Promise.allSettled([1, 2, 3].map((n) => clicks.store({
+        event: click(n), receivedAt: 1000, call: call(n, n === 2 ? { number: null as unknown as string } : {}),
       })));
       expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
       expect(await rows()).toEqual({ events: [click(1).eventKey, click(3).eventKey], calls: [click(1).eventKey, click(3).eventKey] });
@@ -93,7 +99,7 @@ export function clickIntakeContract(name: string, open: () => Promise<ClickDbHan
       const rules = compiledTestRules();
       const port = new RoutingClickToCall(() => rules, async (crmCallId) => (await h.db('calls').where({ crm_call_id: crmCallId }).first('id')) !== undefined);
       const events = new CrmEvents({
-        events: new CrmEventsRepository(h.db), clicks: clickTransactions(h.db), outbox: new OutboxRepository(h.db),
+        events: new CrmEventsRepository(h.db), clicks: clickIntake(h.db), outbox: new OutboxRepository(h.db),
         results: { notify: () => undefined, waitFor: async () => null }, gateway: () => null, clickToCall: port, rules: { current: () => rules },
         clock: manualClock(Date.now()),
       });

@@ -2,12 +2,12 @@
 // time), telling its parent each CALL_ID once its transaction is committed — the moment the
 // connector would reply 200 to Bitrix24. The parent kills it with SIGKILL mid-stream.
 import crypto from 'node:crypto';
-import { clickTransactions } from '../../src/adapters/db/click-transactions.ts';
+import { clickIntake } from '../../src/adapters/db/click-intake.ts';
 import { openDb } from '../../src/adapters/db/connection.ts';
 import type { NewCall } from '../../src/app/calls/ports.ts';
 
 const db = openDb({ url: process.argv[2] as string });
-const clicks = clickTransactions(db);
+const clicks = clickIntake(db);
 
 async function storeOne(): Promise<void> {
   const now = Date.now();
@@ -18,10 +18,7 @@ async function storeOne(): Promise<void> {
     id, crmCallId: callId, channelId: `${id}-a`, linkedid: `${id}-a`, origin: 'crm', userId: '1', extension: '100', number: '+79261234567',
     numberE164: '+79261234567', line: null, state: 'planned', plan: null, refusalCode: null, refusalMessage: null, startedAt: now,
   };
-  await clicks.withTransaction(async (tx) => {
-    const event = await tx.recordEvent({ event: 'ONEXTERNALCALLSTART', eventKey: callId, data, ts: Math.floor(now / 1000) }, now);
-    if (event) await tx.createCall(call);
-  });
+  await clicks.store({ event: { event: 'ONEXTERNALCALLSTART', eventKey: callId, data, ts: Math.floor(now / 1000) }, receivedAt: now, call });
   process.send?.({ type: 'stored', callId });
 }
 

@@ -10,7 +10,7 @@ import type { CrmClock } from './clock.ts';
 import { isCrmWhitelisted, isExcludedNumber } from './crm-policy.ts';
 import { isoWithZone } from './call-record-writes.ts';
 import {
-  refusalStatusCode, type ClickPlan, type ClickToCallPort, type ClickToCallRequest, type ClickToCallResult, type ClickTransactions,
+  refusalStatusCode, type ClickPlan, type ClickToCallPort, type ClickToCallRequest, type ClickToCallResult, type ClickIntake,
 } from './ports.ts';
 
 export const CALL_START = 'ONEXTERNALCALLSTART';
@@ -26,7 +26,7 @@ export interface OutboxResults {
 export interface CrmEventsOptions {
   readonly events: CrmEventsRepository;
   /** A click's event and call are stored in one of these, before its Originate. */
-  readonly clicks: ClickTransactions;
+  readonly clicks: ClickIntake;
   readonly outbox: OutboxRepository;
   readonly results: OutboxResults;
   /** The REST gateway for reads (searchCrmEntities); null while no portal is installed. */
@@ -118,11 +118,7 @@ export class CrmEvents {
     const fresh = this.freshness(e.ts, key);
     const click = this.readClick(data);
     const plan = fresh.fresh ? this.o.clickToCall.plan(click.request) : null;
-    const taken = await this.o.clicks.withTransaction(async (tx) => {
-      const event = await tx.recordEvent(entry, now);
-      if (event === null || plan?.ok !== true) return { event, callCreated: false };
-      return { event, callCreated: await tx.createCall(plan.call) };
-    });
+    const taken = await this.o.clicks.store({ event: entry, receivedAt: now, call: plan?.ok === true ? plan.call : null });
     const event = taken.event;
     if (event === null) return { status: 'duplicate' };
     const live: LiveClick = { fresh, plan, callCreated: taken.callCreated };

@@ -48,21 +48,28 @@ export interface NewCrmEvent {
   readonly ts: number | null;
 }
 
-/** The writes of a click's transaction. */
-export interface ClickWrites {
-  /** Stores the event taken for processing; null when it is stored already (a repeated delivery). */
-  recordEvent(event: NewCrmEvent, receivedAt: number): Promise<StoredCrmEvent | null>;
-  /** Stores the click's call; false when a call of that CRM call id is stored already. */
-  createCall(call: NewCall): Promise<boolean>;
+/** A click to store: its event and, when it is to be dialled, its call. */
+export interface NewClick {
+  readonly event: NewCrmEvent;
+  readonly receivedAt: number;
+  readonly call: NewCall | null;
+}
+
+/** What storing a click did. */
+export interface StoredClick {
+  /** The event, taken for processing; null when it is stored already (a repeated delivery). */
+  readonly event: StoredCrmEvent | null;
+  /** False when there was no call, the event was a repeat, or a call of that CRM call id is stored already. */
+  readonly callCreated: boolean;
 }
 
 /**
- * One transaction for a click's event and its call, committed before its Originate (so a stop at
- * any moment leaves both or neither). Transactions asked for while one is committing may share
- * the next commit; `work` then runs again alone if another's work failed, so it only writes.
+ * Stores a click's event and call atomically, before its Originate (so a stop at any moment leaves
+ * both or neither). Clicks asked for while one batch commits may share the next commit; a click
+ * whose writes fail is tried again alone, so only its asker sees the error.
  */
-export interface ClickTransactions {
-  withTransaction<T>(work: (tx: ClickWrites) => Promise<T>): Promise<T>;
+export interface ClickIntake {
+  store(click: NewClick): Promise<StoredClick>;
 }
 
 /** The STATUS_CODE a refused click-to-call is finished with (DECISIONS §7, §17). */

@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import request from 'supertest';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { encodeBracketForm } from '../../../src/adapters/bitrix24/form.ts';
-import { clickTransactions } from '../../../src/adapters/db/click-transactions.ts';
+import { clickIntake } from '../../../src/adapters/db/click-intake.ts';
 import { CrmEvents } from '../../../src/app/crm/crm-events.ts';
 import { crmHarness, type Harness } from '../crm/harness.ts';
 import { hasSharedData, sharedPath } from '../../support/shared-data.ts';
@@ -129,7 +129,7 @@ describe('POST /bitrix24/events — ONEXTERNALCALLSTART', () => {
   });
 
   const restartedEvents = () => new CrmEvents({
-    events: h.eventsRepo, clicks: clickTransactions(h.db), outbox: h.outbox, results: h.results, gateway: () => h.connection.gateway(), clickToCall: h.port, rules: h.rules, clock: h.clock,
+    events: h.eventsRepo, clicks: clickIntake(h.db), outbox: h.outbox, results: h.results, gateway: () => h.connection.gateway(), clickToCall: h.port, rules: h.rules, clock: h.clock,
   });
 
   it('stores the event and its planned call in one transaction before the reply', async () => {
@@ -197,7 +197,7 @@ describe('stale clicks never ring anyone', () => {
   };
   const finished = (data: Record<string, string>) => h.double.state.calls.get(data.CALL_ID as string)?.finished;
   const restartedEvents = () => new CrmEvents({
-    events: h.eventsRepo, clicks: clickTransactions(h.db), outbox: h.outbox, results: h.results, gateway: () => h.connection.gateway(), clickToCall: h.port, rules: h.rules,
+    events: h.eventsRepo, clicks: clickIntake(h.db), outbox: h.outbox, results: h.results, gateway: () => h.connection.gateway(), clickToCall: h.port, rules: h.rules,
     clock: h.clock, maxDialDelayMs: 60_000, clockSkewMs: 30_000,
   });
 

@@ -5,7 +5,7 @@ import { createMetrics } from '../../../src/adapters/metrics/metrics.ts';
 import { silentLogger } from '../../../src/adapters/logging/logger.ts';
 import type { Db } from '../../../src/adapters/db/connection.ts';
 import { B24DirectoryRepository } from '../../../src/adapters/db/repositories/b24-users-repository.ts';
-import { clickTransactions } from '../../../src/adapters/db/click-transactions.ts';
+import { clickIntake } from '../../../src/adapters/db/click-intake.ts';
 import { CrmEventsRepository } from '../../../src/adapters/db/repositories/crm-events-repository.ts';
 import { OutboxRepository } from '../../../src/adapters/db/repositories/outbox-repository.ts';
 import { PortalRepository } from '../../../src/adapters/db/repositories/portal-repository.ts';
@@ -84,7 +84,7 @@ export async function crmHarness(o: HarnessOptions = {}) {
       return (await outbox.get(id))?.result ?? null;
     },
   };
-  const clicks = clickTransactions(db);
+  const clicks = clickIntake(db);
   const events = new CrmEvents({ events: eventsRepo, clicks, outbox, results, gateway: () => connection.gateway(), clickToCall: port, rules, clock });
   // Processing is held until the test asks for it: proves the reply never waits for it.
   const processing: (() => Promise<void>)[] = [];

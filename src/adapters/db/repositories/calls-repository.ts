@@ -83,7 +83,8 @@ export class CallsRepository implements CallStore {
     return calls.map((c) => fresh.delete(c.id));
   }
 
-  private callRow(call: NewCall): Record<string, unknown> {
+  /** The row a new call is stored as. */
+  callRow(call: NewCall): Record<string, unknown> {
     return {
       id: call.id,
       crm_call_id: call.crmCallId,

@@ -19,7 +19,13 @@ export interface StoredCrmEvent {
   readonly processedAt: number | null;
 }
 
-interface EventRow {
+/** An event to store as taken for processing. */
+export interface TakenInput {
+  readonly event: { event: string; eventKey: string; data: Readonly<Record<string, unknown>>; ts: number | null };
+  readonly receivedAt: number;
+}
+
+export interface EventRow {
   id: number | string;
   event: string;
   event_key: string;
@@ -128,11 +134,18 @@ export class CrmEventsRepository {
    * Inside the caller's transaction, in one statement: stores events taken for processing; null
    * for each one stored already (a repeated delivery, or the same key earlier in `inputs`).
    */
-  static async insertTaken(q: Knex.Transaction, inputs: readonly { event: { event: string; eventKey: string; data: Readonly<Record<string, unknown>>; ts: number | null }; receivedAt: number }[]): Promise<(StoredCrmEvent | null)[]> {
-    const rows = inputs.map(({ event: e, receivedAt }) => ({
-      event: e.event, event_key: e.eventKey, data: JSON.stringify(e.data), ts: e.ts, state: 'processing', attempts: 1, received_at: receivedAt,
-    }));
-    const inserted = (await q(TABLE).insert(rows).onConflict(['event', 'event_key']).ignore().returning('*')) as EventRow[];
+  static async insertTaken(q: Knex.Transaction, inputs: readonly TakenInput[]): Promise<(StoredCrmEvent | null)[]> {
+    const inserted = (await q(TABLE).insert(inputs.map(CrmEventsRepository.takenRow)).onConflict(['event', 'event_key']).ignore().returning('*')) as EventRow[];
+    return CrmEventsRepository.matchTaken(inputs, inserted);
+  }
+
+  /** The row an event taken for processing is stored as. */
+  static takenRow({ event: e, receivedAt }: TakenInput): Record<string, unknown> {
+    return { event: e.event, event_key: e.eventKey, data: JSON.stringify(e.data), ts: e.ts, state: 'processing', attempts: 1, received_at: receivedAt };
+  }
+
+  /** Each input's inserted row, or null (stored before, or a repeat earlier in `inputs`). */
+  static matchTaken(inputs: readonly TakenInput[], inserted: readonly EventRow[]): (StoredCrmEvent | null)[] {
     const fresh = new Map(inserted.map((r) => [`${r.event}\n${r.event_key}`, r]));
     return inputs.map(({ event: e }) => {
       const key = `${e.event}\n${e.eventKey}`;

@@ -1,0 +1,84 @@
+import type { ClickIntake, NewClick, StoredClick } from '../../app/crm/ports.ts';
+import { isSqlite, type Db } from './connection.ts';
+import { GroupCommit } from './group-commit.ts';
+import { urgently } from './priority-lane.ts';
+import { CallsRepository } from './repositories/calls-repository.ts';
+import { CrmEventsRepository, type EventRow } from './repositories/crm-events-repository.ts';
+
+/** The columns a new event and a new call are written with (the rows' keys, in one fixed order). */
+const EVENT_COLUMNS = ['event', 'event_key', 'data', 'ts', 'state', 'attempts', 'received_at'] as const;
+const CALL_COLUMNS = [
+  'id', 'crm_call_id', 'channel_id', 'linkedid', 'originate_action_id', 'origin', 'user_id', 'extension', 'number', 'number_e164', 'line',
+  'state', 'plan', 'refusal_code', 'refusal_message', 'started_at', 'crm_handoff', 'updated_at',
+] as const;
+
+const list = (columns: readonly string[], prefix = '') => columns.map((c) => `${prefix}"${c}"`).join(', ');
+
+/**
+ * PostgreSQL: a batch of clicks in ONE statement, so one round trip and one commit (autocommit is
+ * atomic per statement). The inputs travel as two JSON arrays typed by the tables' own row types;
+ * a call is inserted only if its event was (a repeated delivery inserts nothing), and a call
+ * refused by the database fails the statement, so no event is stored without its call.
+ */
+const PG_BATCH = `
+WITH new_events AS (
+  INSERT INTO crm_events (${list(EVENT_COLUMNS)})
+  SELECT ${list(EVENT_COLUMNS, 'e.')} FROM json_populate_recordset(NULL::crm_events, ?::json) AS e
+  ON CONFLICT (event, event_key) DO NOTHING
+  RETURNING *
+), new_calls AS (
+  INSERT INTO calls (${list(CALL_COLUMNS)})
+  SELECT ${list(CALL_COLUMNS, 'c.')}
+  FROM json_populate_recordset(NULL::calls, ?::json) AS c
+  JOIN json_to_recordset(?::json) AS l(id text, event text, event_key text) ON l.id = c.id
+  JOIN new_events AS e ON e.event = l.event AND e.event_key = l.event_key
+  ON CONFLICT DO NOTHING
+  RETURNING id
+)
+SELECT (SELECT COALESCE(json_agg(new_events), '[]') FROM new_events) AS events,
+       (SELECT COALESCE(json_agg(new_calls.id), '[]') FROM new_calls) AS calls`;
+
+/**
+ * A click's event and call stored atomically before its Originate, on SQLite and PostgreSQL alike.
+ * Clicks arriving while a batch commits share the next commit (group commit). On PostgreSQL the
+ * batch is one statement; on SQLite one transaction of two inserts on its one connection, ahead
+ * of other writes (`urgently`). If one click's writes fail, each click of the batch is stored
+ * again on its own, so only its asker sees the error.
+ */
+export function clickIntake(db: Db, now: () => number = Date.now): ClickIntake {
+  const calls = new CallsRepository(db, now);
+
+  const sqliteBatch = (clicks: readonly NewClick[]): Promise<StoredClick[]> => urgently(() => db.transaction(async (trx) => {
+    const events = await CrmEventsRepository.insertTaken(trx, clicks);
+    const toInsert = clicks.flatMap((c, i) => (events[i] !== null && c.call !== null ? [c.call] : []));
+    const created = new Set<string>();
+    const inserted = toInsert.length > 0 ? await calls.insertIn(trx, toInsert) : [];
+    toInsert.forEach((c, i) => inserted[i] && created.add(c.id));
+    return clicks.map((c, i) => ({ event: events[i] ?? null, callCreated: c.call !== null && created.has(c.call.id) }));
+  }));
+
+  const pgBatch = async (clicks: readonly NewClick[]): Promise<StoredClick[]> => {
+    // A key repeated within the batch: its first click is the one stored (as on SQLite).
+    const seen = new Set<string>();
+    const firsts = clicks.map((c) => {
+      const key = `${c.event.event}\n${c.event.eventKey}`;
+      const first = !seen.has(key);
+      seen.add(key);
+      return first;
+    });
+    const withCall = clicks.filter((c, i) => firsts[i] && c.call !== null);
+    const result = await db.raw(PG_BATCH, [
+      JSON.stringify(clicks.map(CrmEventsRepository.takenRow)),
+      JSON.stringify(withCall.map((c) => calls.callRow(c.call!))),
+      JSON.stringify(withCall.map((c) => ({ id: c.call!.id, event: c.event.event, event_key: c.event.eventKey }))),
+    ]) as { rows: { events: EventRow[]; calls: string[] }[] };
+    const row = result.rows[0] ?? { events: [], calls: [] };
+    const events = CrmEventsRepository.matchTaken(clicks, row.events);
+    const created = new Set(row.calls);
+    return clicks.map((c, i) => ({ event: events[i] ?? null, callCreated: c.call !== null && events[i] !== null && created.has(c.call.id) }));
+  };
+
+  // At most 40 clicks a batch: a call row has 18 columns, and old SQLite builds take 999 values a statement.
+  const batches = new GroupCommit<NewClick, StoredClick>(isSqlite(db) ? sqliteBatch : pgBatch, 40);
+  return { store: (click) => batches.submit(click) };
+}
