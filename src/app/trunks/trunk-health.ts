@@ -45,7 +45,7 @@ export class TrunkHealth implements TrunkHealthPort {
   private readonly localTrials = new Map<string, number>();
   private refreshed = false;
   private running: Promise<void> | null = null;
-  private again = false;
+  private queued: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private soonTimer: NodeJS.Timeout | null = null;
   private lastStart = Number.NEGATIVE_INFINITY;
@@ -104,18 +104,22 @@ export class TrunkHealth implements TrunkHealthPort {
     return out;
   }
 
-  /** Reads the counts again; concurrent calls share one run (and ask for one more after it). */
+  /**
+   * Reads the counts again and resolves once a read that began after this call is published: a
+   * read already under way may have missed the caller's latest writes, so the caller waits for the
+   * next one. Callers arriving meanwhile share that next read.
+   */
   refresh(): Promise<void> {
+    if (this.queued) return this.queued;
     if (this.running) {
-      this.again = true;
-      return this.running;
+      this.queued = this.running.then(() => {
+        this.queued = null;
+        return this.refresh();
+      });
+      return this.queued;
     }
     this.running = this.run().finally(() => {
       this.running = null;
-      if (this.again) {
-        this.again = false;
-        void this.refresh();
-      }
     });
     return this.running;
   }
@@ -132,7 +136,7 @@ export class TrunkHealth implements TrunkHealthPort {
     if (this.soonTimer) clearTimeout(this.soonTimer);
     this.timer = null;
     this.soonTimer = null;
-    while (this.running) await this.running;
+    while (this.running || this.queued) await (this.queued ?? this.running);
   }
 
   private async run(): Promise<void> {
