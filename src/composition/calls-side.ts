@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { startFastAgiServer, type FastAgiServer } from '../adapters/asterisk/fastagi/server.ts';
 import type { Db } from '../adapters/db/connection.ts';
 import { CallsRepository } from '../adapters/db/repositories/calls-repository.ts';
+import { ChannelsRepository } from '../adapters/db/repositories/channels-repository.ts';
 import { createRouteRouter } from '../adapters/http/routes/route.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
 import type { Env } from '../config/env.ts';
@@ -18,9 +19,19 @@ import {
 import { systemClock, type Clock, type Originator } from '../app/calls/ports.ts';
 import { reconcileWithPbx, type AmiActionPort } from '../app/calls/reconcile.ts';
 import { RouteService } from '../app/calls/route-service.ts';
+import { SharedChannels } from '../app/calls/shared-channels.ts';
 import { CallTracker } from '../app/calls/tracker.ts';
 
 type AmiEvent = Readonly<Record<string, string | undefined>>;
+
+/**
+ * Channels in use are read from the database this often, so an instance's counts are at most this
+ * plus one read old (stated: 1 s). A claim on a trunk's last channel holds up to CHANNEL_CLAIM_MS
+ * until its attempt is stored, then CHANNEL_STALE_MS more, until every instance's counts show it.
+ */
+export const CHANNELS_REFRESH_MS = 500;
+export const CHANNEL_CLAIM_MS = 5000;
+export const CHANNEL_STALE_MS = 1000;
 
 /** What the PBX side needs from the AMI client (AmiClient has all of it). */
 export interface CallsAmi extends Originator, AmiActionPort {
@@ -76,8 +87,12 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
   const store = new CallsRepository(o.db, () => clock.now(), o.leader?.fence);
   // The tracker follows the calls the route service and click-to-call tell it of (built just below).
   let followCall: (uniqueid: string, linkedid: string | null) => void = () => undefined;
+  const channels = new SharedChannels({
+    store: new ChannelsRepository(o.db), clock, logger: o.logger.child({ component: 'channels' }),
+    refreshMs: CHANNELS_REFRESH_MS, claimMs: CHANNEL_CLAIM_MS, staleMs: CHANNEL_STALE_MS,
+  });
   const routes = new RouteService({
-    store, routing: o.routing, clock, logger: o.logger.child({ component: 'route' }), follow: (u, l) => followCall(u, l),
+    store, routing: o.routing, clock, logger: o.logger.child({ component: 'route' }), follow: (u, l) => followCall(u, l), channels,
   });
   const tracker = new CallTracker({
     store,
@@ -192,6 +207,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
           leading = { stop: unfollow };
         }
       }
+      await channels.start();
       server = await startFastAgiServer({
         host: o.env.AGI_HOST, port: o.env.AGI_PORT, service: routes, logger: o.logger.child({ component: 'fastagi' }),
         commandTimeoutMs: o.env.AGI_COMMAND_TIMEOUT_MS, allow: parsePeerAllowlist(o.env.AGI_ALLOW), secret: o.env.AGI_SECRET ?? null,
@@ -204,6 +220,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
       await server?.close();
       server = null;
       await routes.drain();
+      await channels.stop();
       await leading?.stop();
       leading = null;
       o.ami.off('event', hungUp);

@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/adapters/db/connection.ts';
 import { CallsRepository } from '../../src/adapters/db/repositories/calls-repository.ts';
 import { TrunkHealthRepository } from '../../src/adapters/db/repositories/trunk-health-repository.ts';
@@ -24,13 +24,13 @@ const T0 = Date.UTC(2027, 0, 15, 7, 0, 0);
 const NEXT_MIDNIGHT_MSK = Date.UTC(2027, 0, 15, 21, 0, 0);
 
 /** One connector instance: its own route service and trunk health, the shared database. */
-function instance(db: Db, rules: CompiledRules, clock: { now(): number }, logger: Logger) {
+function newInstance(db: Db, rules: CompiledRules, clock: { now(): number }, logger: Logger) {
   const health = new TrunkHealth({ store: new TrunkHealthRepository(db), rules: { current: () => rules }, clock, logger, refreshMs: 1000 });
   const routing = { ...fixedRouting(rules), health };
   const service = new RouteService({ store: new CallsRepository(db, () => clock.now()), routing, clock, logger });
   return { health, routing, service };
 }
-type Instance = ReturnType<typeof instance>;
+type Instance = ReturnType<typeof newInstance>;
 
 const LIMITS: SimLimits = { callsPerHour: null, callsPerDay: null, minutesPerDay: null, minGapSeconds: null };
 
@@ -56,6 +56,20 @@ export function trunkHealthContract(label: string, open: () => Promise<HealthDbH
       await handle.clean();
       t = T0;
     });
+    // A test's route steps are stored behind its answers: every one of them lands before the next
+    // test cleans the tables (a late write would be a stray attempt in the next test's counts).
+    const made: Instance[] = [];
+    afterEach(async () => {
+      for (const i of made.splice(0)) {
+        await i.service.drain();
+        await i.health.stop();
+      }
+    });
+    const instance = (...args: Parameters<typeof newInstance>): Instance => {
+      const i = newInstance(...args);
+      made.push(i);
+      return i;
+    };
 
     /** A desk-phone call's route request; the dialplan reports the previous attempt's outcome. */
     function ask(i: Instance, uid: string, number: string, attemptNo = 1, dialStatus = '', cause: number | null = null): Promise<RouteAnswer> {

@@ -149,3 +149,16 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => Date.now() };
+
+/** Trunk channels in use, shared by every instance through the database. */
+export interface ChannelStore {
+  /** Channels in use per trunk: the attempts not ended of calls being routed (started at or after `since`), on every instance. */
+  busyByTrunk(since: number): Promise<Map<string, number>>;
+  /**
+   * Atomically claims a trunk's last free channel for a call, for `holdMs` of the database's
+   * clock; false when another call holds a claim on that trunk that has not expired.
+   */
+  claimLast(trunkId: string, callId: string, holdMs: number): Promise<boolean>;
+  /** Shortens (or lengthens) the call's claim to `holdMs` from now; nothing when the claim is gone. */
+  holdClaim(trunkId: string, callId: string, holdMs: number): Promise<void>;
+}

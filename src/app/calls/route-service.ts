@@ -5,7 +5,6 @@ import { numberAsReceived } from '../../core/phone/as-received.ts';
 import type { OutcomeDecision } from '../../core/rules/model.ts';
 import type { Attempt } from '../../core/routing/types.ts';
 import { routeCall, type RoutingDeps } from '../routing/route-call.ts';
-import type { TrunkHealthPort } from '../trunks/ports.ts';
 import { storedCallOf as storedOf, type CallAttemptRecord, type CallState, type StoredCall } from './call-record.ts';
 import { ChannelCounter } from './channel-counter.ts';
 import { planOf } from './plan.ts';
@@ -118,7 +117,9 @@ export class RouteService {
       trunks: health ? { busyChannels: this.channels.busy(), health: health.snapshot() } : { busyChannels: this.channels.busy() },
     };
     let step = routeStep(stepInput);
-    if (health && step.kind === 'dial' && health.needsReservation(step.attempt.trunk)) step = await this.reserveSim(stepInput, step, health);
+    let claimed = false;
+    // Deciding and taking stay in one synchronous stretch unless a reservation must be awaited.
+    if (step.kind === 'dial' && this.needsReservation(step.attempt.trunk)) ({ step, claimed } = await this.reserve(stepInput, step, call.id));
     const now = this.deps.clock.now();
     let outcome: RouteStepWrite['outcome'];
     if (previous !== null && previous.dialStatus === null && step.previousDecision !== null) {
@@ -159,6 +160,10 @@ export class RouteService {
     entry.attempts.push({ ...attempt, dialStatus: null, hangupCause: null, decision: null, outcomeSource: null, endedAt: null });
     this.cache.set(query.uniqueid, entry);
     this.channels.acquire(call.id, step.attempt.trunk);
+    if (claimed) {
+      const trunk = step.attempt.trunk;
+      void this.writer.settled(call.id).then(() => this.channels.claimStored(trunk, call.id));
+    }
     const answer = this.dialAnswer(call, query.attemptNo, toRecordLike(step.attempt, step.planIndex));
     this.deps.logger.debug({ callId: call.id, attempt: query.attemptNo, trunk: answer.trunkId, previous: step.previousDecision }, 'route: dial');
     return answer;
@@ -218,19 +223,36 @@ export class RouteService {
       .catch((err: unknown) => this.deps.logger.warn({ err, trunk: trunkId }, 'trunk health: counting an outcome failed'));
   }
 
+  /** Whether taking this trunk needs an atomic reservation first: its last free channel, or a SIM's minimum gap. */
+  private needsReservation(trunkId: string): boolean {
+    return this.isLastChannel(trunkId) || (this.deps.routing.health?.needsReservation(trunkId) ?? false);
+  }
+
+  private isLastChannel(trunkId: string): boolean {
+    const limit = this.deps.routing.rules.current().trunkById.get(trunkId)?.trunk.channels ?? null;
+    return limit !== null && this.channels.inUse(trunkId) + 1 >= limit;
+  }
+
   /**
-   * A SIM with a minimum gap between calls is taken atomically (several instances may route at
-   * once); when another call just took it, the next stored entry is tried instead.
+   * A trunk's last free channel and a SIM's minimum gap are taken atomically (several instances,
+   * and several requests of this one, may route at once); when another call just took one, the
+   * next stored entry is tried instead.
    */
-  private async reserveSim(input: RouteStepInput, first: RouteStep, health: TrunkHealthPort): Promise<RouteStep> {
+  private async reserve(input: RouteStepInput, first: RouteStep, callId: string): Promise<{ step: RouteStep; claimed: boolean }> {
     const taken: string[] = [];
+    const health = this.deps.routing.health;
     let step = first;
-    while (step.kind === 'dial' && health.needsReservation(step.attempt.trunk)) {
-      if (await health.reserve(step.attempt.trunk, this.deps.clock.now())) return step;
-      taken.push(step.attempt.trunk);
+    while (step.kind === 'dial' && this.needsReservation(step.attempt.trunk)) {
+      const trunk = step.attempt.trunk;
+      const last = this.isLastChannel(trunk);
+      if (!last || await this.channels.claimLast(trunk, callId)) {
+        if (!health?.needsReservation(trunk) || await health.reserve(trunk, this.deps.clock.now())) return { step, claimed: last };
+        if (last) this.channels.dropClaim(trunk, callId);
+      }
+      taken.push(trunk);
       step = routeStep({ ...input, trunks: { ...input.trunks, downTrunks: taken } });
     }
-    return step;
+    return { step, claimed: false };
   }
 
   /** The call ended (the tracker saw its last Hangup): its trunk channel is free again. */

@@ -1,0 +1,55 @@
+import type { ChannelStore } from '../../../app/calls/ports.ts';
+import { isSqlite, type Db } from '../connection.ts';
+import { urgently } from '../priority-lane.ts';
+
+/** pg answers `{ rows }` for a raw statement, sqlite3 the rows themselves. */
+const rowsOf = <T>(result: unknown): T[] => (Array.isArray(result) ? result : (result as { rows: T[] }).rows) as T[];
+
+/**
+ * Trunk channels in use, counted from the stored attempts (same SQL on SQLite and PostgreSQL), and
+ * the claims on trunks' last free channels. Claim expiries are in the database's clock, so
+ * instances with skewed clocks agree on them.
+ */
+export class ChannelsRepository implements ChannelStore {
+  private readonly nowSql: string;
+
+  constructor(private readonly db: Db) {
+    this.nowSql = isSqlite(db)
+      ? `cast((julianday('now') - 2440587.5) * 86400000 as integer)`
+      : `(extract(epoch from clock_timestamp()) * 1000)::bigint`;
+  }
+
+  async busyByTrunk(since: number): Promise<Map<string, number>> {
+    // A call being routed holds the trunk of its attempt not ended yet; `state <> 'ended'` lets
+    // the open calls' partial index answer.
+    const rows = await this.db('calls as c')
+      .join('call_attempts as a', 'a.call_id', 'c.id')
+      .where('c.state', 'routing')
+      .andWhere('c.state', '<>', 'ended')
+      .andWhere('c.started_at', '>=', since)
+      .whereNull('a.ended_at')
+      .whereNotNull('a.trunk_id')
+      .groupBy('a.trunk_id')
+      .select('a.trunk_id')
+      .count({ n: '*' }) as { trunk_id: string; n: number | string }[];
+    return new Map(rows.map((r) => [r.trunk_id, Number(r.n)]));
+  }
+
+  /** One statement, atomic on both databases: a claim is taken when there is none, it expired, or it is the call's own. */
+  claimLast(trunkId: string, callId: string, holdMs: number): Promise<boolean> {
+    return urgently(async () => {
+      const result = await this.db.raw(
+        `INSERT INTO channel_claims (trunk_id, call_id, expires_at) VALUES (?, ?, ${this.nowSql} + ?)
+         ON CONFLICT (trunk_id) DO UPDATE SET call_id = excluded.call_id, expires_at = excluded.expires_at
+         WHERE channel_claims.expires_at <= ${this.nowSql} OR channel_claims.call_id = excluded.call_id
+         RETURNING trunk_id`,
+        [trunkId, callId, holdMs],
+      ) as unknown;
+      return rowsOf(result).length > 0;
+    });
+  }
+
+  async holdClaim(trunkId: string, callId: string, holdMs: number): Promise<void> {
+    await this.db('channel_claims').where({ trunk_id: trunkId, call_id: callId }).update({ expires_at: this.db.raw(`${this.nowSql} + ?`, [holdMs]) });
+  }
+}

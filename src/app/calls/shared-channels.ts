@@ -1,0 +1,139 @@
+import type { Logger } from '../../adapters/logging/logger.ts';
+import { ChannelCounter } from './channel-counter.ts';
+import type { ChannelStore } from './ports.ts';
+
+export interface SharedChannelsOptions {
+  readonly store: ChannelStore;
+  readonly clock: { now(): number };
+  readonly logger: Logger;
+  /** How often the counts are read again (the snapshot is at most this plus one read old). */
+  readonly refreshMs: number;
+  /** How long a claim on a last channel holds before its attempt is stored (a stuck write must not hold it for ever). */
+  readonly claimMs: number;
+  /** How long a claim holds once its attempt is stored: until every instance's snapshot has read it. */
+  readonly staleMs: number;
+}
+
+/** Attempts older than this are not counted: a call whose end was never stored must not hold a channel for ever. */
+const OPEN_ATTEMPT_HORIZON_MS = 12 * 3_600_000;
+
+/**
+ * Channels in use per trunk across every instance on one database. Each instance reads the counts
+ * of all open attempts every `refreshMs` and adds its own changes since that read began (its
+ * writes are stored behind the route answers, so the read may not show them yet). A snapshot is
+ * at most `refreshMs` plus one read old, so two instances can both see a channel free: where that
+ * would do harm — a trunk's last free channel — the route takes it through an atomic claim.
+ */
+export class SharedChannels extends ChannelCounter {
+  private stored = new Map<string, number>();
+  /** This instance's acquisitions minus releases since the snapshot in use began its read. */
+  private sinceSnapshot = new Map<string, number>();
+  /** The same, since the read under way began (it becomes `sinceSnapshot` when that read lands). */
+  private sinceRead: Map<string, number> | null = null;
+  private running: Promise<void> | null = null;
+  private queued: Promise<void> | null = null;
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly o: SharedChannelsOptions) {
+    super();
+  }
+
+  override acquire(callId: string, trunkId: string): void {
+    this.release(callId);
+    super.acquire(callId, trunkId);
+    this.shift(trunkId, 1);
+  }
+
+  override release(callId: string): void {
+    const trunk = this.trunkOf(callId);
+    if (trunk === undefined) return;
+    super.release(callId);
+    this.shift(trunk, -1);
+  }
+
+  override busy(): Readonly<Record<string, number>> {
+    const out: Record<string, number> = {};
+    for (const trunk of new Set([...this.stored.keys(), ...this.sinceSnapshot.keys(), ...Object.keys(super.busy())])) {
+      const n = this.inUse(trunk);
+      if (n > 0) out[trunk] = n;
+    }
+    return out;
+  }
+
+  override inUse(trunkId: string): number {
+    const shared = (this.stored.get(trunkId) ?? 0) + (this.sinceSnapshot.get(trunkId) ?? 0);
+    // Never fewer than the calls this instance itself holds on the trunk.
+    return Math.max(shared, super.inUse(trunkId));
+  }
+
+  override async claimLast(trunkId: string, callId: string): Promise<boolean> {
+    const ok = await this.o.store.claimLast(trunkId, callId, this.o.claimMs);
+    // Another instance took it: its attempt will show in the counts; read them again now.
+    if (!ok) void this.refresh();
+    return ok;
+  }
+
+  override claimStored(trunkId: string, callId: string): void {
+    this.o.store.holdClaim(trunkId, callId, this.o.staleMs)
+      .catch((err: unknown) => this.o.logger.warn({ err, trunk: trunkId }, 'channels: shortening a last-channel claim failed; it expires on its own'));
+  }
+
+  override dropClaim(trunkId: string, callId: string): void {
+    this.o.store.holdClaim(trunkId, callId, 0)
+      .catch((err: unknown) => this.o.logger.warn({ err, trunk: trunkId }, 'channels: dropping a last-channel claim failed; it expires on its own'));
+  }
+
+  /**
+   * Reads the counts again; resolves once a read that began after this call is in use (a read
+   * under way may have missed the caller's writes). Callers arriving meanwhile share that read.
+   */
+  refresh(): Promise<void> {
+    if (this.queued) return this.queued;
+    if (this.running) {
+      this.queued = this.running.then(() => {
+        this.queued = null;
+        return this.refresh();
+      });
+      return this.queued;
+    }
+    this.running = this.read().finally(() => {
+      this.running = null;
+    });
+    return this.running;
+  }
+
+  async start(): Promise<void> {
+    await this.refresh();
+    this.timer ??= setInterval(() => void this.refresh(), this.o.refreshMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    while (this.running || this.queued) await (this.queued ?? this.running);
+  }
+
+  private async read(): Promise<void> {
+    const since = new Map<string, number>();
+    this.sinceRead = since;
+    try {
+      const counts = await this.o.store.busyByTrunk(this.o.clock.now() - OPEN_ATTEMPT_HORIZON_MS);
+      this.stored = counts;
+      this.sinceSnapshot = since;
+    } catch (err) {
+      this.o.logger.warn({ err }, 'channels: reading the channels in use failed; the last counts stay in use');
+    } finally {
+      this.sinceRead = null;
+    }
+  }
+
+  private shift(trunkId: string, by: number): void {
+    for (const m of [this.sinceSnapshot, this.sinceRead]) {
+      if (!m) continue;
+      const n = (m.get(trunkId) ?? 0) + by;
+      if (n === 0) m.delete(trunkId);
+      else m.set(trunkId, n);
+    }
+  }
+}
