@@ -79,7 +79,7 @@ describe('call records survive outages and restarts', () => {
     await answer;
     const before = s.connector;
     await s.restartConnector();
-    expect(s.connector).not.toBe(before);
+    expect(s.connector === before, "a new connector").toBe(false);
     await waitFor('the restarted connector to reach the PBX', () => s.connector.ami?.connected === true);
     const { record } = await settle(s, callId);
     expect(record).toMatchObject({ statusCode: '200', trunkId: 'gsm-mts', durationSec: 20 });
