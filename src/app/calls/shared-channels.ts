@@ -33,6 +33,7 @@ export class SharedChannels extends ChannelCounter {
   private running: Promise<void> | null = null;
   private queued: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
+  private failing = false;
 
   constructor(private readonly o: SharedChannelsOptions) {
     super();
@@ -121,8 +122,12 @@ export class SharedChannels extends ChannelCounter {
       const counts = await this.o.store.busyByTrunk(this.o.clock.now() - OPEN_ATTEMPT_HORIZON_MS);
       this.stored = counts;
       this.sinceSnapshot = since;
+      if (this.failing) this.o.logger.info('channels: reading the channels in use works again');
+      this.failing = false;
     } catch (err) {
-      this.o.logger.warn({ err }, 'channels: reading the channels in use failed; the last counts stay in use');
+      // Once per outage, not twice a second.
+      if (!this.failing) this.o.logger.warn({ err }, 'channels: reading the channels in use failed; the last counts stay in use (plus this instance\'s own calls)');
+      this.failing = true;
     } finally {
       this.sinceRead = null;
     }
