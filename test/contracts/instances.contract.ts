@@ -125,6 +125,8 @@ export function instancesContract(label: string, count: number, openDatabase: ()
     });
 
     it('the PBX leader killed mid-call: another instance (or the restarted one) takes over after the lease expires; the call is recorded once', async () => {
+      // A loaded machine can let the lease lapse between two tests: wait for the (next) leader.
+      await waitFor('a PBX leader', () => pbxLeader(c) !== undefined);
       const leader = pbxLeader(c);
       if (!leader) throw new Error('no PBX leader');
       const since = c.pbx.events.length;
@@ -149,6 +151,8 @@ export function instancesContract(label: string, count: number, openDatabase: ()
     });
 
     it.runIf(count > 1)('the PBX leader cut off from the database stops following the PBX; the new leader closes the call once', async () => {
+      // A loaded machine can let the lease lapse between two tests: wait for the (next) leader.
+      await waitFor('a PBX leader', () => pbxLeader(c) !== undefined);
       const leader = pbxLeader(c);
       if (!leader) throw new Error('no PBX leader');
       const since = c.pbx.events.length;
