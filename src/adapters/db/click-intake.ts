@@ -78,7 +78,8 @@ export function clickIntake(db: Db, now: () => number = Date.now): ClickIntake {
     return clicks.map((c, i) => ({ event: events[i] ?? null, callCreated: c.call !== null && events[i] !== null && created.has(c.call.id) }));
   };
 
-  // At most 40 clicks a batch: a call row has 18 columns, and old SQLite builds take 999 values a statement.
-  const batches = new GroupCommit<NewClick, StoredClick>(isSqlite(db) ? sqliteBatch : pgBatch, 40);
+  // On SQLite at most 40 clicks a batch: a call row has 18 columns, and old SQLite builds take 999
+  // values a statement. PostgreSQL gets a batch as three JSON values, whatever its size.
+  const batches = isSqlite(db) ? new GroupCommit<NewClick, StoredClick>(sqliteBatch, 40) : new GroupCommit<NewClick, StoredClick>(pgBatch, 200);
   return { store: (click) => batches.submit(click) };
 }
