@@ -34,6 +34,10 @@ export class SharedChannels extends ChannelCounter {
   private queued: Promise<void> | null = null;
   private timer: NodeJS.Timeout | null = null;
   private failing = false;
+  /** The claims this instance holds: trunk → call. */
+  private readonly held = new Map<string, string>();
+  /** Claims being let go of, by trunk. */
+  private readonly drops = new Map<string, Promise<void>>();
 
   constructor(private readonly o: SharedChannelsOptions) {
     super();
@@ -50,6 +54,8 @@ export class SharedChannels extends ChannelCounter {
     if (trunk === undefined) return;
     super.release(callId);
     this.shift(trunk, -1);
+    // The channel is free again: its claim has nothing left to protect.
+    this.dropClaim(trunk, callId);
   }
 
   override busy(): Readonly<Record<string, number>> {
@@ -68,20 +74,30 @@ export class SharedChannels extends ChannelCounter {
   }
 
   override async claimLast(trunkId: string, callId: string): Promise<boolean> {
+    // A claim this instance let go of must be gone before it claims again.
+    await this.drops.get(trunkId);
     const ok = await this.o.store.claimLast(trunkId, callId, this.o.claimMs);
+    if (ok) this.held.set(trunkId, callId);
     // Another instance took it: its attempt will show in the counts; read them again now.
     if (!ok) void this.refresh();
     return ok;
   }
 
   override claimStored(trunkId: string, callId: string): void {
+    if (this.held.get(trunkId) !== callId) return;
     this.o.store.holdClaim(trunkId, callId, this.o.staleMs)
       .catch((err: unknown) => this.o.logger.warn({ err, trunk: trunkId }, 'channels: shortening a last-channel claim failed; it expires on its own'));
   }
 
   override dropClaim(trunkId: string, callId: string): void {
-    this.o.store.holdClaim(trunkId, callId, 0)
-      .catch((err: unknown) => this.o.logger.warn({ err, trunk: trunkId }, 'channels: dropping a last-channel claim failed; it expires on its own'));
+    if (this.held.get(trunkId) !== callId) return;
+    this.held.delete(trunkId);
+    const drop = this.o.store.holdClaim(trunkId, callId, 0)
+      .catch((err: unknown) => this.o.logger.warn({ err, trunk: trunkId }, 'channels: dropping a last-channel claim failed; it expires on its own'))
+      .finally(() => {
+        if (this.drops.get(trunkId) === drop) this.drops.delete(trunkId);
+      });
+    this.drops.set(trunkId, drop);
   }
 
   /**
