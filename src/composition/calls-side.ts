@@ -107,7 +107,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
   });
   followCall = (u, l) => tracker.follow(u, l);
   tracker.on('call-ended', (record) => {
-    routes.callEnded(record.callId);
+    routes.callEnded(record.callId, record.trunkId);
     o.onCallEnded?.(record);
   });
   let server: FastAgiServer | null = null;

@@ -33,6 +33,11 @@ export class ChannelCounter {
     return this.byTrunk.get(trunkId) ?? 0;
   }
 
+  /** The call ended; `trunkId` is the trunk of its last attempt, if known (it may have been routed elsewhere). */
+  ended(callId: string, _trunkId: string | null): void {
+    this.release(callId);
+  }
+
   /** The trunk this call holds a channel of, if any. */
   trunkOf(callId: string): string | undefined {
     return this.byCall.get(callId);

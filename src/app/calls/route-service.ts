@@ -255,9 +255,9 @@ export class RouteService {
     return { step, claimed: false };
   }
 
-  /** The call ended (the tracker saw its last Hangup): its trunk channel is free again. */
-  callEnded(callId: string): void {
-    this.channels.release(callId);
+  /** The call ended (the tracker saw its last Hangup): its trunk channel (`trunkId`, if known) is free again. */
+  callEnded(callId: string, trunkId: string | null = null): void {
+    this.channels.ended(callId, trunkId);
     this.cache.delete(callId);
   }
 

@@ -58,6 +58,20 @@ export class SharedChannels extends ChannelCounter {
     this.dropClaim(trunk, callId);
   }
 
+  /**
+   * A call another instance (or an earlier process) routed ended here: the stored counts include
+   * it until they are read again, so it is taken off them now, and they are read again.
+   */
+  override ended(callId: string, trunkId: string | null): void {
+    if (this.trunkOf(callId) !== undefined || trunkId === null) {
+      this.release(callId);
+      return;
+    }
+    const n = (this.sinceSnapshot.get(trunkId) ?? 0) - 1;
+    this.sinceSnapshot.set(trunkId, n);
+    void this.refresh();
+  }
+
   override busy(): Readonly<Record<string, number>> {
     const out: Record<string, number> = {};
     for (const trunk of new Set([...this.stored.keys(), ...this.sinceSnapshot.keys(), ...Object.keys(super.busy())])) {

@@ -35,13 +35,19 @@ export class ChannelsRepository implements ChannelStore {
     return new Map(rows.map((r) => [r.trunk_id, Number(r.n)]));
   }
 
-  /** One statement, atomic on both databases: a claim is taken when there is none, it expired, or it is the call's own. */
+  /**
+   * One statement, atomic on both databases: a claim is taken when there is none, it expired, it
+   * is the call's own, or its call no longer holds the channel (the call ended, or its attempt on
+   * the trunk did — known even when the instance that claimed it stopped).
+   */
   claimLast(trunkId: string, callId: string, holdMs: number): Promise<boolean> {
     return urgently(async () => {
       const result = await this.db.raw(
         `INSERT INTO channel_claims (trunk_id, call_id, expires_at) VALUES (?, ?, ${this.nowSql} + ?)
          ON CONFLICT (trunk_id) DO UPDATE SET call_id = excluded.call_id, expires_at = excluded.expires_at
          WHERE channel_claims.expires_at <= ${this.nowSql} OR channel_claims.call_id = excluded.call_id
+           OR EXISTS (SELECT 1 FROM calls c WHERE c.id = channel_claims.call_id AND c.state IN ('stopped', 'ended'))
+           OR EXISTS (SELECT 1 FROM call_attempts a WHERE a.call_id = channel_claims.call_id AND a.trunk_id = channel_claims.trunk_id AND a.ended_at IS NOT NULL)
          RETURNING trunk_id`,
         [trunkId, callId, holdMs],
       ) as unknown;
