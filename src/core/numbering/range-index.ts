@@ -33,6 +33,11 @@ export class RangeIndex {
     for (let code = 0; code < CODES; code++) {
       const end = dir[code + 1]!;
       let i = dir[code]!;
+      // A code without ranges (most of them; all but one for a single lookup): one native fill.
+      if (i === end) {
+        this.buckets.fill(i, code * BUCKETS_PER_CODE, (code + 1) * BUCKETS_PER_CODE);
+        continue;
+      }
       for (let b = 0; b < BUCKETS_PER_CODE; b++) {
         const start = b * BUCKET_SPAN;
         while (i < end && froms[i]! < start) i++;
