@@ -17,7 +17,8 @@ export function runBundle(entry, key) {
   let source;
   let stat;
   try {
-    source = fs.readFileSync(file, 'utf8');
+    // The bundle is ASCII only (scripts/bundle.mjs sees to it): latin1 reads it without UTF-8 decoding.
+    source = fs.readFileSync(file, 'latin1');
     stat = fs.statSync(file);
   } catch {
     process.stderr.write(`dist/${entry} is missing: run \`npm run build\` (npm install and npm ci run it).\n`);

@@ -1,3 +1,5 @@
+import { bucketStarts } from './bucket-starts.ts';
+
 const CODES = 1000;
 const MAGIC = 0x31534e50; // "PNS1" little-endian
 const HEADER_BYTES = 16;
@@ -81,25 +83,7 @@ export class PortedSet {
   }
 
   private static bucketsOf(dir: Int32Array, rests: Int32Array): Int32Array {
-    if (rests.length === 0) return EMPTY_BUCKETS;
-    const buckets = new Int32Array(CODES * BUCKETS_PER_CODE + 1);
-    for (let code = 0; code < CODES; code++) {
-      const end = dir[code + 1]!;
-      let i = dir[code]!;
-      const base = code * BUCKETS_PER_CODE;
-      // A code without ported numbers: one native fill instead of a thousand steps.
-      if (i === end) {
-        buckets.fill(i, base, base + BUCKETS_PER_CODE);
-        continue;
-      }
-      for (let b = 0; b < BUCKETS_PER_CODE; b++) {
-        buckets[base + b] = i;
-        const limit = (b + 1) * BUCKET_SPAN;
-        while (i < end && rests[i]! < limit) i++;
-      }
-    }
-    buckets[CODES * BUCKETS_PER_CODE] = rests.length;
-    return buckets;
+    return rests.length === 0 ? EMPTY_BUCKETS : bucketStarts(dir, rests, CODES, BUCKETS_PER_CODE, BUCKET_SPAN);
   }
 
   static readonly EMPTY = new PortedSet([], new Int32Array(CODES + 1), new Int32Array(0), new Uint16Array(0));
