@@ -4,15 +4,19 @@
 // cache for user code (module.enableCompileCache is Node 22), so the bundle is compiled here as
 // vm.Script with cachedData. The cache is per bundle build and per `key` (each CLI command group
 // compiles different functions); it is rewritten when missing or when V8 rejects it (another Node
-// version or flags). A cache that cannot be written (a read-only install) only costs speed.
+// version or flags), and only by a run that succeeded (a usage error compiles little). A cache
+// that cannot be written (a read-only install) only costs speed.
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import vm from 'node:vm';
 
-/** `entry`: the bundle under dist/ (e.g. `cli/b24pbx.cjs`); `key`: which cache of it to use. */
-export function runBundle(entry, key) {
+/**
+ * `entry`: the bundle under dist/ (e.g. `cli/b24pbx.cjs`); `key`: which cache of it to use, the
+ * command's words (`carriers lookup`).
+ */
+export function runBundle(entry, ...key) {
   const file = fileURLToPath(new URL(`../dist/${entry}`, import.meta.url));
   let source;
   let stat;
@@ -25,7 +29,8 @@ export function runBundle(entry, key) {
     process.exit(1);
   }
   const cacheDir = path.join(path.dirname(file), '.cache');
-  const prefix = `${path.basename(file)}-${/^[a-z][a-z-]{0,30}$/.test(key ?? '') ? key : 'other'}-`;
+  const words = key.filter((w) => /^[a-z][a-z-]{0,30}$/.test(w ?? ''));
+  const prefix = `${path.basename(file)}-${words.length > 0 ? words.join('.') : 'other'}-`;
   // Size and mtime name the build: a rebuilt bundle never meets the cache of the one before.
   const cacheFile = path.join(cacheDir, `${prefix}${stat.size}-${Math.floor(stat.mtimeMs)}.v8`);
   let cachedData;
@@ -42,7 +47,9 @@ export function runBundle(entry, key) {
   });
   if (cachedData === undefined || script.cachedDataRejected) {
     // At exit the cache holds every function this run compiled, not only the top level.
-    process.once('exit', () => writeCache(script, cacheDir, prefix, cacheFile));
+    process.once('exit', (code) => {
+      if (code === 0) writeCache(script, cacheDir, prefix, cacheFile);
+    });
   }
   const module = { exports: {}, filename: file, id: '.', loaded: false };
   script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));

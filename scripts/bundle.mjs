@@ -37,6 +37,9 @@ await esbuild.build({
   format: 'cjs',
   target: 'node20',
   external: EXTERNAL,
+  // import() of an external module (pg, node:fs) becomes require(): bin/run-cached.js compiles
+  // the bundle as a vm.Script, which has no loader for import().
+  supported: { 'dynamic-import': false },
   // The sources are ES modules; a CommonJS bundle knows its own file by __filename.
   define: { 'import.meta.url': '__bundleUrl' },
   banner: { js: 'const __bundleUrl = require("node:url").pathToFileURL(__filename).href;' },
