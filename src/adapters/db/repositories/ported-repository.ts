@@ -44,9 +44,10 @@ function toMeta(r: SnapshotRow): PortedSnapshotMeta {
   };
 }
 
-// 4 MiB chunks: well under PostgreSQL's 1 GB bytea limit and SQLite's default 1e9-byte blob limit,
-// and small enough that a chunk is a modest single parameter.
-export const SNAPSHOT_CHUNK_BYTES = 4 * 1024 * 1024;
+// 256 KiB chunks: a one-off lookup reads a few of them (SQLite reads a whole blob even for a
+// substr of it), while loading the whole set (48 MB for 8 M numbers) is about 200 rows. Snapshots
+// stored with larger chunks read the same, only slower.
+export const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
 
 /**
  * The ported-number override set, persisted as one binary snapshot split into chunks. Only the
