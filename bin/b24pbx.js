@@ -1,5 +1,6 @@
 #!/usr/bin/env node
-// The admin CLI.
-import { runBuilt } from './run-built.js';
+// The admin CLI: the bundled, compiled JavaScript of src/adapters/cli (see bin/run-cached.js).
+import { runBundle } from './run-cached.js';
 
-await runBuilt('adapters/cli/main.js');
+// One code cache per command (`carriers lookup`, `route explain`): each runs its own functions.
+runBundle('cli/b24pbx.cjs', process.argv[2], process.argv[3]);

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // `npm run demo`: scripted click-to-calls through the in-process PBX and Bitrix24 doubles.
-import { runBuilt } from './run-built.js';
+import { runBundle } from './run-cached.js';
 
-await runBuilt('demo.js');
+runBundle('demo/demo.cjs', 'demo');

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
 // `npm start`: the service (HTTP, FastAGI, AMI) from .env; the demo doubles when no PBX/CRM is configured.
-import { runBuilt } from './run-built.js';
+import { runBundle } from './run-cached.js';
 
-await runBuilt('main.js');
+runBundle('service/start.cjs', 'start');

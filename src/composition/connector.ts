@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AmiClient } from '../adapters/asterisk/ami/client.ts';
-import { migrateLatest, openDb, type Db } from '../adapters/db/connection.ts';
+import { ensureMigrated, openDb, type Db } from '../adapters/db/connection.ts';
 import { createHttpApp, type ReadinessCheck } from '../adapters/http/app.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
 import { createMetrics, type Metrics } from '../adapters/metrics/metrics.ts';
@@ -91,7 +91,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   const metrics = createMetrics();
 
   const db = openDb({ url: env.DATABASE_URL });
-  await migrateLatest(db);
+  await ensureMigrated(db);
 
   // The newest stored rules version (RULES_DIR becomes version 1 in an empty database).
   const storedRules = new StoredRules(db, { rulesDir: env.RULES_DIR, defaultCountry: env.DEFAULT_COUNTRY });

@@ -1,4 +1,4 @@
-import { migrateLatest, openDb } from '../adapters/db/connection.ts';
+import { ensureMigrated, openDb } from '../adapters/db/connection.ts';
 import { CallsRepository } from '../adapters/db/repositories/calls-repository.ts';
 import { PortalRepository } from '../adapters/db/repositories/portal-repository.ts';
 import type { DoubleCall } from '../doubles/bitrix24/portal-state.ts';
@@ -29,7 +29,7 @@ const LOOPBACK = new Set(['127.0.0.1', 'localhost', '[::1]']);
 export async function rememberedDemoPortal(databaseUrl: string): Promise<RememberedDemoPortal | null> {
   const db = openDb({ url: databaseUrl });
   try {
-    await migrateLatest(db);
+    await ensureMigrated(db);
     const portal = await new PortalRepository(db).get();
     if (!portal) return null;
     const endpoint = new URL(portal.clientEndpoint);

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import pg from 'pg';
+import type { Client } from 'pg';
 import { isSqlite, type Db } from '../adapters/db/connection.ts';
 import { RULES_CHANNEL, RulesVersionsRepository, type RulesVersion } from '../adapters/db/repositories/rules-versions-repository.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
@@ -101,8 +101,10 @@ export async function watchRules(o: {
   };
   const timer = setInterval(check, o.pollMs);
   timer.unref();
-  let client: pg.Client | null = null;
+  let client: Client | null = null;
   if (!isSqlite(o.db)) {
+    // Loaded here: a SQLite start (and every CLI command) does not pay for the PostgreSQL driver.
+    const { default: pg } = await import('pg');
     client = new pg.Client({ connectionString: o.databaseUrl });
     client.on('notification', check);
     // A broken listening connection is not fatal: the poll still finds new versions.

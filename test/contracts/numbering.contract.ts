@@ -165,6 +165,33 @@ export function numberingContract(label: string, open: () => Promise<NumberingDb
       expect(PortedSet.decode((await repo.loadActive())!.bytes).size).toBe(1);
     });
 
+    it('reads one code of the stored ported set without the rest: the same owners, a fraction of the bytes', async () => {
+      const b = new PortedSetBuilder();
+      const codes = [903, 915, 926, 999];
+      for (const code of codes) for (let i = 0; i < 3000; i++) b.add(code * 1e7 + i * 101, `m${code}-${i % 4}`);
+      const whole = b.build().set;
+      const repo = new PortedRepository(h.db, 4096);
+      const meta = await repo.save(whole.encode(), { importedAt: NOW, mode: 'full', file: 'Port_All.csv', sha256: 'c'.repeat(64), rows: whole.size, numbers: whole.size });
+      const reader = (await repo.activeReader())!;
+      let bytesRead = 0;
+      const counted = async (from: number, to: number) => {
+        const part = await reader.read(from, to);
+        bytesRead += part.length;
+        return part;
+      };
+      const slice = await PortedSet.decodeCodes(counted, meta.bytes, [926]);
+      expect(slice.size).toBe(3000);
+      // Numbers of 926 at chunk boundaries and inside: the same owners as the whole set.
+      for (const n of [9_260_000_000, 9_260_000_101, 9_260_101_000, 9_260_302_899, 9_260_000_001]) expect(slice.ownerOf(n)).toBe(whole.ownerOf(n));
+      expect(slice.ownerOf(9_150_000_000)).toBeNull();
+      expect(whole.ownerOf(9_150_000_000)).toBe('m915-0');
+      expect(bytesRead).toBeLessThan(meta.bytes / 3);
+      // Several codes, an absent code and the whole range of codes agree with the whole set.
+      const all = await PortedSet.decodeCodes(reader.read, meta.bytes, [999, 100, 903, 915, 926]);
+      expect(all.size).toBe(whole.size);
+      expect(all.countByOwner()).toEqual(whole.countByOwner());
+    });
+
     it('applies a ported import over the range in the lookup, and an increment on top of the stored set', async () => {
       await importPlan({ db: h.db, files: [writePlan(tmp.dir, 'p.csv', FIXTURE_ROWS)], mapping, now: NOW });
       const full = writeText(tmp.dir, 'Port_All_202601150000_1.csv', 'Number,OwnerId,MNC,Route,RegionCode,PortDate,RowCount\n9261234567,mMTS,01,D2501,77,2025-01-01,2\n9151500000,mBEELINE,99,D9901,77,2025-01-02,\n');

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { z } from 'zod';
 import { CliFailure } from './failure.ts';
 import { escapeTerminalOutput } from './terminal-output.ts';
 import { terminalSafe } from '../../core/text/printable.ts';
@@ -9,6 +10,8 @@ import { loadDotEnv } from '../../config/env.ts';
  * on stderr), 2 usage error.
  */
 loadDotEnv();
+// A command validates a few documents once: zod's compiled parsers would cost more to build than they save.
+z.config({ jitless: true });
 
 const program = new Command('b24pbx')
   .description('Bitrix24 ⇄ Asterisk connector: admin commands')
@@ -45,12 +48,15 @@ const groups: Readonly<Record<string, () => Promise<(program: Command) => void>>
   portal: async () => (await import('./commands/portal.ts')).registerPortalCommands,
   rules: async () => (await import('./commands/rules.ts')).registerRulesCommands,
 };
-const named = process.argv[2] ?? '';
-for (const load of Object.hasOwn(groups, named) ? [groups[named]!] : Object.values(groups)) (await load())(program);
 
-try {
+async function main(): Promise<void> {
+  const named = process.argv[2] ?? '';
+  for (const load of Object.hasOwn(groups, named) ? [groups[named]!] : Object.values(groups)) (await load())(program);
   await program.parseAsync(process.argv);
-} catch (err) {
+}
+
+// No top-level await: the shipped CLI is one CommonJS bundle (see scripts/bundle.mjs).
+main().catch((err: unknown) => {
   if (err instanceof CommanderError) {
     // --help and --version exit 0; everything else commander rejects is a usage error.
     process.exitCode = err.exitCode === 0 ? 0 : 2;
@@ -61,4 +67,4 @@ try {
     process.stderr.write(`error: ${terminalSafe(err instanceof Error ? err.message : String(err))}\n`);
     process.exitCode = 1;
   }
-}
+});

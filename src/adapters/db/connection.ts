@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { migrationSource } from './migrations/index.ts';
+import { migrationSource, registerMigrations } from './migrations/index.ts';
 import { prioritizeConnection } from './priority-lane.ts';
 
 export type Db = Knex;
@@ -59,6 +59,20 @@ export function openDb(config: DbConfig): Db {
 
 export async function migrateLatest(db: Db): Promise<void> {
   await db.migrate.latest({ migrationSource });
+}
+
+/**
+ * Migrates only when a migration has not run yet. Knex's migrator takes a lock and checks its
+ * tables on every call; a cold CLI command or a start on an up-to-date database needs one select.
+ */
+export async function ensureMigrated(db: Db): Promise<void> {
+  const done = await db('knex_migrations').select('name').then(
+    (rows: { name: string }[]) => new Set(rows.map((r) => r.name)),
+    // No migrations table yet: a new database.
+    () => new Set<string>(),
+  );
+  if (registerMigrations().every((m) => done.has(m.name))) return;
+  await migrateLatest(db);
 }
 
 export async function migrateRollbackAll(db: Db): Promise<void> {

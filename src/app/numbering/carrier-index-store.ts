@@ -67,19 +67,30 @@ export class CarrierIndexStore {
   private async rebuild(): Promise<CarrierIndexState> {
     const mapping = await this.deps.loadMapping();
     const plan = await new NumberingPlanRepository(this.deps.db).loadActive(this.deps.codes);
-    const stored = await new PortedRepository(this.deps.db).loadActive();
-    const ported = stored ? PortedSet.decode(stored.bytes) : PortedSet.EMPTY;
+    const { ported, stored } = await this.loadPorted();
     const next = CarrierIndex.build({ entries: plan?.entries ?? [], ranges: plan?.ranges ?? [], ported, mapping });
     // The swap: one assignment.
     this.index = next;
     this.info = {
       plan: plan?.version ?? null,
-      ported: stored?.meta ?? null,
+      ported: stored,
       ranges: next.rangeCount,
       portedNumbers: next.portedCount,
       loadedAt: (this.deps.now ?? Date.now)(),
     };
     return this.info;
+  }
+
+  /** The whole override set, or with `codes` only their slices of it. */
+  private async loadPorted(): Promise<{ ported: PortedSet; stored: PortedSnapshotMeta | null }> {
+    const repo = new PortedRepository(this.deps.db);
+    if (this.deps.codes) {
+      const reader = await repo.activeReader();
+      if (!reader) return { ported: PortedSet.EMPTY, stored: null };
+      return { ported: await PortedSet.decodeCodes(reader.read, reader.meta.bytes, this.deps.codes), stored: reader.meta };
+    }
+    const stored = await repo.loadActive();
+    return stored ? { ported: PortedSet.decode(stored.bytes), stored: stored.meta } : { ported: PortedSet.EMPTY, stored: null };
   }
 }
 

@@ -7,13 +7,20 @@ import { NumberingPlanRepository, type PlanVersion } from '../../adapters/db/rep
 import type { CarrierMapping } from '../../core/numbering/carrier-mapping.ts';
 import { importPlan, type PlanImportSummary } from './import-plan.ts';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
+/** The package's folder: upwards from this module, which runs from src/ (tsx) or from a bundle in dist/. */
+function packageDir(): string {
+  let dir = path.dirname(fileURLToPath(import.meta.url));
+  while (!fs.existsSync(path.join(dir, 'package.json'))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error(`no package.json above ${fileURLToPath(import.meta.url)}`);
+    dir = up;
+  }
+  return dir;
+}
 
 /** The generated sample shipped in carrier-db/ (synthetic ranges, not the official registry). */
-export const SAMPLE_PLAN_FILES: readonly string[] = [
-  path.resolve(here, '../../../carrier-db/sample-DEF-9xx.csv'),
-  path.resolve(here, '../../../carrier-db/sample-ABC-4xx.csv'),
-];
+const CARRIER_DB = path.join(packageDir(), 'carrier-db');
+export const SAMPLE_PLAN_FILES: readonly string[] = [path.join(CARRIER_DB, 'sample-DEF-9xx.csv'), path.join(CARRIER_DB, 'sample-ABC-4xx.csv')];
 
 /** For the demo and first start: imports the sample plan when no plan was ever imported. */
 export async function importSamplePlanIfEmpty(db: Db, mapping: CarrierMapping, now: number): Promise<PlanImportSummary | null> {

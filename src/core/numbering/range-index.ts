@@ -1,3 +1,5 @@
+import { bucketStarts } from './bucket-starts.ts';
+
 /** Input to the index: one range of one code, pointing at an entry (operator, INN, region). */
 export interface IndexedRange {
   readonly code: number;
@@ -28,18 +30,7 @@ export class RangeIndex {
     private readonly tos: Int32Array,
     private readonly entries: Int32Array,
   ) {
-    this.buckets = new Int32Array(froms.length === 0 ? 0 : CODES * BUCKETS_PER_CODE + 1);
-    if (froms.length === 0) return;
-    for (let code = 0; code < CODES; code++) {
-      const end = dir[code + 1]!;
-      let i = dir[code]!;
-      for (let b = 0; b < BUCKETS_PER_CODE; b++) {
-        const start = b * BUCKET_SPAN;
-        while (i < end && froms[i]! < start) i++;
-        this.buckets[code * BUCKETS_PER_CODE + b] = i;
-      }
-    }
-    this.buckets[CODES * BUCKETS_PER_CODE] = froms.length;
+    this.buckets = froms.length === 0 ? new Int32Array(0) : bucketStarts(dir, froms, CODES, BUCKETS_PER_CODE, BUCKET_SPAN);
   }
 
   static readonly EMPTY = RangeIndex.build([]);

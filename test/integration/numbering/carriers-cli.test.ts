@@ -48,6 +48,19 @@ describe('b24pbx carriers (CLI)', () => {
     });
   });
 
+  it('imports ported numbers and looks up a ported number, and its neighbour from the plan', async () => {
+    const file = writeText(tmp.dir, 'Port_All_202601150000_1.csv',
+      'Number,OwnerId,MNC,Route,RegionCode,PortDate,RowCount\n9261234567,mMTS,01,D2501,77,2025-01-01,2\n9151500000,mBEELINE,99,D9901,77,2025-01-02,\n');
+    const imported = await cli('import-ported', file);
+    expect(imported.code, imported.stderr).toBe(0);
+    expect(imported.stdout).toMatch(/^imported ported numbers \(Port_All, full\): 2 rows/);
+    const ported = await cli('lookup', '+79261234567', '--json');
+    expect(ported.code, ported.stderr).toBe(0);
+    expect(JSON.parse(ported.stdout).carrier).toMatchObject({ key: 'mts', source: 'ported', region: 'Город Москва, Московская область' });
+    const neighbour = await cli('lookup', '+79261234568', '--json');
+    expect(JSON.parse(neighbour.stdout).carrier).toMatchObject({ key: 'megafon', source: 'range' });
+  });
+
   it('rejects an invalid number with a one-line reason (exit 1)', async () => {
     const r = await cli('lookup', '12ab');
     expect(r.code).toBe(1);

@@ -5,7 +5,7 @@ import type { StoredCall } from '../../../app/calls/call-record.ts';
 import type { CallStore } from '../../../app/calls/ports.ts';
 import type { RouteDecision } from '../../../core/routing/types.ts';
 import { loadEnv, type Env } from '../../../config/env.ts';
-import { migrateLatest, openDb } from '../../db/connection.ts';
+import { ensureMigrated, openDb } from '../../db/connection.ts';
 import { CallsRepository } from '../../db/repositories/calls-repository.ts';
 import { CliFailure } from '../failure.ts';
 import { defaultRouteCliDeps } from './route.ts';
@@ -21,7 +21,7 @@ export interface CallsCliDeps {
 export const defaultCallsCliDeps: CallsCliDeps = {
   async openStore(env) {
     const db = openDb({ url: env.DATABASE_URL });
-    await migrateLatest(db);
+    await ensureMigrated(db);
     return { store: new CallsRepository(db), close: () => db.destroy() };
   },
   async explain(env, call) {

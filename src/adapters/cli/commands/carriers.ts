@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadEnv } from '../../../config/env.ts';
-import { migrateLatest, openDb, type Db } from '../../db/connection.ts';
+import { ensureMigrated, openDb, type Db } from '../../db/connection.ts';
 import { loadCarrierMapping } from '../../numbering-plan/carriers-config.ts';
 import { CarriersConfigError, type CarrierMapping } from '../../../core/numbering/carrier-mapping.ts';
 import { normalizePhone } from '../../../core/phone/normalize.ts';
@@ -26,7 +26,7 @@ async function withContext<T>(body: (ctx: Context) => Promise<T>): Promise<T> {
   const env = loadEnv();
   const db = openDb({ url: env.DATABASE_URL });
   try {
-    await migrateLatest(db);
+    await ensureMigrated(db);
     return await body({ db, mapping: () => loadCarrierMapping(env.RULES_DIR), maxShrink: env.IMPORT_MAX_SHRINK / 100 });
   } catch (err) {
     if (err instanceof ImportRefusedError || err instanceof CarriersConfigError || err instanceof NothingToRollBackError) {

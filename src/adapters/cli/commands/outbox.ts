@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadEnv } from '../../../config/env.ts';
-import { migrateLatest, openDb, type Db } from '../../db/connection.ts';
+import { ensureMigrated, openDb, type Db } from '../../db/connection.ts';
 import { OUTBOX_STATES, OutboxRepository, type OutboxEntry, type OutboxState } from '../../db/repositories/outbox-repository.ts';
 import { CliFailure } from '../failure.ts';
 
@@ -8,7 +8,7 @@ async function withDb<T>(work: (db: Db) => Promise<T>): Promise<T> {
   const env = loadEnv();
   const db = openDb({ url: env.DATABASE_URL });
   try {
-    await migrateLatest(db);
+    await ensureMigrated(db);
     return await work(db);
   } finally {
     await db.destroy();

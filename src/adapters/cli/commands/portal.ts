@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadEnv } from '../../../config/env.ts';
-import { migrateLatest, openDb } from '../../db/connection.ts';
+import { ensureMigrated, openDb } from '../../db/connection.ts';
 import { previewPortalReset, resetPortal, type PortalResetReport } from '../../db/repositories/portal-reset.ts';
 import { CliFailure } from '../failure.ts';
 
@@ -26,7 +26,7 @@ export function registerPortalCommands(program: Command): void {
       const env = loadEnv();
       const db = openDb({ url: env.DATABASE_URL });
       try {
-        await migrateLatest(db);
+        await ensureMigrated(db);
         const preview = await previewPortalReset(db);
         if (!preview.pin && !preview.portal) {
           process.stdout.write('no portal is pinned or installed: nothing to reset\n');

@@ -8,7 +8,7 @@ import { planCodeOf } from '../../../core/numbering/carrier-index.ts';
 import { normalizePhone, type NormalizeOptions } from '../../../core/phone/normalize.ts';
 import { CALL_ORIGINS, type CallOrigin } from '../../../core/rules/model.ts';
 import type { CompiledRules } from '../../../core/rules/compile.ts';
-import { migrateLatest, openDb } from '../../db/connection.ts';
+import { ensureMigrated, openDb } from '../../db/connection.ts';
 import { loadCarrierMapping } from '../../numbering-plan/carriers-config.ts';
 import { loadRules } from '../../rules/load.ts';
 import { RulesLoadError, RulesStore } from '../../rules/store.ts';
@@ -58,7 +58,7 @@ export const defaultRouteCliDeps: RouteCliDeps = {
   async openCarriers(env, codes) {
     const db = openDb({ url: env.DATABASE_URL });
     try {
-      await migrateLatest(db);
+      await ensureMigrated(db);
       const store = new CarrierIndexStore({ db, loadMapping: () => loadCarrierMapping(env.RULES_DIR), ...(codes ? { codes } : {}) });
       const state = await store.reload();
       const warning = state.plan === null && state.ported === null
@@ -74,7 +74,7 @@ export const defaultRouteCliDeps: RouteCliDeps = {
   async openHealth(env, rules) {
     const db = openDb({ url: env.DATABASE_URL });
     try {
-      await migrateLatest(db);
+      await ensureMigrated(db);
       const health = new TrunkHealth({
         store: new TrunkHealthRepository(db), rules: { current: () => rules }, clock: { now: () => Date.now() },
         logger: silentLogger, refreshMs: 1000,
@@ -94,7 +94,7 @@ export const defaultRouteCliDeps: RouteCliDeps = {
 async function newestStoredRules(env: Readonly<Env>): Promise<CompiledRules | null> {
   const db = openDb({ url: env.DATABASE_URL });
   try {
-    await migrateLatest(db);
+    await ensureMigrated(db);
     const stored = new StoredRules(db, { rulesDir: env.RULES_DIR, defaultCountry: env.DEFAULT_COUNTRY });
     return (await stored.versions.newestVersion()) === null ? null : (await stored.newest()).compiled;
   } finally {

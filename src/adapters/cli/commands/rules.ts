@@ -3,14 +3,14 @@ import path from 'node:path';
 import type { Command } from 'commander';
 import { loadEnv } from '../../../config/env.ts';
 import { StoredRules, type ImportResult } from '../../../composition/stored-rules.ts';
-import { migrateLatest, openDb } from '../../db/connection.ts';
+import { ensureMigrated, openDb } from '../../db/connection.ts';
 import { CliFailure } from '../failure.ts';
 
 async function withStoredRules<T>(work: (rules: StoredRules) => Promise<T>): Promise<T> {
   const env = loadEnv();
   const db = openDb({ url: env.DATABASE_URL });
   try {
-    await migrateLatest(db);
+    await ensureMigrated(db);
     return await work(new StoredRules(db, { rulesDir: env.RULES_DIR, defaultCountry: env.DEFAULT_COUNTRY }));
   } finally {
     await db.destroy();

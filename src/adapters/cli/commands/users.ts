@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { loadEnv } from '../../../config/env.ts';
-import { migrateLatest, openDb } from '../../db/connection.ts';
+import { ensureMigrated, openDb } from '../../db/connection.ts';
 import { B24DirectoryRepository } from '../../db/repositories/b24-users-repository.ts';
 import { loadRules } from '../../rules/load.ts';
 import { CliFailure } from '../failure.ts';
@@ -55,7 +55,7 @@ export function registerUserCommands(program: Command): void {
       const rules = loaded.ok ? loaded.rules : null;
       const db = openDb({ url: env.DATABASE_URL });
       try {
-        await migrateLatest(db);
+        await ensureMigrated(db);
         const directory = await new B24DirectoryRepository(db).load();
         if (opts.json) {
           const fromRules = rules ? { users: rules.users, departments: rules.departments.map((d) => ({ id: d.id, name: d.name })) } : { errors: loaded.ok ? [] : loaded.errors };

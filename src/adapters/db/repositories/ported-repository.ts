@@ -1,4 +1,5 @@
 import type { Db } from '../connection.ts';
+import type { SnapshotReader } from '../../../core/numbering/ported-set.ts';
 import { lockForWrite } from './numbering-plan-repository.ts';
 
 export type PortedImportMode = 'full' | 'increment' | 'returned';
@@ -43,9 +44,10 @@ function toMeta(r: SnapshotRow): PortedSnapshotMeta {
   };
 }
 
-// 4 MiB chunks: well under PostgreSQL's 1 GB bytea limit and SQLite's default 1e9-byte blob limit,
-// and small enough that a chunk is a modest single parameter.
-export const SNAPSHOT_CHUNK_BYTES = 4 * 1024 * 1024;
+// 256 KiB chunks: a one-off lookup reads a few of them (SQLite reads a whole blob even for a
+// substr of it), while loading the whole set (48 MB for 8 M numbers) is about 200 rows. Snapshots
+// stored with larger chunks read the same, only slower.
+export const SNAPSHOT_CHUNK_BYTES = 256 * 1024;
 
 /**
  * The ported-number override set, persisted as one binary snapshot split into chunks. Only the
@@ -95,6 +97,38 @@ export class PortedRepository {
     }
     if (at !== meta.bytes) throw new Error(`ported snapshot ${meta.id}: expected ${meta.bytes} bytes, read ${at}`);
     return { meta, bytes };
+  }
+
+  /**
+   * A reader of the active snapshot's bytes that fetches only the ranges asked for (SQL substr of
+   * the chunks they fall in), for a lookup that needs one code's slice of the set.
+   */
+  async activeReader(): Promise<{ meta: PortedSnapshotMeta; read: SnapshotReader } | null> {
+    const meta = await this.activeMeta();
+    if (!meta) return null;
+    const sizes = await this.db('ported_snapshot_chunks').select('seq', this.db.raw('length(data) as n'))
+      .where({ snapshot_id: meta.id }).orderBy('seq') as { seq: number | string; n: number | string }[];
+    const chunks: { seq: number; at: number; n: number }[] = [];
+    let at = 0;
+    for (const c of sizes) {
+      chunks.push({ seq: Number(c.seq), at, n: Number(c.n) });
+      at += Number(c.n);
+    }
+    if (at !== meta.bytes) throw new Error(`ported snapshot ${meta.id}: expected ${meta.bytes} bytes, stored ${at}`);
+    const read: SnapshotReader = async (from, to) => {
+      const out = new Uint8Array(Math.max(0, to - from));
+      for (const c of chunks) {
+        const start = Math.max(from, c.at);
+        const end = Math.min(to, c.at + c.n);
+        if (start >= end) continue;
+        const row = await this.db('ported_snapshot_chunks').select(this.db.raw('substr(data, ?, ?) as part', [start - c.at + 1, end - start]))
+          .where({ snapshot_id: meta.id, seq: c.seq }).first() as { part: Buffer } | undefined;
+        if (!row || row.part.length !== end - start) throw new Error(`ported snapshot ${meta.id}: chunk ${c.seq} is shorter than its length`);
+        out.set(row.part, start - from);
+      }
+      return out;
+    };
+    return { meta, read };
   }
 
   /** Import history, newest first. */
