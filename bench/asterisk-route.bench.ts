@@ -10,6 +10,7 @@
 // responder that answers at once (Asterisk's own AGI cost on this machine).
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import { execFileSync } from 'node:child_process';
 import { PbxTier } from '../test/pbx/harness.ts';
 import { hasLab, LAB_SKIP_REASON } from '../test/pbx/lab-asterisk.ts';
@@ -22,11 +23,21 @@ const BASELINE_SECONDS = Number(process.env.BASELINE_SECONDS ?? 10);
 const RUNS = Number(process.env.RUNS ?? 3);
 const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
-/** User + system CPU seconds of a process so far (fields 14 and 15 of /proc/PID/stat). */
-function cpuSeconds(pid: number): number {
+/** User and system CPU seconds of a process so far (fields 14 and 15 of /proc/PID/stat). */
+function cpuTimes(pid: number): { user: number; system: number } {
   const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICK;
+  return { user: Number(fields[11]) / TICK, system: Number(fields[12]) / TICK };
+}
+
+function cpuSeconds(pid: number): number {
+  const t = cpuTimes(pid);
+  return t.user + t.system;
+}
+
+/** The 1-minute load average (the machine is shared: figures mean little without it). */
+function load(): string {
+  return os.loadavg()[0]!.toFixed(2);
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -68,6 +79,10 @@ interface Phase {
   readonly cpuMsPer: number | null;
   /** Connector CPU ms per second of the phase. */
   readonly cpuMsPerSec: number;
+  /** The share of that CPU spent in the kernel (sockets, file writes). */
+  readonly systemShare: number;
+  /** The 1-minute load average at the start and at the end of the phase. */
+  readonly load: string;
 }
 
 /** Places RATE calls/s for `seconds`, measures the AGI step of each, waits until every channel is gone. */
@@ -84,7 +99,8 @@ async function phase(tier: PbxTier, seconds: number, scenario: number, cpuPid: n
     }
     if (e.Application === 'AGI') agiAt.set(id, Number(e.Timestamp));
   });
-  const cpu0 = cpuSeconds(cpuPid);
+  const cpu0 = cpuTimes(cpuPid);
+  const load0 = load();
   const total = Math.round(RATE * seconds);
   const t0 = performance.now();
   let sent = 0;
@@ -106,7 +122,9 @@ async function phase(tier: PbxTier, seconds: number, scenario: number, cpuPid: n
     if (left.length === 0) break;
     await new Promise((r) => setTimeout(r, 200));
   }
-  const cpu = cpuSeconds(cpuPid) - cpu0;
+  const cpu1 = cpuTimes(cpuPid);
+  const system = cpu1.system - cpu0.system;
+  const cpu = cpu1.user - cpu0.user + system;
   const elapsed = (performance.now() - t0) / 1000;
   stop();
   const sorted = [...rtts].sort((a, b) => a - b);
@@ -117,6 +135,8 @@ async function phase(tier: PbxTier, seconds: number, scenario: number, cpuPid: n
     max: sorted[sorted.length - 1] ?? Number.NaN,
     cpuMsPer: routed && rtts.length > 0 ? (cpu * 1000) / rtts.length : null,
     cpuMsPerSec: (cpu * 1000) / elapsed,
+    systemShare: cpu > 0 ? system / cpu : 0,
+    load: `${load0} → ${load()}`,
   };
 }
 
@@ -135,10 +155,11 @@ export async function run(): Promise<void> {
     console.log(`asterisk-route: ${LAB_SKIP_REASON}`);
     return;
   }
-  // The connector's own defaults for its write-behind and outbox polling (the test tier shortens them).
+  // The connector's own defaults for its log level, write-behind and outbox polling (the test tier
+  // logs at debug and shortens the others).
   // CONNECTOR_NODE_OPTIONS reaches the connector's node, e.g. `--require` of a profiler preload
   // (node refuses --cpu-prof in NODE_OPTIONS).
-  const tier = await PbxTier.start({ env: { TRACKER_FLUSH_MS: '200', OUTBOX_POLL_MS: '1000', ...(process.env.CONNECTOR_NODE_OPTIONS ? { NODE_OPTIONS: process.env.CONNECTOR_NODE_OPTIONS } : {}) } });
+  const tier = await PbxTier.start({ env: { LOG_LEVEL: 'info', TRACKER_FLUSH_MS: '200', OUTBOX_POLL_MS: '1000', ...(process.env.CONNECTOR_NODE_OPTIONS ? { NODE_OPTIONS: process.env.CONNECTOR_NODE_OPTIONS } : {}) } });
   const responder = await instantResponder();
   try {
     const pid = tier.connector.pid;
@@ -156,7 +177,7 @@ export async function run(): Promise<void> {
       await setAgi(tier, connectorAgi);
       const conn = await phase(tier, SECONDS, 93 + i, pid, true);
       results.push({ base, conn });
-      console.log(`asterisk-route run ${i + 1}: connector ${fmt(conn)}, ${conn.cpuMsPer?.toFixed(3)} ms CPU each (${conn.cpuMsPerSec.toFixed(0)} ms/s) | baseline (instant responder) ${fmt(base)}; connector meanwhile ${base.cpuMsPerSec.toFixed(0)} ms CPU/s (it still records these calls, from the dialplan's ConnectorAttempt events, and writes them to the CRM)`);
+      console.log(`asterisk-route run ${i + 1}: connector ${fmt(conn)}, ${conn.cpuMsPer?.toFixed(3)} ms CPU each (${conn.cpuMsPerSec.toFixed(0)} ms/s, ${(conn.systemShare * 100).toFixed(0)} % of it system), load average ${conn.load} | baseline (instant responder) ${fmt(base)}; connector meanwhile ${base.cpuMsPerSec.toFixed(0)} ms CPU/s (it still records these calls, from the dialplan's ConnectorAttempt events, and writes them to the CRM)`);
     }
     const m = (f: (r: { base: Phase; conn: Phase }) => number): string => median(results.map(f)).toFixed(3);
     console.log(`asterisk-route: ${RATE} new calls/s for ${SECONDS} s, median of ${RUNS} runs: AGI round trip as Asterisk sees it p50 ${m((r) => r.conn.p50)} ms, p99 ${m((r) => r.conn.p99)} ms (target <= 2 ms); baseline responder p50 ${m((r) => r.base.p50)} ms, p99 ${m((r) => r.base.p99)} ms`);
