@@ -11,6 +11,7 @@
 import fs from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
+import path from 'node:path';
 import { execFileSync } from 'node:child_process';
 import { PbxTier } from '../test/pbx/harness.ts';
 import { hasLab, LAB_SKIP_REASON } from '../test/pbx/lab-asterisk.ts';
@@ -140,6 +141,19 @@ async function phase(tier: PbxTier, seconds: number, scenario: number, cpuPid: n
   };
 }
 
+/**
+ * Every call reaches lab trunk t1, which is busy: one route request per call. The lab's 100
+ * channels per trunk would be full at this rate (a busy call holds t1 for about 2 s), and the
+ * overflow would go to t2…t5 with whatever the number's later digits make them do.
+ */
+function roomyTrunks(dir: string): void {
+  const file = path.join(dir, 'trunks.yaml');
+  const text = fs.readFileSync(file, 'utf8');
+  const roomy = text.replaceAll('channels: 100', 'channels: 10000');
+  if (roomy === text) throw new Error('the lab trunks no longer say "channels: 100": cannot make room for the bench');
+  fs.writeFileSync(file, roomy);
+}
+
 async function setAgi(tier: PbxTier, url: string): Promise<void> {
   const [res] = await tier.ami.action({ Action: 'Setvar', Variable: 'CONNECTOR_AGI', Value: url });
   if (res?.Response !== 'Success') throw new Error(`Setvar CONNECTOR_AGI: ${JSON.stringify(res)}`);
@@ -159,7 +173,7 @@ export async function run(): Promise<void> {
   // logs at debug and shortens the others).
   // CONNECTOR_NODE_OPTIONS reaches the connector's node, e.g. `--require` of a profiler preload
   // (node refuses --cpu-prof in NODE_OPTIONS).
-  const tier = await PbxTier.start({ env: { LOG_LEVEL: 'info', TRACKER_FLUSH_MS: '200', OUTBOX_POLL_MS: '1000', ...(process.env.CONNECTOR_NODE_OPTIONS ? { NODE_OPTIONS: process.env.CONNECTOR_NODE_OPTIONS } : {}) } });
+  const tier = await PbxTier.start({ rules: roomyTrunks, env: { LOG_LEVEL: 'info', TRACKER_FLUSH_MS: '200', OUTBOX_POLL_MS: '1000', ...(process.env.CONNECTOR_NODE_OPTIONS ? { NODE_OPTIONS: process.env.CONNECTOR_NODE_OPTIONS } : {}) } });
   const responder = await instantResponder();
   try {
     const pid = tier.connector.pid;
