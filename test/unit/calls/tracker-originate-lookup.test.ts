@@ -18,7 +18,7 @@ function lookupStore(): { store: CallStore; asked: string[] } {
 describe("an OriginateResponse for a channel the tracker does not follow", () => {
   it("is looked up in the database only when it is a connector's click-to-call (another instance's Originate)", async () => {
     const { store, asked } = lookupStore();
-    const tracker = new CallTracker({ store, clock: { now: () => 1_795_440_000_000 }, logger: silentLogger });
+    const tracker = new CallTracker({ store, clock: { now: () => 1_795_440_000_000 }, logger: silentLogger, lineOf: () => null, failOpenTrunk: null, failOpenPerMinute: null });
     const response = (uniqueid: string) => ({ event: 'OriginateResponse', response: 'Success', uniqueid, channel: 'Local/100@phones-00000001;1', actionid: 'other-app-1' });
     // A dialer's or a PBX app's Originate, and a click-to-call another instance sent.
     tracker.handle(response('1795440000.17'));
