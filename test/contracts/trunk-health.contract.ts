@@ -78,7 +78,7 @@ export function trunkHealthContract(label: string, open: () => Promise<HealthDbH
         { read: async () => ({ callerExtension: '100', linkedid: uid }) },
       );
     }
-    const trunkOf = (a: RouteAnswer) => (a.action === 'dial' ? a.trunkId : `stop:${a.code}`);
+    const trunkOf = (a: RouteAnswer) => (a.action === 'dial' ? a.trunkId : a.action === 'stop' ? `stop:${a.code}` : a.action);
 
     /** A call whose first attempt on trunk-congestion fails with cause 34, then rotates. */
     async function failingCall(i: Instance): Promise<string[]> {

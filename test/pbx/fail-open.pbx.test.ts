@@ -99,6 +99,16 @@ describe.skipIf(!hasLab)(`real Asterisk: fail-open of the shipped dialplan${LAB_
     expect(r).toMatchObject({ trunks: ['t1', 'failopen'], failOpens: ['SUCCESS'] });
   });
 
+  it.concurrent('a technical failure, then a connector that knows nothing of the call (its first step lost): it answers fail-open', async () => {
+    const number = labNumber(43, ['congestion']);
+    const [global] = await tier.ami.action({ Action: 'Getvar', Variable: 'CONNECTOR_AGI' });
+    // Attempt 1 is answered elsewhere; the channel's own CONNECTOR_AGI sends attempt 2 to the connector.
+    const first = await fake({ kind: 'commands', commands: () => [routeAnswer({ action: 'dial', dial: `Local/${number.slice(1)}@lab-t1`, timeout: 2, record: 0 }), `SET VARIABLE CONNECTOR_AGI "${global?.Value ?? ''}"`] });
+    const r = await call(tier, 43, first.url, {}, ['congestion']);
+    expect(r).toMatchObject({ trunks: ['t1', 'failopen'], failOpens: ['SUCCESS'] });
+    await tier.connector.waitLog('the fail-open answer', (l) => String(l.msg).includes('answering fail-open') && l.attempt === 2 && String(l.exten).endsWith(number.slice(1)));
+  });
+
   it.concurrent.each([['busy', 37], ['noanswer', 38]] as const)('%s, then the connector gone: no second request, no fail-open (no client is called twice)', async (kind, scenario) => {
     const number = labNumber(scenario, [kind]);
     const agi = await fake({ kind: 'commands', commands: () => [routeAnswer({ action: 'dial', dial: `Local/${number.slice(1)}@lab-t1`, timeout: 2, record: 1 })] });

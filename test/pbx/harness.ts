@@ -28,6 +28,8 @@ export interface TierOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Edits the Asterisk config files copied over the lab's etc/ (this folder), after the tier wrote its own. */
   readonly etc?: (dir: string) => void;
+  /** Edits the connector's rules folder after the lab's rules are written (before the connector starts). */
+  readonly rules?: (dir: string) => void;
 }
 
 export { freePort };
@@ -107,6 +109,7 @@ export class PbxTier {
       .catch(async (err: unknown) => { await asterisk.stop(); await bitrix24.close(); throw err; });
     const rulesDir = path.join(dir, 'rules');
     writeLabRules(SHIPPED_RULES, rulesDir);
+    o.rules?.(rulesDir);
     const baseUrl = `http://127.0.0.1:${httpPort}`;
     const connector = new ConnectorProcess({
       DATABASE_URL: path.join(dir, 'connector.sqlite'), RULES_DIR: rulesDir, LOG_LEVEL: 'debug',

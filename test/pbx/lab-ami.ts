@@ -13,7 +13,7 @@ export type Waiter<T> = (what: string, check: (item: T) => boolean, timeoutMs?: 
 export class LabAmi {
   readonly events: LabEvent[] = [];
   private readonly listeners = new Set<(ev: LabEvent) => void>();
-  private readonly pending = new Map<string, { resolve: (r: LabEvent[]) => void; list: LabEvent[]; listEnd?: string }>();
+  private readonly pending = new Map<string, { resolve: (r: LabEvent[]) => void; reject: (err: Error) => void; list: LabEvent[]; listEnd?: string }>();
   private seq = 0;
   private socket!: net.Socket;
 
@@ -30,6 +30,13 @@ export class LabAmi {
       for (const msg of parser.push(chunk)) this.take(record(msg));
     });
     this.socket.on('error', () => undefined);
+    // A dropped session must fail what waits on it, not leave it waiting for ever.
+    this.socket.on('close', () => {
+      for (const [id, p] of this.pending) {
+        this.pending.delete(id);
+        p.reject(new Error('the lab AMI connection closed before the action was answered'));
+      }
+    });
     await new Promise<void>((resolve, reject) => { this.socket.once('connect', resolve); this.socket.once('error', reject); });
     const [login] = await this.action({ Action: 'Login', Username: username, Secret: secret });
     if (login?.Response !== 'Success') throw new Error(`AMI login of ${username} failed: ${JSON.stringify(login)}`);
@@ -57,8 +64,9 @@ export class LabAmi {
    */
   action(fields: Record<string, string>, listEnd?: string): Promise<LabEvent[]> {
     const id = `lab-${++this.seq}`;
-    return new Promise((resolve) => {
-      this.pending.set(id, { resolve, list: [], ...(listEnd ? { listEnd } : {}) });
+    return new Promise((resolve, reject) => {
+      if (this.socket.destroyed) { reject(new Error('the lab AMI connection is closed')); return; }
+      this.pending.set(id, { resolve, reject, list: [], ...(listEnd ? { listEnd } : {}) });
       this.socket.write(encodeAmiMessage([...Object.entries(fields), ['ActionID', id]]));
     });
   }

@@ -75,7 +75,9 @@ export function siteDialplan(): string {
 
 /** An AMI user for the test itself: reads everything, may do anything (the connector's own user is the shipped one). */
 export function labManager(secret: string): string {
-  return `[lab]\nsecret = ${secret}\npermit = 127.0.0.1/255.255.255.255\nread = all\nwrite = all\n`;
+  // Asterisk drops a session whose socket stays full past writetimeout (100 ms by default): this
+  // user reads every event, and a test process on a loaded machine can fall that far behind.
+  return `[lab]\nsecret = ${secret}\npermit = 127.0.0.1/255.255.255.255\nread = all\nwrite = all\nwritetimeout = 10000\n`;
 }
 
 /**

@@ -1,6 +1,7 @@
 import type { Logger } from '../../adapters/logging/logger.ts';
 import type { RouteQuery } from '../../core/calls/route-query.ts';
 import { routeStep, type RouteStep, type RouteStepInput } from '../../core/calls/route-step.ts';
+import { classifyOutcome } from '../../core/outcome/classify.ts';
 import { numberAsReceived } from '../../core/phone/as-received.ts';
 import type { OutcomeDecision } from '../../core/rules/model.ts';
 import type { Attempt } from '../../core/routing/types.ts';
@@ -46,7 +47,9 @@ export type RouteAnswer =
     /** 0 for excluded numbers: the dialplan skips MixMonitor (DECISIONS §18). */
     readonly record: boolean;
   }
-  | { readonly action: 'stop'; readonly callId: string | null; readonly code: string; readonly reason: string };
+  | { readonly action: 'stop'; readonly callId: string | null; readonly code: string; readonly reason: string }
+  /** No usable route after a technical failure: the dialplan places the call on its fail-open trunk (DECISIONS §10). */
+  | { readonly action: 'failopen'; readonly callId: null; readonly reason: string };
 
 export interface RouteServiceDeps {
   readonly store: CallStore;
@@ -86,7 +89,7 @@ export class RouteService {
     let entry = found.entry;
     let newCall: NewCall | undefined;
     if (entry === null) {
-      if (query.attemptNo > 1) return this.stop(null, 'no-call', `no stored route for channel ${query.uniqueid} at attempt ${query.attemptNo}`, query);
+      if (query.attemptNo > 1) return this.unknownLaterAttempt(query);
       newCall = this.deskCall(query, found.facts, linkedid);
       entry = { call: storedOf(newCall), attempts: [] };
     }
@@ -338,6 +341,19 @@ export class RouteService {
       timeout: planned?.ringTimeout ?? 60,
       record: call.plan?.record ?? true,
     };
+  }
+
+  /**
+   * A later attempt of a channel nothing is known of (its first route step was lost with a crashed
+   * process, or another instance answered it and never stored it). After a technical failure the
+   * dialplan has no usable route: fail open, as it would with the connector down, rather than drop
+   * the call. After the callee's own answer the route ends anyway (a dialplan that still asks).
+   */
+  private unknownLaterAttempt(query: RouteQuery): RouteAnswer {
+    const reason = `no stored route for channel ${query.uniqueid} at attempt ${query.attemptNo}`;
+    if (classifyOutcome(query.dialStatus, query.hangupCause) === 'stop') return this.stop(null, 'no-call', reason, query);
+    this.deps.logger.warn({ attempt: query.attemptNo, exten: query.exten, uniqueid: query.uniqueid, dialStatus: query.dialStatus, hangupCause: query.hangupCause }, `route: ${reason} after a technical failure: answering fail-open`);
+    return { action: 'failopen', callId: null, reason };
   }
 
   private stop(callId: string | null, code: string, reason: string, query: RouteQuery): RouteAnswer {

@@ -6,6 +6,7 @@ import type { CallRecord, StoredCall } from './call-record.ts';
 import { finishCall, type FinishOptions } from './finish-call.ts';
 import type { PbxTalk } from '../../core/calls/summarize.ts';
 import type { CallStore, Clock, EndedCall, PbxRecords } from './ports.ts';
+import { CLICK_TO_CALL_PREFIX } from './route-service.ts';
 
 export interface CallTrackerDeps extends FinishOptions {
   readonly store: CallStore;
@@ -127,7 +128,10 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
         return;
       }
       if (uniqueid !== '<unknown>' && !this.core.knowsChannel(uniqueid)) {
-        this.resolveOriginateChannel(event, uniqueid);
+        // Only a connector's own Originate (this instance's or another's) can be its business, and
+        // those ChannelIds carry the click-to-call prefix: the Originates of other PBX apps cost no
+        // database read.
+        if (uniqueid.startsWith(CLICK_TO_CALL_PREFIX)) this.resolveOriginateChannel(event, uniqueid);
         return;
       }
     }

@@ -146,9 +146,19 @@ describe('FastAGI route server (built-in fixtures)', () => {
     expect(await h.store.findByChannelId('1700000004.1')).toBeNull();
   });
 
-  it('an unknown AGI script is refused', async () => {
+  it('an unknown AGI script (a mistyped AGI URL) is answered fail-open, so calls still go out', async () => {
     const run = await runAgi(port(), agiEnvironment({ uniqueid: '1700000005.1', exten: '79160000001', attempt: 1, script: 'hack' }));
-    expect(run.set).toMatchObject({ ROUTE_ACTION: 'stop', ROUTE_REASON: expect.stringContaining('hack') });
+    expect(run.set).toMatchObject({ ROUTE_ACTION: 'failopen', ROUTE_REASON: expect.stringContaining('hack') });
+    expect(await h.store.findByChannelId('1700000005.1')).toBeNull();
+  });
+
+  it('a later attempt of a channel nothing is stored for: fail-open after a technical failure, stop after the callee answered', async () => {
+    const congestion = await runAgi(port(), agiEnvironment({ uniqueid: '1700000012.1', exten: '79160000001', attempt: 2, dialStatus: 'CONGESTION', cause: 34 }));
+    expect(congestion.set).toMatchObject({ ROUTE_ACTION: 'failopen', ROUTE_REASON: expect.stringContaining('no stored route') });
+    const busy = await runAgi(port(), agiEnvironment({ uniqueid: '1700000013.2', exten: '79160000001', attempt: 2, dialStatus: 'BUSY', cause: 0 }));
+    expect(busy.set).toMatchObject({ ROUTE_ACTION: 'stop' });
+    await h.service.drain();
+    expect([await h.store.findByChannelId('1700000012.1'), await h.store.findByChannelId('1700000013.2')]).toEqual([null, null]);
   });
 
   it('garbage on the socket: closed with a clear log line, the server keeps serving', async () => {
@@ -245,11 +255,11 @@ describe('FastAGI route server (built-in fixtures)', () => {
       expect(cut(run.set.ROUTE)).toMatchObject({ ROUTE_ACTION: 'dial', ROUTE_RECORD: '0' });
     });
 
-    it('a refused request: stop with its reason, a "|" in it cannot shift the fields', async () => {
+    it('a reason containing "|" cannot shift the fields; a malformed request is answered stop', async () => {
       const run = await runAgi(port(), shipped({ uniqueid: '1700000022.1', exten: '79160000001', attempt: 1, script: 'route|x|y' }, 'L22'));
       expect(run.commands).toHaveLength(1);
       expect(cut(run.set.ROUTE)).toEqual({
-        ROUTE_ACTION: 'stop', ROUTE_DIAL: '', ROUTE_CALLERID: '', ROUTE_TIMEOUT: '', ROUTE_RECORD: '', ROUTE_CALL_ID: '', ROUTE_REASON: 'unknown AGI script "route/x/y"',
+        ROUTE_ACTION: 'failopen', ROUTE_DIAL: '', ROUTE_CALLERID: '', ROUTE_TIMEOUT: '', ROUTE_RECORD: '', ROUTE_CALL_ID: '', ROUTE_REASON: 'unknown AGI script "route/x/y"',
       });
       const bad = await runAgi(port(), shipped({ uniqueid: '1700000022.2', exten: '79160000001', attempt: 0 }, 'L22'));
       expect(cut(bad.set.ROUTE)).toMatchObject({ ROUTE_ACTION: 'stop', ROUTE_REASON: expect.stringContaining('agi_arg_2') });

@@ -29,6 +29,8 @@ export function parsePeerAllowlist(list: string | undefined, name = 'AGI_ALLOW')
   }
   return {
     allows(address) {
+      // The usual peer (Asterisk on the same host) without a regular expression or a BlockList walk.
+      if (address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1') return true;
       // An IPv4 peer on a dual-stack socket shows as ::ffff:a.b.c.d.
       const v4 = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address)?.[1];
       if (v4 !== undefined) return blocks.check(v4, 'ipv4');

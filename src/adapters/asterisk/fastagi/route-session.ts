@@ -169,8 +169,9 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
   try {
     const name = scriptName(script);
     if (name !== 'route') {
-      log().warn({ script: name }, 'fastagi: unknown AGI script requested');
-      await send(conn, env, { action: 'stop', reason: `unknown AGI script "${name}"` }, log);
+      // A mistyped AGI URL must not drop every outgoing call: the dialplan places it on its fail-open trunk.
+      log().warn({ script: name }, 'fastagi: unknown AGI script requested: answering fail-open');
+      await send(conn, env, { action: 'failopen', reason: `unknown AGI script "${name}"` }, log);
       return;
     }
     const parsed = routeQueryOf(env);

@@ -25,7 +25,7 @@ export function routeBody(answer: RouteAnswer): string {
   if (answer.action === 'dial') {
     return ['dial', answer.dial, answer.callerId, String(answer.timeout), answer.record ? '1' : '0', answer.callId].map(field).join('|');
   }
-  return `stop|${field(answer.reason)}`;
+  return `${answer.action}|${field(answer.reason)}`;
 }
 
 function str(q: Request['query'][string]): string {
