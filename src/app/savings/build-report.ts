@@ -1,6 +1,7 @@
 import type { CompiledRules } from '../../core/rules/compile.ts';
 import { incrementsOf, prefixDigitsFor } from '../../core/savings/destination.ts';
-import { savingsReportOf, zoneOffsetMs } from '../../core/savings/report.ts';
+import { zoneOffsetMs } from '../../core/savings/calendar.ts';
+import { savingsReportOf } from '../../core/savings/report.ts';
 import type { SavingsGroupBy, SavingsReport } from '../../core/savings/types.ts';
 import type { CallCostSource } from './ports.ts';
 

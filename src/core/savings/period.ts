@@ -1,6 +1,4 @@
-import { zoneOffsetMs } from './report.ts';
-
-const DAY_MS = 86_400_000;
+import { DAY_MS, daysFromCivil, isoText, parseIsoInstant, validDay, zoneOffsetMs } from './calendar.ts';
 
 /**
  * A report bound as an admin types it: `2026-11-01` (a day in the call centre's time zone; as the
@@ -10,16 +8,14 @@ const DAY_MS = 86_400_000;
 export function parseReportBound(text: string, option: string, timeZone: string, end: boolean): number | string {
   const day = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text.trim());
   if (day) {
-    const utcMidnight = Date.UTC(Number(day[1]), Number(day[2]) - 1, Number(day[3]));
-    const check = new Date(utcMidnight);
-    if (check.getUTCMonth() !== Number(day[2]) - 1 || check.getUTCDate() !== Number(day[3])) return `${option}: "${text}" is not a date`;
+    const [y, m, d] = [Number(day[1]), Number(day[2]), Number(day[3])];
+    if (!validDay(y, m, d)) return `${option}: "${text}" is not a date`;
+    const utcMidnight = daysFromCivil(y, m, d) * DAY_MS;
     const start = utcMidnight + (end ? DAY_MS : 0);
     return start - zoneOffsetMs(timeZone, start);
   }
-  if (/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/.test(text.trim())) {
-    const at = Date.parse(text.trim());
-    if (!Number.isNaN(at)) return at;
-  }
+  const at = parseIsoInstant(text.trim());
+  if (at !== null) return at;
   return `${option}: "${text}" is not a date (YYYY-MM-DD) or an ISO time with its zone (2026-11-01T09:00:00Z)`;
 }
 
@@ -33,6 +29,6 @@ export function reportPeriod(
   if (typeof to === 'string') return to;
   const from = input.from === undefined ? to - 30 * DAY_MS : parseReportBound(input.from, '--from', timeZone, false);
   if (typeof from === 'string') return from;
-  if (from >= to) return `--from (${new Date(from).toISOString()}) must be before --to (${new Date(to).toISOString()})`;
+  if (from >= to) return `--from (${isoText(from)}) must be before --to (${isoText(to)})`;
   return { from, to };
 }

@@ -1,5 +1,6 @@
 import { policyDepartment, type CompiledRules, type CompiledTrunk } from '../rules/compile.ts';
 import { incrementText } from '../rules/billing.ts';
+import { dayText } from './calendar.ts';
 import { adviseSavings, type PricedGroup } from './advice.ts';
 import { canCarry, cheapestTrunks, destinationKey, groupCostVia, incrementOf } from './destination.ts';
 import { unitsOf } from './money.ts';
@@ -10,8 +11,6 @@ export interface SavingsPeriod {
   readonly to: number;
   readonly groupBy: SavingsGroupBy;
 }
-
-const DAY_MS = 86_400_000;
 
 /** The department's default trunk (its own policy, else the nearest ancestor's), if it can carry these calls. */
 function baselineTrunk(g: CallCostGroup, rules: CompiledRules): CompiledTrunk | null {
@@ -27,7 +26,7 @@ function lineKey(g: CallCostGroup, by: SavingsGroupBy): string {
     case 'trunk': return g.trunk ?? 'unknown';
     case 'department': return g.department ?? 'unknown';
     case 'carrier': return g.carrier ?? 'unknown';
-    case 'day': return g.day === null ? 'unknown' : new Date(g.day * DAY_MS).toISOString().slice(0, 10);
+    case 'day': return g.day === null ? 'unknown' : dayText(g.day);
   }
 }
 
@@ -104,14 +103,4 @@ export function savingPct(f: SavingsFigures): number {
 /** How much more than the cheapest possible the calls cost, in % (one decimal). */
 export function overCheapestPct(f: SavingsFigures): number {
   return f.cheapestUnits === 0 ? 0 : Math.round(((f.actualUnits - f.cheapestUnits) / f.cheapestUnits) * 1000) / 10;
-}
-
-/** The report's day boundaries: the offset of the rules' time zone from UTC at an instant, in ms. */
-export function zoneOffsetMs(timeZone: string, at: number): number {
-  const parts = new Intl.DateTimeFormat('en-US', {
-    timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit',
-  }).formatToParts(new Date(at));
-  const get = (t: string) => Number(parts.find((p) => p.type === t)?.value ?? 0);
-  const asUtc = Date.UTC(get('year'), get('month') - 1, get('day'), get('hour'), get('minute'), get('second'));
-  return asUtc - Math.floor(at / 1000) * 1000;
 }
