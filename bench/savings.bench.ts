@@ -83,6 +83,10 @@ async function measure(label: string, url: string, rules: CompiledRules): Promis
     const source = new CallCostRepository(db);
     const from = T0;
     const to = T0 + SPAN_MS;
+    let last: { sql: string; bindings: readonly unknown[] } | null = null;
+    db.on('query', (q: { sql: string; bindings?: readonly unknown[] }) => {
+      if (q.sql.includes('GROUP BY')) last = { sql: q.sql, bindings: q.bindings ?? [] };
+    });
     for (const by of ['trunk', 'day'] as SavingsGroupBy[]) {
       for (let r = 1; r <= ROUNDS; r += 1) {
         const scan = await timed(() => db('calls').where('started_at', '>=', from).andWhere('started_at', '<', to).whereNotNull('cost_units').andWhere('duration_sec', '>', 0)
@@ -94,6 +98,16 @@ async function measure(label: string, url: string, rules: CompiledRules): Promis
           + ` (${rep.total.calls.toLocaleString('en-US')} answered calls, ${rep.lines.length} lines, ${rep.advice.length} advice)`
           + ` | baseline bare count+sum ${scan.wallS.toFixed(2)} s wall, ${scan.cpuS.toFixed(2)} s CPU | load average ${load}`);
       }
+    }
+    // The database's own view of the last report query: its plan and execution time (server side).
+    const q = last as { sql: string; bindings: readonly unknown[] } | null;
+    if (q !== null) {
+      const explain = isPostgresUrl(url) ? 'EXPLAIN (ANALYZE, COSTS OFF) ' : 'EXPLAIN QUERY PLAN ';
+      // PostgreSQL's logged SQL carries $n placeholders: back to knex's `?`.
+      const result: unknown = await db.raw(explain + q.sql.replace(/\$\d+/g, '?'), q.bindings as readonly Knex.Value[]);
+      const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Record<string, unknown>[];
+      const lines = rows.map((r) => String(r['QUERY PLAN'] ?? r.detail ?? '')).filter((l) => /Scan|Aggregate|Gather|Sort|Execution|USING|TEMP/.test(l));
+      for (const l of lines) console.log(`savings: ${label} plan: ${l.trim()}`);
     }
   } finally {
     await db.destroy();
