@@ -22,7 +22,7 @@ const T0 = Date.UTC(2026, 10, 1, 0, 0);
 const SPAN_MS = 30 * 86_400_000;
 
 /** The shipped rules, with two SIP providers billed per second and after a first minute (three increments to sum). */
-function benchRules(): CompiledRules {
+export function benchRules(): CompiledRules {
   const files = readRulesFiles(path.join(root, 'rules'));
   files['trunks.yaml'] = files['trunks.yaml']!
     .replace('tariffs: { byCarrier: { beeline: 0.8 }, default: 1.2 }', 'tariffs: { byCarrier: { beeline: 0.8 }, default: 1.2, increment: 1/1 }')
@@ -55,7 +55,7 @@ function rowSql(pg: boolean): string {
 
 const COLUMNS = 'id, origin, extension, number, number_e164, state, status_code, trunk_id, started_at, duration_sec, cost_units, cost, dest_carrier, dest_on_net, dest_country, department_id, crm_handoff, updated_at';
 
-async function seed(db: Knex, pg: boolean): Promise<void> {
+export async function seed(db: Knex, pg: boolean): Promise<void> {
   const t = performance.now();
   if (pg) {
     await db.raw(`INSERT INTO calls (${COLUMNS}) ${rowSql(true).replace(/\n/g, ' ')} FROM generate_series(0::bigint, ${CALLS - 1}::bigint) AS i`);
