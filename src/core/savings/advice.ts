@@ -53,7 +53,7 @@ function message(a: Omit<SavingsAdvice, 'message' | 'rule'>, rule: string): stri
     case 'no-gateway':
       return `${a.calls} calls to carriers without a gateway (${carriers}) went through ${from}; ${to} would have saved ${saved} (rules: ${rule})`;
     case 'off-net':
-      return `${a.calls} calls to ${carriers} went off-net through ${from} while ${a.toTrunk} was busy, failing or out of routes: a second ${carriers} SIM on ${to} would have saved ${saved} (rules: ${rule})`;
+      return `${a.calls} calls to ${carriers} went off-net through ${from} while ${a.toTrunk} was busy, failing or out of routes: another ${carriers} SIM at ${priceText(a.toPerMinute)} would have saved ${saved} (rules: ${rule})`;
     case 'not-allowed':
       return `${a.calls} calls from ${dept} to ${carriers} went through ${from}; ${to} would have saved ${saved}, but the department may not use it (rules: ${rule})`;
     case 'routing-order':
