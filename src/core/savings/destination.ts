@@ -53,7 +53,7 @@ export function groupCostVia(ct: CompiledTrunk, g: CallCostGroup): number {
 /**
  * For each destination, the one configured trunk that would have carried all its calls in the
  * period the cheapest. One trunk per destination, not per call: a route is chosen before anyone
- * knows how long the call will be. Ties go to the lower priority, then the id.
+ * knows how long the call will be. Ties go to the lower priority, then the order in trunks.yaml.
  */
 export function cheapestTrunks(groups: readonly CallCostGroup[], rules: CompiledRules): Map<string, CompiledTrunk> {
   const byDest = new Map<string, CallCostGroup[]>();

@@ -74,7 +74,10 @@ export interface SavingsReport {
   readonly to: number;
   readonly groupBy: SavingsGroupBy;
   readonly total: SavingsFigures;
-  /** Calls whose department (or its default trunk) is unknown: their baseline is their actual cost. */
+  /**
+   * Calls with no known department or default trunk, or whose default trunk cannot carry them (a GSM
+   * default trunk and a call abroad): their baseline is their actual cost.
+   */
   readonly callsWithoutBaseline: number;
   readonly lines: readonly SavingsLine[];
   readonly advice: readonly SavingsAdvice[];
