@@ -8,6 +8,11 @@ import { decisionToJson } from '../app/routing/render-decision.ts';
 import { explainRoute } from '../app/routing/route-call.ts';
 import type { TrunkHealthPort } from '../app/trunks/ports.ts';
 import { normalizePhone } from '../core/phone/normalize.ts';
+import { buildSavingsReport } from '../app/savings/build-report.ts';
+import type { CallCostSource } from '../app/savings/ports.ts';
+import { savingsToJson } from '../app/savings/render.ts';
+import { reportPeriod } from '../core/savings/period.ts';
+import { SAVINGS_GROUP_BY, type SavingsGroupBy } from '../core/savings/types.ts';
 import type { EffectiveRules } from './effective-rules.ts';
 
 export interface AdminRouterDeps {
@@ -18,6 +23,19 @@ export interface AdminRouterDeps {
   readonly calls: CallsSide;
   /** Trunks out of routes: explain shows why they are skipped. */
   readonly health?: TrunkHealthPort;
+  /** The stored calls the savings report adds up. */
+  readonly callCosts?: CallCostSource;
+  readonly now?: () => number;
+}
+
+const savingsQuery = z.strictObject({
+  from: z.string().optional(),
+  to: z.string().optional(),
+  by: z.enum(SAVINGS_GROUP_BY as [SavingsGroupBy, ...SavingsGroupBy[]]).default('trunk'),
+});
+
+function badRequest(res: express.Response, message: string): void {
+  res.status(400).json({ error: 'BAD_REQUEST', message });
 }
 
 const explainQuery = z.object({
@@ -52,6 +70,20 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
     });
     res.status(decision.refused ? 422 : 200).json(decisionToJson(decision));
   });
+
+  // The savings report as JSON (the same figures as `b24pbx report savings --json`).
+  const callCosts = deps.callCosts;
+  if (callCosts) {
+    router.get('/reports/savings', async (req, res) => {
+      const q = savingsQuery.safeParse(req.query);
+      if (!q.success) return badRequest(res, q.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; '));
+      const rules = deps.rules.current();
+      const period = reportPeriod({ from: q.data.from, to: q.data.to }, rules.timezone, (deps.now ?? Date.now)());
+      if (typeof period === 'string') return badRequest(res, period.replace(/--(from|to)/g, '$1'));
+      const report = await buildSavingsReport({ source: callCosts, rules: () => rules }, period.from, period.to, q.data.by);
+      res.json(savingsToJson(report));
+    });
+  }
 
   router.get('/carriers/lookup', (req, res) => {
     const number = typeof req.query.number === 'string' ? req.query.number : '';

@@ -21,6 +21,7 @@ import { reconcileWithPbx, type AmiActionPort } from '../app/calls/reconcile.ts'
 import { RouteService } from '../app/calls/route-service.ts';
 import { SharedChannels } from '../app/calls/shared-channels.ts';
 import { CallTracker } from '../app/calls/tracker.ts';
+import { PER_MINUTE } from '../core/rules/billing.ts';
 
 type AmiEvent = Readonly<Record<string, string | undefined>>;
 
@@ -102,6 +103,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     lineOf: (id) => o.routing.rules.current().trunkById.get(id)?.trunk.line ?? null,
     failOpenTrunk: o.env.FAILOPEN_TRUNK ?? null,
     failOpenPerMinute: null,
+    incrementOf: (id) => o.routing.rules.current().trunkById.get(id)?.trunk.tariffs.increment ?? PER_MINUTE,
     beforeClose: () => routes.drain(),
     pbxRecords: o.env.CDR_CSV_PATH ? csvCdrRecords(o.env.CDR_CSV_PATH) : null,
   });

@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { AmiClient } from '../adapters/asterisk/ami/client.ts';
 import { ensureMigrated, openDb, type Db } from '../adapters/db/connection.ts';
+import { CallCostRepository } from '../adapters/db/repositories/call-cost-repository.ts';
 import { createHttpApp, type ReadinessCheck } from '../adapters/http/app.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
 import { createMetrics, type Metrics } from '../adapters/metrics/metrics.ts';
@@ -195,7 +196,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       routers: [
         { path: '/', router: crm.router },
         { path: '/admin', router: crm.adminRouter },
-        { path: '/admin', router: createAdminRouter({ token: env.ADMIN_TOKEN, reload, rules, carriers, calls, health }) },
+        { path: '/admin', router: createAdminRouter({ token: env.ADMIN_TOKEN, reload, rules, carriers, calls, health, callCosts: new CallCostRepository(db) }) },
         { path: '/asterisk', router: calls.routeRouter() },
       ],
     });

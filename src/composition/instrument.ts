@@ -14,6 +14,8 @@ export function instrumentCalls(o: {
   const { metrics } = o;
   o.callEvents.on('call-ended', (record: CallRecord) => {
     metrics.callsTotal.inc({ status: record.statusCode, trunk: record.trunkId ?? 'none' });
+    if (record.cost !== null && record.cost > 0) metrics.callCostRubTotal.inc({ trunk: record.trunkId ?? 'none' }, record.cost);
+    if (record.durationSec > 0) metrics.callTalkSecondsTotal.inc({ trunk: record.trunkId ?? 'none' }, record.durationSec);
     for (const a of record.attempts) {
       metrics.attemptsTotal.inc({ trunk: a.trunkId ?? 'none', tier: a.tier ?? 'none' });
       if (a.decision) metrics.attemptOutcomesTotal.inc({ trunk: a.trunkId ?? 'none', decision: a.decision });

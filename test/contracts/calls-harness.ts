@@ -1,6 +1,7 @@
 import { Writable } from 'node:stream';
 import pino from 'pino';
 import { startFastAgiServer, type FastAgiServer } from '../../src/adapters/asterisk/fastagi/server.ts';
+import { PER_MINUTE } from '../../src/core/rules/billing.ts';
 import type { Db } from '../../src/adapters/db/connection.ts';
 import { CallsRepository } from '../../src/adapters/db/repositories/calls-repository.ts';
 import type { Logger } from '../../src/adapters/logging/logger.ts';
@@ -62,6 +63,7 @@ export async function callsHarness(rules: CompiledRules = labRules(), openDb?: (
   const tracker = new CallTracker({
     store, clock, logger: log.logger, connectorContext: 'connector-outbound', flushIntervalMs: 0,
     lineOf: (id) => routing.rules.current().trunkById.get(id)?.trunk.line ?? null, failOpenTrunk: 'failopen', failOpenPerMinute: null,
+    incrementOf: (id) => routing.rules.current().trunkById.get(id)?.trunk.tariffs.increment ?? PER_MINUTE,
     beforeClose: () => service.drain(),
   });
   follow = (u, l) => tracker.follow(u, l);

@@ -47,6 +47,7 @@ const groups: Readonly<Record<string, () => Promise<(program: Command) => void>>
   users: async () => (await import('./commands/users.ts')).registerUserCommands,
   portal: async () => (await import('./commands/portal.ts')).registerPortalCommands,
   rules: async () => (await import('./commands/rules.ts')).registerRulesCommands,
+  report: async () => (await import('./commands/report.ts')).registerReportCommands,
 };
 
 async function main(): Promise<void> {

@@ -5,6 +5,10 @@ export interface Metrics {
   readonly registry: Registry;
   /** Ended calls by CRM status code and the trunk that carried them. */
   readonly callsTotal: Counter<'status' | 'trunk'>;
+  /** What ended calls cost, roubles, by the trunk that carried them (the stored per-call cost). */
+  readonly callCostRubTotal: Counter<'trunk'>;
+  /** Talk time of ended calls, by the trunk that carried them. */
+  readonly callTalkSecondsTotal: Counter<'trunk'>;
   /** Dial attempts handed to Asterisk, by trunk and tier. */
   readonly attemptsTotal: Counter<'trunk' | 'tier'>;
   /** Outcome of each finished attempt: rotate or stop. */
@@ -29,6 +33,8 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
   return {
     registry,
     callsTotal: new Counter({ name: 'b24pbx_calls_total', help: 'Ended calls by CRM status code and trunk', labelNames: ['status', 'trunk'], registers }),
+    callCostRubTotal: new Counter({ name: 'b24pbx_call_cost_rub_total', help: 'Cost of ended calls in RUB, by trunk', labelNames: ['trunk'], registers }),
+    callTalkSecondsTotal: new Counter({ name: 'b24pbx_call_talk_seconds_total', help: 'Talk time of ended calls, by trunk', labelNames: ['trunk'], registers }),
     attemptsTotal: new Counter({ name: 'b24pbx_route_attempts_total', help: 'Dial attempts answered to Asterisk, by trunk and tier', labelNames: ['trunk', 'tier'], registers }),
     attemptOutcomesTotal: new Counter({ name: 'b24pbx_attempt_outcomes_total', help: 'Finished attempts by trunk and rotate/stop decision', labelNames: ['trunk', 'decision'], registers }),
     routeDecisionSeconds: new Histogram({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { normalizePhone, type NormalizeOptions } from '../../core/phone/normalize.ts';
+import { parseIncrement } from '../../core/rules/billing.ts';
 import { CALL_ORIGINS, DEFAULT_BREAKER, type CallOrigin } from '../../core/rules/model.ts';
 
 /**
@@ -48,6 +49,15 @@ const tariffsSchema = z.strictObject({
     .default([])
     .pipe(z.array(z.strictObject({ prefix: prefixSchema, perMinute: price }))),
   default: price,
+  /** Billing increment `first/step` in seconds: 60/60, 1/1, 60/1 (absent: 60/60). */
+  increment: z.union([z.string(), z.number()]).transform((v, ctx) => {
+    const parsed = parseIncrement(String(v));
+    if (typeof parsed === 'string') {
+      ctx.addIssue({ code: 'custom', message: parsed });
+      return z.NEVER;
+    }
+    return parsed;
+  }).optional(),
 });
 
 const causeOverridesSchema = z

@@ -65,6 +65,12 @@ export interface StoredPlan {
   readonly rotateAfterManualLine: boolean;
   readonly maxAttempts: number;
   readonly carrier: string | null;
+  /** The gateway carrier on-net for the callee (null for landlines); absent in plans stored before it was kept. */
+  readonly onNet?: string | null;
+  /** The callee's country (ISO alpha-2); absent in older plans. */
+  readonly country?: string | null;
+  /** The department whose policy routed the call (the first, when several applied); absent in older plans. */
+  readonly department?: string | null;
   /** Skip MixMonitor (an excluded number, DECISIONS §18). */
   readonly record: boolean;
 }

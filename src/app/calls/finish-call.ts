@@ -1,3 +1,5 @@
+import { billedSeconds, PER_MINUTE, type Increment } from '../../core/rules/billing.ts';
+import { costUnits, UNITS_PER_RUB } from '../../core/savings/money.ts';
 import { summarizeCall, type PbxTalk, type RouteFacts } from '../../core/calls/summarize.ts';
 import type { TrackedCall } from '../../core/calls/tracked-call.ts';
 import type { CallAttemptRecord, CallRecord, StoredCall } from './call-record.ts';
@@ -10,13 +12,20 @@ export interface FinishOptions {
   readonly failOpenTrunk: string | null;
   /** Its per-minute price, when known. */
   readonly failOpenPerMinute: number | null;
+  /**
+   * The carrying trunk's billing increment (current rules; absent: every started minute). The
+   * price itself is the one planned with the call.
+   */
+  readonly incrementOf?: (trunkId: string) => Increment;
 }
 
-/** Cost: the carrying trunk's per-minute price × started minutes of talk (a 61 s call bills 2 minutes). */
-export function callCost(perMinute: number | null, durationSec: number): number | null {
+/**
+ * Cost in roubles: the carrying trunk's per-minute price × the billed seconds of talk under its
+ * increment (60/60: a 61 s call bills 2 minutes), to a ten-thousandth of a rouble.
+ */
+export function callCost(perMinute: number | null, durationSec: number, increment: Increment = PER_MINUTE): number | null {
   if (perMinute === null) return null;
-  const minutes = Math.ceil(durationSec / 60);
-  return Math.round(perMinute * minutes * 10_000) / 10_000;
+  return costUnits(perMinute, billedSeconds(durationSec, increment)) / UNITS_PER_RUB;
 }
 
 function routeFacts(call: StoredCall | null, attempts: readonly CallAttemptRecord[]): RouteFacts | null {
@@ -72,7 +81,7 @@ export function finishCall(
     answeredAt: summary.answeredAt,
     endedAt: tracked.endedAt ?? tracked.lastAt,
     durationSec: summary.durationSec,
-    cost: callCost(carrying?.perMinute ?? null, summary.durationSec),
+    cost: callCost(carrying?.perMinute ?? null, summary.durationSec, trunkId !== null && options.incrementOf ? options.incrementOf(trunkId) : PER_MINUTE),
     recording: tracked.recording,
     tracked,
     crmHandoff: 'pending',

@@ -1,3 +1,4 @@
+import { onNetCarrier } from '../../core/numbering/carrier.ts';
 import { isExcludedNumber } from '../../core/rules/crm-scope.ts';
 import type { CompiledRules } from '../../core/rules/compile.ts';
 import type { RouteDecision } from '../../core/routing/types.ts';
@@ -14,6 +15,9 @@ export function planOf(decision: RouteDecision, rules: CompiledRules): StoredPla
     rotateAfterManualLine: decision.rotateAfterManualLine,
     maxAttempts: rules.maxAttempts,
     carrier: decision.carrier.key,
+    onNet: onNetCarrier(decision.carrier),
+    country: decision.number?.country ?? null,
+    department: decision.departments[0] ?? null,
     record: decision.number === null ? true : !isExcludedNumber(rules, decision.number.e164),
   };
 }

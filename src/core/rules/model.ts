@@ -3,6 +3,8 @@
  * turns rules/*.yaml into this; the routing core only ever reads it.
  */
 
+import type { Increment } from './billing.ts';
+
 export type CallOrigin = 'crm' | 'phone' | 'mobile';
 export const CALL_ORIGINS: readonly CallOrigin[] = ['crm', 'phone', 'mobile'];
 
@@ -21,6 +23,8 @@ export interface Tariffs {
   /** Per-minute price by destination prefix (E.164 digits, longest wins). */
   readonly byPrefix: readonly { readonly prefix: string; readonly perMinute: number }[];
   readonly default: number;
+  /** How talk time is billed (absent: every started minute, 60/60). */
+  readonly increment?: Increment;
 }
 
 export interface Trunk {

@@ -7,6 +7,7 @@ import { portalPinMigration } from './005_portal_pin.ts';
 import { trunkHealthMigration } from './008_trunk_health.ts';
 import { leadershipRulesMigration } from './009_leadership_rules.ts';
 import { channelClaimsMigration } from './010_channel_claims.ts';
+import { callCostsMigration } from './013_call_costs.ts';
 
 export interface Migration {
   readonly name: string;
@@ -33,6 +34,8 @@ const migrations: readonly Migration[] = [
   leadershipRulesMigration,
   // claims on a trunk's last free channel, shared by instances
   channelClaimsMigration,
+  // per-call cost in integer units, destination and department columns, the savings report's index
+  callCostsMigration,
 ];
 
 export function registerMigrations(): readonly Migration[] {

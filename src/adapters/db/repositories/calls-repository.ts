@@ -9,14 +9,15 @@ import type { Db } from '../connection.ts';
 import { GroupCommit } from '../group-commit.ts';
 import { urgently } from '../priority-lane.ts';
 import { updateRows } from '../batch-update.ts';
-import { ATTEMPT_OUTCOME_TYPES, CALL_COLUMN_TYPES, CALL_COLUMNS, toAttempt, toStoredCall, type AttemptRow, type CallRow } from './calls-rows.ts';
+import { UNITS_PER_RUB } from '../../../core/savings/money.ts';
+import { ATTEMPT_OUTCOME_TYPES, CALL_COLUMN_TYPES, CALL_COLUMNS, planColumns, toAttempt, toStoredCall, type AttemptRow, type CallRow } from './calls-rows.ts';
 
 type Q = Knex | Knex.Transaction;
 
 /** What finishing a call sets; the rest of an existing row (its plan, its refusal) stays. */
 const FINISH_COLUMNS = [
   'linkedid', 'state', 'status_code', 'failed_reason', 'trunk_id', 'b24_line', 'answered_at', 'ended_at',
-  'duration_sec', 'cost', 'recording', 'tracked', 'crm_handoff', 'updated_at',
+  'duration_sec', 'cost', 'cost_units', 'recording', 'tracked', 'crm_handoff', 'updated_at',
 ];
 
 function outcomeRow(callId: string, attemptNo: number, outcome: AttemptOutcomeUpdate): { key: [string, number]; set: Record<string, unknown> } {
@@ -99,6 +100,7 @@ export class CallsRepository implements CallStore {
       line: call.line,
       state: call.state,
       plan: call.plan === null ? null : JSON.stringify(call.plan),
+      ...planColumns(call.plan),
       refusal_code: call.refusalCode,
       refusal_message: call.refusalMessage,
       started_at: call.startedAt,
@@ -288,9 +290,10 @@ export class CallsRepository implements CallStore {
     const rows = [...new Map(ended.map((e) => [e.call.id, e])).values()].map(({ call: c, ...e }) => ({
       id: c.id, crm_call_id: c.crmCallId, channel_id: c.channelId, origin: c.origin, user_id: c.userId,
       extension: c.extension, number: c.number, number_e164: c.numberE164, line: c.line,
-      plan: c.plan === null ? null : JSON.stringify(c.plan), refusal_code: c.refusalCode, refusal_message: c.refusalMessage, started_at: c.startedAt,
+      plan: c.plan === null ? null : JSON.stringify(c.plan), ...planColumns(c.plan), refusal_code: c.refusalCode, refusal_message: c.refusalMessage, started_at: c.startedAt,
       linkedid: c.linkedid, state: 'ended', status_code: e.statusCode, failed_reason: e.failedReason, trunk_id: e.trunkId,
       b24_line: e.b24Line, answered_at: e.answeredAt, ended_at: e.endedAt, duration_sec: e.durationSec, cost: e.cost,
+      cost_units: e.cost === null ? null : Math.round(e.cost * UNITS_PER_RUB),
       recording: e.recording, tracked: JSON.stringify(e.tracked), crm_handoff: e.crmHandoff, updated_at: now,
     }));
     for (let i = 0; i < rows.length; i += 20) await trx('calls').insert(rows.slice(i, i + 20)).onConflict('id').merge(FINISH_COLUMNS);

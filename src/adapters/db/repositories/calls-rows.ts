@@ -150,3 +150,14 @@ export const CALL_COLUMNS: Readonly<Record<string, string>> = {
   recording: 'recording',
   crmHandoff: 'crm_handoff',
 };
+
+/** The plan's destination and department as plain columns, which the savings report groups by. */
+export function planColumns(plan: StoredPlan | null): Record<string, string | null> {
+  if (plan === null) return { dest_carrier: null, dest_on_net: null, dest_country: null, department_id: null };
+  return {
+    dest_carrier: plan.carrier,
+    dest_on_net: plan.onNet === undefined ? plan.carrier : plan.onNet,
+    dest_country: plan.country ?? null,
+    department_id: plan.department ?? null,
+  };
+}
