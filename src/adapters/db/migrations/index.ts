@@ -6,6 +6,7 @@ import { openCallsMigration } from './004_open_calls.ts';
 import { portalPinMigration } from './005_portal_pin.ts';
 import { trunkHealthMigration } from './008_trunk_health.ts';
 import { leadershipRulesMigration } from './009_leadership_rules.ts';
+import { dialerMigration } from './012_dialer.ts';
 
 export interface Migration {
   readonly name: string;
@@ -30,6 +31,8 @@ const migrations: readonly Migration[] = [
   trunkHealthMigration,
   // leader lease, rules versions
   leadershipRulesMigration,
+  // the auto-dialer: campaigns, operators, leads, attempts, do-not-call list
+  dialerMigration,
 ];
 
 export function registerMigrations(): readonly Migration[] {
