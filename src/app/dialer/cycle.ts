@@ -52,6 +52,8 @@ const DUE_BATCH = 50;
  */
 export class DialerCycle {
   private readonly live = new Map<string, Live>();
+  /** Campaigns as the last pass read them: a call's end needs its retry plan without a read. */
+  private readonly campaigns = new Map<string, Campaign>();
   private dnc = new DncList([]);
   private running: Promise<void> | null = null;
 
@@ -78,6 +80,7 @@ export class DialerCycle {
     const { store, pbx } = this.deps;
     if (!pbx.connected) return;
     const campaigns = await store.listCampaigns('running');
+    for (const c of campaigns) this.campaigns.set(c.id, c);
     if (campaigns.length === 0) return;
     const team = new Set(campaigns.flatMap((c) => c.operators));
     const operators = (await store.listOperators([...team])).filter((o) => o.online && o.callId === null);
@@ -220,9 +223,10 @@ export class DialerCycle {
   }
 
   private async finish(callId: string, end: { outcome: CustomerOutcome; dialStatus: string | null; hangupCause: number | null }, operatorFault = false): Promise<void> {
-    const attempt = await this.deps.store.getAttempt(callId);
+    const live = this.live.get(callId);
+    const attempt = live ? { campaignId: live.campaignId, operatorId: live.operatorId } : await this.deps.store.getAttempt(callId);
     if (!attempt) return;
-    const campaign = await this.deps.store.getCampaign(attempt.campaignId);
+    const campaign = this.campaigns.get(attempt.campaignId) ?? await this.deps.store.getCampaign(attempt.campaignId);
     if (!campaign) return;
     await this.close(callId, campaign, attempt.operatorId, end, operatorFault);
   }

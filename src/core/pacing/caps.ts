@@ -1,17 +1,8 @@
-import { localTime } from './local-time.ts';
+import { dayNumber, localTime } from './local-time.ts';
 import type { Caps } from './settings.ts';
 
 export type CapCheck = { readonly ok: true } | { readonly ok: false; readonly cap: 'day' | 'week' | 'month'; readonly limit: number };
 
-/** Day number of a proleptic Gregorian date (days from civil): weeks and days compare as plain integers. */
-export function dayNumber(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
 
 /**
  * Attempts to this number already made (their start instants) against the caps per local day,
