@@ -41,6 +41,9 @@ interface Live {
 }
 
 const DUE_BATCH = 50;
+/** A call of an earlier run (or whose end report was lost) is closed after this long. */
+const STALE_MS = 15 * 60_000;
+const SWEEP_EVERY_MS = 60_000;
 
 /**
  * The call cycle (seed 002, PRODUCT "Auto-dialer"): while operators of a running campaign are on
@@ -56,6 +59,7 @@ export class DialerCycle {
   private readonly campaigns = new Map<string, Campaign>();
   private dnc = new DncList([]);
   private running: Promise<void> | null = null;
+  private sweptAt = 0;
 
   constructor(private readonly deps: DialerCycleDeps) {}
 
@@ -79,6 +83,7 @@ export class DialerCycle {
   private async pass(): Promise<void> {
     const { store, pbx } = this.deps;
     if (!pbx.connected) return;
+    await this.sweep();
     const campaigns = await store.listCampaigns('running');
     for (const c of campaigns) this.campaigns.set(c.id, c);
     if (campaigns.length === 0) return;
@@ -162,6 +167,24 @@ export class DialerCycle {
     } catch (err) {
       log.warn({ err: { message: (err as Error).message } }, 'dialer: the call could not be registered in Bitrix24; placed without a card');
       return null;
+    }
+  }
+
+  /**
+   * Calls this process does not know (placed before a restart, their end report lost) still hold
+   * their lead and operator: once older than any customer leg's ringing, they are closed — as
+   * answered if the PBX reported the answer, else as a technical error (retried in 10 min).
+   */
+  private async sweep(): Promise<void> {
+    const now = this.deps.clock.now();
+    if (now - this.sweptAt < SWEEP_EVERY_MS) return;
+    this.sweptAt = now;
+    for (const a of await this.deps.store.openAttempts()) {
+      if (this.live.has(a.callId) || now - a.startedAt < STALE_MS) continue;
+      const campaign = this.campaigns.get(a.campaignId) ?? await this.deps.store.getCampaign(a.campaignId);
+      if (!campaign) continue;
+      this.deps.logger.warn({ callId: a.callId, lead: a.leadId, startedAt: a.startedAt }, 'dialer: no end was reported for a call: closed');
+      await this.close(a.callId, campaign, a.operatorId, { outcome: a.answeredAt !== null ? 'answered' : 'technical', dialStatus: null, hangupCause: null });
     }
   }
 

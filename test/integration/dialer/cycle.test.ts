@@ -33,15 +33,16 @@ async function setup(o: { states?: Record<string, string>; refuse?: boolean } = 
     show: async (crmCallId, operatorId) => { card.shown.push([crmCallId, operatorId]); },
   };
   let id = 0;
-  const cycle = new DialerCycle({
+  const deps: ConstructorParameters<typeof DialerCycle>[0] = {
     store, pbx, card: lead, clock, logger: silentLogger, newId: () => String(++id), timezoneOf: () => null, operatorRingSeconds: 20,
     legs: new CustomerLegs({ store: new CallsRepository(handle.db, clock.now), routing: { rules: { current: () => rules }, carriers: { current: () => RU_CARRIERS } }, clock, busyChannels: () => ({}), remember: () => undefined }),
-  });
+  };
+  const cycle = new DialerCycle(deps);
   await store.saveOperator({ id: '2', name: null, dial: 'PJSIP/101', stateDevice: 'PJSIP/101' }, now);
   await store.setOnline('2', true, null, now);
   await store.saveCampaign({ id: 'c', name: 'c', status: 'running', department: o.refuse ? '20' : '10', operators: ['2'], settings: defaultPacing('Europe/Moscow'), source: null, createdAt: now });
   await store.addLeads('c', [{ number: '+79261234567', digits: '79261234567', entityType: 'LEAD', entityId: '7', title: null }], now);
-  return { handle, store, cycle, originated, card, advance: (ms: number) => { now += ms; }, clock };
+  return { handle, store, cycle, deps, originated, card, advance: (ms: number) => { now += ms; }, clock };
 }
 
 describe('the call cycle', () => {
@@ -110,5 +111,19 @@ describe('the call cycle', () => {
     expect((await refused.store.listLeads('c', 10))[0]).toMatchObject({ status: 'pending', lastOutcome: 'technical', nextAt: refused.clock.now() + 10 * MIN });
     expect((await refused.store.listOperators())[0]?.callId).toBeNull();
     await refused.handle.close();
+  });
+});
+
+describe('a call whose end was never reported (a restart)', () => {
+  it('is closed after 15 minutes: lead retried as a technical error, operator free again', async () => {
+    const s = await setup();
+    await s.cycle.tick();
+    const fresh = new DialerCycle(s.deps); // the process restarted: it knows nothing of the call
+    s.advance(16 * MIN);
+    await fresh.tick();
+    expect((await s.store.listLeads('c', 10))[0]).toMatchObject({ lastOutcome: 'technical', attempts: 1 });
+    // The operator was freed by the sweep and got the lead's retry (or nothing, if not yet due) — never stuck.
+    expect((await s.store.listOperators())[0]?.callId).not.toBe('c2c-dl-1');
+    await s.handle.close();
   });
 });
