@@ -13,6 +13,7 @@ import type { CallCostSource } from '../app/savings/ports.ts';
 import { savingsToJson } from '../app/savings/render.ts';
 import { reportPeriod } from '../core/savings/period.ts';
 import { SAVINGS_GROUP_BY, type SavingsGroupBy } from '../core/savings/types.ts';
+import { CALL_ORIGINS, type CallOrigin } from '../core/rules/model.ts';
 import type { EffectiveRules } from './effective-rules.ts';
 
 export interface AdminRouterDeps {
@@ -41,10 +42,11 @@ function badRequest(res: express.Response, message: string): void {
 const explainQuery = z.object({
   user: z.string().optional(),
   extension: z.string().optional(),
+  department: z.string().optional(),
   number: z.string().min(1),
-  origin: z.enum(['crm', 'phone', 'mobile']).default('phone'),
+  origin: z.enum(CALL_ORIGINS as [CallOrigin, ...CallOrigin[]]).default('phone'),
   line: z.string().optional(),
-}).refine((q) => q.user !== undefined || q.extension !== undefined, { message: 'give user or extension' });
+}).refine((q) => q.user !== undefined || q.extension !== undefined || q.department !== undefined, { message: 'give user, extension or department' });
 
 /**
  * Admin HTTP endpoints (Bearer ADMIN_TOKEN): the same questions the CLI answers, for a console or
@@ -66,7 +68,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
       return;
     }
     const decision = explainRoute(deps, {
-      user: q.data.user ?? null, extension: q.data.extension ?? null, number: q.data.number, origin: q.data.origin, line: q.data.line ?? null,
+      user: q.data.user ?? null, extension: q.data.extension ?? null, department: q.data.department ?? null, number: q.data.number, origin: q.data.origin, line: q.data.line ?? null,
     });
     res.status(decision.refused ? 422 : 200).json(decisionToJson(decision));
   });

@@ -22,6 +22,9 @@ import { instrumentCalls } from './instrument.ts';
 import { createLeaders, type Leaders } from './leadership.ts';
 import { StoredRules, watchRules } from './stored-rules.ts';
 import { buildTrunkHealth } from './trunk-health.ts';
+import { createDialerSide, type DialerSide } from './dialer-side.ts';
+import { createDialerRouter } from './dialer-router.ts';
+import { bitrix24LeadSource } from './dialer-crm.ts';
 
 export interface ConnectorOptions {
   readonly env: Readonly<Env>;
@@ -43,6 +46,7 @@ export interface Connector {
   readonly ami: AmiClient | null;
   readonly calls: CallsSide;
   readonly crm: CrmSide;
+  readonly dialer: DialerSide;
   readonly httpServer: http.Server;
   readonly httpPort: number;
   readonly agiPort: number;
@@ -153,9 +157,14 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     const directory = await crm.directory.load();
     if (directory.users.length > 0 || directory.departments.length > 0) rules.setDirectory(directory);
 
+    const dialer = createDialerSide({
+      db, env, logger, routing, calls, ami, crm: () => crm.connection.gateway(), leader: leaders.pbx.gate,
+    });
+
     const { fastAgi } = await calls.start();
     logger.info({ host: env.AGI_HOST, port: fastAgi.port }, 'FastAGI routing server listening');
     await crm.start();
+    await dialer.start();
 
     // A new version (stored here or by another instance): swapped in whole; the jobs leader republishes the lines.
     const useNewestRules = async (): Promise<void> => {
@@ -197,6 +206,10 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
         { path: '/', router: crm.router },
         { path: '/admin', router: crm.adminRouter },
         { path: '/admin', router: createAdminRouter({ token: env.ADMIN_TOKEN, reload, rules, carriers, calls, health, callCosts: new CallCostRepository(db) }) },
+        { path: '/admin/dialer', router: createDialerRouter({
+          token: env.ADMIN_TOKEN, store: dialer.store, rules, defaultCountry: env.DEFAULT_COUNTRY,
+          leadSource: bitrix24LeadSource(() => crm.connection.gateway()), changed: () => dialer.cycle?.reloadDnc(),
+        }) },
         { path: '/asterisk', router: calls.routeRouter() },
       ],
     });
@@ -215,7 +228,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
 
     let stopped = false;
     return {
-      env, db, metrics, rules, carriers, ami, calls, crm, httpServer, httpPort, agiPort: fastAgi.port, callEvents, leaders, reload,
+      env, db, metrics, rules, carriers, ami, calls, crm, dialer, httpServer, httpPort, agiPort: fastAgi.port, callEvents, leaders, reload,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -223,6 +236,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
           httpServer.close(() => resolve());
           httpServer.closeAllConnections();
         });
+        await dialer.stop();
         await crm.stop();
         await calls.stop();
         await health.stop();

@@ -67,6 +67,11 @@ export const envSchema = z.object({
    */
   CDR_CSV_PATH: z.string().min(1).optional(),
 
+  /** Auto-dialer: how often the call cycle looks for free operators (0 = the dialer does not run here). */
+  DIALER_TICK_MS: ms.default(1000),
+  /** Auto-dialer: seconds an operator's phone rings before the operator is taken off line. */
+  DIALER_OPERATOR_RING_S: z.coerce.number().int().min(5).max(120).default(20),
+
   // AMI
   AMI_HOST: z.string().optional(),
   AMI_PORT: port.default(5038),

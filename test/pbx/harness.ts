@@ -10,7 +10,7 @@ import { ConnectorProcess } from './connector-process.ts';
 import { LabAmi, type LabEvent } from './lab-ami.ts';
 import { LAB_DIR, startLabAsterisk, type LabAsterisk } from './lab-asterisk.ts';
 import { adminContexts, siteDialplan, labManager, writeLabRules, type Behaviour, BEHAVIOUR } from './lab-site.ts';
-import { adminEditedDialplan, adminEditedManager } from './shipped-config.ts';
+import { adminEditedDialplan, adminEditedManager, SHIPPED_DIALER } from './shipped-config.ts';
 
 const SHIPPED_RULES = fileURLToPath(new URL('../../rules/', import.meta.url));
 
@@ -26,6 +26,10 @@ export interface TierOptions {
   readonly withoutModules?: readonly string[];
   /** Extra connector environment. */
   readonly env?: Readonly<Record<string, string>>;
+  /** [globals] values of the shipped extensions_dialer.conf (an admin's edits). */
+  readonly dialerGlobals?: Readonly<Record<string, string>>;
+  /** A test's own dialplan contexts (e.g. operators' phones), included after the lab's. */
+  readonly extraDialplan?: string;
   /** Edits the Asterisk config files copied over the lab's etc/ (this folder), after the tier wrote its own. */
   readonly etc?: (dir: string) => void;
   /** Edits the connector's rules folder after the lab's rules are written (before the connector starts). */
@@ -86,7 +90,8 @@ export class PbxTier {
       { CONNECTOR_AGI: `agi://127.0.0.1:${agiPort}/route`, CONNECTOR_MONITOR_DIR: monitorDir, ...o.globals },
       o.contexts ?? adminContexts(),
     ));
-    const site = files('lab-site.conf', siteDialplan());
+    const dialer = files('extensions_dialer.conf', adminEditedDialplan(o.dialerGlobals ?? {}, {}, SHIPPED_DIALER));
+    const site = files('lab-site.conf', `${siteDialplan()}\n${o.extraDialplan ?? ''}\n`);
     const manager = files('manager_connector.conf', adminEditedManager(amiSecret));
     const lab = files('manager_lab.conf', labManager(labSecret));
     const etcDir = path.join(dir, 'etc-extra');
@@ -103,7 +108,7 @@ export class PbxTier {
 
     const client = { clientId: 'local.b24pbx.lab', clientSecret: crypto.randomBytes(12).toString('hex') };
     const bitrix24 = await startBitrix24Double({ ...client, rateLimit: false });
-    const asterisk = await startLabAsterisk({ runDir: path.join(dir, 'asterisk'), amiPort, include: [dialplan, site], manager: [manager, lab], etcDir })
+    const asterisk = await startLabAsterisk({ runDir: path.join(dir, 'asterisk'), amiPort, include: [dialplan, dialer, site], manager: [manager, lab], etcDir })
       .catch(async (err: unknown) => { await bitrix24.close(); throw err; });
     const ami = await LabAmi.connect(amiPort, labSecret)
       .catch(async (err: unknown) => { await asterisk.stop(); await bitrix24.close(); throw err; });

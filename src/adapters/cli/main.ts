@@ -48,6 +48,7 @@ const groups: Readonly<Record<string, () => Promise<(program: Command) => void>>
   portal: async () => (await import('./commands/portal.ts')).registerPortalCommands,
   rules: async () => (await import('./commands/rules.ts')).registerRulesCommands,
   report: async () => (await import('./commands/report.ts')).registerReportCommands,
+  dialer: async () => (await import('./commands/dialer.ts')).registerDialerCommands,
 };
 
 async function main(): Promise<void> {

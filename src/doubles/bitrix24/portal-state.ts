@@ -41,6 +41,19 @@ export interface DoubleCall {
   finished: Record<string, unknown> | null;
   records: { FILE_ID: number; FILENAME: string; source: 'content' | 'url' | 'upload'; bytes?: number; url?: string }[];
   hidden: boolean;
+  /** The CRM entity the register named (CRM_ENTITY_TYPE / CRM_ENTITY_ID). */
+  crmEntity?: { readonly type: string; readonly id: string };
+  /** Users the call's card was shown to (telephony.externalcall.show), in order. */
+  shownTo?: string[];
+}
+
+/** A CRM lead as crm.lead.list returns it. */
+export interface DoubleLead {
+  readonly ID: string;
+  readonly TITLE: string;
+  readonly STATUS_ID: string;
+  readonly ASSIGNED_BY_ID?: string;
+  readonly PHONE?: readonly { readonly VALUE: string; readonly VALUE_TYPE: string }[];
 }
 
 export interface DoubleLine {
@@ -91,6 +104,7 @@ export class PortalState {
   /** By phone digits. */
   crmEntities = new Map<string, DoubleCrmEntity[]>();
   bindings: DoubleBinding[] = [];
+  leads: DoubleLead[] = [];
   private nextFileId = 9000;
   private nextLineId = 1;
   private nextStatId = 1;
@@ -110,6 +124,7 @@ export class PortalState {
       case 'telephony.externalline.update': return this.lineUpdate(p);
       case 'telephony.externalline.delete': return this.lineDelete(p);
       case 'user.get': return this.userGet(p);
+      case 'crm.lead.list': return this.leadList(p);
       case 'department.get': return page(this.departments, p.start);
       case 'event.bind': return this.eventBind(p);
       case 'event.unbind': return this.eventUnbind(p);
@@ -144,6 +159,7 @@ export class PortalState {
     }
     const callId = `externalCall.${crypto.randomBytes(16).toString('hex')}.${Math.floor(t / 1000)}`;
     const call: DoubleCall = { CALL_ID: callId, EXTERNAL_CALL_ID: external, USER_ID: userId, PHONE_NUMBER: phone, TYPE: type, LINE_NUMBER: line, registeredAt: t, finished: null, records: [], hidden: false };
+    if (str(p.CRM_ENTITY_TYPE) && str(p.CRM_ENTITY_ID)) call.crmEntity = { type: str(p.CRM_ENTITY_TYPE), id: str(p.CRM_ENTITY_ID) };
     this.calls.set(callId, call);
     return { ok: true, result: this.registerAnswer(call, p) };
   }
@@ -234,10 +250,18 @@ export class PortalState {
     return { ok: true, result: { uploadUrl: `https://portal.invalid/rest/upload.json?token=${crypto.randomBytes(8).toString('hex')}`, fieldName: 'file' } };
   }
 
+  /** crm.lead.list: `filter` by equality on top-level fields (`=FIELD` or `FIELD`), ID order, pages of 50. */
+  private leadList(p: Record<string, unknown>): MethodAnswer {
+    const filter = (typeof p.filter === 'object' && p.filter !== null ? p.filter : {}) as Record<string, unknown>;
+    const rows = this.leads.filter((l) => Object.entries(filter).every(([k, v]) => str((l as unknown as Record<string, unknown>)[k.replace(/^=/, '')]) === str(v)));
+    return page(rows, p.start);
+  }
+
   private showHide(p: Record<string, unknown>, hide: boolean): MethodAnswer {
     const call = typeof p.CALL_ID === 'string' ? this.calls.get(p.CALL_ID) : undefined;
     if (!call) return err(400, 'ERROR_CORE', 'Call is not found');
     call.hidden = hide;
+    if (!hide) (call.shownTo ??= []).push(str(p.USER_ID));
     return { ok: true, result: true };
   }
 

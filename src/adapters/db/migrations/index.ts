@@ -7,6 +7,7 @@ import { portalPinMigration } from './005_portal_pin.ts';
 import { trunkHealthMigration } from './008_trunk_health.ts';
 import { leadershipRulesMigration } from './009_leadership_rules.ts';
 import { channelClaimsMigration } from './010_channel_claims.ts';
+import { dialerMigration } from './012_dialer.ts';
 import { callCostsMigration } from './013_call_costs.ts';
 
 export interface Migration {
@@ -34,6 +35,8 @@ const migrations: readonly Migration[] = [
   leadershipRulesMigration,
   // claims on a trunk's last free channel, shared by instances
   channelClaimsMigration,
+  // the auto-dialer: campaigns, operators, leads, attempts, do-not-call list
+  dialerMigration,
   // per-call cost in integer units, destination and department columns, the savings report's index
   callCostsMigration,
 ];

@@ -1,0 +1,156 @@
+import { isKnownTimezone } from '../../core/pacing/local-time.ts';
+import { DIAL_MODES, MIN_RING_SECONDS, defaultPacing, parseWindow, type DialMode, type PacingSettings, type TimeWindow } from '../../core/pacing/settings.ts';
+import { normalizePhone } from '../../core/phone/normalize.ts';
+import type { Campaign, CampaignSource, CampaignStatus, NewLead } from './model.ts';
+import type { CampaignStore, LeadStore } from './ports.ts';
+
+/** What an admin gives for a new or changed campaign (CLI flags, the API's JSON). */
+export interface CampaignInput {
+  readonly id: string;
+  readonly name?: string;
+  readonly department: string;
+  readonly operators: readonly string[];
+  readonly mode?: string;
+  /** "09:00-21:00" in the callee's own time. */
+  readonly hours?: string;
+  readonly quiet?: readonly string[];
+  readonly retry?: Partial<Record<'noAnswer' | 'unreachable' | 'busy' | 'technical', number>>;
+  readonly maxAttempts?: number;
+  readonly caps?: Partial<Record<'perDay' | 'perWeek' | 'perMonth', number | null>>;
+  readonly timezone?: string;
+  readonly ringSeconds?: number;
+  readonly source?: CampaignSource | null;
+}
+
+export class DialerInputError extends Error {}
+
+const ID = /^[A-Za-z0-9_.-]{1,64}$/;
+
+function positive(what: string, v: number | undefined, fallback: number): number {
+  if (v === undefined) return fallback;
+  if (!Number.isInteger(v) || v < 0) throw new DialerInputError(`${what} must be a whole number ≥ 0 (got ${String(v)})`);
+  return v;
+}
+
+function window(what: string, text: string): TimeWindow {
+  const w = parseWindow(text);
+  if (!w) throw new DialerInputError(`${what} "${text.slice(0, 40)}" is not HH:MM-HH:MM`);
+  return w;
+}
+
+/** Validates a campaign's settings; every problem names the field. Nothing is stored on error. */
+export function campaignSettings(input: CampaignInput, defaultTimezone: string, base?: PacingSettings): PacingSettings {
+  const d = base ?? defaultPacing(defaultTimezone);
+  const mode = (input.mode ?? d.mode) as DialMode;
+  if (!DIAL_MODES.includes(mode)) throw new DialerInputError(`mode must be one of ${DIAL_MODES.join(', ')} (got "${String(input.mode)}")`);
+  const timezone = input.timezone ?? d.fallbackTimezone;
+  if (!isKnownTimezone(timezone)) throw new DialerInputError(`timezone "${timezone.slice(0, 60)}" is not an IANA timezone`);
+  const ringSeconds = positive('ringSeconds', input.ringSeconds, d.ringSeconds);
+  if (ringSeconds < MIN_RING_SECONDS) throw new DialerInputError(`ringSeconds must be at least ${MIN_RING_SECONDS} (a customer's phone rings that long before a no-answer)`);
+  const caps = input.caps ?? {};
+  const cap = (k: 'perDay' | 'perWeek' | 'perMonth') => (caps[k] === undefined ? d.caps[k] : caps[k] === null ? null : positive(`caps.${k}`, caps[k] ?? undefined, 0));
+  return {
+    mode,
+    callingHours: input.hours !== undefined ? window('hours', input.hours) : d.callingHours,
+    quietHours: input.quiet !== undefined ? input.quiet.map((q) => window('quiet', q)) : d.quietHours,
+    retry: {
+      noAnswer: positive('retry.noAnswer', input.retry?.noAnswer, d.retry.noAnswer),
+      unreachable: positive('retry.unreachable', input.retry?.unreachable, d.retry.unreachable),
+      busy: positive('retry.busy', input.retry?.busy, d.retry.busy),
+      technical: positive('retry.technical', input.retry?.technical, d.retry.technical),
+    },
+    maxAttempts: Math.max(1, positive('maxAttempts', input.maxAttempts, d.maxAttempts)),
+    caps: { perDay: cap('perDay'), perWeek: cap('perWeek'), perMonth: cap('perMonth') },
+    fallbackTimezone: timezone,
+    ringSeconds,
+  };
+}
+
+export interface CampaignAdmin {
+  readonly store: CampaignStore & LeadStore;
+  readonly now: () => number;
+  readonly defaultTimezone: string;
+  /** Whether the department exists in the rules (its policy is what the customer legs use). */
+  readonly knownDepartment: (id: string) => boolean;
+}
+
+/** Creates or changes a campaign (its status stays as it was; a new one is a draft). */
+export async function saveCampaign(deps: CampaignAdmin, input: CampaignInput): Promise<Campaign> {
+  if (!ID.test(input.id)) throw new DialerInputError(`campaign id "${input.id.slice(0, 40)}" must be 1-64 letters, digits, _ . -`);
+  if (!deps.knownDepartment(input.department)) throw new DialerInputError(`department "${input.department.slice(0, 40)}" is not in the rules (departments.yaml or Bitrix24)`);
+  for (const op of input.operators) if (!ID.test(op)) throw new DialerInputError(`operator id "${op.slice(0, 40)}" is not a Bitrix24 user id`);
+  const existing = await deps.store.getCampaign(input.id);
+  const campaign: Campaign = {
+    id: input.id,
+    name: input.name ?? existing?.name ?? input.id,
+    status: existing?.status ?? 'draft',
+    department: input.department,
+    operators: [...new Set(input.operators)],
+    settings: campaignSettings(input, deps.defaultTimezone, existing?.settings),
+    source: input.source !== undefined ? input.source : existing?.source ?? null,
+    createdAt: existing?.createdAt ?? deps.now(),
+  };
+  await deps.store.saveCampaign(campaign);
+  return campaign;
+}
+
+export async function setCampaignStatus(deps: CampaignAdmin, id: string, status: CampaignStatus): Promise<void> {
+  if (!(await deps.store.setStatus(id, status, deps.now()))) throw new DialerInputError(`no campaign "${id.slice(0, 64)}"`);
+}
+
+/** A number as a lead, or why not (the line it came from is named by the caller). */
+export function leadOf(raw: { number: string; entityType?: string | null; entityId?: string | null; title?: string | null }, defaultCountry: string): NewLead | string {
+  const parsed = normalizePhone(raw.number, { defaultCountry: defaultCountry as 'RU' });
+  if (!parsed.ok) return parsed.message;
+  return { number: raw.number.trim(), digits: parsed.number.digits, entityType: raw.entityType ?? null, entityId: raw.entityId ?? null, title: raw.title ?? null };
+}
+
+export interface ImportResult {
+  readonly added: number;
+  readonly duplicates: number;
+  /** "line N: why" for every number that is not one. */
+  readonly rejected: readonly string[];
+}
+
+/**
+ * Leads from a CSV file: one per line, `number[,title[,entityType,entityId]]` (`;` works too);
+ * a header line is skipped. Bad numbers are listed by line and not imported; the rest are.
+ */
+export async function importCsvLeads(deps: CampaignAdmin, campaignId: string, text: string, defaultCountry: string): Promise<ImportResult> {
+  if (!(await deps.store.getCampaign(campaignId))) throw new DialerInputError(`no campaign "${campaignId.slice(0, 64)}"`);
+  const leads: NewLead[] = [];
+  const rejected: string[] = [];
+  text.split(/\r?\n/).forEach((line, i) => {
+    const cells = line.split(/[;,]/).map((c) => c.trim().replace(/^"|"$/g, ''));
+    const number = cells[0] ?? '';
+    if (number === '' || (i === 0 && !/\d/.test(number))) return;
+    const lead = leadOf({ number, title: cells[1] || null, entityType: cells[2] || null, entityId: cells[3] || null }, defaultCountry);
+    if (typeof lead === 'string') rejected.push(`line ${i + 1}: ${lead}`);
+    else leads.push(lead);
+  });
+  const r = await deps.store.addLeads(campaignId, leads, deps.now());
+  return { ...r, rejected };
+}
+
+/** Bitrix24 leads by a filter (crm.lead.list), as the CRM adapter reads them. */
+export interface CrmLeadSource {
+  listLeads(filter: Readonly<Record<string, string>>): Promise<{ readonly id: string; readonly title: string | null; readonly phones: readonly string[] }[]>;
+}
+
+export async function importCrmLeads(deps: CampaignAdmin, campaignId: string, source: CrmLeadSource, filter: Readonly<Record<string, string>>, defaultCountry: string): Promise<ImportResult> {
+  if (!(await deps.store.getCampaign(campaignId))) throw new DialerInputError(`no campaign "${campaignId.slice(0, 64)}"`);
+  const leads: NewLead[] = [];
+  const rejected: string[] = [];
+  for (const l of await source.listLeads(filter)) {
+    const phone = l.phones[0];
+    if (phone === undefined) {
+      rejected.push(`lead ${l.id}: no phone`);
+      continue;
+    }
+    const lead = leadOf({ number: phone, title: l.title, entityType: 'LEAD', entityId: l.id }, defaultCountry);
+    if (typeof lead === 'string') rejected.push(`lead ${l.id}: ${lead}`);
+    else leads.push(lead);
+  }
+  const r = await deps.store.addLeads(campaignId, leads, deps.now());
+  return { ...r, rejected };
+}

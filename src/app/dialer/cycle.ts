@@ -1,0 +1,276 @@
+import type { Logger } from '../../adapters/logging/logger.ts';
+import { chooseLead, type DueLead } from '../../core/pacing/choose-lead.ts';
+import { DncList } from '../../core/pacing/dnc.ts';
+import { classifyCustomerLeg, type CustomerOutcome } from '../../core/pacing/outcome.ts';
+import { nextForLead, type LeadNext } from '../../core/pacing/retry-plan.ts';
+import type { DialMode } from '../../core/pacing/settings.ts';
+import type { Clock } from '../calls/ports.ts';
+import type { CustomerLegs } from './customer-leg.ts';
+import type { Campaign, Lead, Operator } from './model.ts';
+import type { DialerPbx, DialerPbxEvent, DialerStore, LeadCard } from './ports.ts';
+
+/** Dialer call ids: recognisable as connector calls (the route service looks them up by channel). */
+export const DIALER_CALL_PREFIX = 'c2c-dl-';
+
+export interface DialerCycleDeps {
+  readonly store: DialerStore;
+  readonly pbx: DialerPbx;
+  readonly legs: CustomerLegs;
+  readonly card: LeadCard | null;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly newId: () => string;
+  /** The callee's region from the numbering plan (for calling hours in their timezone). */
+  readonly timezoneOf: (digits: string) => string | null;
+  /** How long an operator's phone rings before they are taken off line (seconds). */
+  readonly operatorRingSeconds: number;
+  /** After an Originate failed, how long the customer leg's own end report may still take. */
+  readonly endGraceMs?: number;
+}
+
+/** What the cycle knows of a call in flight (lost on restart: the PBX's end report still closes it). */
+interface Live {
+  readonly campaignId: string;
+  readonly operatorId: string;
+  readonly mode: DialMode;
+  readonly crmCallId: string | null;
+  answered: boolean;
+  operatorTook: boolean;
+  abandoned: boolean;
+  cardShown: boolean;
+}
+
+const DUE_BATCH = 50;
+/** A call of an earlier run (or whose end report was lost) is closed after this long. */
+const STALE_MS = 15 * 60_000;
+const SWEEP_EVERY_MS = 60_000;
+
+/**
+ * The call cycle (seed 002, PRODUCT "Auto-dialer"): while operators of a running campaign are on
+ * line and free — free as the PBX says (not in a call, not ringing) and not held for a call of the
+ * dialer — each gets the next lead the pacing core allows, the customer leg is routed by the
+ * connector's outbound routing, and the PBX is asked to place it: operator first (preview) or
+ * customer first and bridged to the held operator on answer (progressive). The PBX's reports close
+ * each call with its outcome and schedule the lead's retry by the campaign's plan.
+ */
+export class DialerCycle {
+  private readonly live = new Map<string, Live>();
+  /** Campaigns as the last pass read them: a call's end needs its retry plan without a read. */
+  private readonly campaigns = new Map<string, Campaign>();
+  private dnc = new DncList([]);
+  private running: Promise<void> | null = null;
+  private sweptAt = 0;
+
+  constructor(private readonly deps: DialerCycleDeps) {}
+
+  /** Re-reads the do-not-call list (after every change through the CLI or API; every instance on its own timer). */
+  async reloadDnc(): Promise<void> {
+    this.dnc = new DncList(await this.deps.store.listDnc());
+  }
+
+  /** One pass; a pass still running makes this one a no-op (never two passes at once). */
+  tick(): Promise<void> {
+    if (this.running) return this.running;
+    this.running = this.pass().finally(() => { this.running = null; });
+    return this.running;
+  }
+
+  /** Resolves once no pass is running (stopping waits for it). */
+  async idle(): Promise<void> {
+    await this.running?.catch(() => undefined);
+  }
+
+  private async pass(): Promise<void> {
+    const { store, pbx } = this.deps;
+    if (!pbx.connected) return;
+    await this.sweep();
+    const campaigns = await store.listCampaigns('running');
+    for (const c of campaigns) this.campaigns.set(c.id, c);
+    if (campaigns.length === 0) return;
+    const team = new Set(campaigns.flatMap((c) => c.operators));
+    const operators = (await store.listOperators([...team])).filter((o) => o.online && o.callId === null);
+    if (operators.length === 0) return;
+    const states = await pbx.deviceStates(operators.map((o) => o.stateDevice));
+    const free = new Map(operators.filter((o) => states.get(o.stateDevice) === 'NOT_INUSE').map((o) => [o.id, o]));
+    for (const campaign of campaigns) {
+      const mine = campaign.operators.map((id) => free.get(id)).filter((o): o is Operator => o !== undefined);
+      if (mine.length === 0) continue;
+      const placed = await this.fill(campaign, mine);
+      for (const id of placed) free.delete(id);
+    }
+  }
+
+  /** Gives each free operator of the campaign one lead; returns the operators now held. */
+  private async fill(campaign: Campaign, operators: readonly Operator[]): Promise<string[]> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const leads = await store.dueLeads(campaign.id, now, DUE_BATCH);
+    if (leads.length === 0) return [];
+    const capped = campaign.settings.caps.perDay !== null || campaign.settings.caps.perWeek !== null || campaign.settings.caps.perMonth !== null;
+    const starts = capped ? await store.attemptStarts(leads.map((l) => l.id)) : new Map<string, number[]>();
+    let due: DueLead[] = leads.map((l) => ({
+      id: l.id, digits: l.digits, timezone: this.deps.timezoneOf(l.digits), attemptStarts: starts.get(l.id) ?? [], reserveOperator: l.reserveOperator,
+    }));
+    const byId = new Map(leads.map((l) => [l.id, l]));
+    const held: string[] = [];
+    for (const operator of operators) {
+      const choice = chooseLead(due, campaign.settings, this.dnc, now);
+      await store.applyHolds(choice.holds);
+      const skipped = new Set(choice.holds.map((h) => h.leadId));
+      if (!choice.dial) break;
+      const picked = choice.dial.lead;
+      due = due.filter((l) => l.id !== picked.id && !skipped.has(l.id));
+      const lead = byId.get(picked.id) as Lead;
+      if (await this.place(campaign, operator, lead, choice.dial.mode)) held.push(operator.id);
+    }
+    return held;
+  }
+
+  private async place(campaign: Campaign, operator: Operator, lead: Lead, mode: DialMode): Promise<boolean> {
+    const { store, clock, logger } = this.deps;
+    const callId = `${DIALER_CALL_PREFIX}${this.deps.newId()}`;
+    const channelId = `${callId}-a`;
+    const otherChannelId = `${callId}-b`;
+    const now = clock.now();
+    if (!(await store.hold(operator.id, callId, now))) return false;
+    const log = logger.child({ callId, campaign: campaign.id, lead: lead.id, operator: operator.id, mode });
+    await store.startAttempt({ leadId: lead.id, campaignId: campaign.id, operatorId: operator.id, callId, mode, startedAt: now });
+    const routed = this.deps.legs.route(lead.digits, campaign.department, campaign.settings.ringSeconds);
+    if (!routed.ok) {
+      log.warn({ code: routed.code, reason: routed.message }, 'dialer: the routing refused the customer call');
+      await this.close(callId, campaign, operator.id, { outcome: 'technical', dialStatus: null, hangupCause: null });
+      return false;
+    }
+    const crmCallId = await this.register(operator.id, lead, routed.leg.e164, callId, now, log);
+    try {
+      // In preview the route requests come from the operator's channel; in progressive from the customer leg's.
+      await this.deps.legs.store(routed.leg, { callId, routeChannel: mode === 'preview' ? channelId : otherChannelId, linkedid: channelId, operatorId: operator.id, crmCallId });
+      this.live.set(callId, { campaignId: campaign.id, operatorId: operator.id, mode, crmCallId, answered: false, operatorTook: false, abandoned: false, cardShown: false });
+      await this.deps.pbx.originate({
+        mode, callId, channelId, otherChannelId, digits: lead.digits, operator, campaignId: campaign.id, leadId: lead.id,
+        ringSeconds: campaign.settings.ringSeconds, operatorRingSeconds: this.deps.operatorRingSeconds,
+      });
+    } catch (err) {
+      log.warn({ err: { message: (err as Error).message } }, 'dialer: the call could not be placed');
+      await this.close(callId, campaign, operator.id, { outcome: 'technical', dialStatus: null, hangupCause: null });
+      return false;
+    }
+    log.info({ trunk: routed.leg.plan.attempts[0]?.trunk }, 'dialer: call placed');
+    return true;
+  }
+
+  /** Registers the call with the operator and the lead (card not shown yet); null when the CRM is not reachable. */
+  private async register(operatorId: string, lead: Lead, e164: string, callId: string, at: number, log: Logger): Promise<string | null> {
+    if (!this.deps.card) return null;
+    try {
+      return await this.deps.card.register({ operatorId, e164, entityType: lead.entityType, entityId: lead.entityId, externalId: `${callId}-a`, at });
+    } catch (err) {
+      log.warn({ err: { message: (err as Error).message } }, 'dialer: the call could not be registered in Bitrix24; placed without a card');
+      return null;
+    }
+  }
+
+  /**
+   * Calls this process does not know (placed before a restart, their end report lost) still hold
+   * their lead and operator: once older than any customer leg's ringing, they are closed — as
+   * answered if the PBX reported the answer, else as a technical error (retried in 10 min).
+   */
+  private async sweep(): Promise<void> {
+    const now = this.deps.clock.now();
+    if (now - this.sweptAt < SWEEP_EVERY_MS) return;
+    this.sweptAt = now;
+    for (const a of await this.deps.store.openAttempts()) {
+      if (this.live.has(a.callId) || now - a.startedAt < STALE_MS) continue;
+      const campaign = this.campaigns.get(a.campaignId) ?? await this.deps.store.getCampaign(a.campaignId);
+      if (!campaign) continue;
+      this.deps.logger.warn({ callId: a.callId, lead: a.leadId, startedAt: a.startedAt }, 'dialer: no end was reported for a call: closed');
+      await this.close(a.callId, campaign, a.operatorId, { outcome: a.answeredAt !== null ? 'answered' : 'technical', dialStatus: null, hangupCause: null });
+    }
+  }
+
+  /** A report from the PBX about a dialer call. */
+  async handle(e: DialerPbxEvent): Promise<void> {
+    const live = this.live.get(e.callId);
+    switch (e.kind) {
+      case 'answered':
+        if (live) live.answered = true;
+        await this.deps.store.markAnswered(e.callId, this.deps.clock.now());
+        if (live?.mode === 'progressive') await this.showCard(e.callId, live);
+        return;
+      case 'bridged':
+        if (live) {
+          live.operatorTook = true;
+          await this.showCard(e.callId, live);
+        }
+        return;
+      case 'abandoned':
+        if (live) live.abandoned = true;
+        return;
+      case 'operator-missed':
+        await this.operatorOff(e.operatorId, `did not answer an offered call (${e.dialStatus})`);
+        if (live) live.abandoned = true;
+        return;
+      case 'customer-end': {
+        const outcome: CustomerOutcome = live?.abandoned === true
+          ? 'abandoned'
+          : classifyCustomerLeg({ dialStatus: e.dialStatus, hangupCause: e.hangupCause, operatorTook: live ? live.operatorTook : e.dialStatus === 'ANSWER' });
+        await this.finish(e.callId, { outcome, dialStatus: e.dialStatus, hangupCause: e.hangupCause });
+        return;
+      }
+      case 'originate-failed':
+        if (live?.mode === 'preview' && !live.operatorTook) {
+          // The operator's phone was offered the call and not answered: off line; the lead waits for the next operator.
+          await this.operatorOff(live.operatorId, `did not answer an offered call (${e.reason})`);
+          await this.finish(e.callId, { outcome: 'technical', dialStatus: null, hangupCause: null }, true);
+          return;
+        }
+        // Progressive: the customer leg's own end report carries the outcome; it normally comes first.
+        setTimeout(() => {
+          if (this.live.has(e.callId)) void this.finish(e.callId, { outcome: 'technical', dialStatus: null, hangupCause: null }).catch(() => undefined);
+        }, this.deps.endGraceMs ?? 3000).unref();
+        return;
+    }
+  }
+
+  private async showCard(callId: string, live: Live): Promise<void> {
+    if (live.cardShown || live.crmCallId === null || !this.deps.card) return;
+    live.cardShown = true;
+    await this.deps.card.show(live.crmCallId, live.operatorId).catch((err: unknown) => {
+      this.deps.logger.warn({ callId, err: { message: (err as Error).message } }, 'dialer: the lead card could not be shown');
+    });
+  }
+
+  private async operatorOff(operatorId: string, reason: string): Promise<void> {
+    await this.deps.store.setOnline(operatorId, false, reason, this.deps.clock.now());
+    this.deps.logger.info({ operator: operatorId, reason }, 'dialer: operator taken off line');
+  }
+
+  private async finish(callId: string, end: { outcome: CustomerOutcome; dialStatus: string | null; hangupCause: number | null }, operatorFault = false): Promise<void> {
+    const live = this.live.get(callId);
+    const attempt = live ? { campaignId: live.campaignId, operatorId: live.operatorId } : await this.deps.store.getAttempt(callId);
+    if (!attempt) return;
+    const campaign = this.campaigns.get(attempt.campaignId) ?? await this.deps.store.getCampaign(attempt.campaignId);
+    if (!campaign) return;
+    await this.close(callId, campaign, attempt.operatorId, end, operatorFault);
+  }
+
+  private async close(
+    callId: string, campaign: Campaign, operatorId: string | null,
+    end: { outcome: CustomerOutcome; dialStatus: string | null; hangupCause: number | null }, operatorFault = false,
+  ): Promise<void> {
+    const now = this.deps.clock.now();
+    this.live.delete(callId);
+    const s = campaign.settings;
+    const next = (lead: Lead): LeadNext => (operatorFault
+      ? { kind: 'retry', at: now, reserveOperator: lead.reserveOperator }
+      : nextForLead(end.outcome, lead.attempts, s.maxAttempts, s.retry, now));
+    const closed = await this.deps.store.endAttempt(callId, { ...end, endedAt: now }, next);
+    if (operatorId !== null) await this.deps.store.release(operatorId, callId, now);
+    if (closed) {
+      this.deps.logger.info({
+        callId, campaign: campaign.id, lead: closed.lead.id, outcome: end.outcome, dialStatus: end.dialStatus, hangupCause: end.hangupCause,
+        leadStatus: closed.lead.status, nextAt: closed.lead.status === 'pending' ? closed.lead.nextAt : null,
+      }, 'dialer: call ended');
+    }
+  }
+}
