@@ -19,6 +19,7 @@ import { systemClock, type Clock, type Originator } from '../app/calls/ports.ts'
 import { reconcileWithPbx, type AmiActionPort } from '../app/calls/reconcile.ts';
 import { RouteService } from '../app/calls/route-service.ts';
 import { CallTracker } from '../app/calls/tracker.ts';
+import { InboundService, type InboundStepObserver } from '../app/inbound/inbound-service.ts';
 
 type AmiEvent = Readonly<Record<string, string | undefined>>;
 
@@ -40,6 +41,8 @@ export interface CallsSideOptions {
   readonly clock?: Clock;
   /** Ended calls, as soon as they are stored with crm_handoff = pending (the CRM side's fast path). */
   readonly onCallEnded?: (record: CallRecord) => void;
+  /** Told of every inbound step decided (the CRM card follows the call with it). */
+  readonly onInboundStep?: InboundStepObserver;
   /**
    * The PBX's leader lease: only its holder follows AMI events (the tracker, which closes every
    * call, click-to-calls of any instance included) and compares with the channel list; its tracking
@@ -52,6 +55,8 @@ export interface CallsSide {
   readonly store: CallsRepository;
   readonly routes: RouteService;
   readonly tracker: CallTracker;
+  /** Inbound scenarios: the FastAGI `inbound` script's steps and `inbound explain`. */
+  readonly inbound: InboundService;
   /** The click-to-call use case, wired (for the CRM side's ClickToCallPort): plan, store, dial. */
   clickToCall(input: ClickToCallInput): Promise<ClickToCallResult>;
   /** Its first step alone: the plan, for a caller that stores the call itself. */
@@ -91,6 +96,9 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     pbxRecords: o.env.CDR_CSV_PATH ? csvCdrRecords(o.env.CDR_CSV_PATH) : null,
   });
   followCall = (u, l) => tracker.follow(u, l);
+  const inbound = new InboundService({
+    rules: o.routing.rules, now: () => clock.now(), random: Math.random, ...(o.onInboundStep ? { observe: o.onInboundStep } : {}),
+  });
   tracker.on('call-ended', (record) => {
     routes.callEnded(record.callId);
     o.onCallEnded?.(record);
@@ -159,6 +167,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     store,
     routes,
     tracker,
+    inbound,
     clickToCall: (input) => originateClickToCall(clicks, input),
     planClick: (input) => planClickToCall(clicks, input),
     dialClick: (planned) => dialPlanned(clicks, planned),
@@ -193,7 +202,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
         }
       }
       server = await startFastAgiServer({
-        host: o.env.AGI_HOST, port: o.env.AGI_PORT, service: routes, logger: o.logger.child({ component: 'fastagi' }),
+        host: o.env.AGI_HOST, port: o.env.AGI_PORT, service: routes, inbound, logger: o.logger.child({ component: 'fastagi' }),
         commandTimeoutMs: o.env.AGI_COMMAND_TIMEOUT_MS, allow: parsePeerAllowlist(o.env.AGI_ALLOW), secret: o.env.AGI_SECRET ?? null,
         routeDeadlineMs: o.env.AGI_ROUTE_DEADLINE_MS, now: () => clock.now(),
       });

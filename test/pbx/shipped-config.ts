@@ -3,6 +3,7 @@ import { fileURLToPath } from 'node:url';
 
 /** The files an admin copies to /etc/asterisk, exactly as the repository ships them. */
 export const SHIPPED_DIALPLAN = fileURLToPath(new URL('../../asterisk/extensions_connector.conf', import.meta.url));
+export const SHIPPED_INBOUND = fileURLToPath(new URL('../../asterisk/extensions_inbound.conf', import.meta.url));
 export const SHIPPED_MANAGER = fileURLToPath(new URL('../../asterisk/manager_connector.conf', import.meta.url));
 
 /**
@@ -10,17 +11,17 @@ export const SHIPPED_MANAGER = fileURLToPath(new URL('../../asterisk/manager_con
  * values, and the contexts marked "edit these for your PBX" replaced by this PBX's own.
  * A name that is not in the shipped file fails loudly, so the docs and the file cannot drift apart.
  */
-export function adminEditedDialplan(globals: Readonly<Record<string, string>>, contexts: Readonly<Record<string, string>>): string {
-  let text = fs.readFileSync(SHIPPED_DIALPLAN, 'utf8');
+export function adminEditedDialplan(globals: Readonly<Record<string, string>>, contexts: Readonly<Record<string, string>>, file = SHIPPED_DIALPLAN): string {
+  let text = fs.readFileSync(file, 'utf8');
   for (const [name, value] of Object.entries(globals)) {
     const line = new RegExp(`^${name}=.*$`, 'm');
-    if (!line.test(text)) throw new Error(`extensions_connector.conf has no global ${name}`);
+    if (!line.test(text)) throw new Error(`${file} has no global ${name}`);
     text = text.replace(line, `${name}=${value}`);
   }
   for (const [name, body] of Object.entries(contexts)) {
     // A context runs from its [header] to the next header or to the end of the file.
     const section = new RegExp(`^\\[${name}\\][^\\n]*\\n[\\s\\S]*?(?=^\\[|(?![\\s\\S]))`, 'm');
-    if (!section.test(text)) throw new Error(`extensions_connector.conf has no context [${name}]`);
+    if (!section.test(text)) throw new Error(`${file} has no context [${name}]`);
     text = text.replace(section, `[${name}]\n${body.trim()}\n\n`);
   }
   return text;
