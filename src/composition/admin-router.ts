@@ -8,6 +8,7 @@ import { decisionToJson } from '../app/routing/render-decision.ts';
 import { explainRoute } from '../app/routing/route-call.ts';
 import type { TrunkHealthPort } from '../app/trunks/ports.ts';
 import { normalizePhone } from '../core/phone/normalize.ts';
+import { CALL_ORIGINS, type CallOrigin } from '../core/rules/model.ts';
 import type { EffectiveRules } from './effective-rules.ts';
 
 export interface AdminRouterDeps {
@@ -23,10 +24,11 @@ export interface AdminRouterDeps {
 const explainQuery = z.object({
   user: z.string().optional(),
   extension: z.string().optional(),
+  department: z.string().optional(),
   number: z.string().min(1),
-  origin: z.enum(['crm', 'phone', 'mobile']).default('phone'),
+  origin: z.enum(CALL_ORIGINS as [CallOrigin, ...CallOrigin[]]).default('phone'),
   line: z.string().optional(),
-}).refine((q) => q.user !== undefined || q.extension !== undefined, { message: 'give user or extension' });
+}).refine((q) => q.user !== undefined || q.extension !== undefined || q.department !== undefined, { message: 'give user, extension or department' });
 
 /**
  * Admin HTTP endpoints (Bearer ADMIN_TOKEN): the same questions the CLI answers, for a console or
@@ -48,7 +50,7 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
       return;
     }
     const decision = explainRoute(deps, {
-      user: q.data.user ?? null, extension: q.data.extension ?? null, number: q.data.number, origin: q.data.origin, line: q.data.line ?? null,
+      user: q.data.user ?? null, extension: q.data.extension ?? null, department: q.data.department ?? null, number: q.data.number, origin: q.data.origin, line: q.data.line ?? null,
     });
     res.status(decision.refused ? 422 : 200).json(decisionToJson(decision));
   });

@@ -52,7 +52,7 @@ function pushRegional(out: CallerIdCandidate[], rules: CompiledRules, ctx: Calle
 
 function pushAllPersonal(out: CallerIdCandidate[], rules: CompiledRules, ctx: CallerIdContext): void {
   const c = rules.callerIds;
-  pushPersonal(out, c.personalByUser.get(ctx.user.user.id), ctx.origin, 'personal-user', ctx.user.user.id);
+  if (ctx.user.employee) pushPersonal(out, c.personalByUser.get(ctx.user.user.id), ctx.origin, 'personal-user', ctx.user.user.id);
   for (const dept of ctx.user.departmentsNearestFirst) {
     pushPersonal(out, c.personalByDepartment.get(dept), ctx.origin, 'personal-department', dept);
   }

@@ -63,20 +63,26 @@ export function decideRoute(
   trace?.push(describeCarrier(carrier, onNetKey));
 
   // 3. The caller and their policy (DECISIONS §8).
-  const user = findUser(rules, head.user, head.extension);
+  const department = head.user === null && head.extension === null ? nonEmpty(request.department) : null;
+  const user = department !== null ? rules.departmentCallerById.get(department) : findUser(rules, head.user, head.extension);
   if (!user) {
-    const message = head.user === null && head.extension === null
-      ? 'unknown caller: no user or extension given'
-      : `unknown caller: ${head.user !== null ? `user ${head.user}` : `extension ${head.extension ?? ''}`} is not in users.yaml`;
+    const message = department !== null
+      ? `unknown caller: department ${department} is not in departments.yaml`
+      : head.user === null && head.extension === null
+        ? 'unknown caller: no user, extension or department given'
+        : `unknown caller: ${head.user !== null ? `user ${head.user}` : `extension ${head.extension ?? ''}`} is not in users.yaml`;
     trace?.push(`caller: ${message}`);
     return refuse(head, 'UNKNOWN_USER', message, trace);
   }
-  head.user = user.user.id;
-  head.extension = user.user.extension ?? head.extension;
+  if (user.employee) {
+    head.user = user.user.id;
+    head.extension = user.user.extension ?? head.extension;
+  }
   const policy = user.policy;
   if (!policy) {
     head.departments = user.user.departments;
-    const message = `no routing policy for user ${user.user.id}: none of departments [${user.user.departments.join(', ')}] or their parents has a trunk whitelist`;
+    const whose = user.employee ? `user ${user.user.id}` : `department ${department ?? ''}`;
+    const message = `no routing policy for ${whose}: none of departments [${user.user.departments.join(', ')}] or their parents has a trunk whitelist`;
     trace?.push(`policy: ${message}`);
     return refuse(head, 'NO_POLICY', message, trace);
   }
@@ -186,6 +192,11 @@ function findUser(rules: CompiledRules, userId: string | null, extension: string
   if (userId !== null && userId !== '') return rules.userById.get(userId);
   if (extension !== null && extension !== '') return rules.userByExtension.get(extension);
   return undefined;
+}
+
+function nonEmpty(value: string | null | undefined): string | null {
+  const v = value?.trim();
+  return v === undefined || v === '' ? null : v;
 }
 
 /** The published "Automatic (cheapest)" line (`auto`) and an empty value mean: no manual choice. */

@@ -46,7 +46,9 @@ export function describePolicy(rules: CompiledRules, user: CompiledUser, policy:
     const d = rules.departmentById.get(id);
     return d ? `${d.name} (${id})` : id;
   };
-  const who = `caller: user ${u.id}${u.name ? ` (${u.name})` : ''}${u.extension ? `, extension ${u.extension}` : ''}, departments [${u.departments.map(name).join(', ')}]`;
+  const who = !user.employee
+    ? `caller: department ${name(u.departments[0] ?? '')} on no employee's behalf`
+    : `caller: user ${u.id}${u.name ? ` (${u.name})` : ''}${u.extension ? `, extension ${u.extension}` : ''}, departments [${u.departments.map(name).join(', ')}]`;
   const sources = policy.sources.map(name).join(', ');
   const union = policy.sources.length > 1 ? `union of the policies of ${sources}` : `policy of ${sources}`;
   const defaults = policy.defaultTrunks.size > 0 ? [...policy.defaultTrunks].join(', ') : 'none';

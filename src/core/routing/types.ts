@@ -9,6 +9,12 @@ export interface RouteRequest {
   readonly user?: string | null;
   /** The caller's extension (desk-phone calls). */
   readonly extension?: string | null;
+  /**
+   * A call placed on no employee's behalf (an inbound scenario's forward, a dialer's customer leg):
+   * the department whose policy and caller-ID numbers it takes (DECISIONS §8). Used only when
+   * neither user nor extension is given.
+   */
+  readonly department?: string | null;
   /** The callee as received; normalised by the core. */
   readonly number: string;
   /**

@@ -18,6 +18,8 @@ export interface CompiledRules {
   readonly trunkByLine: ReadonlyMap<string, CompiledTrunk>;
   readonly userById: ReadonlyMap<string, CompiledUser>;
   readonly userByExtension: ReadonlyMap<string, CompiledUser>;
+  /** Each department as a caller on no employee's behalf: resolved like a user of only that department. */
+  readonly departmentCallerById: ReadonlyMap<string, CompiledUser>;
   readonly departmentById: ReadonlyMap<string, Department>;
   /** Most specific first, then mask priority. */
   readonly masks: readonly CompiledMask[];
@@ -64,7 +66,10 @@ export interface EffectivePolicy {
 }
 
 export interface CompiledUser {
+  /** For a department caller: a stand-in with no id or extension, in only that department. */
   readonly user: User;
+  /** False for a department calling on no employee's behalf: no employee's personal number applies. */
+  readonly employee: boolean;
   readonly policy: EffectivePolicy | null;
   /** The user's departments and their ancestors, nearest first: the order personal department numbers are tried. */
   readonly departmentsNearestFirst: readonly string[];
@@ -107,11 +112,22 @@ export function compileRules(rules: Rules): CompiledRules {
   for (const user of rules.users) {
     const compiled: CompiledUser = Object.freeze({
       user,
+      employee: true,
       policy: resolvePolicy(user, departmentById, trunkById),
       departmentsNearestFirst: departmentsNearestFirst(user.departments, departmentById),
     });
     userById.set(user.id, compiled);
     if (user.extension !== null) userByExtension.set(user.extension, compiled);
+  }
+  const departmentCallerById = new Map<string, CompiledUser>();
+  for (const d of rules.departments) {
+    const standIn: User = Object.freeze({ id: '', name: null, extension: null, departments: Object.freeze([d.id]) });
+    departmentCallerById.set(d.id, Object.freeze({
+      user: standIn,
+      employee: false,
+      policy: resolvePolicy(standIn, departmentById, trunkById),
+      departmentsNearestFirst: departmentsNearestFirst(standIn.departments, departmentById),
+    }));
   }
 
   return Object.freeze({
@@ -121,6 +137,7 @@ export function compileRules(rules: Rules): CompiledRules {
     trunkByLine,
     userById,
     userByExtension,
+    departmentCallerById,
     departmentById,
     masks: Object.freeze(masks),
     callerIds: compileCallerIds(rules, disabled),

@@ -5,8 +5,12 @@ import type { InboundRules } from '../scenarios/model.ts';
  * turns rules/*.yaml into this; the routing core only ever reads it.
  */
 
-export type CallOrigin = 'crm' | 'phone' | 'mobile';
-export const CALL_ORIGINS: readonly CallOrigin[] = ['crm', 'phone', 'mobile'];
+/**
+ * Where a call comes from: a CRM click, a desk phone, the mobile app, an inbound call the
+ * connector forwards out, or the auto-dialer's customer leg (DECISIONS §8, §13).
+ */
+export type CallOrigin = 'crm' | 'phone' | 'mobile' | 'inbound' | 'dialer';
+export const CALL_ORIGINS: readonly CallOrigin[] = ['crm', 'phone', 'mobile', 'inbound', 'dialer'];
 
 /** How a trunk wants the number in its dial string. */
 export type NumberFormat =

@@ -63,6 +63,14 @@ describe('route explain (in process)', () => {
     expect(text).toMatch(/1\. gsm-hr-beeline \[default\]/);
   });
 
+  it('--department routes a call on no employee\'s behalf under that department\'s inherited policy', async () => {
+    const d = deps();
+    await runRouteExplain({ department: '11', number: '+79261234567', origin: 'dialer' }, d, env);
+    const text = d.out.join('');
+    expect(text).toContain('caller: department Продажи — офис Москва (11) on no employee\'s behalf; policy of Отдел продаж (10)');
+    expect(text).toMatch(/1\. gsm-megafon \[on-net\]/);
+  });
+
   it('a refusal exits 1 and still prints the JSON with refused.code', async () => {
     const d = deps();
     const code = await exitCodeOf(runRouteExplain({ user: '4', number: '+79261234567', line: 'mts', json: true }, d, env));
@@ -71,8 +79,8 @@ describe('route explain (in process)', () => {
   });
 
   it.each([
-    [{ number: '+79261234567' }, /--user ID or --extension EXT/],
-    [{ user: '1', number: '+79261234567', origin: 'fax' }, /--origin must be one of crm, phone, mobile \(got "fax"\)/],
+    [{ number: '+79261234567' }, /--user ID, --extension EXT or --department D/],
+    [{ user: '1', number: '+79261234567', origin: 'fax' }, /--origin must be one of crm, phone, mobile, inbound, dialer \(got "fax"\)/],
     [{ user: '1' }, /--number/],
   ])('usage errors exit 2: %j', async (opts, message) => {
     const p = runRouteExplain(opts, deps(), env);
@@ -158,7 +166,7 @@ describe('npx b24pbx route explain (the real binary, shipped rules, empty databa
     ]);
 
     expect(usage.code).toBe(2);
-    expect(usage.stderr).toContain('--user ID or --extension EXT');
+    expect(usage.stderr).toContain('--user ID, --extension EXT or --department D');
   });
 
   it('invalid rules: exit 1 with one line on stderr naming the file, the path and the value', async () => {

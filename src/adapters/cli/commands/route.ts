@@ -22,6 +22,8 @@ import { silentLogger } from '../../logging/logger.ts';
 export interface RouteExplainOptions {
   readonly user?: string;
   readonly extension?: string;
+  /** A call on no employee's behalf (inbound forward, dialer): the department whose policy it takes. */
+  readonly department?: string;
   readonly number?: string;
   readonly origin?: string;
   readonly line?: string;
@@ -109,7 +111,8 @@ async function newestStoredRules(env: Readonly<Env>): Promise<CompiledRules | nu
 export async function runRouteExplain(opts: RouteExplainOptions, deps: RouteCliDeps, env: Readonly<Env>): Promise<void> {
   const user = opts.user?.trim() || undefined;
   const extension = opts.extension?.trim() || undefined;
-  if (!user && !extension) throw new CliFailure('route explain: give --user ID or --extension EXT', 2);
+  const department = opts.department?.trim() || undefined;
+  if (!user && !extension && !department) throw new CliFailure('route explain: give --user ID, --extension EXT or --department D', 2);
   if (opts.number === undefined || opts.number.trim() === '') throw new CliFailure('route explain: give --number N', 2);
   const origin = opts.origin ?? 'phone';
   if (!(CALL_ORIGINS as readonly string[]).includes(origin)) {
@@ -127,7 +130,7 @@ export async function runRouteExplain(opts: RouteExplainOptions, deps: RouteCliD
 
   const decision = explainRoute(
     { rules: { current: () => rules }, carriers: { current: () => carriers.lookup } },
-    { user: user ?? null, extension: extension ?? null, number: opts.number, origin: origin as CallOrigin, line: opts.line ?? null, health },
+    { user: user ?? null, extension: extension ?? null, department: department ?? null, number: opts.number, origin: origin as CallOrigin, line: opts.line ?? null, health },
   );
   deps.stdout(opts.json ? `${JSON.stringify(decisionToJson(decision), null, 2)}\n` : `${decisionToText(decision)}\n`);
   if (decision.refused) throw new CliFailure(`refused ${decision.refused.code}: ${decision.refused.message}`, 1);
@@ -158,6 +161,7 @@ export function registerRouteCommands(program: Command, deps: RouteCliDeps = def
     .description('show the attempt list for a call and why, without placing it')
     .option('--user <id>', 'Bitrix24 user id of the caller')
     .option('--extension <ext>', "the caller's extension (desk phone)")
+    .option('--department <id>', 'a call on no employee\'s behalf (inbound forward, dialer): this department\'s policy and numbers')
     .option('--number <number>', 'the number to call, in any usual form (8 (926) 123-45-67, +7 926 …)')
     .option('--origin <origin>', `call origin: ${CALL_ORIGINS.join(' | ')}`, 'phone')
     .option('--line <line>', 'a manual line choice (Bitrix24 LINE_NUMBER); "auto" = automatic')
