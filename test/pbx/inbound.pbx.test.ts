@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, PbxTier, TIER_START_MS } from './harness.ts';
+import { freePort, labNumber, PbxTier, TIER_START_MS } from './harness.ts';
 import { hasLab, LAB_SKIP_NOTE } from './lab-asterisk.ts';
 import { writeTone } from './sounds.ts';
 
@@ -28,6 +28,8 @@ numbers:
   - { number: '+74950000008', scenario: sip }
   - { number: '+74950000009', scenario: closing }
   - { number: '+74950000010', scenario: slow }
+  - { number: '+74950000011', scenario: forward-answered }
+  - { number: '+74950000012', scenario: forward-busy }
 scenarios:
   - id: all
     steps: [{ group: ring-all }]
@@ -64,6 +66,12 @@ scenarios:
       - play: ${s('welcome')}
         seconds: 4
       - employee: 1
+  - id: forward-answered
+    department: 10
+    steps: [{ external: '${labNumber(40, ['answer'])}' }]
+  - id: forward-busy
+    department: 10
+    steps: [{ external: '${labNumber(41, ['busy'])}' }, { employee: 1 }]
 groups:
   - { id: ring-all, strategy: all, ringTime: 5, members: [4, 5, 1] }
   - { id: in-order, strategy: order, ringTime: 2, members: [4, 6, 2] }
@@ -170,6 +178,23 @@ describe.skipIf(!hasLab)(`real Asterisk: inbound scenarios${LAB_SKIP_NOTE}`, () 
     const id = await tier.inboundCall('74950000007');
     expect(await answeredBy(id)).toBe('101');
     expect(tier.inboundSteps(id)).toEqual(['queue connector-round-robin']);
+  });
+
+  it.concurrent("an external number goes out through the connector's routing with the scenario department's trunks", async () => {
+    const id = await tier.inboundCall('74950000011');
+    await tier.ami.waitEvent('the forward answered', (e) => e.Event === 'DialEnd' && e.Linkedid === id && e.DialStatus === 'ANSWER' && /@connector-inbound-forward-/.test(e.DestChannel ?? ''));
+    await tier.callGone(id);
+    // The cheapest lab trunk of department 10 (a call on nobody's behalf would be refused: no trunk at all).
+    expect(tier.attemptsOf(id).map((a) => a.trunk)).toEqual(['t1']);
+    expect(tier.attemptsOf(id)[0]?.callerId).toMatch(/^7495123450[02]$|^74951234510$/);
+    expect(failOpens(id)).toEqual([]);
+  });
+
+  it.concurrent('an external number that is busy: the scenario goes on to its next step', async () => {
+    const id = await tier.inboundCall('74950000012');
+    expect(await answeredBy(id)).toBe('100');
+    expect(tier.attemptsOf(id).map((a) => a.trunk)).toEqual(['t1']);
+    expect(tier.inboundSteps(id).map((s) => s.split(' ')[0])).toEqual(['forward', 'dial']);
   });
 
   it.concurrent('a SIP address is dialled as its dial string', async () => {
