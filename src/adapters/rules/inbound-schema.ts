@@ -22,8 +22,8 @@ const day = z.union([z.number().int().min(1).max(7), z.enum(['mon', 'tue', 'wed'
   .transform((d) => (typeof d === 'number' ? d : ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].indexOf(d) + 1));
 const holiday = z.string().regex(/^(\d{4}|-)-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$/, 'a date YYYY-MM-DD, or --MM-DD for every year');
 
-function stepSchema(country: NormalizeOptions['defaultCountry']) {
-  return z.union([
+function stepSchemas(country: NormalizeOptions['defaultCountry']) {
+  return [
     z.strictObject({ play: soundFile, seconds: seconds(3600).nullable().default(null) })
       .transform((s): Step => ({ kind: 'play', file: s.play, seconds: s.seconds })),
     z.strictObject({ extension: z.strictObject({ prompt: soundFile.nullable().default(null), timeout: seconds(60).default(5), maxDigits: z.number().int().min(1).max(10).default(4), ringTime }) })
@@ -39,7 +39,11 @@ function stepSchema(country: NormalizeOptions['defaultCountry']) {
         prompt: soundFile,
         timeout: seconds(60).default(5),
         tries: z.number().int().min(1).max(5).default(2),
-        keys: z.record(z.string().regex(/^[0-9*#]$/, 'one key: 0-9, * or #'), scenarioId),
+        keys: z.record(z.string(), scenarioId).superRefine((keys, ctx) => {
+          for (const key of Object.keys(keys)) {
+            if (!/^[0-9*#]$/.test(key)) ctx.addIssue({ code: 'custom', message: `"${key}" is not one key: 0-9, * or #`, path: [key] });
+          }
+        }),
         onTimeout: scenarioId.nullable().default(null),
         onInvalid: scenarioId.nullable().default(null),
       }),
@@ -53,8 +57,30 @@ function stepSchema(country: NormalizeOptions['defaultCountry']) {
       }),
     }).transform((s): Step => ({ kind: 'time', ...s.time })),
     z.strictObject({ goto: scenarioId }).transform((s): Step => ({ kind: 'goto', scenario: s.goto })),
-    z.literal('hangup').transform((): Step => ({ kind: 'hangup' })),
-  ], { error: 'a step is one of: play, extension, group, employee, external, sip, ivr, time, goto, or the word hangup' });
+  ] as const;
+}
+
+const STEP_KEYS = ['play', 'extension', 'group', 'employee', 'external', 'sip', 'ivr', 'time', 'goto'] as const;
+
+/**
+ * A step is an object named by its kind's key (`{ group: sales }`) or the word `hangup`. The key
+ * picks the schema, so an error inside a step names its own path (`steps[2].ivr.keys.12`).
+ */
+function stepSchema(country: NormalizeOptions['defaultCountry']) {
+  const schemas = stepSchemas(country);
+  return z.unknown().transform((raw, ctx): Step => {
+    if (raw === 'hangup') return { kind: 'hangup' };
+    const key = raw !== null && typeof raw === 'object' ? STEP_KEYS.findIndex((k) => k in raw) : -1;
+    const schema = schemas[key];
+    if (!schema) {
+      ctx.addIssue({ code: 'custom', message: 'a step is one of: play, extension, group, employee, external, sip, ivr, time, goto, or the word hangup' });
+      return z.NEVER;
+    }
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return parsed.data;
+    for (const issue of parsed.error.issues) ctx.addIssue({ code: 'custom', message: issue.message, path: issue.path });
+    return z.NEVER;
+  });
 }
 
 export function inboundFileSchema(country: NormalizeOptions['defaultCountry']) {
