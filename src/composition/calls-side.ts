@@ -19,7 +19,7 @@ import { systemClock, type Clock, type Originator } from '../app/calls/ports.ts'
 import { reconcileWithPbx, type AmiActionPort } from '../app/calls/reconcile.ts';
 import { RouteService } from '../app/calls/route-service.ts';
 import { CallTracker } from '../app/calls/tracker.ts';
-import { InboundService, type InboundStepObserver } from '../app/inbound/inbound-service.ts';
+import { InboundService, type InboundCallEvents, type InboundStepObserver } from '../app/inbound/inbound-service.ts';
 
 type AmiEvent = Readonly<Record<string, string | undefined>>;
 
@@ -43,6 +43,8 @@ export interface CallsSideOptions {
   readonly onCallEnded?: (record: CallRecord) => void;
   /** Told of every inbound step decided (the CRM card follows the call with it). */
   readonly onInboundStep?: InboundStepObserver;
+  /** Told when an inbound call's phone answers and when the call ends (the CRM finishes it). */
+  readonly inboundEvents?: InboundCallEvents;
   /**
    * The PBX's leader lease: only its holder follows AMI events (the tracker, which closes every
    * call, click-to-calls of any instance included) and compares with the channel list; its tracking
@@ -97,7 +99,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
   });
   followCall = (u, l) => tracker.follow(u, l);
   const inbound = new InboundService({
-    rules: o.routing.rules, now: () => clock.now(), random: Math.random, ...(o.onInboundStep ? { observe: o.onInboundStep } : {}),
+    rules: o.routing.rules, now: () => clock.now(), random: Math.random, ...(o.onInboundStep ? { observe: o.onInboundStep } : {}), ...(o.inboundEvents ? { events: o.inboundEvents } : {}),
   });
   tracker.on('call-ended', (record) => {
     routes.callEnded(record.callId);

@@ -1,7 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort, labNumber, PbxTier, TIER_START_MS } from './harness.ts';
+import { freePort, labNumber, PbxTier, TIER_START_MS, waitUntil } from './harness.ts';
+import type { DoubleCall } from '../../src/doubles/bitrix24/portal-state.ts';
 import { hasLab, LAB_SKIP_NOTE } from './lab-asterisk.ts';
 import { writeTone } from './sounds.ts';
 
@@ -239,13 +240,75 @@ describe.skipIf(!hasLab)(`real Asterisk: inbound scenarios${LAB_SKIP_NOTE}`, () 
     expect(failOpens(id)).toEqual(['FAILURE']);
   });
 
-  it.concurrent('the caller hangs up while a group rings: the call ends cleanly', async () => {
-    const id = await tier.inboundCall('74950000002');
+  it.concurrent('the caller hangs up while a group rings: the call ends cleanly, missed (304) for the manager it was ringing', async () => {
+    const id = await tier.inboundCall('74950000002', { caller: '79161230078' });
     await tier.ami.waitEvent('the first member ringing', (e) => e.Event === 'DialBegin' && e.Linkedid === id);
     await tier.ami.action({ Action: 'Hangup', Channel: await callerChannel(id) });
     await tier.callGone(id);
     expect(tier.phonesRung(id)).toEqual(['200']);
     expect(failOpens(id)).toEqual([]);
+    const call = await registeredInbound(id);
+    expect(await tier.finished(call.CALL_ID)).toMatchObject({ USER_ID: '4', STATUS_CODE: '304', DURATION: '0' });
+    expect(call.records).toEqual([]);
+  });
+
+  /** The CRM call the connector registered for this inbound call (EXTERNAL_CALL_ID = its Linkedid). */
+  function registeredInbound(linkedid: string): Promise<DoubleCall> {
+    return waitUntil(`register of ${linkedid}`, () => [...tier.bitrix24.state.calls.values()].find((c) => c.EXTERNAL_CALL_ID === linkedid));
+  }
+
+  /** USER_ID of each show or hide of this CRM call, in order. */
+  function cards(method: 'show' | 'hide', crmCallId: string): string[][] {
+    return tier.bitrix24.callsOf(`telephony.externalcall.${method}`).filter((r) => r.params.CALL_ID === crmCallId)
+      // Form-encoded USER_ID[0]=…&USER_ID[1]=… arrives as an object keyed by index.
+      .map((r) => (typeof r.params.USER_ID === 'object' && r.params.USER_ID !== null ? Object.values(r.params.USER_ID) : [r.params.USER_ID]).map(String));
+  }
+
+  it.concurrent('CRM: registered TYPE 2 on its line; the card follows the ringing phone through an ordered group; finished with the answerer; recording attached', async () => {
+    const id = await tier.inboundCall('74950000002', { caller: '79161230077' });
+    expect(await tier.phoneAnswered(id)).toBe('101');
+    const call = await registeredInbound(id);
+    expect(call).toMatchObject({ TYPE: 2, USER_ID: '4', PHONE_NUMBER: '+79161230077', LINE_NUMBER: '+74950000002' });
+    // 200 (user 4) rang, then 300 (user 6), then 101 (user 2): each card shown as its phone rang, hidden as it stopped.
+    await waitUntil('the last card shown', () => cards('show', call.CALL_ID).length === 3);
+    expect(cards('show', call.CALL_ID)).toEqual([['4'], ['6'], ['2']]);
+    expect(cards('hide', call.CALL_ID)).toEqual([['4'], ['6']]);
+    await tier.hangUp(id);
+    await tier.callGone(id);
+    const finished = await tier.finished(call.CALL_ID);
+    expect(finished).toMatchObject({ USER_ID: '2', STATUS_CODE: '200' });
+    await tier.recordAttached(call.CALL_ID);
+  });
+
+  it.concurrent('CRM: a group rung all at once shows the card to all three; when one answers it leaves the other two, who get no missed call', async () => {
+    const id = await tier.inboundCall('74950000001', { caller: '79161230079' });
+    expect(await tier.phoneAnswered(id)).toBe('100');
+    const call = await registeredInbound(id);
+    await waitUntil('the card shown', () => cards('show', call.CALL_ID).length === 1);
+    expect(cards('show', call.CALL_ID).flat().sort()).toEqual(['1', '4', '5']);
+    await waitUntil('the card hidden from the others', () => cards('hide', call.CALL_ID).length === 1);
+    expect(cards('hide', call.CALL_ID)[0]?.sort()).toEqual(['4', '5']);
+    await tier.hangUp(id);
+    await tier.callGone(id);
+    expect(await tier.finished(call.CALL_ID)).toMatchObject({ USER_ID: '1', STATUS_CODE: '200' });
+    expect(tier.bitrix24.callsOf('telephony.externalcall.finish').filter((r) => r.params.CALL_ID === call.CALL_ID)).toHaveLength(1);
+  });
+
+  it.concurrent('CRM: a call from an excluded number is answered but never written, nor recorded', async () => {
+    const id = await tier.inboundCall('74950000001', { caller: '74950001122' });
+    expect(await tier.phoneAnswered(id)).toBe('100');
+    await tier.hangUp(id);
+    await tier.callGone(id);
+    const other = await tier.inboundCall('74950000008', { caller: '79161230080' });
+    expect(await tier.phoneAnswered(other)).toBe('199');
+    await tier.hangUp(other);
+    await tier.callGone(other);
+    // The second call (no user rings a SIP address: nothing registered either) ended after the first: nothing came of the first.
+    await tier.connector.waitLog('the second call reported', (l) => l.msg === 'inbound: the call rang no manager: not registered in the CRM' && l.linkedid === other);
+    expect([...tier.bitrix24.state.calls.values()].filter((c) => c.PHONE_NUMBER === '+74950001122')).toEqual([]);
+    // The scenario's channel is the Originate's other half (`<id>-b`): its recording would be <id>-b.wav.
+    expect(fs.existsSync(path.join(tier.monitorDir, `${id}-b.wav`))).toBe(false);
+    expect(fs.readdirSync(tier.monitorDir).length).toBeGreaterThan(0);
   });
 
   async function callerChannel(linkedid: string): Promise<string> {

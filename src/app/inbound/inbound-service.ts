@@ -1,5 +1,6 @@
 import type { CountryCode } from 'libphonenumber-js';
 import { normalizePhone } from '../../core/phone/normalize.ts';
+import { isExcludedNumber } from '../crm/crm-policy.ts';
 import type { CompiledRules } from '../../core/rules/compile.ts';
 import { explainCall, type Explanation } from '../../core/scenarios/explain.ts';
 import { formatPosition, parsePosition } from '../../core/scenarios/position.ts';
@@ -25,6 +26,14 @@ export interface InboundStepAnswer {
   readonly state: string;
   /** The decision in full, for whoever follows the call (the CRM card). */
   readonly decision: StepDecision | null;
+  /** Record the call from its first ringing action (never for excluded numbers, DECISIONS §18). */
+  readonly record: boolean;
+}
+
+/** What the dialplan reports besides steps: a phone answered (its channel), the caller hung up (the recording). */
+export interface InboundCallEvents {
+  answered(linkedid: string, channel: string): void;
+  ended(linkedid: string, recording: string | null): void;
 }
 
 /** Told of every step decided (the CRM side shows and hides cards from it); must not throw or block. */
@@ -37,6 +46,7 @@ export interface InboundServiceDeps {
   /** [0, 1): weighted-random group orders. */
   readonly random: () => number;
   readonly observe?: InboundStepObserver;
+  readonly events?: InboundCallEvents;
 }
 
 /**
@@ -55,9 +65,20 @@ export class InboundService {
     if (did === null) decision = { action: { kind: 'failopen', reason: 'the called number is not a phone number' }, position: null, scenario: null };
     else if (position === 'invalid') decision = { action: { kind: 'failopen', reason: 'the step state sent by the dialplan is not one the connector wrote' }, position: null, scenario: null };
     else decision = decideStep(this.context(rules), { did, position, result: query.result });
-    const answer: InboundStepAnswer = { action: decision.action, state: decision.position === null ? '' : formatPosition(decision.position), decision };
+    const record = query.caller === null || !isExcludedNumber(rules, query.caller);
+    const answer: InboundStepAnswer = { action: decision.action, state: decision.position === null ? '' : formatPosition(decision.position), decision, record };
     this.deps.observe?.(query, answer);
     return answer;
+  }
+
+  /** A phone answered the call (`channel` is the answering one). */
+  answered(linkedid: string, channel: string): void {
+    this.deps.events?.answered(linkedid, channel);
+  }
+
+  /** The caller's channel is gone; `recording` is its MixMonitor file, if one was started. */
+  ended(linkedid: string, recording: string | null): void {
+    this.deps.events?.ended(linkedid, recording);
   }
 
   /** The path a call to `did` would take at `at` (ms), with the caller pressing `keys` in turn. */
