@@ -160,6 +160,10 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     inboundCrm = new InboundCrm({
       outbox: crm.outbox, rules, now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }), onEnqueued: () => crm.worker.notify(),
     });
+    // Who answers an inbound call: the DialEnd ANSWER of its Linkedid (class `call`, already read).
+    ami?.on('event', (e: Readonly<Record<string, string | undefined>>) => {
+      if (e.event === 'DialEnd' && e.dialstatus === 'ANSWER' && e.linkedid) inboundCrm?.answered(e.linkedid, e.destchannel ?? '');
+    });
     const directory = await crm.directory.load();
     if (directory.users.length > 0 || directory.departments.length > 0) rules.setDirectory(directory);
 
