@@ -4,6 +4,7 @@ import { requireAdminToken } from '../adapters/http/admin-auth.ts';
 import { callReportToJson } from '../app/calls/call-report.ts';
 import type { CallsSide } from './calls-side.ts';
 import type { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts';
+import { explanationToJson, parseAt, parseKeys } from '../app/inbound/render-explanation.ts';
 import { decisionToJson } from '../app/routing/render-decision.ts';
 import { explainRoute } from '../app/routing/route-call.ts';
 import type { TrunkHealthPort } from '../app/trunks/ports.ts';
@@ -48,6 +49,14 @@ const explainQuery = z.object({
   line: z.string().optional(),
 }).refine((q) => q.user !== undefined || q.extension !== undefined || q.department !== undefined, { message: 'give user, extension or department' });
 
+const inboundExplainQuery = z.object({
+  did: z.string().min(1),
+  from: z.string().optional(),
+  caller: z.string().optional(),
+  at: z.string().optional(),
+  keys: z.string().optional(),
+});
+
 /**
  * Admin HTTP endpoints (Bearer ADMIN_TOKEN): the same questions the CLI answers, for a console or
  * a script: reload the rules, explain a route without placing a call, look up a carrier, show calls.
@@ -86,6 +95,24 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
       res.json(savingsToJson(report));
     });
   }
+  router.get('/inbound/explain', (req, res) => {
+    const q = inboundExplainQuery.safeParse(req.query);
+    const keys = parseKeys(q.success ? q.data.keys : undefined);
+    const at = parseAt(q.success ? q.data.at : undefined, Date.now());
+    const problem = !q.success ? q.error.issues.map((i) => `${i.path.join('.') || 'query'}: ${i.message}`).join('; ')
+      : !Array.isArray(keys) ? keys.error : typeof at !== 'number' ? at.error : null;
+    if (problem !== null || !q.success || !Array.isArray(keys) || typeof at !== 'number') {
+      res.status(400).json({ error: 'BAD_REQUEST', message: problem });
+      return;
+    }
+    const e = deps.calls.inbound.explain({ did: q.data.did, at, keys });
+    if ('error' in e) {
+      res.status(400).json({ error: 'BAD_REQUEST', message: `did: ${e.error}` });
+      return;
+    }
+    const caller = q.data.from ?? q.data.caller ?? null;
+    res.json(explanationToJson({ did: q.data.did, caller, at, timezone: deps.rules.current().timezone, keys }, e));
+  });
 
   router.get('/carriers/lookup', (req, res) => {
     const number = typeof req.query.number === 'string' ? req.query.number : '';

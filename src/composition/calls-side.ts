@@ -22,6 +22,7 @@ import { RouteService } from '../app/calls/route-service.ts';
 import { SharedChannels } from '../app/calls/shared-channels.ts';
 import { CallTracker } from '../app/calls/tracker.ts';
 import { PER_MINUTE } from '../core/rules/billing.ts';
+import { InboundService, type InboundCallEvents, type InboundStepObserver } from '../app/inbound/inbound-service.ts';
 
 type AmiEvent = Readonly<Record<string, string | undefined>>;
 
@@ -52,6 +53,10 @@ export interface CallsSideOptions {
   readonly clock?: Clock;
   /** Ended calls, as soon as they are stored with crm_handoff = pending (the CRM side's fast path). */
   readonly onCallEnded?: (record: CallRecord) => void;
+  /** Told of every inbound step decided (the CRM card follows the call with it). */
+  readonly onInboundStep?: InboundStepObserver;
+  /** Told when an inbound call's phone answers and when the call ends (the CRM finishes it). */
+  readonly inboundEvents?: InboundCallEvents;
   /**
    * The PBX's leader lease: only its holder follows AMI events (the tracker, which closes every
    * call, click-to-calls of any instance included) and compares with the channel list; its tracking
@@ -64,6 +69,8 @@ export interface CallsSide {
   readonly store: CallsRepository;
   readonly routes: RouteService;
   readonly tracker: CallTracker;
+  /** Inbound scenarios: the FastAGI `inbound` script's steps and `inbound explain`. */
+  readonly inbound: InboundService;
   /** The click-to-call use case, wired (for the CRM side's ClickToCallPort): plan, store, dial. */
   clickToCall(input: ClickToCallInput): Promise<ClickToCallResult>;
   /** Its first step alone: the plan, for a caller that stores the call itself. */
@@ -108,6 +115,9 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     pbxRecords: o.env.CDR_CSV_PATH ? csvCdrRecords(o.env.CDR_CSV_PATH) : null,
   });
   followCall = (u, l) => tracker.follow(u, l);
+  const inbound = new InboundService({
+    rules: o.routing.rules, now: () => clock.now(), random: Math.random, ...(o.onInboundStep ? { observe: o.onInboundStep } : {}), ...(o.inboundEvents ? { events: o.inboundEvents } : {}),
+  });
   tracker.on('call-ended', (record) => {
     routes.callEnded(record.callId, record.trunkId);
     o.onCallEnded?.(record);
@@ -176,6 +186,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     store,
     routes,
     tracker,
+    inbound,
     clickToCall: (input) => originateClickToCall(clicks, input),
     planClick: (input) => planClickToCall(clicks, input),
     dialClick: (planned) => dialPlanned(clicks, planned),
@@ -211,7 +222,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
       }
       await channels.start();
       server = await startFastAgiServer({
-        host: o.env.AGI_HOST, port: o.env.AGI_PORT, service: routes, logger: o.logger.child({ component: 'fastagi' }),
+        host: o.env.AGI_HOST, port: o.env.AGI_PORT, service: routes, inbound, logger: o.logger.child({ component: 'fastagi' }),
         commandTimeoutMs: o.env.AGI_COMMAND_TIMEOUT_MS, allow: parsePeerAllowlist(o.env.AGI_ALLOW), secret: o.env.AGI_SECRET ?? null,
         routeDeadlineMs: o.env.AGI_ROUTE_DEADLINE_MS, now: () => clock.now(),
       });

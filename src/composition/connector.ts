@@ -13,6 +13,7 @@ import { createCallsSide, type CallsSide } from './calls-side.ts';
 import { clickToCallPort } from '../app/crm/click-to-call-adapter.ts';
 import type { CrmClock } from '../app/crm/clock.ts';
 import { createCrmSide, type CrmSide } from './crm-side.ts';
+import { InboundCrm } from '../app/inbound/inbound-crm.ts';
 import { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts';
 import { importSamplePlanIfEmpty } from '../app/numbering/sample-plan.ts';
 import type { Env } from '../config/env.ts';
@@ -133,11 +134,18 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   try {
     await leaders.start();
     const callEvents = new EventEmitter();
+    // Built once the CRM side (its outbox) exists, just below; inbound steps arrive only after start.
+    let inboundCrm: InboundCrm | null = null;
     const calls = createCallsSide({
       db, env, logger, routing,
       ami: ami ?? disconnectedAmi,
       leader: leaders.pbx,
       onCallEnded: (record: CallRecord) => callEvents.emit('call-ended', record),
+      onInboundStep: (query, answer) => inboundCrm?.observe(query, answer),
+      inboundEvents: {
+        answered: (linkedid, channel) => inboundCrm?.answered(linkedid, channel),
+        ended: (linkedid, recording) => inboundCrm?.ended(linkedid, recording),
+      },
     });
     instrumentCalls({ calls, ami, metrics, callEvents });
 
@@ -153,6 +161,13 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       onDirectory: (directory) => rules.setDirectory(directory),
       leader: leaders.jobs.gate,
       ...(options.crmClock ? { clock: options.crmClock } : {}),
+    });
+    inboundCrm = new InboundCrm({
+      outbox: crm.outbox, rules, now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }), onEnqueued: () => crm.worker.notify(),
+    });
+    // Who answers an inbound call: the DialEnd ANSWER of its Linkedid (class `call`, already read).
+    ami?.on('event', (e: Readonly<Record<string, string | undefined>>) => {
+      if (e.event === 'DialEnd' && e.dialstatus === 'ANSWER' && e.linkedid) inboundCrm?.answered(e.linkedid, e.destchannel ?? '');
     });
     const directory = await crm.directory.load();
     if (directory.users.length > 0 || directory.departments.length > 0) rules.setDirectory(directory);

@@ -5,8 +5,8 @@ export type FakeBehaviour =
   | { readonly kind: 'accept-close' }
   | { readonly kind: 'hang' }
   | { readonly kind: 'garbage' }
-  /** Sends these AGI commands one at a time (each after Asterisk's reply to the previous), then closes. */
-  | { readonly kind: 'commands'; readonly commands: (env: Readonly<Record<string, string>>) => readonly string[] };
+  /** Sends these AGI commands one at a time (each after Asterisk's reply to the previous), then closes; null = hang on this request. */
+  | { readonly kind: 'commands'; readonly commands: (env: Readonly<Record<string, string>>) => readonly string[] | null };
 
 /** A FastAGI server that fails the way a broken or stuck connector would; `sessions` counts requests. */
 export class FakeFastAgi {
@@ -35,9 +35,10 @@ export class FakeFastAgi {
     let buffer = '';
     let env: Record<string, string> | undefined;
     let queue: string[] = [];
+    let stuck = behaviour.kind === 'hang';
     socket.on('data', (chunk) => {
       // A stuck server reads nothing and never closes, not even after Asterisk's HANGUP.
-      if (behaviour.kind === 'hang') return;
+      if (stuck) return;
       buffer += chunk.toString('utf8');
       if (!env) {
         const end = buffer.indexOf('\n\n');
@@ -45,7 +46,12 @@ export class FakeFastAgi {
         env = Object.fromEntries(buffer.slice(0, end).split('\n').map((l) => [l.slice(0, l.indexOf(':')), l.slice(l.indexOf(':') + 2)]));
         buffer = buffer.slice(end + 2);
         if (behaviour.kind === 'garbage') { socket.end('HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html>\x00\xff</html>\n'); return; }
-        queue = [...behaviour.commands(env)];
+        const commands = behaviour.kind === 'commands' ? behaviour.commands(env) : [];
+        if (commands === null) {
+          stuck = true;
+          return;
+        }
+        queue = [...commands];
       } else {
         if (!buffer.includes('\n')) return;
         buffer = '';

@@ -9,8 +9,8 @@ import { freePort } from '../support/ports.ts';
 import { ConnectorProcess } from './connector-process.ts';
 import { LabAmi, type LabEvent } from './lab-ami.ts';
 import { LAB_DIR, startLabAsterisk, type LabAsterisk } from './lab-asterisk.ts';
-import { adminContexts, siteDialplan, labManager, writeLabRules, type Behaviour, BEHAVIOUR } from './lab-site.ts';
-import { adminEditedDialplan, adminEditedManager, SHIPPED_DIALER } from './shipped-config.ts';
+import { adminContexts, inboundAdminContexts, siteDialplan, labManager, writeLabRules, type Behaviour, BEHAVIOUR } from './lab-site.ts';
+import { adminEditedDialplan, adminEditedManager, SHIPPED_DIALER, SHIPPED_INBOUND } from './shipped-config.ts';
 
 const SHIPPED_RULES = fileURLToPath(new URL('../../rules/', import.meta.url));
 
@@ -34,6 +34,8 @@ export interface TierOptions {
   readonly etc?: (dir: string) => void;
   /** Edits the connector's rules folder after the lab's rules are written (before the connector starts). */
   readonly rules?: (dir: string) => void;
+  /** Extra [globals] values of the shipped inbound dialplan. */
+  readonly inboundGlobals?: Readonly<Record<string, string>>;
 }
 
 export { freePort };
@@ -91,6 +93,11 @@ export class PbxTier {
       o.contexts ?? adminContexts(),
     ));
     const dialer = files('extensions_dialer.conf', adminEditedDialplan(o.dialerGlobals ?? {}, {}, SHIPPED_DIALER));
+    const inbound = files('extensions_inbound.conf', adminEditedDialplan(
+      { CONNECTOR_INBOUND_AGI: `agi://127.0.0.1:${agiPort}/inbound`, ...o.inboundGlobals },
+      inboundAdminContexts(),
+      SHIPPED_INBOUND,
+    ));
     const site = files('lab-site.conf', `${siteDialplan()}\n${o.extraDialplan ?? ''}\n`);
     const manager = files('manager_connector.conf', adminEditedManager(amiSecret));
     const lab = files('manager_lab.conf', labManager(labSecret));
@@ -108,7 +115,7 @@ export class PbxTier {
 
     const client = { clientId: 'local.b24pbx.lab', clientSecret: crypto.randomBytes(12).toString('hex') };
     const bitrix24 = await startBitrix24Double({ ...client, rateLimit: false });
-    const asterisk = await startLabAsterisk({ runDir: path.join(dir, 'asterisk'), amiPort, include: [dialplan, dialer, site], manager: [manager, lab], etcDir })
+    const asterisk = await startLabAsterisk({ runDir: path.join(dir, 'asterisk'), amiPort, include: [dialplan, dialer, inbound, site], manager: [manager, lab], etcDir })
       .catch(async (err: unknown) => { await bitrix24.close(); throw err; });
     const ami = await LabAmi.connect(amiPort, labSecret)
       .catch(async (err: unknown) => { await asterisk.stop(); await bitrix24.close(); throw err; });
@@ -169,6 +176,42 @@ export class PbxTier {
     });
     if (res.status !== 200) throw new Error(`the connector answered HTTP ${res.status} to ONEXTERNALCALLSTART`);
     return registered.CALL_ID;
+  }
+
+  /**
+   * A call from `caller` to the inbound number `did`: an Originate of `Local/DID@connector-inbound`
+   * whose caller side presses `keys` once the scenario answers. Returns the call's Linkedid.
+   */
+  async inboundCall(did: string, o: { readonly keys?: string; readonly caller?: string; readonly vars?: Readonly<Record<string, string>> } = {}): Promise<string> {
+    const id = `in-${crypto.randomBytes(6).toString('hex')}`;
+    const vars = { LAB_KEYS: o.keys ?? '', ...o.vars };
+    const [res] = await this.ami.action({
+      Action: 'Originate', Channel: `Local/${did}@connector-inbound`, Context: 'lab-caller', Exten: 's', Priority: '1', Async: 'true',
+      CallerID: `"${o.caller ?? '79161234567'}" <${o.caller ?? '79161234567'}>`, Timeout: '120000',
+      ChannelId: id, OtherChannelId: `${id}-b`, Variable: Object.entries(vars).map(([k, v]) => `${k}=${v}`).join(','),
+    });
+    if (res?.Response !== 'Success') throw new Error(`Originate failed: ${JSON.stringify(res)}`);
+    return id;
+  }
+
+  /** The lab phones (Local/NNN@phones) a call made ring, in the order their Dial began. */
+  phonesRung(linkedid: string): string[] {
+    return this.ami.events
+      .filter((e) => e.Event === 'DialBegin' && e.Linkedid === linkedid && /^Local\/\d+@phones-/.test(e.DestChannel ?? ''))
+      .map((e) => /^Local\/(\d+)@/.exec(e.DestChannel ?? '')?.[1] ?? '');
+  }
+
+  /** Waits for a lab phone to answer the call; resolves with its extension. */
+  async phoneAnswered(linkedid: string, timeoutMs = 30_000): Promise<string> {
+    const e = await this.ami.waitEvent(`a phone answering ${linkedid}`, (ev) => ev.Event === 'DialEnd' && ev.Linkedid === linkedid && ev.DialStatus === 'ANSWER' && /@phones-/.test(ev.DestChannel ?? ''), timeoutMs);
+    return /^Local\/(\d+)@/.exec(e.DestChannel ?? '')?.[1] ?? '';
+  }
+
+  /** The inbound steps the dialplan ran for the call (UserEvent ConnectorInboundStep): `action arg`. */
+  inboundSteps(linkedid: string): string[] {
+    return this.ami.events
+      .filter((e) => e.Event === 'UserEvent' && e.UserEvent === 'ConnectorInboundStep' && e.Linkedid === linkedid)
+      .map((e) => `${e.Action ?? ''} ${e.Arg ?? ''}`.trim());
   }
 
   /** The lab trunks the call reached (LabTrunk events of its Linkedid), in order. */

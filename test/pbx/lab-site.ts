@@ -41,6 +41,16 @@ exten => _XXX,1,Dial(Local/\${EXTEN}@lab-internal,30)
   };
 }
 
+/** The inbound dialplan's admin-edited context: fail open to lab phone 150 (answers), announced. */
+export function inboundAdminContexts(): Record<string, string> {
+  return {
+    'connector-inbound-failopen': `
+exten => s,1,UserEvent(LabFailOpenGroup,Linkedid: \${CHANNEL(linkedid)})
+ same => n,Dial(Local/150@phones,30)
+ same => n,Hangup()`,
+  };
+}
+
 // The number presented on the outbound leg is that leg's CALLERID (the ;1 half of the Local
 // channel, set by connector-predial); the ;2 half running here sees it as its CONNECTEDLINE.
 function announce(trunk: string): string {
@@ -70,6 +80,8 @@ export function siteDialplan(): string {
   out.push('[lab-desk-100]');
   for (const p of ['_X.', '_+X.']) out.push(`exten => ${p},1,Set(CALLERID(all)="100" <100>)`, ' same => n,Goto(lab-phones,${EXTEN},1)');
   out.push('', '[lab-phones]', 'include => connector-desk-phones', 'exten => _XXX,1,Goto(connector-outbound,${EXTEN},1)', '');
+  // An inbound caller: once the scenario answers, presses LAB_KEYS (SendDTMF: w = half a second's pause), then stays.
+  out.push('[lab-caller]', 'exten => s,1,GotoIf($["${LAB_KEYS}" = ""]?stay)', ' same => n,Wait(0.5)', ' same => n,SendDTMF(${LAB_KEYS})', ' same => n(stay),Wait(120)', '');
   return out.join('\n');
 }
 

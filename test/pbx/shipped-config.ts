@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 /** The files an admin copies to /etc/asterisk, exactly as the repository ships them. */
 export const SHIPPED_DIALPLAN = fileURLToPath(new URL('../../asterisk/extensions_connector.conf', import.meta.url));
 export const SHIPPED_DIALER = fileURLToPath(new URL('../../asterisk/extensions_dialer.conf', import.meta.url));
+export const SHIPPED_INBOUND = fileURLToPath(new URL('../../asterisk/extensions_inbound.conf', import.meta.url));
 export const SHIPPED_MANAGER = fileURLToPath(new URL('../../asterisk/manager_connector.conf', import.meta.url));
 
 /**

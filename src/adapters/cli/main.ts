@@ -49,6 +49,7 @@ const groups: Readonly<Record<string, () => Promise<(program: Command) => void>>
   rules: async () => (await import('./commands/rules.ts')).registerRulesCommands,
   report: async () => (await import('./commands/report.ts')).registerReportCommands,
   dialer: async () => (await import('./commands/dialer.ts')).registerDialerCommands,
+  inbound: async () => (await import('./commands/inbound.ts')).registerInboundCommands,
 };
 
 async function main(): Promise<void> {

@@ -10,6 +10,7 @@ import { readCarrierKeys } from './carrier-keys.ts';
 import {
   callerIdsFileSchema, crmFileSchema, departmentsFileSchema, masksFileSchema, routingFileSchema, trunksFileSchema, usersFileSchema,
 } from './schema.ts';
+import { inboundFileSchema } from './inbound-schema.ts';
 
 /** The files of a rules directory, by the part of the rules each holds. */
 export const RULES_FILES: Readonly<Record<RulesPart, string>> = {
@@ -20,6 +21,7 @@ export const RULES_FILES: Readonly<Record<RulesPart, string>> = {
   masks: 'masks.yaml',
   callerIds: 'caller-ids.yaml',
   crm: 'crm.yaml',
+  inbound: 'inbound.yaml',
 };
 
 /** Only trunks.yaml must exist; a missing file means "none of these" (no masks, no caller-ID rules…). */
@@ -99,7 +101,8 @@ function loadRulesFrom(
   const masks = parse('masks', masksFileSchema);
   const callerIds = parse('callerIds', callerIdsFileSchema(country));
   const crm = parse('crm', crmFileSchema(country));
-  if (errors.length > 0 || !routing || !trunks || !departments || !users || !masks || !callerIds || !crm) {
+  const inbound = parse('inbound', inboundFileSchema(country));
+  if (errors.length > 0 || !routing || !trunks || !departments || !users || !masks || !callerIds || !crm || !inbound) {
     return { ok: false, errors, warnings };
   }
 
@@ -131,6 +134,12 @@ function loadRulesFrom(
     maxAttempts: routing.maxAttempts,
     defaultCountry,
     timezone: routing.timezone,
+    inbound: {
+      phoneDial: inbound.phoneDial,
+      numbers: inbound.numbers,
+      scenarios: inbound.scenarios.map((sc) => ({ ...sc, name: sc.name ?? sc.id })),
+      groups: inbound.groups.map((g) => ({ ...g, name: g.name ?? g.id })),
+    },
   });
 
   const knownCarriers = options.knownCarriers ?? carrierKeys(warnings);

@@ -3,6 +3,7 @@ import type { RouteQuery } from '../../core/calls/route-query.ts';
 import { routeStep, type RouteStep, type RouteStepInput } from '../../core/calls/route-step.ts';
 import { classifyOutcome } from '../../core/outcome/classify.ts';
 import { numberAsReceived } from '../../core/phone/as-received.ts';
+import { forwardDepartment, isForwardCaller } from '../../core/scenarios/forward-caller.ts';
 import type { OutcomeDecision } from '../../core/rules/model.ts';
 import type { Attempt } from '../../core/routing/types.ts';
 import { routeCall, type RoutingDeps } from '../routing/route-call.ts';
@@ -306,16 +307,19 @@ export class RouteService {
   private deskCall(query: RouteQuery, facts: Partial<ChannelFacts>, linkedid: string | null): NewCall {
     const extension = facts.callerExtension || query.callerIdNum || null;
     const rules = this.deps.routing.rules.current();
-    const decision = routeCall(this.deps.routing, {
-      extension, number: query.exten, origin: 'phone', busyChannels: this.channels.busy(),
-    });
+    // An inbound scenario's forward: placed on the scenario department's behalf, not a phone's.
+    const forward = isForwardCaller(extension);
+    const origin = forward ? 'inbound' : 'phone';
+    const decision = routeCall(this.deps.routing, forward
+      ? { department: forwardDepartment(extension), number: query.exten, origin, busyChannels: this.channels.busy() }
+      : { extension, number: query.exten, origin, busyChannels: this.channels.busy() });
     const refused = decision.refused;
     return {
       id: `desk-${query.uniqueid}`,
       crmCallId: null,
       channelId: query.uniqueid,
       linkedid,
-      origin: 'phone',
+      origin,
       userId: decision.user,
       extension,
       number: numberAsReceived(query.exten),

@@ -1,9 +1,11 @@
 import { parseDialTemplate } from '../routing/dial-string.ts';
+import { checkInbound } from '../scenarios/check.ts';
+import { NO_INBOUND } from '../scenarios/model.ts';
 import { parseMask } from './mask.ts';
 import type { Rules } from './model.ts';
 
 /** The rules files, by the part of the rules they hold. */
-export type RulesPart = 'trunks' | 'departments' | 'users' | 'masks' | 'callerIds' | 'crm' | 'routing';
+export type RulesPart = 'trunks' | 'departments' | 'users' | 'masks' | 'callerIds' | 'crm' | 'routing' | 'inbound';
 
 export interface RulesIssue {
   readonly part: RulesPart;
@@ -122,6 +124,9 @@ export function checkRules(rules: Rules, options: CheckOptions = {}): RulesIssue
   crm.departments.forEach((d, i) => {
     if (!deptIds.has(d)) warn('crm', `whitelist.departments[${i}]`, `department "${d}" is not in departments.yaml`);
   });
+  for (const issue of checkInbound(rules.inbound ?? NO_INBOUND, { users: userIds, departments: deptIds })) {
+    (issue.severity === 'error' ? error : warn)('inbound', issue.path, issue.message);
+  }
   return issues;
 }
 

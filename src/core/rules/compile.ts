@@ -1,4 +1,6 @@
 import { parseDialTemplate, type DialTemplate } from '../routing/dial-string.ts';
+import { compileInbound, type CompiledInbound } from '../scenarios/compile.ts';
+import { NO_INBOUND } from '../scenarios/model.ts';
 import { parseMask, type CompiledMask } from './mask.ts';
 import type { CallOrigin, Department, PersonalCallerId, Rules, Trunk, User } from './model.ts';
 
@@ -25,6 +27,7 @@ export interface CompiledRules {
   readonly maxAttempts: number;
   readonly defaultCountry: string;
   readonly timezone: string;
+  readonly inbound: CompiledInbound;
 }
 
 export interface CompiledTrunk {
@@ -141,6 +144,7 @@ export function compileRules(rules: Rules): CompiledRules {
     maxAttempts: rules.maxAttempts,
     defaultCountry: rules.defaultCountry,
     timezone: rules.timezone,
+    inbound: compileInbound(rules.inbound ?? NO_INBOUND),
   });
 }
 

@@ -1,3 +1,5 @@
+import type { InboundRules } from '../scenarios/model.ts';
+
 /**
  * The routing rules after validation: plain immutable data. The loader (src/adapters/rules)
  * turns rules/*.yaml into this; the routing core only ever reads it.
@@ -170,4 +172,6 @@ export interface Rules {
   readonly defaultCountry: string;
   /** IANA time zone of the call centre: daily SIM limits reset at its midnight; explain prints its times. */
   readonly timezone: string;
+  /** Inbound numbers and their scenarios (inbound.yaml; none when the file is absent). */
+  readonly inbound?: InboundRules;
 }

@@ -57,6 +57,15 @@ describe('operating the service', () => {
     expect(allowed.status).toBe(200);
     expect(JSON.stringify(await allowed.json())).toContain('gsm-mts');
 
+    // The inbound twin of `inbound explain`: a Saturday call to the main line goes to the closed scenario.
+    const inbound = '/admin/inbound/explain?did=84951234500&from=79161234567&at=2026-12-05T12:00:00%2B03:00';
+    expect((await get(inbound)).status).toBe(401);
+    const path = await get(inbound, { Authorization: `Bearer ${ADMIN_TOKEN}` });
+    expect(path.status).toBe(200);
+    const explained = await path.json() as { steps: { text: string }[]; end: string };
+    expect(explained.steps.map((st) => st.text)).toEqual(['play closed', 'hang up (hang-up step closed#2)']);
+    expect((await get('/admin/inbound/explain?did=84951234500&keys=x', { Authorization: `Bearer ${ADMIN_TOKEN}` })).status).toBe(400);
+
     const forged = { ...s.bitrix24.appAuth(), application_token: 'f0'.repeat(16) };
     const registered = s.bitrix24.state.registerClickToCall('1', '+79151234561', '');
     expect((await postStart(s, startEventData(registered.CALL_ID, { userId: '1', number: '+79151234561' }), forged)).status).toBe(401);

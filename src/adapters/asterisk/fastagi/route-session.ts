@@ -2,6 +2,7 @@ import type { Logger } from '../../logging/logger.ts';
 import type { ChannelFacts, ChannelProbe, RouteAnswer, RouteService } from '../../../app/calls/route-service.ts';
 import { routeQueryOf } from '../../../core/calls/route-query.ts';
 import { AgiCommandError, type AgiConnection } from './connection.ts';
+import { runInboundStep, type InboundStepPort } from './inbound-session.ts';
 import { quoteArg, variableValue, type AgiEnvironment } from './protocol.ts';
 import { scriptName, scriptSecret, secretMatches } from './script-secret.ts';
 
@@ -129,6 +130,8 @@ export interface RouteSessionDeps {
   readonly routeDeadlineMs: number;
   /** A request without the right secret (closed unanswered). */
   readonly onBadSecret: () => void;
+  /** The second script, `inbound` (inbound scenarios); absent = not served. */
+  readonly inbound?: InboundStepPort;
 }
 
 const TIMED_OUT = Symbol('timed out');
@@ -168,6 +171,10 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
   const log = (): Logger => (child ??= logger.child({ peer, uniqueid: env.vars.uniqueid }));
   try {
     const name = scriptName(script);
+    if (name === 'inbound' && deps.inbound) {
+      await runInboundStep(conn, env, deps.inbound, log);
+      return;
+    }
     if (name !== 'route') {
       // A mistyped AGI URL must not drop every outgoing call: the dialplan places it on its fail-open trunk.
       log().warn({ script: name }, 'fastagi: unknown AGI script requested: answering fail-open');

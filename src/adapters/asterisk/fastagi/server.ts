@@ -3,6 +3,7 @@ import type { Logger } from '../../logging/logger.ts';
 import type { RouteService } from '../../../app/calls/route-service.ts';
 import { AgiConnection } from './connection.ts';
 import { parsePeerAllowlist, refusalLogLimiter, type PeerAllowlist } from './peer-allowlist.ts';
+import type { InboundStepPort } from './inbound-session.ts';
 import { runRouteSession } from './route-session.ts';
 
 export interface FastAgiServerOptions {
@@ -10,6 +11,8 @@ export interface FastAgiServerOptions {
   /** 0 = any free port (tests). */
   readonly port: number;
   readonly service: RouteService;
+  /** Serves the `inbound` script (inbound scenarios) too. */
+  readonly inbound?: InboundStepPort;
   readonly logger: Logger;
   /** Per-command reply timeout (GET VARIABLE, SET VARIABLE). */
   readonly commandTimeoutMs?: number;
@@ -59,6 +62,7 @@ export async function startFastAgiServer(options: FastAgiServerOptions): Promise
     const session = {
       service: options.service, logger: options.logger, envTimeoutMs: options.envTimeoutMs ?? 5000,
       secret: options.secret ?? null, routeDeadlineMs: options.routeDeadlineMs ?? 1500, onBadSecret: () => refused(address, 'wrong or missing secret in the AGI URL'),
+      ...(options.inbound ? { inbound: options.inbound } : {}),
     };
     runRouteSession(conn, session, peer)
       .catch((err: unknown) => {

@@ -1,0 +1,85 @@
+import type { Logger } from '../../logging/logger.ts';
+import type { InboundStepAnswer, InboundStepQuery } from '../../../app/inbound/inbound-service.ts';
+import type { InboundAction } from '../../../core/scenarios/step-machine.ts';
+import type { AgiConnection } from './connection.ts';
+import { quoteArg, type AgiEnvironment } from './protocol.ts';
+
+/** What the inbound script needs from the connector. */
+export interface InboundStepPort {
+  step(query: InboundStepQuery): InboundStepAnswer;
+  answered(linkedid: string, channel: string): void;
+  ended(linkedid: string, recording: string | null): void;
+}
+
+/** The second argument of a report that is no step: a phone answered, the caller hung up. */
+export const ANSWERED_EVENT = '@answered';
+export const ENDED_EVENT = '@end';
+
+/**
+ * The fields of the INBOUND variable, in order (`${CUT(INBOUND,|,n)}` in extensions_inbound.conf):
+ * ACTION|ARG|TIMEOUT|EXTRA|STATE|REASON.
+ *   play     ARG file,        TIMEOUT seconds (empty = to its end)
+ *   read     ARG prompt,      TIMEOUT seconds, EXTRA max digits
+ *   dial     ARG dial string, TIMEOUT ring seconds, EXTRA 1 = record the call
+ *   queue    ARG queue name,  TIMEOUT ring seconds, EXTRA 1 = record the call
+ *   forward  ARG the number (E.164), TIMEOUT ring seconds, EXTRA the department
+ *   hangup / failopen        REASON
+ */
+export function inboundVariable(action: InboundAction, state: string, record = false): string {
+  const free = (v: string): string => v.replaceAll('|', '/');
+  const f = (a: string, t: string, e: string, reason = ''): string => [action.kind, a, t, e, state, free(reason)].join('|');
+  switch (action.kind) {
+    case 'play':
+      return f(action.file, action.seconds === null ? '' : String(action.seconds), '');
+    case 'read':
+      return f(action.prompt ?? '', String(action.timeout), String(action.maxDigits));
+    case 'dial':
+      return f(action.dial, String(action.ringTime), record ? '1' : '0');
+    case 'queue':
+      return f(action.queue, String(action.ringTime), record ? '1' : '0');
+    case 'forward':
+      return f(action.number, String(action.ringTime), action.department ?? '');
+    case 'hangup':
+    case 'failopen':
+      return f('', '', '', action.reason);
+  }
+}
+
+/**
+ * `AGI(agi://HOST:4573/inbound,${DID},${INBOUND_STATE},${INBOUND_RESULT},${CHANNEL(linkedid)})`:
+ * one decision, one SET VARIABLE INBOUND, close. A failure inside the connector answers
+ * `failopen`; the dialplan fails open on its own when nothing usable comes back.
+ */
+export async function runInboundStep(conn: AgiConnection, env: AgiEnvironment, port: InboundStepPort, log: () => Logger): Promise<void> {
+  const [did = '', state = '', result = '', linkedid = ''] = env.args;
+  const callerid = env.vars.callerid ?? '';
+  if (state === ANSWERED_EVENT || state === ENDED_EVENT) {
+    // Reports: nothing to answer (the ended one comes from the `h` extension, a dead channel).
+    try {
+      if (linkedid.trim() !== '') {
+        if (state === ANSWERED_EVENT) port.answered(linkedid.trim(), result.trim());
+        else port.ended(linkedid.trim(), result.trim() === '' ? null : result.trim());
+      }
+    } catch (err) {
+      log().error({ err }, 'fastagi: an inbound call report failed inside the connector');
+    }
+    return;
+  }
+  let answer: string;
+  try {
+    const decided = port.step({
+      did: did.trim(),
+      state: state.trim(),
+      result: result.trim().slice(0, 32),
+      caller: callerid === '' || callerid === 'unknown' ? null : callerid,
+      uniqueid: env.vars.uniqueid ?? '',
+      linkedid: linkedid.trim() === '' ? null : linkedid.trim(),
+    });
+    answer = inboundVariable(decided.action, decided.state, decided.record);
+  } catch (err) {
+    log().error({ err }, 'fastagi: inbound step failed inside the connector: answering fail-open');
+    answer = inboundVariable({ kind: 'failopen', reason: 'connector error' }, '');
+  }
+  if (conn.hungUp) return;
+  await conn.command(`SET VARIABLE INBOUND ${quoteArg(answer)}`);
+}

@@ -1,0 +1,51 @@
+import { describeAction, type Explanation } from '../../core/scenarios/explain.ts';
+
+export interface ExplainRequest {
+  readonly did: string;
+  readonly caller: string | null;
+  /** ms since the epoch. */
+  readonly at: number;
+  readonly timezone: string;
+  readonly keys: readonly string[];
+}
+
+/** `inbound explain` for a terminal: one numbered action per line, its reasons indented above it. */
+export function explanationToText(req: ExplainRequest, e: Explanation): string {
+  const lines = [
+    `call to ${req.did}${req.caller === null ? '' : ` from ${req.caller}`} at ${new Date(req.at).toISOString()} (${req.timezone}), keys: ${req.keys.length === 0 ? 'none' : req.keys.join(', ')}`,
+    'nobody answers, so every fallback shows:',
+  ];
+  e.steps.forEach((s, i) => {
+    for (const r of s.reasons) lines.push(`     ${r}`);
+    lines.push(`  ${String(i + 1).padStart(2)}. ${describeAction(s.action)}`);
+  });
+  lines.push(`end: ${e.end}`);
+  return lines.join('\n');
+}
+
+export function explanationToJson(req: ExplainRequest, e: Explanation): Record<string, unknown> {
+  return {
+    did: req.did,
+    caller: req.caller,
+    at: new Date(req.at).toISOString(),
+    timezone: req.timezone,
+    keys: req.keys,
+    steps: e.steps.map((s) => ({ action: s.action, text: describeAction(s.action), reasons: s.reasons })),
+    end: e.end,
+  };
+}
+
+/** `--keys 1,2` / `?keys=1,101`: one entry per read (an extension is one entry). */
+export function parseKeys(text: string | undefined): string[] | { readonly error: string } {
+  if (text === undefined || text.trim() === '') return [];
+  const keys = text.split(',').map((k) => k.trim());
+  const bad = keys.find((k) => !/^[0-9*#]{1,10}$/.test(k));
+  return bad === undefined ? keys : { error: `keys: "${bad}" is not keys pressed (digits, * and #, comma-separated)` };
+}
+
+/** `--at 2026-12-02T12:00:00+03:00` (or without a zone: the rules' wall clock is not guessed, UTC is). */
+export function parseAt(text: string | undefined, now: number): number | { readonly error: string } {
+  if (text === undefined || text.trim() === '') return now;
+  const ms = Date.parse(text.trim());
+  return Number.isNaN(ms) ? { error: `at: "${text}" is not an ISO date-time such as 2026-12-02T12:00:00+03:00` } : ms;
+}

@@ -1,0 +1,82 @@
+import { decideStep, type InboundAction, type MachineContext } from './step-machine.ts';
+import type { Position } from './position.ts';
+
+export interface ExplainInput {
+  /** The DID's E.164 digits (no plus). */
+  readonly did: string;
+  /** Keys the caller presses, one per read (an extension as one entry: `101`). Missing = no key in time. */
+  readonly keys: readonly string[];
+}
+
+export interface ExplainedStep {
+  readonly action: InboundAction;
+  /** Why, step by step, since the previous action. */
+  readonly reasons: readonly string[];
+}
+
+export interface Explanation {
+  readonly did: string;
+  readonly steps: readonly ExplainedStep[];
+  /** How the walk ended: the call hangs up, fails open, or the walk stopped at its length limit. */
+  readonly end: string;
+}
+
+/** An explanation walks at most this many actions (a menu that loops back would never end). */
+const MAX_ACTIONS = 40;
+
+/**
+ * The path a call would take: every action with its reasons, assuming nobody answers (so every
+ * fallback shows) and the caller presses `keys` in turn. The same step machine as live calls.
+ */
+export function explainCall(ctx: Omit<MachineContext, 'trace'>, input: ExplainInput): Explanation {
+  const steps: ExplainedStep[] = [];
+  const keys = [...input.keys];
+  let position: Position | null = null;
+  let result = '';
+  for (let i = 0; i < MAX_ACTIONS; i++) {
+    const trace: string[] = [];
+    const decision = decideStep({ ...ctx, trace }, { did: input.did, position, result });
+    steps.push({ action: decision.action, reasons: trace });
+    if (decision.position === null) {
+      const a = decision.action;
+      return { did: input.did, steps, end: a.kind === 'hangup' ? `hang up: ${a.reason}` : a.kind === 'failopen' ? `fail open: ${a.reason}` : 'done' };
+    }
+    position = decision.position;
+    result = simulatedResult(decision.action, keys);
+  }
+  return { did: input.did, steps, end: `stopped after ${MAX_ACTIONS} actions (the scenario loops)` };
+}
+
+function simulatedResult(action: InboundAction, keys: string[]): string {
+  switch (action.kind) {
+    case 'read':
+      return keys.shift() ?? '';
+    case 'dial':
+    case 'forward':
+      return 'NOANSWER';
+    case 'queue':
+      return 'TIMEOUT';
+    default:
+      return '';
+  }
+}
+
+/** One line per action, for the terminal. */
+export function describeAction(a: InboundAction): string {
+  switch (a.kind) {
+    case 'play':
+      return `play ${a.file}${a.seconds === null ? '' : ` (${a.seconds} s)`}`;
+    case 'read':
+      return `read up to ${a.maxDigits} key(s) within ${a.timeout} s${a.prompt === null ? '' : ` after ${a.prompt}`}`;
+    case 'dial':
+      return `dial ${a.dial} for ${a.ringTime} s${a.ringing.length > 0 ? ` (rings ${a.ringing.map((r) => (r.user === null ? r.extension : `${r.extension} user ${r.user}`)).join(', ')})` : ''}`;
+    case 'queue':
+      return `queue ${a.queue} for ${a.ringTime} s (members ${a.ringing.map((r) => r.extension).join(', ')})`;
+    case 'forward':
+      return `forward to ${a.number} (outbound routing, origin inbound, department ${a.department ?? 'none'})`;
+    case 'hangup':
+      return `hang up (${a.reason})`;
+    case 'failopen':
+      return `fail open to the default group (${a.reason})`;
+  }
+}

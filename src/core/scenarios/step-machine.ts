@@ -1,0 +1,292 @@
+import { inRange, isHoliday, localTime } from './calendar.ts';
+import type { CompiledInbound } from './compile.ts';
+import { queueName } from './compile.ts';
+import { weightedOrder } from './group-order.ts';
+import type { Group, GroupMember, Scenario, Step } from './model.ts';
+import type { Position } from './position.ts';
+
+/** Who a ringing action rings: the CRM shows these users the card (users null = an extension only). */
+export interface Ringing {
+  readonly user: string | null;
+  readonly extension: string;
+}
+
+/** What the dialplan does next (one per request; the dialplan reports how it ended). */
+export type InboundAction =
+  | { readonly kind: 'play'; readonly file: string; readonly seconds: number | null }
+  /** Read digits (an extension, an IVR key); the digits (empty on timeout) come back as the result. */
+  | { readonly kind: 'read'; readonly prompt: string | null; readonly timeout: number; readonly maxDigits: number }
+  | { readonly kind: 'dial'; readonly dial: string; readonly ringTime: number; readonly ringing: readonly Ringing[] }
+  /** An Asterisk queue rings the group (memory across calls); the QUEUESTATUS comes back. */
+  | { readonly kind: 'queue'; readonly queue: string; readonly ringTime: number; readonly ringing: readonly Ringing[] }
+  /** Out through the connector's routing with this department's trunk policy (origin `inbound`). */
+  | { readonly kind: 'forward'; readonly number: string; readonly department: string | null; readonly ringTime: number }
+  | { readonly kind: 'hangup'; readonly reason: string }
+  /** The scenario cannot go on (unknown DID, a loop without a waiting step): the dialplan's default. */
+  | { readonly kind: 'failopen'; readonly reason: string };
+
+export interface MachineContext {
+  readonly inbound: CompiledInbound;
+  /** Bitrix24 user → extension, and back (users.yaml merged with the portal's directory). */
+  readonly extensionOf: (user: string) => string | null;
+  readonly userOf: (extension: string) => string | null;
+  /** ms since the epoch (injected). */
+  readonly now: number;
+  /** The rules' IANA time zone: time steps read its wall clock. */
+  readonly timezone: string;
+  /** [0, 1) (injected; seeded in tests): only drawn when a weighted-random group starts. */
+  readonly random: () => number;
+  /** Collect a reason per step (explain only: the hot path formats no text, DECISIONS §28). */
+  readonly trace?: string[];
+}
+
+export interface StepRequest {
+  /** The DID's E.164 digits (no plus), already normalised. */
+  readonly did: string;
+  /** Where the call stood (null = its first request). */
+  readonly position: Position | null;
+  /** How the previous action ended: DIALSTATUS, QUEUESTATUS, the digits read, or empty. */
+  readonly result: string;
+}
+
+export interface StepDecision {
+  readonly action: InboundAction;
+  /** To carry to the next request; null once the call is done (hangup, failopen). */
+  readonly position: Position | null;
+  readonly scenario: Scenario | null;
+}
+
+/** Time and jump steps resolve without the PBX; more of them in a row than this is a loop. */
+const MAX_HOPS = 64;
+
+/**
+ * The inbound step machine: from where a call stood and how its last action ended, the next
+ * action. Pure and stateless: everything it needs to continue is in the returned position.
+ */
+export function decideStep(ctx: MachineContext, req: StepRequest): StepDecision {
+  const note = (text: string): void => {
+    ctx.trace?.push(text);
+  };
+  if (req.position === null) {
+    const bound = ctx.inbound.numberByDigits.get(req.did);
+    if (!bound) {
+      note(`+${req.did} is bound to no scenario`);
+      return failopen(`+${req.did} is bound to no scenario`);
+    }
+    note(`+${req.did} → scenario "${bound.scenario}"`);
+    return enter(ctx, { scenario: bound.scenario, step: 0, sub: 0, seed: 0 }, 0);
+  }
+  const scenario = ctx.inbound.scenarioById.get(req.position.scenario);
+  const step = scenario?.steps[req.position.step];
+  if (!scenario || !step) {
+    // A rules reload removed the step the call was in: it still reaches a human.
+    note(`the call's step ${req.position.scenario}#${req.position.step + 1} no longer exists`);
+    return failopen(`step ${req.position.scenario}#${req.position.step + 1} no longer exists`);
+  }
+  return resume(ctx, scenario, step, req.position, req.result.trim());
+}
+
+function failopen(reason: string): StepDecision {
+  return { action: { kind: 'failopen', reason }, position: null, scenario: null };
+}
+
+function hangup(scenario: Scenario | null, reason: string): StepDecision {
+  return { action: { kind: 'hangup', reason }, position: null, scenario };
+}
+
+const at = (p: Position): string => `${p.scenario}#${p.step + 1}`;
+
+/** The previous action of `step` ended with `result`: stay in the step or move on. */
+function resume(ctx: MachineContext, scenario: Scenario, step: Step, pos: Position, result: string): StepDecision {
+  const note = (text: string): void => {
+    ctx.trace?.push(text);
+  };
+  const answered = result === 'ANSWER' || result === 'COMPLETECALLER' || result === 'COMPLETEAGENT';
+  const next = (): StepDecision => enter(ctx, { scenario: pos.scenario, step: pos.step + 1, sub: 0, seed: 0 }, 0);
+  switch (step.kind) {
+    case 'extension': {
+      if (pos.sub === 1) {
+        if (answered) return hangup(scenario, 'answered');
+        note(`${at(pos)}: the extension dialled ended ${result || 'without a status'}: next step`);
+        return next();
+      }
+      const user = result === '' ? null : ctx.userOf(result);
+      if (result !== '' && user !== null) {
+        note(`${at(pos)}: the caller dialled ${result} (user ${user})`);
+        const ringing = [{ user, extension: result }];
+        return { action: { kind: 'dial', dial: phoneDial(ctx, result), ringTime: step.ringTime, ringing }, position: { ...pos, sub: 1 }, scenario };
+      }
+      note(`${at(pos)}: ${result === '' ? 'no extension dialled in time' : `${result} is nobody's extension`}: next step`);
+      return next();
+    }
+    case 'group': {
+      if (answered) return hangup(scenario, 'answered');
+      const group = ctx.inbound.groupById.get(step.group);
+      if (group && (group.strategy === 'order' || group.strategy === 'wrandom')) {
+        const members = orderedMembers(ctx, group, pos.seed);
+        for (let sub = pos.sub + 1; sub < members.length; sub++) {
+          const ringing = members[sub];
+          if (ringing) {
+            note(`${at(pos)}: ${result || 'no answer'}: next member of "${group.id}"`);
+            return ringAction(ctx, scenario, { ...pos, sub }, [ringing], group.ringTime);
+          }
+        }
+      }
+      note(`${at(pos)}: group "${step.group}" did not answer (${result || 'no status'}): next step`);
+      return next();
+    }
+    case 'employee':
+    case 'external':
+    case 'sip':
+      if (answered) return hangup(scenario, 'answered');
+      note(`${at(pos)}: ${result || 'no status'}: next step`);
+      return next();
+    case 'ivr': {
+      const target = result === '' ? undefined : step.keys[result];
+      if (target !== undefined) {
+        note(`${at(pos)}: key ${result} → scenario "${target}"`);
+        return enter(ctx, { scenario: target, step: 0, sub: 0, seed: 0 }, 0);
+      }
+      const why = result === '' ? 'no key' : `key ${result} is not in the menu`;
+      if (pos.sub + 1 < step.tries) {
+        note(`${at(pos)}: ${why}: the menu again (try ${pos.sub + 2} of ${step.tries})`);
+        return { action: { kind: 'read', prompt: step.prompt, timeout: step.timeout, maxDigits: 1 }, position: { ...pos, sub: pos.sub + 1 }, scenario };
+      }
+      const jump = result === '' ? step.onTimeout : step.onInvalid;
+      if (jump !== null) {
+        note(`${at(pos)}: ${why} → scenario "${jump}"`);
+        return enter(ctx, { scenario: jump, step: 0, sub: 0, seed: 0 }, 0);
+      }
+      note(`${at(pos)}: ${why}: next step`);
+      return next();
+    }
+    default:
+      // play (played or cut at its time) and anything that never waits: on to the next step.
+      return next();
+  }
+}
+
+/** Runs steps from `pos` until one needs the PBX. */
+function enter(ctx: MachineContext, start: Position, hopsSoFar: number): StepDecision {
+  const note = (text: string): void => {
+    ctx.trace?.push(text);
+  };
+  let pos = start;
+  for (let hops = hopsSoFar; hops < MAX_HOPS; hops++) {
+    const scenario = ctx.inbound.scenarioById.get(pos.scenario);
+    if (!scenario) return failopen(`unknown scenario "${pos.scenario}"`);
+    const step = scenario.steps[pos.step];
+    if (!step) {
+      note(`${at(pos)}: end of scenario "${scenario.id}": hang up`);
+      return hangup(scenario, `end of scenario "${scenario.id}"`);
+    }
+    const following: Position = { scenario: pos.scenario, step: pos.step + 1, sub: 0, seed: 0 };
+    switch (step.kind) {
+      case 'play':
+        note(`${at(pos)}: play ${step.file}${step.seconds === null ? ' to its end' : ` for ${step.seconds} s`}`);
+        return { action: { kind: 'play', file: step.file, seconds: step.seconds }, position: pos, scenario };
+      case 'extension':
+        note(`${at(pos)}: wait ${step.timeout} s for an extension${step.prompt === null ? '' : ` (prompt ${step.prompt})`}`);
+        return { action: { kind: 'read', prompt: step.prompt, timeout: step.timeout, maxDigits: step.maxDigits }, position: pos, scenario };
+      case 'ivr':
+        note(`${at(pos)}: menu ${step.prompt}: keys ${Object.entries(step.keys).map(([k, s]) => `${k}→${s}`).join(', ')}`);
+        return { action: { kind: 'read', prompt: step.prompt, timeout: step.timeout, maxDigits: 1 }, position: pos, scenario };
+      case 'group': {
+        const started = groupAction(ctx, scenario, step.group, pos);
+        if (started) return started;
+        note(`${at(pos)}: group "${step.group}" has no member with an extension: skipped`);
+        pos = following;
+        continue;
+      }
+      case 'employee': {
+        const extension = ctx.extensionOf(step.user);
+        if (extension === null) {
+          note(`${at(pos)}: user ${step.user} has no extension: skipped`);
+          pos = following;
+          continue;
+        }
+        note(`${at(pos)}: call user ${step.user} at ${extension} for ${step.ringTime} s`);
+        return ringAction(ctx, scenario, pos, [{ user: step.user, extension }], step.ringTime);
+      }
+      case 'external':
+        note(`${at(pos)}: forward to ${step.number} through outbound routing (origin inbound, department ${scenario.department ?? 'none'})`);
+        return { action: { kind: 'forward', number: step.number, department: scenario.department, ringTime: step.ringTime }, position: pos, scenario };
+      case 'sip':
+        note(`${at(pos)}: dial ${step.address} for ${step.ringTime} s`);
+        return { action: { kind: 'dial', dial: step.address, ringTime: step.ringTime, ringing: [] }, position: pos, scenario };
+      case 'time': {
+        const t = localTime(ctx.now, ctx.timezone);
+        const holiday = isHoliday(t, step.holidays);
+        const inside = !holiday && step.ranges.some((r) => inRange(t, r));
+        const target = inside ? step.inside : step.outside;
+        note(`${at(pos)}: ${t.date} ${t.time} (${ctx.timezone}) is ${holiday ? 'a holiday' : inside ? 'inside the hours' : 'outside the hours'} → ${target === null ? 'next step' : `scenario "${target}"`}`);
+        pos = target === null ? following : { scenario: target, step: 0, sub: 0, seed: 0 };
+        continue;
+      }
+      case 'goto':
+        note(`${at(pos)}: go to scenario "${step.scenario}"`);
+        pos = { scenario: step.scenario, step: 0, sub: 0, seed: 0 };
+        continue;
+      case 'hangup':
+        note(`${at(pos)}: hang up`);
+        return hangup(scenario, `hang-up step ${at(pos)}`);
+    }
+  }
+  note(`more than ${MAX_HOPS} time and jump steps in a row: the scenarios loop`);
+  return failopen(`the scenarios loop at ${at(pos)}`);
+}
+
+function memberRinging(ctx: MachineContext, m: GroupMember): Ringing | null {
+  if (m.extension !== null) return { user: m.user ?? ctx.userOf(m.extension), extension: m.extension };
+  const extension = m.user === null ? null : ctx.extensionOf(m.user);
+  return extension === null ? null : { user: m.user, extension };
+}
+
+/** Members in ringing order, those without an extension left out. */
+function orderedMembers(ctx: MachineContext, group: Group, seed: number): Ringing[] {
+  const members = group.strategy === 'wrandom' ? weightedOrder(group.members, seed) : group.members;
+  return members.map((m) => memberRinging(ctx, m)).filter((r): r is Ringing => r !== null);
+}
+
+function groupAction(ctx: MachineContext, scenario: Scenario, groupId: string, pos: Position): StepDecision | null {
+  const group = ctx.inbound.groupById.get(groupId);
+  if (!group) return null;
+  const note = (text: string): void => {
+    ctx.trace?.push(text);
+  };
+  switch (group.strategy) {
+    case 'all': {
+      const ringing = orderedMembers(ctx, group, 0);
+      if (ringing.length === 0) return null;
+      note(`${at(pos)}: ring group "${group.id}" all at once (${ringing.map((r) => r.extension).join(', ')}) for ${group.ringTime} s`);
+      return ringAction(ctx, scenario, pos, ringing, group.ringTime);
+    }
+    case 'order':
+    case 'wrandom': {
+      const seed = group.strategy === 'wrandom' ? Math.floor(ctx.random() * 0xffffffff) >>> 0 : 0;
+      const ringing = orderedMembers(ctx, group, seed);
+      const first = ringing[0];
+      if (!first) return null;
+      note(`${at(pos)}: ring group "${group.id}" ${group.strategy === 'order' ? 'in order' : 'in weighted random order'} (${ringing.map((r) => r.extension).join(' → ')}), ${group.ringTime} s each`);
+      return ringAction(ctx, scenario, { ...pos, sub: 0, seed }, [first], group.ringTime);
+    }
+    case 'rrmemory':
+    case 'leastrecent': {
+      const ringing = orderedMembers(ctx, group, 0);
+      if (ringing.length === 0) return null;
+      const queue = queueName(group.id);
+      note(`${at(pos)}: ring group "${group.id}" through queue ${queue} (${group.strategy}) for ${group.ringTime} s`);
+      return { action: { kind: 'queue', queue, ringTime: group.ringTime, ringing }, position: pos, scenario };
+    }
+  }
+}
+
+function ringAction(ctx: MachineContext, scenario: Scenario, pos: Position, ringing: readonly Ringing[], ringTime: number): StepDecision {
+  const dial = ringing.map((r) => phoneDial(ctx, r.extension)).join('&');
+  return { action: { kind: 'dial', dial, ringTime, ringing }, position: pos, scenario };
+}
+
+/** The phone of an extension (inbound.yaml's phoneDial, `{extension}` replaced). */
+export function phoneDial(ctx: Pick<MachineContext, 'inbound'>, extension: string): string {
+  return ctx.inbound.rules.phoneDial.replaceAll('{extension}', extension);
+}
