@@ -44,6 +44,7 @@ const groups: Readonly<Record<string, () => Promise<(program: Command) => void>>
   users: async () => (await import('./commands/users.ts')).registerUserCommands,
   portal: async () => (await import('./commands/portal.ts')).registerPortalCommands,
   rules: async () => (await import('./commands/rules.ts')).registerRulesCommands,
+  console: async () => (await import('./commands/console.ts')).registerConsoleCommands,
 };
 const named = process.argv[2] ?? '';
 for (const load of Object.hasOwn(groups, named) ? [groups[named]!] : Object.values(groups)) (await load())(program);

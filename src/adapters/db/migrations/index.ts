@@ -6,6 +6,7 @@ import { openCallsMigration } from './004_open_calls.ts';
 import { portalPinMigration } from './005_portal_pin.ts';
 import { trunkHealthMigration } from './008_trunk_health.ts';
 import { leadershipRulesMigration } from './009_leadership_rules.ts';
+import { consoleMigration } from './014_console.ts';
 
 export interface Migration {
   readonly name: string;
@@ -30,6 +31,8 @@ const migrations: readonly Migration[] = [
   trunkHealthMigration,
   // leader lease, rules versions
   leadershipRulesMigration,
+  // web console: accounts, sessions, audit log
+  consoleMigration,
 ];
 
 export function registerMigrations(): readonly Migration[] {
