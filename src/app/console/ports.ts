@@ -63,8 +63,8 @@ export type TokenSource = () => string;
 
 /** What the call log searches by; every field optional. */
 export interface CallSearch {
-  /** Digits anywhere in the number as dialled or in E.164. */
-  readonly number?: string;
+  /** Digit runs: a call matches when its number (as dialled or E.164) contains any of them. */
+  readonly numberDigits?: readonly string[];
   /** Bitrix24 user id or extension. */
   readonly user?: string;
   /** Started at or after / before, epoch ms. */

@@ -82,8 +82,13 @@ export class ConsoleService {
     return buildDashboard({ since, rows, rules, rulesVersion: this.d.rules.version, health: this.d.health?.snapshot() ?? HEALTHY, outbox, checks });
   }
 
-  searchCalls(q: CallSearch): Promise<StoredCall[]> {
-    return this.d.callLog.search(q);
+  /** `number` as an admin types it: any separators; a Russian trunk prefix 8 also matches as 7. */
+  searchCalls(q: Omit<CallSearch, 'numberDigits'> & { readonly number?: string }): Promise<StoredCall[]> {
+    const { number, ...rest } = q;
+    const digits = (number ?? '').replace(/\D/g, '');
+    if (digits === '') return this.d.callLog.search(rest);
+    const numberDigits = digits.length > 1 && digits.startsWith('8') ? [digits, `7${digits.slice(1)}`] : [digits];
+    return this.d.callLog.search({ ...rest, numberDigits });
   }
 
   async callTrace(key: string): Promise<CallTrace | null> {

@@ -19,6 +19,12 @@ async function parkedEntry(): Promise<number> {
   return typeof id === 'number' ? id : Number(id!.id);
 }
 
+/** The Set-Cookie headers of a response. */
+function setCookies(res: { headers: Record<string, unknown> }): string[] {
+  const v = res.headers['set-cookie'];
+  return Array.isArray(v) ? v.map(String) : typeof v === 'string' ? [v] : [];
+}
+
 const audit = (): Promise<{ userName: string; action: string; target: string | null; at: number }[]> => new ConsoleAuditRepository(h.db).list(100);
 
 describe('console sign-in', () => {
@@ -41,7 +47,7 @@ describe('console sign-in', () => {
     const form = await agent.get('/console/login');
     const wrong = await agent.post('/console/login').type('form').send({ _login: hiddenField(form.text, '_login'), name: 'anna', password: 'not-her-password' }).expect(401);
     expect(wrong.text).toContain('Неверное имя пользователя или пароль.');
-    expect(wrong.headers['set-cookie']?.join(';') ?? '').not.toContain('b24c_session');
+    expect(setCookies(wrong).join(';')).not.toContain('b24c_session');
     const form2 = await agent.get('/console/login');
     const unknown = await agent.post('/console/login').type('form').send({ _login: hiddenField(form2.text, '_login'), name: 'nobody', password: 'whatever-it-is' }).expect(401);
     expect(unknown.text).toContain('Неверное имя пользователя или пароль.');
@@ -56,7 +62,7 @@ describe('console sign-in', () => {
     const agent = request.agent(h.app);
     const form = await agent.get('/console/login');
     const res = await agent.post('/console/login').type('form').send({ _login: hiddenField(form.text, '_login'), name: 'anna', password: PASSWORDS.anna }).expect(303);
-    const cookie = res.headers['set-cookie']!.find((c: string) => c.startsWith('b24c_session='))!;
+    const cookie = setCookies(res).find((c: string) => c.startsWith('b24c_session='))!;
     expect(cookie).toMatch(/HttpOnly/);
     expect(cookie).toMatch(/SameSite=Strict/);
     expect(cookie).toMatch(/Path=\/console/);
@@ -65,11 +71,11 @@ describe('console sign-in', () => {
     // Behind a TLS-terminating proxy on the same host (trust proxy: loopback). A cookie jar keeps
     // Secure cookies off plain HTTP, so the form's cookie is passed on by hand.
     const form2 = await request(h.app).get('/console/login').set('X-Forwarded-Proto', 'https');
-    const loginCookie = form2.headers['set-cookie']![0]!.split(';')[0]!;
-    expect(form2.headers['set-cookie']![0]).toMatch(/Secure/);
+    const loginCookie = setCookies(form2)[0]!.split(';')[0]!;
+    expect(setCookies(form2)[0]).toMatch(/Secure/);
     const res2 = await request(h.app).post('/console/login').set('X-Forwarded-Proto', 'https').set('Cookie', loginCookie).type('form')
       .send({ _login: hiddenField(form2.text, '_login'), name: 'anna', password: PASSWORDS.anna }).expect(303);
-    expect(res2.headers['set-cookie']!.find((c: string) => c.startsWith('b24c_session='))).toMatch(/Secure/);
+    expect(setCookies(res2).find((c: string) => c.startsWith('b24c_session='))).toMatch(/Secure/);
   });
 
   it('signs out: the old cookie no longer opens anything', async () => {

@@ -37,10 +37,11 @@ export class ConsoleQueriesRepository implements CallLogSource, CallCounts, Outb
     let q = this.db<CallRow>('calls').orderBy('started_at', 'desc').orderBy('id').limit(s.limit);
     if (s.from !== undefined) q = q.where('started_at', '>=', s.from);
     if (s.to !== undefined) q = q.where('started_at', '<', s.to);
-    if (s.number) {
-      const digits = s.number.replace(/\D/g, '');
-      const pattern = likeLiteral(digits || s.number);
-      q = q.where((w) => w.whereRaw("number like ? escape '\\'", [pattern]).orWhereRaw("number_e164 like ? escape '\\'", [pattern]));
+    if (s.numberDigits && s.numberDigits.length > 0) {
+      const patterns = s.numberDigits.map(likeLiteral);
+      q = q.where((w) => {
+        for (const p of patterns) w.orWhereRaw("number like ? escape '\\'", [p]).orWhereRaw("number_e164 like ? escape '\\'", [p]);
+      });
     }
     if (s.user) q = q.where((w) => w.where('user_id', s.user!).orWhere('extension', s.user!));
     if (s.outcome === 'refused') q = q.whereNotNull('refusal_code');
