@@ -5,7 +5,7 @@ import { ConsoleAuditRepository } from '../../../src/adapters/db/repositories/co
 import { esc } from '../../../src/adapters/http/console/html.ts';
 import type { CarrierLookup } from '../../../src/core/numbering/carrier.ts';
 import { UNKNOWN_CARRIER } from '../../../src/core/numbering/carrier.ts';
-import { hiddenField, signIn, startConsole, type ConsoleHarness } from '../../support/console.ts';
+import { signIn, startConsole, type ConsoleHarness } from '../../support/console.ts';
 
 let h: ConsoleHarness;
 beforeEach(async () => {
@@ -91,7 +91,7 @@ describe('console pages', () => {
   it('a rules edit is refused with its error and stores nothing, then accepted, switched to, diffed and audited', async () => {
     const { agent, csrf } = await signIn(h.app, 'anna');
     const edit = (await agent.get('/console/rules/edit').expect(200)).text;
-    const routing = /<textarea name="file:routing.yaml"[^>]*>([^<]*)<\/textarea>/.exec(edit)![1]!.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&amp;/g, '&').replace(/&lt;/g, '<').replace(/&gt;/g, '>');
+    const routing = hiddenTextarea(edit, 'file:routing.yaml');
     const files = (routingText: string): Record<string, string> => {
       const form: Record<string, string> = { _csrf: csrf };
       for (const m of edit.matchAll(/<textarea name="(file:[^"]+)"/g)) form[m[1]!] = hiddenTextarea(edit, m[1]!);
@@ -125,6 +125,7 @@ describe('console pages', () => {
   });
 });
 
+/** A text area's text as the browser would submit it. */
 function hiddenTextarea(page: string, name: string): string {
   const m = new RegExp(`<textarea name="${name.replace('.', '\\.')}"[^>]*>([^<]*)</textarea>`).exec(page)!;
   return m[1]!.replace(/&#39;/g, "'").replace(/&quot;/g, '"').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
