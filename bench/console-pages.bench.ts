@@ -1,7 +1,7 @@
 // Console pages' server time with many stored calls (SQLite, the default database). Calls are
 // generated in the database itself (a recursive CTE), spread over 30 days; 1 in 30 started today.
 // Each page is requested over real HTTP from this process, signed in; the figure is the median and
-// the worst of the runs. Baseline in the same run: GET /healthz (no database, no page).
+// the worst of the runs, and the CPU time per request (steadier than wall time on a busy machine). Baseline in the same run: GET /healthz (no database, no page).
 // CONSOLE_BENCH_CALLS sets the number of calls (default 200000).
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -36,8 +36,10 @@ const { agent } = await signIn(h.app, 'viktor');
 const jar = (agent as unknown as { jar: { getCookies(o: unknown): { toValueString(): string } } }).jar;
 const cookie = jar.getCookies({ domain: '127.0.0.1', path: '/console', secure: false, script: false }).toValueString();
 
-async function time(path: string, withCookie: boolean): Promise<{ median: number; worst: number; bytes: number }> {
+/** Wall times of RUNS requests, and the CPU time this process (server and client both) spent per request. */
+async function time(path: string, withCookie: boolean): Promise<{ median: number; worst: number; cpu: number; bytes: number }> {
   const times: number[] = [];
+  const cpuBefore = process.cpuUsage();
   let bytes = 0;
   for (let i = 0; i < RUNS; i++) {
     const started = performance.now();
@@ -47,8 +49,9 @@ async function time(path: string, withCookie: boolean): Promise<{ median: number
     if (res.status >= 300 && path !== '/console/calls/none') throw new Error(`${path}: HTTP ${res.status}`);
     bytes = body.length;
   }
+  const cpu = process.cpuUsage(cpuBefore);
   times.sort((a, b) => a - b);
-  return { median: times[Math.floor(times.length / 2)]!, worst: times[times.length - 1]!, bytes };
+  return { median: times[Math.floor(times.length / 2)]!, worst: times[times.length - 1]!, cpu: (cpu.user + cpu.system) / 1000 / RUNS, bytes };
 }
 
 const pages: [string, string, boolean][] = [
@@ -63,7 +66,7 @@ const pages: [string, string, boolean][] = [
 const cpu0 = process.cpuUsage();
 for (const [title, path, withCookie] of pages) {
   const r = await time(path, withCookie);
-  console.log(`${title.padEnd(44)} median ${r.median.toFixed(1).padStart(7)} ms   worst ${r.worst.toFixed(1).padStart(7)} ms   (${r.bytes} bytes)`);
+  console.log(`${title.padEnd(44)} median ${r.median.toFixed(1).padStart(7)} ms   worst ${r.worst.toFixed(1).padStart(7)} ms   CPU ${r.cpu.toFixed(1).padStart(6)} ms/request   (${r.bytes} bytes)`);
 }
 const cpu = process.cpuUsage(cpu0);
 console.log(`CPU time of the page runs: ${((cpu.user + cpu.system) / 1000).toFixed(0)} ms (user ${(cpu.user / 1000).toFixed(0)}, system ${(cpu.system / 1000).toFixed(0)})`);
