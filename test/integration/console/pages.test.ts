@@ -119,9 +119,40 @@ describe('console pages', () => {
     expect(h.rules.current().maxAttempts).not.toBe(4);
   });
 
+  it('the numbering page looks a number up and refuses a rollback with nothing to roll back, changing nothing', async () => {
+    const { agent, csrf } = await signIn(h.app, 'anna');
+    const lookup = await agent.get('/console/numbering').query({ number: '8 926 123-45-67', lang: 'en' }).expect(200);
+    expect(lookup.text).toContain('<span id="lookup-result">+79261234567: unknown</span>');
+    expect((await agent.get('/console/numbering').query({ number: 'abc' })).text).toContain('notice error');
+    const refused = await agent.post('/console/numbering/rollback').type('form').send({ _csrf: csrf }).expect(409);
+    expect(refused.text).toContain('nothing to roll back');
+    expect((await new ConsoleAuditRepository(h.db).list(10)).some((e) => e.action === 'plan-rollback')).toBe(false);
+  });
+
   it('the savings page says plainly when no savings report is wired in', async () => {
     const { agent } = await signIn(h.app, 'viktor');
     expect((await agent.get('/console/savings?lang=en').expect(200)).text).toContain('The savings report is not available in this build.');
+  });
+
+  it('the savings page shows the report of a wired-in SavingsReport for the chosen days', async () => {
+    const asked: unknown[] = [];
+    const withReport = await startConsole({
+      savings: {
+        async report(q) {
+          asked.push(q);
+          return { minutes: 120, actualCost: 96, baselineCost: 180, savingPct: 46.7, advice: ['a second MTS SIM would have saved 12.00'], groups: [{ key: 'mts', minutes: 120, actualCost: 96, baselineCost: 180 }] };
+        },
+      },
+    });
+    try {
+      const { agent } = await signIn(withReport.app, 'viktor');
+      const page = (await agent.get('/console/savings').query({ from: '2026-12-01', to: '2026-12-03', by: 'trunk' }).expect(200)).text;
+      expect(page).toContain('<td>120</td><td>96.00</td><td>180.00</td><td>84.00 (46.7 %)</td>');
+      expect(page).toContain('<li>a second MTS SIM would have saved 12.00</li>');
+      expect(asked).toEqual([{ from: Date.UTC(2026, 10, 30, 21), to: Date.UTC(2026, 11, 3, 21), by: 'trunk' }]);
+    } finally {
+      await withReport.close();
+    }
   });
 });
 
