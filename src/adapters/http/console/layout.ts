@@ -37,7 +37,8 @@ ${ctx.user ? html`<nav>${NAV.filter((n) => !n.admin || ctx.user?.role === 'admin
 <main><h1>${title}</h1>${body}</main></body></html>`;
 }
 
-/** A two-column table of tallies. */
+/** A plain table; an empty one says so with a dash rather than showing bare headings. */
 export function tallyTable(head: readonly string[], rows: readonly (readonly (string | number | Html)[])[]): Html {
-  return html`<table><thead><tr>${head.map((h) => html`<th>${h}</th>`)}</tr></thead><tbody>${rows.map((r) => html`<tr>${r.map((c) => html`<td>${c}</td>`)}</tr>`)}</tbody></table>`;
+  const body = rows.length === 0 ? html`<tr><td colspan="${head.length}">—</td></tr>` : rows.map((r) => html`<tr>${r.map((c) => html`<td>${c}</td>`)}</tr>`);
+  return html`<table><thead><tr>${head.map((h) => html`<th>${h}</th>`)}</tr></thead><tbody>${body}</tbody></table>`;
 }
