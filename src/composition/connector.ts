@@ -19,6 +19,7 @@ import { importSamplePlanIfEmpty } from '../app/numbering/sample-plan.ts';
 import type { Env } from '../config/env.ts';
 import { EffectiveRules } from './effective-rules.ts';
 import { createAdminRouter } from './admin-router.ts';
+import { buildConsole } from './console.ts';
 import { instrumentCalls } from './instrument.ts';
 import { createLeaders, type Leaders } from './leadership.ts';
 import { StoredRules, watchRules } from './stored-rules.ts';
@@ -215,9 +216,11 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       { name: 'ami', check: async () => ami?.connected ?? false },
       { name: 'crm', check: async () => crm.connection.mode === 'off' || crm.connection.gateway() !== null },
     ];
+    const consoleUi = buildConsole({ db, rules, carriers, storedRules, useNewestRules, health, checks: readiness });
     const app = createHttpApp({
-      logger, metrics, readiness,
+      logger, metrics, readiness, trustProxy: env.TRUST_PROXY,
       routers: [
+        { path: '/console', router: consoleUi.router },
         { path: '/', router: crm.router },
         { path: '/admin', router: crm.adminRouter },
         { path: '/admin', router: createAdminRouter({ token: env.ADMIN_TOKEN, reload, rules, carriers, calls, health, callCosts: new CallCostRepository(db) }) },

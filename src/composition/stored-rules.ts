@@ -42,6 +42,19 @@ export class StoredRules {
     return { ok: true, version, changed: true, warnings: checked.warnings };
   }
 
+  /**
+   * Validates a set of texts (an edit in the console) with the checks of a directory import and
+   * stores it as the next version, unless it equals the newest one.
+   */
+  async importFiles(files: Readonly<Record<string, string>>, source: string): Promise<ImportResult> {
+    const checked = this.checkFiles(files, source);
+    if (!checked.ok) return checked;
+    const newest = await this.versions.newest();
+    if (newest && sameFiles(newest.files, files)) return { ok: true, version: newest.version, changed: false, warnings: checked.warnings };
+    const version = await this.versions.add(files, source, Date.now());
+    return { ok: true, version, changed: true, warnings: checked.warnings };
+  }
+
   /** Stores an older version again as the newest (history stays append-only). */
   async rollback(to: number): Promise<ImportResult> {
     const old = await this.versions.get(to);
@@ -71,9 +84,14 @@ export class StoredRules {
   }
 
   compile(v: RulesVersion): LoadRulesResult {
+    return this.checkFiles(v.files, `rules v${v.version}`);
+  }
+
+  /** The checks of `route check-rules` on texts; `label` names the set in the messages. */
+  checkFiles(files: Readonly<Record<string, string>>, label: string): LoadRulesResult {
     const warnings: string[] = [];
     const knownCarriers = readCarrierKeys(this.o.rulesDir, warnings);
-    const result = loadRulesFromTexts(`rules v${v.version}`, v.files, { defaultCountry: this.o.defaultCountry, ...(knownCarriers ? { knownCarriers } : {}) });
+    const result = loadRulesFromTexts(label, files, { defaultCountry: this.o.defaultCountry, ...(knownCarriers ? { knownCarriers } : {}) });
     return { ...result, warnings: [...warnings, ...result.warnings] };
   }
 }

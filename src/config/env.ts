@@ -26,6 +26,8 @@ export const envSchema = z.object({
   HTTP_HOST: z.string().default('0.0.0.0'),
   PUBLIC_URL: z.string().url().optional(),
   ADMIN_TOKEN: z.string().min(16).optional(),
+  /** Proxies whose X-Forwarded-Proto/For are believed (express `trust proxy`): HTTPS → Secure console cookies. */
+  TRUST_PROXY: z.string().min(1).default('loopback'),
 
   // FastAGI
   /** Loopback unless the PBX runs on another host (then its address, or 0.0.0.0 with AGI_ALLOW). */

@@ -50,6 +50,7 @@ const groups: Readonly<Record<string, () => Promise<(program: Command) => void>>
   report: async () => (await import('./commands/report.ts')).registerReportCommands,
   dialer: async () => (await import('./commands/dialer.ts')).registerDialerCommands,
   inbound: async () => (await import('./commands/inbound.ts')).registerInboundCommands,
+  console: async () => (await import('./commands/console.ts')).registerConsoleCommands,
 };
 
 async function main(): Promise<void> {

@@ -12,6 +12,11 @@ export interface HttpAppOptions {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly readiness: readonly ReadinessCheck[];
+  /**
+   * Which proxies' X-Forwarded-* headers to believe (express `trust proxy`): decides whether a
+   * request counts as HTTPS, so the console's cookies are Secure behind a TLS-terminating proxy.
+   */
+  readonly trustProxy?: string;
   /** Routers mounted at their paths, in order. Each parses its own body format. */
   readonly routers: readonly { readonly path: string; readonly router: Router }[];
 }
@@ -27,7 +32,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   app.disable('x-powered-by');
   // Replies are small JSON to machines: no ETag (a hash of every body) to compute.
   app.set('etag', false);
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', trustProxyValue(options.trustProxy ?? 'loopback'));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -65,6 +70,13 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   };
   app.use(onError);
   return app;
+}
+
+/** `true`/`false`, a hop count, or addresses and names express understands (`loopback, 10.0.0.0/8`). */
+function trustProxyValue(v: string): boolean | number | string {
+  if (v === 'true' || v === 'false') return v === 'true';
+  if (/^\d+$/.test(v)) return Number(v);
+  return v;
 }
 
 function withTimeout<T>(p: Promise<T>, ms: number): Promise<T> {

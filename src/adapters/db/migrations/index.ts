@@ -9,6 +9,7 @@ import { leadershipRulesMigration } from './009_leadership_rules.ts';
 import { channelClaimsMigration } from './010_channel_claims.ts';
 import { dialerMigration } from './012_dialer.ts';
 import { callCostsMigration } from './013_call_costs.ts';
+import { consoleMigration } from './014_console.ts';
 
 export interface Migration {
   readonly name: string;
@@ -39,6 +40,8 @@ const migrations: readonly Migration[] = [
   dialerMigration,
   // per-call cost in integer units, destination and department columns, the savings report's index
   callCostsMigration,
+  // web console: accounts, sessions, audit log
+  consoleMigration,
 ];
 
 export function registerMigrations(): readonly Migration[] {
