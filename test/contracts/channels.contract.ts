@@ -76,7 +76,7 @@ export function channelsContract(label: string, count: number, open: () => Promi
       { exten: NUMBER, attemptNo: 1, dialStatus: '', hangupCause: null, uniqueid: uid, callerIdNum: '100' },
       { read: async () => ({ callerExtension: '100', linkedid: uid }) },
     );
-    const trunkOf = (a: RouteAnswer) => (a.action === 'dial' ? a.trunkId : `stop:${a.code}`);
+    const trunkOf = (a: RouteAnswer) => (a.action === 'dial' ? a.trunkId : a.action === 'stop' ? `stop:${a.code}` : 'failopen');
     /** Every route step stored, then every instance's counts read again. */
     const settle = async (...all: Instance[]) => {
       for (const i of all) await i.service.drain();
