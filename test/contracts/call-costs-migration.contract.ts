@@ -15,7 +15,7 @@ export function callCostsMigrationContract(label: string, open: () => Promise<{ 
           { ...row, id: 'old-1', cost: 3.0517, duration_sec: 61, plan: JSON.stringify({ attempts: [], carrier: 'megafon', manualLine: null, rotateAfterManualLine: false, maxAttempts: 5, record: true }) },
           { ...row, id: 'old-2', cost: null, duration_sec: 0, plan: null },
         ]);
-        await db.migrate.latest({ migrationSource });
+        await db.migrate.up({ migrationSource }); // 013 itself, so that `down` below undoes it
         const rows = await db('calls').orderBy('id').select('id', 'cost_units', 'dest_carrier', 'dest_on_net', 'dest_country', 'department_id');
         expect(rows.map((r: Record<string, unknown>) => ({ ...r, cost_units: r.cost_units === null ? null : Number(r.cost_units) }))).toEqual([
           { id: 'old-1', cost_units: 30_517, dest_carrier: 'megafon', dest_on_net: 'megafon', dest_country: null, department_id: null },
