@@ -1,4 +1,5 @@
-import { dayNumber, localTime } from './local-time.ts';
+import { dayNumber } from '../time/civil-days.ts';
+import { localTime } from './local-time.ts';
 import type { Caps } from './settings.ts';
 
 export type CapCheck = { readonly ok: true } | { readonly ok: false; readonly cap: 'day' | 'week' | 'month'; readonly limit: number };

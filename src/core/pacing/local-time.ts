@@ -1,3 +1,5 @@
+import { civilFromDays, dayNumber } from '../time/civil-days.ts';
+
 /**
  * Wall-clock parts of an instant in an IANA timezone (Intl: computation, not I/O). Formatters are
  * cached per zone: building one costs far more than using it.
@@ -73,27 +75,4 @@ export function localTime(at: number, timezone: string): LocalTime {
   const days = Math.floor(localMinutes / 1440);
   const { year, month, day } = civilFromDays(days);
   return { year, month, day, minutes: localMinutes - days * 1440, weekday: ((((days % 7) + 7) % 7) + 3) % 7 + 1 };
-}
-
-/** Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's days_from_civil). */
-export function dayNumber(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
-
-/** The inverse of dayNumber (civil_from_days). */
-export function civilFromDays(days: number): { year: number; month: number; day: number } {
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const day = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const month = mp < 10 ? mp + 3 : mp - 9;
-  return { year: yoe + era * 400 + (month <= 2 ? 1 : 0), month, day };
 }

@@ -2,35 +2,16 @@
  * Calendar arithmetic on epoch milliseconds without the Date global (the core takes time as an
  * input): proleptic Gregorian days since 1970-01-01 (H. Hinnant's algorithms).
  */
+import { civilFromDays, dayNumber as daysFromCivil } from '../time/civil-days.ts';
+
 export const DAY_MS = 86_400_000;
-
-export function daysFromCivil(y: number, m: number, d: number): number {
-  const yy = m <= 2 ? y - 1 : y;
-  const era = Math.floor(yy / 400);
-  const yoe = yy - era * 400;
-  const doy = Math.floor((153 * (m + (m > 2 ? -3 : 9)) + 2) / 5) + d - 1;
-  const doe = yoe * 365 + Math.floor(yoe / 4) - Math.floor(yoe / 100) + doy;
-  return era * 146_097 + doe - 719_468;
-}
-
-export function civilFromDays(days: number): { y: number; m: number; d: number } {
-  const z = days + 719_468;
-  const era = Math.floor(z / 146_097);
-  const doe = z - era * 146_097;
-  const yoe = Math.floor((doe - Math.floor(doe / 1460) + Math.floor(doe / 36_524) - Math.floor(doe / 146_096)) / 365);
-  const doy = doe - (365 * yoe + Math.floor(yoe / 4) - Math.floor(yoe / 100));
-  const mp = Math.floor((5 * doy + 2) / 153);
-  const d = doy - Math.floor((153 * mp + 2) / 5) + 1;
-  const m = mp + (mp < 10 ? 3 : -9);
-  return { y: era * 400 + yoe + (m <= 2 ? 1 : 0), m, d };
-}
 
 const pad = (n: number, w = 2) => String(n).padStart(w, '0');
 
 /** `2026-11-02` for a day number. */
 export function dayText(days: number): string {
   const c = civilFromDays(days);
-  return `${pad(c.y, 4)}-${pad(c.m)}-${pad(c.d)}`;
+  return `${pad(c.year, 4)}-${pad(c.month)}-${pad(c.day)}`;
 }
 
 /** `2026-11-02T09:00:00.000Z` for an instant. */
@@ -68,5 +49,5 @@ export function parseIsoInstant(text: string): number | null {
 export function validDay(y: number, m: number, d: number): boolean {
   if (m < 1 || m > 12 || d < 1) return false;
   const c = civilFromDays(daysFromCivil(y, m, d));
-  return c.m === m && c.d === d;
+  return c.month === m && c.day === d;
 }

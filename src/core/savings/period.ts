@@ -1,4 +1,5 @@
-import { DAY_MS, daysFromCivil, isoText, parseIsoInstant, validDay, zoneOffsetMs } from './calendar.ts';
+import { dayNumber } from '../time/civil-days.ts';
+import { DAY_MS, isoText, parseIsoInstant, validDay, zoneOffsetMs } from './calendar.ts';
 
 /**
  * A report bound as an admin types it: `2026-11-01` (a day in the call centre's time zone; as the
@@ -10,7 +11,7 @@ export function parseReportBound(text: string, option: string, timeZone: string,
   if (day) {
     const [y, m, d] = [Number(day[1]), Number(day[2]), Number(day[3])];
     if (!validDay(y, m, d)) return `${option}: "${text}" is not a date`;
-    const utcMidnight = daysFromCivil(y, m, d) * DAY_MS;
+    const utcMidnight = dayNumber(y, m, d) * DAY_MS;
     const start = utcMidnight + (end ? DAY_MS : 0);
     return start - zoneOffsetMs(timeZone, start);
   }
