@@ -1,6 +1,7 @@
 import type { Logger } from '../../adapters/logging/logger.ts';
 import { ChannelCounter } from './channel-counter.ts';
 import type { ChannelStore } from './ports.ts';
+import { FreshRead } from '../shared/fresh-read.ts';
 
 export interface SharedChannelsOptions {
   readonly store: ChannelStore;
@@ -30,8 +31,7 @@ export class SharedChannels extends ChannelCounter {
   private sinceSnapshot = new Map<string, number>();
   /** The same, since the read under way began (it becomes `sinceSnapshot` when that read lands). */
   private sinceRead: Map<string, number> | null = null;
-  private running: Promise<void> | null = null;
-  private queued: Promise<void> | null = null;
+  private readonly reads = new FreshRead(() => this.read());
   private timer: NodeJS.Timeout | null = null;
   private failing = false;
   /** The claims this instance holds: trunk → call. */
@@ -114,23 +114,9 @@ export class SharedChannels extends ChannelCounter {
     this.drops.set(trunkId, drop);
   }
 
-  /**
-   * Reads the counts again; resolves once a read that began after this call is in use (a read
-   * under way may have missed the caller's writes). Callers arriving meanwhile share that read.
-   */
+  /** Reads the counts again (see FreshRead: resolves after a read that began after this call). */
   refresh(): Promise<void> {
-    if (this.queued) return this.queued;
-    if (this.running) {
-      this.queued = this.running.then(() => {
-        this.queued = null;
-        return this.refresh();
-      });
-      return this.queued;
-    }
-    this.running = this.read().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.reads.refresh();
   }
 
   async start(): Promise<void> {
@@ -142,7 +128,7 @@ export class SharedChannels extends ChannelCounter {
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
-    while (this.running || this.queued) await (this.queued ?? this.running);
+    await this.reads.settled();
   }
 
   private async read(): Promise<void> {

@@ -6,6 +6,7 @@ import { HEALTHY, type Failure, type HealthSnapshot, type TrunkBlock } from '../
 import type { CompiledRules } from '../../core/rules/compile.ts';
 import type { OutcomeDecision } from '../../core/rules/model.ts';
 import type { FailureRow, TrunkHealthPort, TrunkHealthStore } from './ports.ts';
+import { FreshRead } from '../shared/fresh-read.ts';
 
 export type BreakerState = BreakerView['state'];
 
@@ -44,8 +45,7 @@ export class TrunkHealth implements TrunkHealthPort {
   /** Trials this instance started, by trunk: kept until the stored attempts show them. */
   private readonly localTrials = new Map<string, number>();
   private refreshed = false;
-  private running: Promise<void> | null = null;
-  private queued: Promise<void> | null = null;
+  private readonly reads = new FreshRead(() => this.run());
   private timer: NodeJS.Timeout | null = null;
   private soonTimer: NodeJS.Timeout | null = null;
   private lastStart = Number.NEGATIVE_INFINITY;
@@ -104,24 +104,9 @@ export class TrunkHealth implements TrunkHealthPort {
     return out;
   }
 
-  /**
-   * Reads the counts again and resolves once a read that began after this call is published: a
-   * read already under way may have missed the caller's latest writes, so the caller waits for the
-   * next one. Callers arriving meanwhile share that next read.
-   */
+  /** Reads the counts again (see FreshRead: resolves after a read that began after this call). */
   refresh(): Promise<void> {
-    if (this.queued) return this.queued;
-    if (this.running) {
-      this.queued = this.running.then(() => {
-        this.queued = null;
-        return this.refresh();
-      });
-      return this.queued;
-    }
-    this.running = this.run().finally(() => {
-      this.running = null;
-    });
-    return this.running;
+    return this.reads.refresh();
   }
 
   /** First refresh, then one every `refreshMs`; a failed refresh is logged and the last snapshot stays. */
@@ -136,7 +121,7 @@ export class TrunkHealth implements TrunkHealthPort {
     if (this.soonTimer) clearTimeout(this.soonTimer);
     this.timer = null;
     this.soonTimer = null;
-    while (this.running || this.queued) await (this.queued ?? this.running);
+    await this.reads.settled();
   }
 
   private async run(): Promise<void> {
