@@ -35,6 +35,12 @@ export interface Bitrix24DoubleOptions {
   readonly clock?: () => number;
   /** Portal leaky bucket; false switches it off. Default burst 50, drain 2/s. */
   readonly rateLimit?: { readonly burst: number; readonly drainPerSecond: number } | false;
+  /**
+   * Real milliseconds a REST request takes before it is processed and answered (a portal across
+   * the internet: ~100–300 ms). A number, or a function per request (e.g. a drawn distribution).
+   * Default 0. Refusals by auth and by the rate limit answer without it.
+   */
+  readonly latencyMs?: number | ((method: string) => number);
   /** `oauth`: body `auth` must be the current access token; `webhook`: the path must carry the secret; `none`. */
   readonly authMode?: 'oauth' | 'webhook' | 'none';
   readonly clientId?: string;
@@ -99,6 +105,7 @@ export class Bitrix24Double {
   readonly clock: () => number;
   private outage: OutageMode = 'none';
   private readonly bucket: LeakyBucket | null;
+  private latency: number | ((method: string) => number);
   private readonly server: http.Server;
   /** Event posts reuse connections, as a queue server posting to one handler does. */
   private readonly eventAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -119,6 +126,7 @@ export class Bitrix24Double {
     for (const [k, v] of Object.entries(options.crmEntities ?? {})) this.state.crmEntities.set(k, [...v]);
     const rl = options.rateLimit === undefined ? { burst: 50, drainPerSecond: 2 } : options.rateLimit;
     this.bucket = rl ? new LeakyBucket(rl.burst, rl.drainPerSecond, this.clock) : null;
+    this.latency = options.latencyMs ?? 0;
     this.portal = {
       domain: options.domain ?? 'connector-test.bitrix24.ru',
       memberId: crypto.randomBytes(16).toString('hex'),
@@ -183,6 +191,11 @@ export class Bitrix24Double {
       await this.listen(this.boundPort);
     }
     if (mode !== 'hang') this.releaseHanging();
+  }
+
+  /** Changes the latency of the requests that arrive from now on (see `latencyMs`). */
+  setLatency(latencyMs: number | ((method: string) => number)): void {
+    this.latency = latencyMs;
   }
 
   /** Empties the rate-limit bucket (e.g. after a test filled it). */
@@ -321,6 +334,8 @@ export class Bitrix24Double {
       json(res, 503, { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' });
       return;
     }
+    const latency = typeof this.latency === 'function' ? this.latency(method) : this.latency;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const fault = this.takeFault(method);
     if (fault?.kind === 'error') {
       const status = fault.status ?? 500;
