@@ -14,6 +14,8 @@ import { clickToCallPort } from '../app/crm/click-to-call-adapter.ts';
 import type { CrmClock } from '../app/crm/clock.ts';
 import { createCrmSide, type CrmSide } from './crm-side.ts';
 import { InboundCrm } from '../app/inbound/inbound-crm.ts';
+import { DurableInboundCards } from '../app/inbound/durable-cards.ts';
+import { InboundCardsRepository } from '../adapters/db/repositories/inbound-cards-repository.ts';
 import { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts';
 import { importSamplePlanIfEmpty } from '../app/numbering/sample-plan.ts';
 import type { Env } from '../config/env.ts';
@@ -136,7 +138,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     await leaders.start();
     const callEvents = new EventEmitter();
     // Built once the CRM side (its outbox) exists, just below; inbound steps arrive only after start.
-    let inboundCrm: InboundCrm | null = null;
+    let inboundCrm: DurableInboundCards | null = null;
     const calls = createCallsSide({
       db, env, logger, routing,
       ami: ami ?? disconnectedAmi,
@@ -163,8 +165,10 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       leader: leaders.jobs.gate,
       ...(options.crmClock ? { clock: options.crmClock } : {}),
     });
-    inboundCrm = new InboundCrm({
-      outbox: crm.outbox, rules, now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }), onEnqueued: () => crm.worker.notify(),
+    // Cards are stored between a call's events: any instance, or this one after a restart, goes on with them.
+    inboundCrm = new DurableInboundCards({
+      crm: new InboundCrm({ outbox: crm.outbox, rules, now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }), onEnqueued: () => crm.worker.notify() }),
+      store: new InboundCardsRepository(db), now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }),
     });
     // Who answers an inbound call: the DialEnd ANSWER of its Linkedid (class `call`, already read).
     ami?.on('event', (e: Readonly<Record<string, string | undefined>>) => {
@@ -257,6 +261,8 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
         await dialer.stop();
         await crm.stop();
         await calls.stop();
+        // The card writes of the last events reach the outbox before the database closes.
+        await inboundCrm?.idle();
         await health.stop();
         await ami?.stop();
         await rulesWatch.stop();

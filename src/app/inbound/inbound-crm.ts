@@ -38,6 +38,25 @@ interface Card {
   seq: number;
 }
 
+/**
+ * A card as plain data: what is stored between a call's events so that any instance (or this one
+ * after a restart) goes on with it. Users and extensions are Bitrix24 ids and dial strings.
+ */
+export interface CardSnapshot {
+  readonly linkedid: string;
+  readonly caller: string | null;
+  readonly line: string;
+  readonly startedAt: number;
+  readonly createLeads: boolean;
+  readonly silent: string | null;
+  readonly assigned: string | null;
+  readonly shown: readonly string[];
+  readonly answeredBy: string | null;
+  readonly answeredAt: number | null;
+  readonly ringing: readonly (readonly [string, string | null])[];
+  readonly seq: number;
+}
+
 /** Cards of calls that never report their end (a lost `h` request) are dropped after this. */
 const MAX_CALL_MS = 6 * 3600_000;
 
@@ -48,11 +67,13 @@ const MAX_CALL_MS = 6 * 3600_000;
  * colleague's call), `finish` with the user who answered, then the recording. Every write goes
  * through the durable outbox, chained to the register (its CALL_ID is injected).
  * The whitelist decides the recording (the answering user, else the assigned one); excluded
- * numbers are never written. Cards live in this process: a call's steps answered by several
- * instances show cards from each, which the final finish still closes.
+ * numbers are never written. Cards live in this process between snapshot/restore: DurableInboundCards
+ * stores them between a call's events, so several instances and restarts share one card per call.
  */
 export class InboundCrm {
   private readonly cards = new Map<string, Card>();
+  /** Enqueues not yet stored (a card is saved only after its writes, so a replay re-plans the same keys). */
+  private readonly storing = new Set<Promise<void>>();
 
   constructor(private readonly deps: InboundCrmDeps) {}
 
@@ -111,6 +132,31 @@ export class InboundCrm {
       writes.push({ key: `in:${card.linkedid}:attach`, method: 'telephony.externalcall.attachRecord', after: finishKey, inject: { CALL_ID: 'CALL_ID' }, params: { [RECORDING_PARAM]: recording } });
     }
     this.enqueue(card, writes);
+  }
+
+  /** The call's card as plain data; null when this process has none. */
+  snapshot(linkedid: string): CardSnapshot | null {
+    const c = this.cards.get(linkedid);
+    if (!c) return null;
+    return {
+      linkedid: c.linkedid, caller: c.caller, line: c.line, startedAt: c.startedAt, createLeads: c.createLeads, silent: c.silent, assigned: c.assigned,
+      shown: [...c.shown], answeredBy: c.answeredBy, answeredAt: c.answeredAt, ringing: [...c.ringing], seq: c.seq,
+    };
+  }
+
+  /** Takes a stored card as the call's current one (another instance may have moved it on). */
+  restore(s: CardSnapshot): void {
+    this.cards.set(s.linkedid, { ...s, shown: new Set(s.shown), ringing: new Map(s.ringing) });
+  }
+
+  /** Drops this process's copy of a card (the stored one is the truth). */
+  forget(linkedid: string): void {
+    this.cards.delete(linkedid);
+  }
+
+  /** Resolves once every write planned so far is in the outbox (or failed to be stored, which is logged). */
+  async flushed(): Promise<void> {
+    await Promise.all([...this.storing]);
   }
 
   private open(query: InboundStepQuery, answer: InboundStepAnswer): Card {
@@ -174,9 +220,11 @@ export class InboundCrm {
   }
 
   private enqueue(card: Card, writes: readonly PlannedWrite[]): void {
-    enqueuePlans(this.deps.outbox, [writes], this.deps.now())
+    const stored = enqueuePlans(this.deps.outbox, [writes], this.deps.now())
       .then(() => this.deps.onEnqueued?.())
       .catch((err: unknown) => this.deps.logger.error({ linkedid: card.linkedid, err }, 'inbound: storing a CRM write failed'));
+    this.storing.add(stored);
+    void stored.finally(() => this.storing.delete(stored));
   }
 }
 

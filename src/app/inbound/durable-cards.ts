@@ -1,0 +1,100 @@
+import type { Logger } from '../../adapters/logging/logger.ts';
+import type { CardSnapshot, InboundCrm } from './inbound-crm.ts';
+import type { InboundCallEvents, InboundStepAnswer, InboundStepQuery } from './inbound-service.ts';
+
+/** Where the cards of calls in progress are kept between their events (the database, shared by instances). */
+export interface InboundCardStore {
+  load(linkedid: string): Promise<CardSnapshot | null>;
+  save(card: CardSnapshot, now: number): Promise<void>;
+  remove(linkedid: string): Promise<void>;
+  purgeBefore(at: number): Promise<number>;
+}
+
+export interface DurableCardsDeps {
+  readonly crm: InboundCrm;
+  readonly store: InboundCardStore;
+  readonly now: () => number;
+  readonly logger: Logger;
+}
+
+/** Rows of calls that never reported their end (a lost `h` request) are dropped after this. */
+const MAX_CALL_MS = 6 * 3600_000;
+const PURGE_EVERY_MS = 60_000;
+
+/**
+ * Inbound CRM cards that outlive the process: each event of a call (a step, the answer, the end)
+ * loads the call's stored card, lets InboundCrm act on it, and stores it back once its writes are
+ * in the outbox. So a call whose steps reach another instance, or an instance restarted mid-call,
+ * still hides every card it showed and finishes the call with the right user. Events of one call
+ * are applied in order here; a call's steps never overlap (the dialplan waits for each).
+ * Writes are keyed by the card's sequence: an event replayed after a crash plans the same keys,
+ * which the outbox stores once.
+ */
+export class DurableInboundCards implements InboundCallEvents {
+  private readonly chains = new Map<string, Promise<void>>();
+  private lastPurge = 0;
+
+  constructor(private readonly deps: DurableCardsDeps) {}
+
+  /** InboundService's observer. */
+  readonly observe = (query: InboundStepQuery, answer: InboundStepAnswer): void => {
+    if (query.linkedid === null) return;
+    this.serial(query.linkedid, () => this.deps.crm.observe(query, answer));
+  };
+
+  answered(linkedid: string, channel: string): void {
+    this.serial(linkedid, () => this.deps.crm.answered(linkedid, channel));
+  }
+
+  ended(linkedid: string, recording: string | null): void {
+    this.serial(linkedid, () => this.deps.crm.ended(linkedid, recording));
+    this.purge();
+  }
+
+  /** Resolves once every event received so far is applied and stored (tests, shutdown). */
+  async idle(): Promise<void> {
+    while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
+  }
+
+  private serial(linkedid: string, act: () => void): void {
+    const previous = this.chains.get(linkedid) ?? Promise.resolve();
+    const next = previous.then(() => this.apply(linkedid, act));
+    this.chains.set(linkedid, next);
+    void next.finally(() => {
+      if (this.chains.get(linkedid) === next) this.chains.delete(linkedid);
+    });
+  }
+
+  private async apply(linkedid: string, act: () => void): Promise<void> {
+    const { crm, store, logger } = this.deps;
+    let had = false;
+    try {
+      const stored = await store.load(linkedid);
+      had = stored !== null;
+      if (stored) crm.restore(stored);
+      else crm.forget(linkedid);
+    } catch (err) {
+      // The database is away: go on with this process's copy, if it has one.
+      logger.warn({ linkedid, err: { message: (err as Error).message } }, 'inbound: loading the CRM card failed; using this instance\'s copy');
+    }
+    act();
+    await crm.flushed();
+    const card = crm.snapshot(linkedid);
+    try {
+      if (card) await store.save(card, this.deps.now());
+      else if (had) await store.remove(linkedid);
+    } catch (err) {
+      logger.warn({ linkedid, err: { message: (err as Error).message } }, 'inbound: storing the CRM card failed; kept in this instance only');
+      return;
+    }
+    // Stored: the store is the truth; this process keeps no copy between events.
+    if (card) crm.forget(linkedid);
+  }
+
+  private purge(): void {
+    const now = this.deps.now();
+    if (now - this.lastPurge < PURGE_EVERY_MS) return;
+    this.lastPurge = now;
+    this.deps.store.purgeBefore(now - MAX_CALL_MS).catch((err: unknown) => this.deps.logger.warn({ err: { message: (err as Error).message } }, 'inbound: purging old CRM cards failed'));
+  }
+}
