@@ -97,6 +97,7 @@ export function inboundFileSchema(country: NormalizeOptions['defaultCountry']) {
       name: trimmed.optional(),
       department: idSchema.nullable().default(null),
       createLeads: z.boolean().nullable().default(null),
+      crmUser: idSchema.nullable().default(null),
       steps: z.array(stepSchema(country)).min(1),
     })).default([]),
     groups: z.array(z.strictObject({

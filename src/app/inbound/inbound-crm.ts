@@ -31,6 +31,8 @@ interface Card {
   assigned: string | null;
   /** Users whose card is shown now. */
   readonly shown: Set<string>;
+  /** Sent outside (an external number, a SIP address) before any manager's phone rang: TYPE 3. */
+  redirected?: boolean;
   answeredBy: string | null;
   answeredAt: number | null;
   /** Extensions ringing now → their user (to know who answered). */
@@ -55,6 +57,7 @@ export interface CardSnapshot {
   readonly answeredAt: number | null;
   readonly ringing: readonly (readonly [string, string | null])[];
   readonly seq: number;
+  readonly redirected?: boolean;
 }
 
 /** Cards of calls that never report their end (a lost `h` request) are dropped after this. */
@@ -89,11 +92,24 @@ export class InboundCrm {
     card.ringing = new Map(ringing.map((r) => [r.extension, r.user]));
     const users = [...new Set(ringing.map((r) => r.user).filter((u): u is string => u !== null))];
     if (card.silent !== null) return;
+    if (card.assigned === null && users.length === 0 && isRedirect(answer)) return this.redirect(card, answer);
     card.assigned ??= users[0] ?? null;
     const show = users.filter((u) => !card.shown.has(u));
     const hide = [...card.shown].filter((u) => !users.includes(u));
     this.cardWrites(card, show, hide);
   };
+
+  /**
+   * The call goes outside (an external number, a SIP address) before any manager's phone rang: it
+   * is registered as redirected (TYPE 3) with the scenario's `crmUser`; without one it is not written.
+   */
+  private redirect(card: Card, answer: InboundStepAnswer): void {
+    const user = answer.decision?.scenario?.crmUser ?? null;
+    if (user === null) return;
+    card.assigned = user;
+    card.redirected = true;
+    this.enqueue(card, [this.register(card)]);
+  }
 
   /** A phone answered (the dialplan's answer hook, on the answering channel): hide the card from everyone else. */
   answered(linkedid: string, channel: string): void {
@@ -140,7 +156,7 @@ export class InboundCrm {
     if (!c) return null;
     return {
       linkedid: c.linkedid, caller: c.caller, line: c.line, startedAt: c.startedAt, createLeads: c.createLeads, silent: c.silent, assigned: c.assigned,
-      shown: [...c.shown], answeredBy: c.answeredBy, answeredAt: c.answeredAt, ringing: [...c.ringing], seq: c.seq,
+      shown: [...c.shown], answeredBy: c.answeredBy, answeredAt: c.answeredAt, ringing: [...c.ringing], seq: c.seq, redirected: c.redirected === true,
     };
   }
 
@@ -197,7 +213,7 @@ export class InboundCrm {
       key: this.registerKey(card),
       method: 'telephony.externalcall.register',
       params: {
-        USER_ID: card.assigned, PHONE_NUMBER: card.caller, TYPE: 2, LINE_NUMBER: card.line, CALL_START_DATE: isoWithZone(card.startedAt),
+        USER_ID: card.assigned, PHONE_NUMBER: card.caller, TYPE: card.redirected === true ? 3 : 2, LINE_NUMBER: card.line, CALL_START_DATE: isoWithZone(card.startedAt),
         CRM_CREATE: card.createLeads ? 1 : 0, EXTERNAL_CALL_ID: card.linkedid, SHOW: 0,
       },
     };
@@ -226,6 +242,11 @@ export class InboundCrm {
     this.storing.add(stored);
     void stored.finally(() => this.storing.delete(stored));
   }
+}
+
+/** A forward outside, or a dial of a SIP address (a dial that rings no employee). */
+function isRedirect(answer: InboundStepAnswer): boolean {
+  return answer.action.kind === 'forward' || (answer.action.kind === 'dial' && answer.action.ringing.length === 0);
 }
 
 /** `Local/101@phones-00000003;1`, `PJSIP/101-0000002a`: the channel dialled for this extension. */

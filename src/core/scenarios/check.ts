@@ -40,6 +40,7 @@ export function checkInbound(rules: InboundRules, refs: InboundRefs): InboundIss
   };
   rules.scenarios.forEach((s, i) => {
     if (s.department !== null && !refs.departments.has(s.department)) error(`scenarios[${i}].department`, `unknown department "${s.department}"`);
+    if (s.crmUser != null && !refs.users.has(s.crmUser)) warn(`scenarios[${i}].crmUser`, `user "${s.crmUser}" is not in users.yaml (the portal's directory may have them)`);
     s.steps.forEach((step: Step, j) => {
       const at = `scenarios[${i}].steps[${j}]`;
       switch (step.kind) {

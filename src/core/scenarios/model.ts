@@ -76,6 +76,8 @@ export interface Scenario {
   readonly department: string | null;
   /** CRM_CREATE of `register` for calls of this scenario; null = crm.yaml's createLeads. */
   readonly createLeads: boolean | null;
+  /** The Bitrix24 user a call is registered with when it is redirected outside before any manager's phone rang (TYPE 3). */
+  readonly crmUser?: string | null;
   readonly steps: readonly Step[];
 }
 
