@@ -27,6 +27,8 @@ export interface ReceivedCall {
   readonly viaBatch: boolean;
   /** The HTTP status the double answered (sub-commands of a batch: their own outcome). */
   readonly status: number;
+  /** When the portal processed it (after its latency); absent for refusals. */
+  readonly processedAt?: number;
 }
 
 export interface Bitrix24DoubleOptions {
@@ -344,7 +346,7 @@ export class Bitrix24Double {
       return;
     }
     const answer = method.toLowerCase() === 'batch' ? this.batch(params, started) : this.state.dispatch(method, params);
-    this.received.push({ method, params: strip(params), at: started, viaBatch: false, status: answer.ok ? 200 : answer.status });
+    this.received.push({ method, params: strip(params), at: started, viaBatch: false, status: answer.ok ? 200 : answer.status, processedAt: this.clock() });
     if (fault?.kind === 'process-then-hang') {
       this.hanging.add(res);
       return;
@@ -457,7 +459,7 @@ export class Bitrix24Double {
         continue;
       }
       const answer = this.state.dispatch(method, sub);
-      this.received.push({ method, params: strip(sub), at: started, viaBatch: true, status: answer.ok ? 200 : answer.status });
+      this.received.push({ method, params: strip(sub), at: started, viaBatch: true, status: answer.ok ? 200 : answer.status, processedAt: this.clock() });
       resultTime[key] = timeBlock(started, this.clock());
       if (answer.ok) {
         result[key] = answer.result;
