@@ -68,9 +68,11 @@ export class DurableInboundCards implements InboundCallEvents {
   private async apply(linkedid: string, act: () => void): Promise<void> {
     const { crm, store, logger } = this.deps;
     let had = false;
+    let before = '';
     try {
       const stored = await store.load(linkedid);
       had = stored !== null;
+      before = JSON.stringify(stored);
       if (stored) crm.restore(stored);
       else crm.forget(linkedid);
     } catch (err) {
@@ -81,8 +83,9 @@ export class DurableInboundCards implements InboundCallEvents {
     await crm.flushed();
     const card = crm.snapshot(linkedid);
     try {
-      if (card) await store.save(card, this.deps.now());
-      else if (had) await store.remove(linkedid);
+      // A step that changed nothing (a prompt, a menu) writes nothing.
+      if (card && JSON.stringify(card) !== before) await store.save(card, this.deps.now());
+      else if (!card && had) await store.remove(linkedid);
     } catch (err) {
       logger.warn({ linkedid, err: { message: (err as Error).message } }, 'inbound: storing the CRM card failed; kept in this instance only');
       return;
