@@ -51,8 +51,12 @@ export class DurableInboundCards implements InboundCallEvents {
     this.purge();
   }
 
-  /** Resolves once every event received so far is applied and stored (tests, shutdown). */
-  async idle(): Promise<void> {
+  /** Resolves once every event received so far (of one call, if given) is applied and stored (tests, shutdown). */
+  async idle(linkedid?: string): Promise<void> {
+    if (linkedid !== undefined) {
+      await this.chains.get(linkedid);
+      return;
+    }
     while (this.chains.size > 0) await Promise.all([...this.chains.values()]);
   }
 
