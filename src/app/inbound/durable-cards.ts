@@ -28,10 +28,13 @@ const PURGE_EVERY_MS = 60_000;
  * still hides every card it showed and finishes the call with the right user. Events of one call
  * are applied in order here; a call's steps never overlap (the dialplan waits for each).
  * Writes are keyed by the card's sequence: an event replayed after a crash plans the same keys,
- * which the outbox stores once.
+ * which the outbox stores once. While the database cannot be read or written, the copy this
+ * process keeps of its last event goes on (and wins over the row until it is stored again).
  */
 export class DurableInboundCards implements InboundCallEvents {
   private readonly chains = new Map<string, Promise<void>>();
+  /** Calls whose last card could not be stored: this process's copy is newer than the row. */
+  private readonly unsaved = new Set<string>();
   private lastPurge = 0;
 
   constructor(private readonly deps: DurableCardsDeps) {}
@@ -77,10 +80,12 @@ export class DurableInboundCards implements InboundCallEvents {
       const stored = await store.load(linkedid);
       had = stored !== null;
       before = JSON.stringify(stored);
-      if (stored) crm.restore(stored);
+      if (this.unsaved.has(linkedid) && crm.snapshot(linkedid) !== null) before = '';
+      else if (stored) crm.restore(stored);
       else crm.forget(linkedid);
     } catch (err) {
-      // The database is away: go on with this process's copy, if it has one.
+      // The database is away: go on with this process's copy, if it has one (its last event here).
+      had = true;
       logger.warn({ linkedid, err: { message: (err as Error).message } }, 'inbound: loading the CRM card failed; using this instance\'s copy');
     }
     act();
@@ -90,12 +95,13 @@ export class DurableInboundCards implements InboundCallEvents {
       // A step that changed nothing (a prompt, a menu) writes nothing.
       if (card && JSON.stringify(card) !== before) await store.save(card, this.deps.now());
       else if (!card && had) await store.remove(linkedid);
+      this.unsaved.delete(linkedid);
     } catch (err) {
+      if (card) this.unsaved.add(linkedid);
+      else this.unsaved.delete(linkedid);
       logger.warn({ linkedid, err: { message: (err as Error).message } }, 'inbound: storing the CRM card failed; kept in this instance only');
-      return;
     }
-    // Stored: the store is the truth; this process keeps no copy between events.
-    if (card) crm.forget(linkedid);
+    // This process keeps its copy too: it is used only while the store cannot be read.
   }
 
   private purge(): void {
