@@ -8,6 +8,7 @@ import { enqueuePlans } from '../crm/enqueue-plan.ts';
 import type { OutboxEnqueuer } from '../crm/handoff-ports.ts';
 import { RECORDING_PARAM } from '../crm/outbox-params.ts';
 import type { InboundStepAnswer, InboundStepQuery } from './inbound-service.ts';
+import { faxWrite, voicemailWrite, type FaxDocuments, type LeftMessage, type MessageReport } from './inbound-messages.ts';
 
 export interface InboundCrmDeps {
   readonly outbox: OutboxEnqueuer<unknown>;
@@ -16,6 +17,8 @@ export interface InboundCrmDeps {
   readonly logger: Logger;
   /** Wakes the outbox worker (a card should pop at once). */
   readonly onEnqueued?: () => void;
+  /** A fax's TIFF → PDF (absent: the TIFF itself is linked). */
+  readonly faxDocuments?: FaxDocuments;
 }
 
 /** What the connector knows of one inbound call (by Linkedid) while it lasts. */
@@ -36,6 +39,8 @@ interface Card {
   /** Extensions ringing now → their user (to know who answered). */
   ringing: Map<string, string | null>;
   seq: number;
+  /** A voicemail or fax the call left; a fax's document is being converted meanwhile. */
+  message?: { readonly left: LeftMessage; readonly doc: Promise<{ readonly file: string; readonly converted: boolean }> | null };
 }
 
 /** Cards of calls that never report their end (a lost `h` request) are dropped after this. */
@@ -62,13 +67,15 @@ export class InboundCrm {
     let card = this.cards.get(query.linkedid);
     if (!card) {
       if (query.state !== '' || answer.decision?.scenario == null) return;
-      card = this.open(query, answer);
+      card = this.open(query, answer.decision.scenario.createLeads);
     }
     const ringing = answer.action.kind === 'dial' || answer.action.kind === 'queue' ? answer.action.ringing : [];
     card.ringing = new Map(ringing.map((r) => [r.extension, r.user]));
     const users = [...new Set(ringing.map((r) => r.user).filter((u): u is string => u !== null))];
     if (card.silent !== null) return;
     card.assigned ??= users[0] ?? null;
+    // A voicemail or fax before any phone rang: the step's user owns the call.
+    if (answer.action.kind === 'voicemail' || answer.action.kind === 'fax') card.assigned ??= answer.action.owner;
     const show = users.filter((u) => !card.shown.has(u));
     const hide = [...card.shown].filter((u) => !users.includes(u));
     this.cardWrites(card, show, hide);
@@ -86,6 +93,21 @@ export class InboundCrm {
     this.cardWrites(card, card.answeredBy !== null && !card.shown.has(card.answeredBy) ? [card.answeredBy] : [], hide);
   }
 
+  /** A voicemail or fax the call left: its owner (when no phone rang) and the fax's PDF, linked when the call ends. */
+  message(linkedid: string, report: MessageReport, left: LeftMessage): void {
+    // After a connector restart the card is gone: the message alone is enough to write the call.
+    const card = this.cards.get(linkedid) ?? this.open({ linkedid, did: report.did, caller: report.caller }, left.createLeads);
+    card.assigned ??= left.owner;
+    const doc = left.kind === 'fax'
+      ? (this.deps.faxDocuments?.pdfOf(left.file) ?? Promise.resolve({ file: left.file, converted: false }))
+        .catch((err: unknown) => {
+          this.deps.logger.warn({ linkedid, err }, 'inbound: the fax could not be converted to PDF: linking the TIFF');
+          return { file: left.file, converted: false };
+        })
+      : null;
+    card.message = { left, doc };
+  }
+
   /** The caller's channel hung up (`h`): finish the CRM call and attach its recording. */
   ended(linkedid: string, recording: string | null): void {
     const card = this.cards.get(linkedid);
@@ -93,11 +115,14 @@ export class InboundCrm {
     if (!card || card.silent !== null) return;
     const user = card.answeredBy ?? card.assigned;
     if (user === null) {
+      if (card.message) this.deps.logger.warn({ linkedid, kind: card.message.left.kind, file: card.message.left.file }, 'inbound: a message was left but the call has no owner (give its step a user): not written to the CRM');
       this.deps.logger.info({ linkedid }, 'inbound: the call rang no manager: not registered in the CRM');
       return;
     }
     const now = this.deps.now();
     const answered = card.answeredAt !== null;
+    // A fax arrived: the call is done, nobody has to call back (a voicemail stays missed).
+    const completed = answered || card.message?.left.kind === 'fax';
     const rules = this.deps.rules.current();
     const writes: PlannedWrite[] = [this.register(card)];
     const others = [...card.shown].filter((u) => u !== user);
@@ -105,15 +130,21 @@ export class InboundCrm {
     const finishKey = `in:${card.linkedid}:finish`;
     writes.push({
       key: finishKey, method: 'telephony.externalcall.finish', after: this.registerKey(card), inject: { CALL_ID: 'CALL_ID' },
-      params: { USER_ID: user, DURATION: answered ? Math.max(0, Math.round((now - (card.answeredAt ?? now)) / 1000)) : 0, STATUS_CODE: answered ? '200' : '304' },
+      params: { USER_ID: user, DURATION: answered ? Math.max(0, Math.round((now - (card.answeredAt ?? now)) / 1000)) : 0, STATUS_CODE: completed ? '200' : '304' },
     });
     if (answered && recording !== null && /\.(wav|mp3)$/i.test(recording) && isCrmWhitelisted(rules, { userId: user, extension: null })) {
       writes.push({ key: `in:${card.linkedid}:attach`, method: 'telephony.externalcall.attachRecord', after: finishKey, inject: { CALL_ID: 'CALL_ID' }, params: { [RECORDING_PARAM]: recording } });
     }
+    if (card.message?.left.kind === 'voicemail') writes.push(voicemailWrite(card.linkedid, card.message.left.file, finishKey));
     this.enqueue(card, writes);
+    if (card.message?.doc) {
+      const register = this.register(card);
+      const detail = card.message.left.detail;
+      void card.message.doc.then((doc) => this.enqueue(card, [register, faxWrite(card.linkedid, register.key, doc, card.caller, detail)]));
+    }
   }
 
-  private open(query: InboundStepQuery, answer: InboundStepAnswer): Card {
+  private open(query: Pick<InboundStepQuery, 'linkedid' | 'did' | 'caller'>, createLeads: boolean | null): Card {
     const rules = this.deps.rules.current();
     const now = this.deps.now();
     for (const [id, c] of this.cards) if (now - c.startedAt > MAX_CALL_MS) this.cards.delete(id);
@@ -128,7 +159,7 @@ export class InboundCrm {
       caller: number,
       line: bound?.line ?? bound?.number ?? query.did,
       startedAt: now,
-      createLeads: answer.decision?.scenario?.createLeads ?? rules.rules.crm.createLeads,
+      createLeads: createLeads ?? rules.rules.crm.createLeads,
       silent,
       assigned: null,
       shown: new Set(),
