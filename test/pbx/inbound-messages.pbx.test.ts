@@ -162,6 +162,16 @@ describe.skipIf(!hasLab)(`real Asterisk: voicemail and fax steps${LAB_SKIP_NOTE}
     expect(tier.bitrix24.state.timeline.filter((c) => c.ENTITY_ID === '4104')).toEqual([]);
   });
 
+  it.concurrent('voicemail: an excluded caller is never recorded; the step is passed over and nothing is written', async () => {
+    const id = await callInto('74950000102', '74950001122');
+    await tier.callGone(id);
+    expect(tier.inboundSteps(id).map((s) => s.split(' ')[0])).toEqual(['voicemail', 'hangup']);
+    expect(tier.eventsOf(id).some((e) => e.Event === 'Newexten' && e.Application === 'Record')).toBe(false);
+    expect(fs.existsSync(path.join(tier.monitorDir, `${id}-b-voicemail.wav`))).toBe(false);
+    expect([...tier.bitrix24.state.calls.values()].filter((c) => c.PHONE_NUMBER === '+74950001122')).toEqual([]);
+    expect(failOpens(id)).toEqual([]);
+  });
+
   // Last and alone: it stops the connector the other calls need.
   it('the connector stopped and started again while the caller records: the voicemail is still attached', async () => {
     const id = await callInto('74950000102', '79161230105');
@@ -176,4 +186,18 @@ describe.skipIf(!hasLab)(`real Asterisk: voicemail and fax steps${LAB_SKIP_NOTE}
     await tier.recordAttached(call.CALL_ID);
     expect(tier.bitrix24.state.calls.get(call.CALL_ID)?.records[0]?.FILENAME).toBe(`${id}-b-voicemail.wav`);
   }, 60_000);
+
+  it('the connector stopped and started again while a fax arrives: the fax is still linked', async () => {
+    tier.bitrix24.state.crmEntities.set('79161230106', [{ CRM_ENTITY_TYPE: 'LEAD', CRM_ENTITY_ID: 4106, ASSIGNED_BY_ID: 1, NAME: 'Fax lead' }]);
+    const id = await callInto('74950000103', '79161230106', 'fax-sender');
+    await running(id, 'ReceiveFAX');
+    await tier.connector.stop();
+    await tier.connector.start();
+    await tier.callGone(id, 90_000);
+    const comment = await waitUntil('the fax on the timeline', () => tier.bitrix24.state.timeline.find((c) => c.ENTITY_ID === '4106'));
+    expect(comment).toMatchObject({ ENTITY_TYPE: 'lead', COMMENT: 'Fax from +79161230106, 1 page(s)' });
+    expect(comment.files[0]?.bytes.subarray(0, 5).toString()).toBe('%PDF-');
+    const call = await registeredInbound(id);
+    expect(await tier.finished(call.CALL_ID)).toMatchObject({ USER_ID: '1', STATUS_CODE: '200' });
+  }, 120_000);
 });
