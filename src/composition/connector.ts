@@ -14,7 +14,7 @@ import { clickToCallPort } from '../app/crm/click-to-call-adapter.ts';
 import type { CrmClock } from '../app/crm/clock.ts';
 import { createCrmSide, type CrmSide } from './crm-side.ts';
 import { InboundCrm } from '../app/inbound/inbound-crm.ts';
-import { Tiff2PdfDocuments } from '../adapters/fax/tiff2pdf.ts';
+import { MessageFilesOnDisk } from '../adapters/fax/message-files.ts';
 import { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts';
 import { importSamplePlanIfEmpty } from '../app/numbering/sample-plan.ts';
 import type { Env } from '../config/env.ts';
@@ -167,7 +167,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     });
     inboundCrm = new InboundCrm({
       outbox: crm.outbox, rules, now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }), onEnqueued: () => crm.worker.notify(),
-      faxDocuments: new Tiff2PdfDocuments(env.RECORDINGS_DIR),
+      messageFiles: new MessageFilesOnDisk(env.RECORDINGS_DIR),
     });
     // Who answers an inbound call: the DialEnd ANSWER of its Linkedid (class `call`, already read).
     ami?.on('event', (e: Readonly<Record<string, string | undefined>>) => {

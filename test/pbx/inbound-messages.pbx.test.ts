@@ -135,6 +135,17 @@ describe.skipIf(!hasLab)(`real Asterisk: voicemail and fax steps${LAB_SKIP_NOTE}
     expect(call.records).toEqual([]);
   });
 
+  it.concurrent('voicemail: the caller hangs up at the beep; missed, and no empty message attached', async () => {
+    const id = await callInto('74950000102', '79161230107');
+    await running(id, 'Record');
+    await tier.ami.action({ Action: 'Hangup', Channel: await callerChannel(id) });
+    await tier.callGone(id);
+    await tier.connector.waitLog('the empty voicemail', (l) => String(l.msg).startsWith('inbound: an empty voicemail') && l.linkedid === id);
+    const call = await registeredInbound(id);
+    expect(await tier.finished(call.CALL_ID)).toMatchObject({ USER_ID: '5', STATUS_CODE: '304' });
+    expect(tier.bitrix24.state.calls.get(call.CALL_ID)?.records).toEqual([]);
+  });
+
   it.concurrent('fax: received, kept as TIFF, converted to PDF and put on the client\'s timeline; the call is finished as done', async () => {
     tier.bitrix24.state.crmEntities.set('79161230103', [{ CRM_ENTITY_TYPE: 'CONTACT', CRM_ENTITY_ID: 4103, ASSIGNED_BY_ID: 1, NAME: 'Fax client' }]);
     const id = await callInto('74950000103', '79161230103', 'fax-sender');

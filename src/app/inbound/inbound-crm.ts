@@ -8,7 +8,7 @@ import { enqueuePlans } from '../crm/enqueue-plan.ts';
 import type { OutboxEnqueuer } from '../crm/handoff-ports.ts';
 import { RECORDING_PARAM } from '../crm/outbox-params.ts';
 import type { InboundStepAnswer, InboundStepQuery } from './inbound-service.ts';
-import { faxWrite, voicemailWrite, type FaxDocuments, type LeftMessage, type MessageReport } from './inbound-messages.ts';
+import { faxWrite, voicemailWrite, type LeftMessage, type MessageFiles, type MessageReport } from './inbound-messages.ts';
 
 export interface InboundCrmDeps {
   readonly outbox: OutboxEnqueuer<unknown>;
@@ -17,8 +17,8 @@ export interface InboundCrmDeps {
   readonly logger: Logger;
   /** Wakes the outbox worker (a card should pop at once). */
   readonly onEnqueued?: () => void;
-  /** A fax's TIFF → PDF (absent: the TIFF itself is linked). */
-  readonly faxDocuments?: FaxDocuments;
+  /** A fax's TIFF → PDF, an empty voicemail told apart (absent: the files are linked as they are). */
+  readonly messageFiles?: MessageFiles;
 }
 
 /** What the connector knows of one inbound call (by Linkedid) while it lasts. */
@@ -39,8 +39,8 @@ interface Card {
   /** Extensions ringing now → their user (to know who answered). */
   ringing: Map<string, string | null>;
   seq: number;
-  /** A voicemail or fax the call left; a fax's document is being converted meanwhile. */
-  message?: { readonly left: LeftMessage; readonly doc: Promise<{ readonly file: string; readonly converted: boolean }> | null };
+  /** A voicemail or fax the call left, and the file to link once checked (a fax converted); null = none. */
+  message?: { readonly left: LeftMessage; readonly doc: Promise<{ readonly file: string; readonly converted: boolean } | null> };
 }
 
 /** Cards of calls that never report their end (a lost `h` request) are dropped after this. */
@@ -98,13 +98,17 @@ export class InboundCrm {
     // After a connector restart the card is gone: the message alone is enough to write the call.
     const card = this.cards.get(linkedid) ?? this.open({ linkedid, did: report.did, caller: report.caller }, left.createLeads);
     card.assigned ??= left.owner;
+    const files = this.deps.messageFiles;
+    const asIs = { file: left.file, converted: left.kind === 'voicemail' };
     const doc = left.kind === 'fax'
-      ? (this.deps.faxDocuments?.pdfOf(left.file) ?? Promise.resolve({ file: left.file, converted: false }))
-        .catch((err: unknown) => {
-          this.deps.logger.warn({ linkedid, err }, 'inbound: the fax could not be converted to PDF: linking the TIFF');
-          return { file: left.file, converted: false };
-        })
-      : null;
+      ? (files?.pdfOf(left.file) ?? Promise.resolve(asIs)).catch((err: unknown) => {
+        this.deps.logger.warn({ linkedid, err }, 'inbound: the fax could not be converted to PDF: linking the TIFF');
+        return asIs;
+      })
+      : (files?.hasSound(left.file) ?? Promise.resolve(true)).then((sound) => {
+        if (!sound) this.deps.logger.info({ linkedid, file: left.file }, 'inbound: an empty voicemail (the caller hung up at the beep): not attached');
+        return sound ? asIs : null;
+      }, () => asIs);
     card.message = { left, doc };
   }
 
@@ -135,12 +139,17 @@ export class InboundCrm {
     if (answered && recording !== null && /\.(wav|mp3)$/i.test(recording) && isCrmWhitelisted(rules, { userId: user, extension: null })) {
       writes.push({ key: `in:${card.linkedid}:attach`, method: 'telephony.externalcall.attachRecord', after: finishKey, inject: { CALL_ID: 'CALL_ID' }, params: { [RECORDING_PARAM]: recording } });
     }
-    if (card.message?.left.kind === 'voicemail') writes.push(voicemailWrite(card.linkedid, card.message.left.file, finishKey));
     this.enqueue(card, writes);
-    if (card.message?.doc) {
-      const register = this.register(card);
-      const detail = card.message.left.detail;
-      void card.message.doc.then((doc) => this.enqueue(card, [register, faxWrite(card.linkedid, register.key, doc, card.caller, detail)]));
+    const message = card.message;
+    if (message) {
+      // Planned again with the same register and finish (stored once, by key), once the file is checked.
+      const [register, finish] = [writes[0], writes.find((w) => w.key === finishKey)];
+      void message.doc.then((doc) => {
+        if (doc === null || !register || !finish) return;
+        this.enqueue(card, message.left.kind === 'voicemail'
+          ? [register, finish, voicemailWrite(card.linkedid, doc.file, finishKey)]
+          : [register, faxWrite(card.linkedid, register.key, doc, card.caller, message.left.detail)]);
+      });
     }
   }
 

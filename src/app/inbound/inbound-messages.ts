@@ -28,9 +28,12 @@ export interface LeftMessage {
   readonly createLeads: boolean | null;
 }
 
-/** Turns a fax's TIFF into a PDF beside it; falls back to the TIFF itself (`converted` false) so nothing is lost. */
-export interface FaxDocuments {
+/** The message files on the PBX's disk, as the connector sees them (RECORDINGS_DIR). */
+export interface MessageFiles {
+  /** A fax's TIFF → a PDF beside it (rejects when it cannot: the TIFF itself is linked then). */
   pdfOf(file: string): Promise<{ readonly file: string; readonly converted: boolean }>;
+  /** False for a voicemail with no sound in it (the caller hung up at the beep). */
+  hasSound(file: string): Promise<boolean>;
 }
 
 /** The message a report names, or null for a file that is neither a voicemail (.wav) nor a fax (.tif). */

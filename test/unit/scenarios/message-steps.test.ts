@@ -3,13 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { inboundVariable } from '../../../src/adapters/asterisk/fastagi/inbound-session.ts';
-import { Tiff2PdfDocuments } from '../../../src/adapters/fax/tiff2pdf.ts';
+import { MessageFilesOnDisk } from '../../../src/adapters/fax/message-files.ts';
 import { silentLogger } from '../../../src/adapters/logging/logger.ts';
 import { timelineCommentParams } from '../../../src/app/crm/documents.ts';
 import type { NewOutboxEntry } from '../../../src/app/crm/handoff-ports.ts';
 import { RecordingPathError, RecordingResolver } from '../../../src/app/crm/recordings.ts';
 import { InboundCrm } from '../../../src/app/inbound/inbound-crm.ts';
-import type { FaxDocuments } from '../../../src/app/inbound/inbound-messages.ts';
+import type { MessageFiles } from '../../../src/app/inbound/inbound-messages.ts';
 import { InboundService } from '../../../src/app/inbound/inbound-service.ts';
 import { describeAction, explainCall } from '../../../src/core/scenarios/explain.ts';
 import { writeFaxPage } from '../../pbx/fax-page.ts';
@@ -85,9 +85,9 @@ function outbox() {
   };
 }
 
-function connector(fax?: FaxDocuments) {
+function connector(files?: Partial<MessageFiles>) {
   const box = outbox();
-  const crm = new InboundCrm({ outbox: box, rules: { current: () => RULES }, now: () => WEDNESDAY_NOON, logger: silentLogger, ...(fax ? { faxDocuments: fax } : {}) });
+  const crm = new InboundCrm({ outbox: box, rules: { current: () => RULES }, now: () => WEDNESDAY_NOON, logger: silentLogger, ...(files ? { messageFiles: { pdfOf: () => Promise.reject(new Error('no tool')), hasSound: () => Promise.resolve(true), ...files } } : {}) });
   const service = new InboundService({ rules: { current: () => RULES }, now: () => WEDNESDAY_NOON, random: () => 0, observe: crm.observe, events: crm });
   const settle = () => new Promise((r) => setTimeout(r, 0));
   const writes = () => box.entries.map((e) => `${e.method.replace('telephony.externalcall.', '')} ${JSON.stringify(e.params)}`);
@@ -118,6 +118,16 @@ describe('voicemail and fax in the CRM', () => {
     expect(byKey.get('in:L1:voicemail')).toMatchObject({ method: 'telephony.externalcall.attachRecord', params: { $recording: '/mon/u1-voicemail.wav' } });
     // The unanswered call's own recording is still not attached (the whitelist rule for answered calls).
     expect(byKey.has('in:L1:attach')).toBe(false);
+  });
+
+  it('an empty voicemail (the caller hung up at the beep): the call is still missed, nothing attached', async () => {
+    const { service, settle, box } = connector({ hasSound: () => Promise.resolve(false) });
+    run(service, '74951234500', ['NOANSWER', 'HANGUP']);
+    service.message({ did: '74951234500', linkedid: 'L1', caller: '89161234567', file: '/mon/u1-voicemail.wav', state: 'main:1:0:0', detail: 'HANGUP' });
+    service.ended('L1', null);
+    await settle();
+    expect(box.entries.find((e) => e.dedupeKey === 'in:L1:finish')?.params).toMatchObject({ STATUS_CODE: '304' });
+    expect(box.entries.map((e) => e.method)).not.toContain('telephony.externalcall.attachRecord');
   });
 
   it('a voicemail before any phone rang: the step\'s user owns the call', async () => {
@@ -177,7 +187,7 @@ describe('fax documents on disk', () => {
     const docs = new RecordingResolver(dir, null);
     await expect(timelineCommentParams({ $document: '../etc/passwd.pdf', ENTITY_TYPE: 'CONTACT', ENTITY_ID: 5 }, docs)).rejects.toBeInstanceOf(RecordingPathError);
     await expect(timelineCommentParams({ $document: 'x.sh', ENTITY_TYPE: 'CONTACT', ENTITY_ID: 5 }, docs)).rejects.toThrow(/expected \.pdf, \.tif, \.tiff/);
-    await expect(new Tiff2PdfDocuments(dir).pdfOf('/etc/hosts.tif')).rejects.toBeInstanceOf(RecordingPathError);
+    await expect(new MessageFilesOnDisk(dir).pdfOf('/etc/hosts.tif')).rejects.toBeInstanceOf(RecordingPathError);
   });
 
   it('the comment carries the file inline, on the entity in Bitrix24\'s lower-case type', async () => {
@@ -186,10 +196,18 @@ describe('fax documents on disk', () => {
     expect(params).toEqual({ fields: { ENTITY_TYPE: 'contact', ENTITY_ID: 5, COMMENT: 'Fax', FILES: [['a-fax.pdf', Buffer.from('%PDF-1.4 test').toString('base64')]] } });
   });
 
+  it('a voicemail of a WAV header and a few samples has no sound; a second of speech has', async () => {
+    fs.writeFileSync(path.join(dir, 'short-voicemail.wav'), Buffer.alloc(44 + 320));
+    fs.writeFileSync(path.join(dir, 'long-voicemail.wav'), Buffer.alloc(44 + 16_000));
+    const files = new MessageFilesOnDisk(dir);
+    expect([await files.hasSound(path.join(dir, 'short-voicemail.wav')), await files.hasSound(path.join(dir, 'long-voicemail.wav'))]).toEqual([false, true]);
+    await expect(files.hasSound('../x.wav')).rejects.toBeInstanceOf(RecordingPathError);
+  });
+
   const hasTiff2pdf = fs.existsSync('/usr/bin/tiff2pdf');
   it.skipIf(!hasTiff2pdf)(`a received fax page becomes a PDF beside its TIFF${hasTiff2pdf ? '' : ' (skipped: no /usr/bin/tiff2pdf; Debian package libtiff-tools)'}`, async () => {
     writeFaxPage(path.join(dir, 'u1-fax.tif'));
-    const doc = await new Tiff2PdfDocuments(dir).pdfOf(path.join(dir, 'u1-fax.tif'));
+    const doc = await new MessageFilesOnDisk(dir).pdfOf(path.join(dir, 'u1-fax.tif'));
     expect(doc).toEqual({ file: 'u1-fax.pdf', converted: true });
     expect(fs.readFileSync(path.join(dir, 'u1-fax.pdf')).subarray(0, 5).toString()).toBe('%PDF-');
   });
