@@ -16,6 +16,7 @@ import { createCrmSide, type CrmSide } from './crm-side.ts';
 import { InboundCrm } from '../app/inbound/inbound-crm.ts';
 import { DurableInboundCards } from '../app/inbound/durable-cards.ts';
 import { InboundCardsRepository } from '../adapters/db/repositories/inbound-cards-repository.ts';
+import { MessageFilesOnDisk } from '../adapters/fax/message-files.ts';
 import { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts';
 import { importSamplePlanIfEmpty } from '../app/numbering/sample-plan.ts';
 import type { Env } from '../config/env.ts';
@@ -148,6 +149,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       inboundEvents: {
         answered: (linkedid, channel) => inboundCrm?.answered(linkedid, channel),
         ended: (linkedid, recording) => inboundCrm?.ended(linkedid, recording),
+        message: (linkedid, report, left) => inboundCrm?.message(linkedid, report, left),
       },
     });
     instrumentCalls({ calls, ami, metrics, callEvents });
@@ -167,7 +169,8 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     });
     // Cards are stored between a call's events: any instance, or this one after a restart, goes on with them.
     inboundCrm = new DurableInboundCards({
-      crm: new InboundCrm({ outbox: crm.outbox, rules, now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }), onEnqueued: () => crm.worker.notify() }),
+      crm: new InboundCrm({ outbox: crm.outbox, rules, now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }), onEnqueued: () => crm.worker.notify(),
+        messageFiles: new MessageFilesOnDisk(env.RECORDINGS_DIR) }),
       store: new InboundCardsRepository(db), now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }),
     });
     // Who answers an inbound call: the DialEnd ANSWER of its Linkedid (class `call`, already read).

@@ -1,5 +1,6 @@
 import type { Logger } from '../../adapters/logging/logger.ts';
 import type { CardSnapshot, InboundCrm } from './inbound-crm.ts';
+import type { LeftMessage, MessageReport } from './inbound-messages.ts';
 import type { InboundCallEvents, InboundStepAnswer, InboundStepQuery } from './inbound-service.ts';
 
 /** Where the cards of calls in progress are kept between their events (the database, shared by instances). */
@@ -47,6 +48,10 @@ export class DurableInboundCards implements InboundCallEvents {
 
   answered(linkedid: string, channel: string): void {
     this.serial(linkedid, () => this.deps.crm.answered(linkedid, channel));
+  }
+
+  message(linkedid: string, report: MessageReport, left: LeftMessage): void {
+    this.serial(linkedid, () => this.deps.crm.message(linkedid, report, left));
   }
 
   ended(linkedid: string, recording: string | null): void {

@@ -8,6 +8,7 @@ import { enqueuePlans } from '../crm/enqueue-plan.ts';
 import type { OutboxEnqueuer } from '../crm/handoff-ports.ts';
 import { RECORDING_PARAM } from '../crm/outbox-params.ts';
 import type { InboundStepAnswer, InboundStepQuery } from './inbound-service.ts';
+import { faxWrite, voicemailWrite, type LeftMessage, type MessageFiles, type MessageReport } from './inbound-messages.ts';
 
 export interface InboundCrmDeps {
   readonly outbox: OutboxEnqueuer<unknown>;
@@ -16,6 +17,8 @@ export interface InboundCrmDeps {
   readonly logger: Logger;
   /** Wakes the outbox worker (a card should pop at once). */
   readonly onEnqueued?: () => void;
+  /** A fax's TIFF → PDF, an empty voicemail told apart (absent: the files are linked as they are). */
+  readonly messageFiles?: MessageFiles;
 }
 
 /** What the connector knows of one inbound call (by Linkedid) while it lasts. */
@@ -38,6 +41,8 @@ interface Card {
   /** Extensions ringing now → their user (to know who answered). */
   ringing: Map<string, string | null>;
   seq: number;
+  /** A voicemail or fax the call left (plain data: stored with the card; its file is checked when the call ends). */
+  message?: LeftMessage;
 }
 
 /**
@@ -58,6 +63,7 @@ export interface CardSnapshot {
   readonly ringing: readonly (readonly [string, string | null])[];
   readonly seq: number;
   readonly redirected?: boolean;
+  readonly message?: LeftMessage;
 }
 
 /** Cards of calls that never report their end (a lost `h` request) are dropped after this. */
@@ -86,7 +92,7 @@ export class InboundCrm {
     let card = this.cards.get(query.linkedid);
     if (!card) {
       if (query.state !== '' || answer.decision?.scenario == null) return;
-      card = this.open(query, answer);
+      card = this.open(query, answer.decision.scenario.createLeads);
     }
     const ringing = answer.action.kind === 'dial' || answer.action.kind === 'queue' ? answer.action.ringing : [];
     card.ringing = new Map(ringing.map((r) => [r.extension, r.user]));
@@ -94,6 +100,8 @@ export class InboundCrm {
     if (card.silent !== null) return;
     if (card.assigned === null && users.length === 0 && isRedirect(answer)) return this.redirect(card, answer);
     card.assigned ??= users[0] ?? null;
+    // A voicemail or fax before any phone rang: the step's user owns the call.
+    if (answer.action.kind === 'voicemail' || answer.action.kind === 'fax') card.assigned ??= answer.action.owner;
     const show = users.filter((u) => !card.shown.has(u));
     const hide = [...card.shown].filter((u) => !users.includes(u));
     this.cardWrites(card, show, hide);
@@ -123,6 +131,29 @@ export class InboundCrm {
     this.cardWrites(card, card.answeredBy !== null && !card.shown.has(card.answeredBy) ? [card.answeredBy] : [], hide);
   }
 
+  /** A voicemail or fax the call left: its owner (when no phone rang) and the fax's PDF, linked when the call ends. */
+  message(linkedid: string, report: MessageReport, left: LeftMessage): void {
+    // After a connector restart the card is gone: the message alone is enough to write the call.
+    const card = this.cards.get(linkedid) ?? this.open({ linkedid, did: report.did, caller: report.caller }, left.createLeads);
+    card.assigned ??= left.owner;
+    card.message = left;
+  }
+
+  /** The file to link for a message: a fax converted to PDF (else its TIFF), a voicemail only when it has sound. */
+  private checkedDoc(linkedid: string, left: LeftMessage): Promise<{ readonly file: string; readonly converted: boolean } | null> {
+    const files = this.deps.messageFiles;
+    const asIs = { file: left.file, converted: left.kind === 'voicemail' };
+    return left.kind === 'fax'
+      ? (files?.pdfOf(left.file) ?? Promise.resolve(asIs)).catch((err: unknown) => {
+        this.deps.logger.warn({ linkedid, err }, 'inbound: the fax could not be converted to PDF: linking the TIFF');
+        return asIs;
+      })
+      : (files?.hasSound(left.file) ?? Promise.resolve(true)).then((sound) => {
+        if (!sound) this.deps.logger.info({ linkedid, file: left.file }, 'inbound: an empty voicemail (the caller hung up at the beep): not attached');
+        return sound ? asIs : null;
+      }, () => asIs);
+  }
+
   /** The caller's channel hung up (`h`): finish the CRM call and attach its recording. */
   ended(linkedid: string, recording: string | null): void {
     const card = this.cards.get(linkedid);
@@ -130,11 +161,14 @@ export class InboundCrm {
     if (!card || card.silent !== null) return;
     const user = card.answeredBy ?? card.assigned;
     if (user === null) {
+      if (card.message) this.deps.logger.warn({ linkedid, kind: card.message.kind, file: card.message.file }, 'inbound: a message was left but the call has no owner (give its step a user): not written to the CRM');
       this.deps.logger.info({ linkedid }, 'inbound: the call rang no manager: not registered in the CRM');
       return;
     }
     const now = this.deps.now();
     const answered = card.answeredAt !== null;
+    // A fax arrived: the call is done, nobody has to call back (a voicemail stays missed).
+    const completed = answered || card.message?.kind === 'fax';
     const rules = this.deps.rules.current();
     const writes: PlannedWrite[] = [this.register(card)];
     const others = [...card.shown].filter((u) => u !== user);
@@ -142,12 +176,23 @@ export class InboundCrm {
     const finishKey = `in:${card.linkedid}:finish`;
     writes.push({
       key: finishKey, method: 'telephony.externalcall.finish', after: this.registerKey(card), inject: { CALL_ID: 'CALL_ID' },
-      params: { USER_ID: user, DURATION: answered ? Math.max(0, Math.round((now - (card.answeredAt ?? now)) / 1000)) : 0, STATUS_CODE: answered ? '200' : '304' },
+      params: { USER_ID: user, DURATION: answered ? Math.max(0, Math.round((now - (card.answeredAt ?? now)) / 1000)) : 0, STATUS_CODE: completed ? '200' : '304' },
     });
     if (answered && recording !== null && /\.(wav|mp3)$/i.test(recording) && isCrmWhitelisted(rules, { userId: user, extension: null })) {
       writes.push({ key: `in:${card.linkedid}:attach`, method: 'telephony.externalcall.attachRecord', after: finishKey, inject: { CALL_ID: 'CALL_ID' }, params: { [RECORDING_PARAM]: recording } });
     }
     this.enqueue(card, writes);
+    const message = card.message;
+    if (message) {
+      // Planned again with the same register and finish (stored once, by key), once the file is checked.
+      const [register, finish] = [writes[0], writes.find((w) => w.key === finishKey)];
+      void this.checkedDoc(card.linkedid, message).then((doc) => {
+        if (doc === null || !register || !finish) return;
+        this.enqueue(card, message.kind === 'voicemail'
+          ? [register, finish, voicemailWrite(card.linkedid, doc.file, finishKey)]
+          : [register, faxWrite(card.linkedid, register.key, doc, card.caller, message.detail)]);
+      });
+    }
   }
 
   /** The call's card as plain data; null when this process has none. */
@@ -156,7 +201,7 @@ export class InboundCrm {
     if (!c) return null;
     return {
       linkedid: c.linkedid, caller: c.caller, line: c.line, startedAt: c.startedAt, createLeads: c.createLeads, silent: c.silent, assigned: c.assigned,
-      shown: [...c.shown], answeredBy: c.answeredBy, answeredAt: c.answeredAt, ringing: [...c.ringing], seq: c.seq, redirected: c.redirected === true,
+      shown: [...c.shown], answeredBy: c.answeredBy, answeredAt: c.answeredAt, ringing: [...c.ringing], seq: c.seq, redirected: c.redirected === true, ...(c.message ? { message: c.message } : {}),
     };
   }
 
@@ -175,7 +220,7 @@ export class InboundCrm {
     await Promise.all([...this.storing]);
   }
 
-  private open(query: InboundStepQuery, answer: InboundStepAnswer): Card {
+  private open(query: Pick<InboundStepQuery, 'linkedid' | 'did' | 'caller'>, createLeads: boolean | null): Card {
     const rules = this.deps.rules.current();
     const now = this.deps.now();
     for (const [id, c] of this.cards) if (now - c.startedAt > MAX_CALL_MS) this.cards.delete(id);
@@ -190,7 +235,7 @@ export class InboundCrm {
       caller: number,
       line: bound?.line ?? bound?.number ?? query.did,
       startedAt: now,
-      createLeads: answer.decision?.scenario?.createLeads ?? rules.rules.crm.createLeads,
+      createLeads: createLeads ?? rules.rules.crm.createLeads,
       silent,
       assigned: null,
       shown: new Set(),

@@ -4,6 +4,7 @@ import { isExcludedNumber } from '../crm/crm-policy.ts';
 import type { CompiledRules } from '../../core/rules/compile.ts';
 import { explainCall, type Explanation } from '../../core/scenarios/explain.ts';
 import { formatPosition, parsePosition } from '../../core/scenarios/position.ts';
+import { leftMessage, type LeftMessage, type MessageReport } from './inbound-messages.ts';
 import { decideStep, type InboundAction, type MachineContext, type StepDecision } from '../../core/scenarios/step-machine.ts';
 
 /** One request of the inbound dialplan: which number was called, where the call stood, how its last action ended. */
@@ -34,6 +35,8 @@ export interface InboundStepAnswer {
 export interface InboundCallEvents {
   answered(linkedid: string, channel: string): void;
   ended(linkedid: string, recording: string | null): void;
+  /** A voicemail or fax the call left (before `ended`). */
+  message?(linkedid: string, report: MessageReport, message: LeftMessage): void;
 }
 
 /** Told of every step decided (the CRM side shows and hides cards from it); must not throw or block. */
@@ -79,6 +82,12 @@ export class InboundService {
   /** The caller's channel is gone; `recording` is its MixMonitor file, if one was started. */
   ended(linkedid: string, recording: string | null): void {
     this.deps.events?.ended(linkedid, recording);
+  }
+
+  /** The caller's `h` reports a voicemail or fax the call left (just before `ended`). */
+  message(report: MessageReport): void {
+    const left = leftMessage(report, this.deps.rules.current().inbound);
+    if (left !== null) this.deps.events?.message?.(report.linkedid, report, left);
   }
 
   /** The path a call to `did` would take at `at` (ms), with the caller pressing `keys` in turn. */

@@ -66,6 +66,10 @@ export function checkInbound(rules: InboundRules, refs: InboundRefs): InboundIss
         case 'goto':
           scenario(`${at}.goto`, step.scenario);
           break;
+        case 'voicemail':
+        case 'fax':
+          if (step.user !== null && !refs.users.has(step.user)) warn(`${at}.${step.kind}.user`, `user "${step.user}" is not in users.yaml (the portal's directory may have them)`);
+          break;
         default:
           break;
       }

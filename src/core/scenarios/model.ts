@@ -1,3 +1,5 @@
+import type { MessageStep } from './message-model.ts';
+
 /**
  * Inbound scenarios after validation (rules/inbound.yaml): inbound numbers (DIDs) bound to
  * scenarios, each an ordered list of steps. Plain immutable data; the step machine reads it.
@@ -65,7 +67,8 @@ export type Step =
     readonly outside: string | null;
   }
   | { readonly kind: 'goto'; readonly scenario: string }
-  | { readonly kind: 'hangup' };
+  | { readonly kind: 'hangup' }
+  | MessageStep;
 
 export type StepKind = Step['kind'];
 

@@ -62,6 +62,14 @@ export interface DoubleLine {
   CRM_AUTO_CREATE: string;
 }
 
+/** A comment on a CRM entity's timeline (crm.timeline.comment.add), its files decoded. */
+export interface DoubleTimelineComment {
+  readonly ENTITY_TYPE: string;
+  readonly ENTITY_ID: string;
+  readonly COMMENT: string;
+  readonly files: readonly { readonly name: string; readonly bytes: Buffer }[];
+}
+
 export interface DoubleBinding {
   readonly event: string;
   readonly handler: string;
@@ -105,6 +113,7 @@ export class PortalState {
   crmEntities = new Map<string, DoubleCrmEntity[]>();
   bindings: DoubleBinding[] = [];
   leads: DoubleLead[] = [];
+  readonly timeline: DoubleTimelineComment[] = [];
   private nextFileId = 9000;
   private nextLineId = 1;
   private nextStatId = 1;
@@ -123,6 +132,7 @@ export class PortalState {
       case 'telephony.externalline.get': return { ok: true, result: [...this.lines.values()].map((l) => ({ ...l })) };
       case 'telephony.externalline.update': return this.lineUpdate(p);
       case 'telephony.externalline.delete': return this.lineDelete(p);
+      case 'crm.timeline.comment.add': return this.timelineComment(p);
       case 'user.get': return this.userGet(p);
       case 'crm.lead.list': return this.leadList(p);
       case 'department.get': return page(this.departments, p.start);
@@ -225,6 +235,18 @@ export class PortalState {
         ID: this.nextStatId++,
       },
     };
+  }
+
+  /** `fields: { ENTITY_TYPE, ENTITY_ID, COMMENT, FILES: [[name, base64], …] }` (JSON arrays or form-encoded index objects). */
+  private timelineComment(p: Record<string, unknown>): MethodAnswer {
+    const f = (p.fields ?? {}) as Record<string, unknown>;
+    const type = str(f.ENTITY_TYPE).toLowerCase();
+    const id = str(f.ENTITY_ID);
+    if (!['lead', 'deal', 'contact', 'company'].includes(type) || !/^[1-9]\d*$/.test(id)) return err(400, 'ERROR_ARGUMENT', 'ENTITY_TYPE and ENTITY_ID must name a CRM entity');
+    const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v !== null && typeof v === 'object' ? Object.values(v) : []);
+    const files = list(f.FILES).map((pair) => list(pair)).map(([name, content]) => ({ name: str(name), bytes: Buffer.from(str(content), 'base64') }));
+    this.timeline.push({ ENTITY_TYPE: type, ENTITY_ID: id, COMMENT: str(f.COMMENT), files });
+    return { ok: true, result: this.timeline.length };
   }
 
   private attachRecord(p: Record<string, unknown>): MethodAnswer {

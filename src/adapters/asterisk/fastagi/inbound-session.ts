@@ -1,5 +1,6 @@
 import type { Logger } from '../../logging/logger.ts';
 import type { InboundStepAnswer, InboundStepQuery } from '../../../app/inbound/inbound-service.ts';
+import type { MessageReport } from '../../../app/inbound/inbound-messages.ts';
 import type { InboundAction } from '../../../core/scenarios/step-machine.ts';
 import type { AgiConnection } from './connection.ts';
 import { quoteArg, type AgiEnvironment } from './protocol.ts';
@@ -9,11 +10,15 @@ export interface InboundStepPort {
   step(query: InboundStepQuery): InboundStepAnswer;
   answered(linkedid: string, channel: string): void;
   ended(linkedid: string, recording: string | null): void;
+  /** A voicemail or fax the call left (reported from `h` just before `@end`). */
+  message?(report: MessageReport): void;
 }
 
 /** The second argument of a report that is no step: a phone answered, the caller hung up. */
 export const ANSWERED_EVENT = '@answered';
 export const ENDED_EVENT = '@end';
+/** `AGI(…,DID,@message,FILE,LINKEDID,STATE,DETAIL)`: the voicemail or fax file the call left. */
+export const MESSAGE_EVENT = '@message';
 
 /**
  * The fields of the INBOUND variable, in order (`${CUT(INBOUND,|,n)}` in extensions_inbound.conf):
@@ -24,9 +29,13 @@ export const ENDED_EVENT = '@end';
  *   queue    ARG queue name,  TIMEOUT ring seconds, EXTRA 1 = record the call
  *   forward  ARG the number (E.164), TIMEOUT ring seconds, EXTRA the department
  *   hangup / failopen        REASON
+ *   voicemail ARG prompt (may be empty), TIMEOUT the message's maximum seconds, EXTRA 0 = an
+ *            excluded number (never recorded: the step is passed over)
+ *   fax      (nothing: ReceiveFAX into the recordings directory)
  */
 export function inboundVariable(action: InboundAction, state: string, record = false): string {
-  const free = (v: string): string => v.replaceAll('|', '/');
+  // A reason is free text: `|` would split the fields, `"` would break the dialplan's $[…] test of INBOUND.
+  const free = (v: string): string => v.replaceAll('|', '/').replaceAll('"', "'");
   const f = (a: string, t: string, e: string, reason = ''): string => [action.kind, a, t, e, state, free(reason)].join('|');
   switch (action.kind) {
     case 'play':
@@ -42,6 +51,10 @@ export function inboundVariable(action: InboundAction, state: string, record = f
     case 'hangup':
     case 'failopen':
       return f('', '', '', action.reason);
+    case 'voicemail':
+      return f(action.prompt ?? '', String(action.maxSeconds), record ? '1' : '0');
+    case 'fax':
+      return f('', '', '');
   }
 }
 
@@ -53,6 +66,17 @@ export function inboundVariable(action: InboundAction, state: string, record = f
 export async function runInboundStep(conn: AgiConnection, env: AgiEnvironment, port: InboundStepPort, log: () => Logger): Promise<void> {
   const [did = '', state = '', result = '', linkedid = ''] = env.args;
   const callerid = env.vars.callerid ?? '';
+  if (state === MESSAGE_EVENT) {
+    try {
+      const [, , file = '', , at = '', detail = ''] = env.args;
+      if (linkedid.trim() !== '' && file.trim() !== '') {
+        port.message?.({ did: did.trim(), linkedid: linkedid.trim(), caller: callerid === '' || callerid === 'unknown' ? null : callerid, file: file.trim(), state: at.trim(), detail: detail.trim().slice(0, 64) });
+      }
+    } catch (err) {
+      log().error({ err }, 'fastagi: an inbound message report failed inside the connector');
+    }
+    return;
+  }
   if (state === ANSWERED_EVENT || state === ENDED_EVENT) {
     // Reports: nothing to answer (the ended one comes from the `h` extension, a dead channel).
     try {
