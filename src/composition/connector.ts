@@ -26,7 +26,7 @@ import { StoredRules, watchRules } from './stored-rules.ts';
 import { buildTrunkHealth } from './trunk-health.ts';
 import { createDialerSide, type DialerSide } from './dialer-side.ts';
 import { createDialerRouter } from './dialer-router.ts';
-import { bitrix24LeadSource } from './dialer-crm.ts';
+import { bitrix24LeadSource } from './dialer-crm-sources.ts';
 
 export interface ConnectorOptions {
   readonly env: Readonly<Env>;

@@ -1,6 +1,5 @@
 import type { B24Gateway } from '../adapters/bitrix24/gateway.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
-import type { CrmLeadSource } from '../app/dialer/campaigns.ts';
 import type { LeadCard } from '../app/dialer/ports.ts';
 
 /**
@@ -32,31 +31,6 @@ export function bitrix24LeadCard(gateway: () => B24Gateway | null, logger: Logge
       const res = await gw.call('telephony.externalcall.show', { CALL_ID: crmCallId, USER_ID: operatorId });
       if (!res.ok) throw new Error(`telephony.externalcall.show: ${res.error.code}: ${res.error.description}`);
       logger.debug({ crmCallId, operator: operatorId }, 'dialer: lead card shown');
-    },
-  };
-}
-
-/** Bitrix24 leads by a filter (crm.lead.list, every page), with their phone numbers. */
-export function bitrix24LeadSource(gateway: () => B24Gateway | null): CrmLeadSource {
-  return {
-    async listLeads(filter) {
-      const gw = gateway();
-      if (!gw) throw new Error('the Bitrix24 app is not installed: no leads can be read');
-      const out: { id: string; title: string | null; phones: string[] }[] = [];
-      for (let start = 0; ; ) {
-        const res = await gw.call('crm.lead.list', { filter, select: ['ID', 'TITLE', 'PHONE'], order: { ID: 'ASC' }, start });
-        if (!res.ok) throw new Error(`crm.lead.list: ${res.error.code}: ${res.error.description}`);
-        const rows = (res.result ?? []) as { ID: unknown; TITLE?: unknown; PHONE?: { VALUE?: unknown }[] }[];
-        for (const r of rows) {
-          out.push({
-            id: String(r.ID), title: typeof r.TITLE === 'string' ? r.TITLE : null,
-            phones: (r.PHONE ?? []).map((p) => (typeof p.VALUE === 'string' ? p.VALUE : '')).filter((v) => v !== ''),
-          });
-        }
-        if (!res.more || rows.length === 0) break;
-        start += rows.length;
-      }
-      return out;
     },
   };
 }
