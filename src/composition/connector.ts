@@ -174,7 +174,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     if (directory.users.length > 0 || directory.departments.length > 0) rules.setDirectory(directory);
 
     const dialer = createDialerSide({
-      db, env, logger, routing, calls, ami, crm: () => crm.connection.gateway(), leader: leaders.pbx.gate,
+      db, env, logger, routing, calls, ami, crm: () => crm.connection.gateway(), outbox: crm.outbox, results: crm.worker, leader: leaders.pbx.gate,
     });
 
     const { fastAgi } = await calls.start();

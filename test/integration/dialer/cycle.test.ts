@@ -29,8 +29,8 @@ async function setup(o: { states?: Record<string, string>; refuse?: boolean } = 
     originate: async (r) => { originated.push(r); },
   };
   const lead: LeadCard = {
-    register: async (input) => { card.registered.push(input); return `crm-${card.registered.length}`; },
-    show: async (crmCallId, operatorId) => { card.shown.push([crmCallId, operatorId]); },
+    register: async (input) => { card.registered.push(input); },
+    show: async ({ callId, operatorId }) => { card.shown.push([callId, operatorId]); return true; },
   };
   let id = 0;
   const deps: ConstructorParameters<typeof DialerCycle>[0] = {
@@ -66,7 +66,7 @@ describe('the call cycle', () => {
     await s.cycle.handle({ kind: 'answered', callId: 'c2c-dl-1' });
     await s.cycle.handle({ kind: 'bridged', callId: 'c2c-dl-1', operatorId: '2' });
     await s.cycle.handle({ kind: 'customer-end', callId: 'c2c-dl-1', dialStatus: 'ANSWER', hangupCause: 16 });
-    expect(s.card.shown).toEqual([['crm-1', '2']]);
+    expect(s.card.shown).toEqual([['c2c-dl-1', '2']]);
     expect((await s.store.listLeads('c', 10))[0]).toMatchObject({ status: 'done', lastOutcome: 'answered', attempts: 1 });
     expect((await s.store.listOperators())[0]?.callId).toBeNull();
   });
