@@ -145,10 +145,12 @@ export class DialerCycle {
       return false;
     }
     const registered = await this.register(operator.id, lead, routed.leg.e164, callId, now, log);
+    let stored = false;
     try {
       // In preview the route requests come from the operator's channel; in progressive from the customer leg's.
       // The CRM's CALL_ID is not waited for: the call record's finish takes it from the register's entry.
       await this.deps.legs.store(routed.leg, { callId, routeChannel: mode === 'preview' ? channelId : otherChannelId, linkedid: channelId, operatorId: operator.id, crmCallId: null });
+      stored = true;
       this.live.set(callId, { campaignId: campaign.id, operatorId: operator.id, mode, registered, answered: false, operatorTook: false, abandoned: false, cardShown: false });
       await this.deps.pbx.originate({
         mode, callId, channelId, otherChannelId, digits: lead.digits, operator, campaignId: campaign.id, leadId: lead.id,
@@ -156,6 +158,7 @@ export class DialerCycle {
       });
     } catch (err) {
       log.warn({ err: { message: (err as Error).message } }, 'dialer: the call could not be placed');
+      if (stored) await this.deps.legs.abandon(callId, `originate failed: ${(err as Error).message}`).catch(() => undefined);
       await this.close(callId, campaign, operator.id, { outcome: 'technical', dialStatus: null, hangupCause: null });
       return false;
     }
