@@ -29,7 +29,7 @@ import { StoredRules, watchRules } from './stored-rules.ts';
 import { buildTrunkHealth } from './trunk-health.ts';
 import { createDialerSide, type DialerSide } from './dialer-side.ts';
 import { createDialerRouter } from './dialer-router.ts';
-import { bitrix24LeadSource } from './dialer-crm.ts';
+import { bitrix24LeadSource } from './dialer-crm-sources.ts';
 
 export interface ConnectorOptions {
   readonly env: Readonly<Env>;
@@ -181,7 +181,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     if (directory.users.length > 0 || directory.departments.length > 0) rules.setDirectory(directory);
 
     const dialer = createDialerSide({
-      db, env, logger, routing, calls, ami, crm: () => crm.connection.gateway(), leader: leaders.pbx.gate,
+      db, env, logger, routing, calls, ami, crm: () => crm.connection.gateway(), outbox: crm.outbox, results: crm.worker, leader: leaders.pbx.gate,
     });
 
     const { fastAgi } = await calls.start();

@@ -132,23 +132,43 @@ export async function importCsvLeads(deps: CampaignAdmin, campaignId: string, te
   return { ...r, rejected };
 }
 
-/** Bitrix24 leads by a filter (crm.lead.list), as the CRM adapter reads them. */
-export interface CrmLeadSource {
-  listLeads(filter: Readonly<Record<string, string>>): Promise<{ readonly id: string; readonly title: string | null; readonly phones: readonly string[] }[]>;
+/** Which numbers of Bitrix24 a campaign takes. */
+export type CrmSourceQuery =
+  | { readonly kind: 'leads'; readonly filter: Readonly<Record<string, string>> }
+  /** Deals by a filter: each deal is called on its contact's (else its company's) phone. */
+  | { readonly kind: 'deals'; readonly filter: Readonly<Record<string, string>> }
+  /** A CRM call list (its contacts or companies), optionally only the items of one call status. */
+  | { readonly kind: 'call-list'; readonly listId: number; readonly status?: string };
+
+/** One CRM record with its phones, as the CRM adapter reads it. */
+export interface CrmNumberRow {
+  /** How the import names it in a rejection ("lead 7", "deal 12", "call list 3 contact 9"). */
+  readonly ref: string;
+  /** The entity the card is registered with (LEAD, CONTACT or COMPANY), or null. */
+  readonly entityType: string | null;
+  readonly entityId: string | null;
+  readonly title: string | null;
+  readonly phones: readonly string[];
 }
 
-export async function importCrmLeads(deps: CampaignAdmin, campaignId: string, source: CrmLeadSource, filter: Readonly<Record<string, string>>, defaultCountry: string): Promise<ImportResult> {
+/** Bitrix24 as a source of numbers: leads or deals by a filter, or a call list. */
+export interface CrmLeadSource {
+  list(query: CrmSourceQuery): Promise<CrmNumberRow[]>;
+}
+
+/** Each record's first phone becomes a lead; records without a usable phone are listed, not imported. */
+export async function importCrmLeads(deps: CampaignAdmin, campaignId: string, source: CrmLeadSource, query: CrmSourceQuery, defaultCountry: string): Promise<ImportResult> {
   if (!(await deps.store.getCampaign(campaignId))) throw new DialerInputError(`no campaign "${campaignId.slice(0, 64)}"`);
   const leads: NewLead[] = [];
   const rejected: string[] = [];
-  for (const l of await source.listLeads(filter)) {
-    const phone = l.phones[0];
+  for (const r of await source.list(query)) {
+    const phone = r.phones[0];
     if (phone === undefined) {
-      rejected.push(`lead ${l.id}: no phone`);
+      rejected.push(`${r.ref}: no phone`);
       continue;
     }
-    const lead = leadOf({ number: phone, title: l.title, entityType: 'LEAD', entityId: l.id }, defaultCountry);
-    if (typeof lead === 'string') rejected.push(`lead ${l.id}: ${lead}`);
+    const lead = leadOf({ number: phone, title: r.title, entityType: r.entityType, entityId: r.entityId }, defaultCountry);
+    if (typeof lead === 'string') rejected.push(`${r.ref}: ${lead}`);
     else leads.push(lead);
   }
   const r = await deps.store.addLeads(campaignId, leads, deps.now());

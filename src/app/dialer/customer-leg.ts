@@ -12,7 +12,7 @@ export interface RoutedLeg {
 export type LegRouting = { readonly ok: true; readonly leg: RoutedLeg } | { readonly ok: false; readonly code: string; readonly message: string };
 
 export interface CustomerLegDeps {
-  readonly store: Pick<CallStore, 'createCall'>;
+  readonly store: Pick<CallStore, 'createCall' | 'updateCall'>;
   readonly routing: RoutingDeps;
   readonly clock: Clock;
   /** Channels in use per trunk (the routing skips full trunks). */
@@ -68,5 +68,13 @@ export class CustomerLegs {
     const stored = await this.deps.store.createCall(call);
     if (!stored.created) throw new Error(`call ${ids.callId} is stored already`);
     this.deps.remember(storedCallOf(call));
+  }
+
+  /**
+   * A stored leg whose Originate never reached the PBX ends now (503, the direction unavailable)
+   * and is handed to the CRM like any ended call: the card's register gets its finish.
+   */
+  async abandon(callId: string, reason: string): Promise<void> {
+    await this.deps.store.updateCall(callId, { state: 'ended', statusCode: '503', failedReason: reason, endedAt: this.deps.clock.now(), crmHandoff: 'pending' });
   }
 }

@@ -26,6 +26,8 @@ export interface DialerCycleDeps {
   readonly operatorRingSeconds: number;
   /** After an Originate failed, how long the customer leg's own end report may still take. */
   readonly endGraceMs?: number;
+  /** How long an answered call waits for its card to open (the register may still be on its way to Bitrix24). */
+  readonly cardDeadlineMs?: number;
 }
 
 /** What the cycle knows of a call in flight (lost on restart: the PBX's end report still closes it). */
@@ -33,7 +35,8 @@ interface Live {
   readonly campaignId: string;
   readonly operatorId: string;
   readonly mode: DialMode;
-  readonly crmCallId: string | null;
+  /** The card's register is in the CRM outbox. */
+  readonly registered: boolean;
   answered: boolean;
   operatorTook: boolean;
   abandoned: boolean;
@@ -141,17 +144,21 @@ export class DialerCycle {
       await this.close(callId, campaign, operator.id, { outcome: 'technical', dialStatus: null, hangupCause: null });
       return false;
     }
-    const crmCallId = await this.register(operator.id, lead, routed.leg.e164, callId, now, log);
+    const registered = await this.register(operator.id, lead, routed.leg.e164, callId, now, log);
+    let stored = false;
     try {
       // In preview the route requests come from the operator's channel; in progressive from the customer leg's.
-      await this.deps.legs.store(routed.leg, { callId, routeChannel: mode === 'preview' ? channelId : otherChannelId, linkedid: channelId, operatorId: operator.id, crmCallId });
-      this.live.set(callId, { campaignId: campaign.id, operatorId: operator.id, mode, crmCallId, answered: false, operatorTook: false, abandoned: false, cardShown: false });
+      // The CRM's CALL_ID is not waited for: the call record's finish takes it from the register's entry.
+      await this.deps.legs.store(routed.leg, { callId, routeChannel: mode === 'preview' ? channelId : otherChannelId, linkedid: channelId, operatorId: operator.id, crmCallId: null });
+      stored = true;
+      this.live.set(callId, { campaignId: campaign.id, operatorId: operator.id, mode, registered, answered: false, operatorTook: false, abandoned: false, cardShown: false });
       await this.deps.pbx.originate({
         mode, callId, channelId, otherChannelId, digits: lead.digits, operator, campaignId: campaign.id, leadId: lead.id,
         ringSeconds: campaign.settings.ringSeconds, operatorRingSeconds: this.deps.operatorRingSeconds,
       });
     } catch (err) {
       log.warn({ err: { message: (err as Error).message } }, 'dialer: the call could not be placed');
+      if (stored) await this.deps.legs.abandon(callId, `originate failed: ${(err as Error).message}`).catch(() => undefined);
       await this.close(callId, campaign, operator.id, { outcome: 'technical', dialStatus: null, hangupCause: null });
       return false;
     }
@@ -159,14 +166,15 @@ export class DialerCycle {
     return true;
   }
 
-  /** Registers the call with the operator and the lead (card not shown yet); null when the CRM is not reachable. */
-  private async register(operatorId: string, lead: Lead, e164: string, callId: string, at: number, log: Logger): Promise<string | null> {
-    if (!this.deps.card) return null;
+  /** Stores the card's register with the operator and the lead (sent by the outbox, shown on answer); false when it could not be stored. */
+  private async register(operatorId: string, lead: Lead, e164: string, callId: string, at: number, log: Logger): Promise<boolean> {
+    if (!this.deps.card) return false;
     try {
-      return await this.deps.card.register({ operatorId, e164, entityType: lead.entityType, entityId: lead.entityId, externalId: `${callId}-a`, at });
+      await this.deps.card.register({ callId, operatorId, e164, entityType: lead.entityType, entityId: lead.entityId, externalId: `${callId}-a`, at });
+      return true;
     } catch (err) {
-      log.warn({ err: { message: (err as Error).message } }, 'dialer: the call could not be registered in Bitrix24; placed without a card');
-      return null;
+      log.warn({ err: { message: (err as Error).message } }, 'dialer: the card could not be registered; placed without a card');
+      return false;
     }
   }
 
@@ -232,12 +240,16 @@ export class DialerCycle {
     }
   }
 
+  /** Within a deadline: a card opening after the talk began is worse than none (the call record is written either way). */
   private async showCard(callId: string, live: Live): Promise<void> {
-    if (live.cardShown || live.crmCallId === null || !this.deps.card) return;
+    if (live.cardShown || !live.registered || !this.deps.card) return;
     live.cardShown = true;
-    await this.deps.card.show(live.crmCallId, live.operatorId).catch((err: unknown) => {
+    const deadlineMs = this.deps.cardDeadlineMs ?? 2000;
+    const shown = await this.deps.card.show({ callId, operatorId: live.operatorId }, deadlineMs).catch((err: unknown) => {
       this.deps.logger.warn({ callId, err: { message: (err as Error).message } }, 'dialer: the lead card could not be shown');
+      return true;
     });
+    if (!shown) this.deps.logger.warn({ callId, operator: live.operatorId, deadlineMs }, 'dialer: Bitrix24 had not registered the call in time: card not shown (the call is still recorded)');
   }
 
   private async operatorOff(operatorId: string, reason: string): Promise<void> {

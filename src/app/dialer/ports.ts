@@ -105,10 +105,14 @@ export type DialerPbxEvent =
 
 /** The lead's card in Bitrix24 for the operator. */
 export interface LeadCard {
-  /** Registers the outgoing call with the operator and the CRM entity; the CRM's CALL_ID, or null when the CRM is not reachable. */
-  register(input: { readonly operatorId: string; readonly e164: string; readonly entityType: string | null; readonly entityId: string | null; readonly externalId: string; readonly at: number }): Promise<string | null>;
-  /** Opens the card on the operator's screen. */
-  show(crmCallId: string, operatorId: string): Promise<void>;
+  /**
+   * Registers the outgoing call with the operator and the CRM entity durably (the CRM outbox): it
+   * reaches Bitrix24 however long the portal is down, and the call's finish waits for it. Returns
+   * once stored, never waiting for the CRM.
+   */
+  register(input: { readonly callId: string; readonly operatorId: string; readonly e164: string; readonly entityType: string | null; readonly entityId: string | null; readonly externalId: string; readonly at: number }): Promise<void>;
+  /** Opens the card on the operator's screen once the register went through; false when that took longer than `deadlineMs`. */
+  show(input: { readonly callId: string; readonly operatorId: string }, deadlineMs: number): Promise<boolean>;
 }
 
 /** The customer leg handed to the connector's outbound routing (cheapest trunk, rotation, caller ID). */
