@@ -1,6 +1,7 @@
 import type { Router } from 'express';
 import type { Db } from '../adapters/db/connection.ts';
 import { ConsoleAccountsRepository, ConsoleAuditRepository } from '../adapters/db/repositories/console-repository.ts';
+import { CallCostRepository } from '../adapters/db/repositories/call-cost-repository.ts';
 import { ConsoleQueriesRepository } from '../adapters/db/repositories/console-queries-repository.ts';
 import { createConsoleRouter } from '../adapters/http/console/router.ts';
 import { RULES_FILES } from '../adapters/rules/load.ts';
@@ -10,6 +11,8 @@ import type { HealthCheck, NumberingPort, RulesVersionsPort, SavingsReport } fro
 import { ConsoleService } from '../app/console/service.ts';
 import type { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts';
 import { planHistory, rollbackPlan } from '../app/numbering/plan-history.ts';
+import { buildSavingsViews } from '../app/savings/build-views.ts';
+import type { CompiledRules } from '../core/rules/compile.ts';
 import type { HealthSnapshot } from '../core/health/snapshot.ts';
 import { normalizePhone, type NormalizeOptions } from '../core/phone/normalize.ts';
 import type { EffectiveRules } from './effective-rules.ts';
@@ -94,6 +97,12 @@ export function buildConsole(p: ConsoleParts): { readonly router: Router; readon
   });
   const router = createConsoleRouter({ auth, service, timeZone: () => p.rules.current().timezone, sessionMs, token: randomToken });
   return { router, service, auth };
+}
+
+/** The savings report as the console's page asks for it, over the calls in this database and the rules in force. */
+export function consoleSavings(db: Db, rules: () => CompiledRules): SavingsReport {
+  const source = new CallCostRepository(db);
+  return { report: (q) => buildSavingsViews({ source, rules }, q.from, q.to, q.by) };
 }
 
 /** `b24pbx console add-user`: creates an account or resets its password and role. */

@@ -1,4 +1,8 @@
+import type { SavingsGroupBy } from '../../core/savings/types.ts';
 import type { CallAttemptRecord, StoredCall } from '../calls/call-record.ts';
+import type { SavingsViews } from '../savings/build-views.ts';
+
+export type { SavingsViews };
 
 /** admin changes things; viewer only reads. */
 export type ConsoleRole = 'admin' | 'viewer';
@@ -124,20 +128,12 @@ export interface HealthCheck {
 }
 
 /**
- * The savings report (what routing saved against each department's default trunk, and advice).
- * The console shows the page only when the composition root passes one in.
+ * The savings report (what routing saved against each department's default trunk, and advice),
+ * grouped as asked plus the views the page plots. The console shows the page only when the
+ * composition root passes one in.
  */
 export interface SavingsReport {
-  report(query: { readonly from: number; readonly to: number; readonly by: 'carrier' | 'department' | 'trunk' | 'day' }): Promise<SavingsSummary>;
-}
-
-export interface SavingsSummary {
-  readonly minutes: number;
-  readonly actualCost: number;
-  readonly baselineCost: number;
-  readonly savingPct: number;
-  readonly groups?: readonly { readonly key: string; readonly minutes: number; readonly actualCost: number; readonly baselineCost: number }[];
-  readonly advice: readonly string[];
+  report(query: { readonly from: number; readonly to: number; readonly by: SavingsGroupBy }): Promise<SavingsViews>;
 }
 
 /** One stored rules version (file name → YAML text). */

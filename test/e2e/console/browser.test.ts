@@ -3,7 +3,9 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { savingsRules } from '../../contracts/savings-fixtures.ts';
 import { PASSWORDS, startConsole, type ConsoleHarness } from '../../support/console.ts';
+import { endedCall, expectedFigures, KNOWN_CALLS, PERIOD } from './savings-known-calls.ts';
 
 // Debian's own chromium package, never a browser downloaded by playwright. CI installs it
 // (.ci/run); elsewhere the test says why it did not run.
@@ -20,7 +22,8 @@ let browser: Browser;
 describe.skipIf(!hasChromium && !inCi)(`the console in a real browser${SKIP_NOTE}`, () => {
   beforeAll(async () => {
     if (!hasChromium) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (.ci/run does)`);
-    h = await startConsole();
+    h = await startConsole({ savingsRules: savingsRules() });
+    await h.calls.applyTracking({ save: [], remove: [], ended: KNOWN_CALLS.map(endedCall) });
     const now = Date.now();
     await h.db('calls').insert({
       id: 'call-1', crm_call_id: null, channel_id: 'chan-1', linkedid: 'lid-1', origin: 'phone', user_id: '1', extension: '100',
@@ -111,6 +114,39 @@ describe.skipIf(!hasChromium && !inCi)(`the console in a real browser${SKIP_NOTE
     expect(response.status()).toBe(403);
     expect(await response.text()).toContain('Ваша роль не позволяет вносить изменения.');
     expect(await h.db('rules_versions').count({ n: '*' }).first()).toEqual(versionsBefore);
+    await context.close();
+  });
+
+  it('shows the savings of known calls with the totals, plots and export this test computes on its own', async () => {
+    const want = expectedFigures();
+    const context = await browser.newContext({ acceptDownloads: true });
+    const page = await context.newPage();
+    await signIn(page, 'viktor');
+    await page.click('nav >> text=Экономия');
+    await page.fill('#savings-form input[name=from]', PERIOD.from);
+    await page.fill('#savings-form input[name=to]', PERIOD.to);
+    await page.selectOption('#savings-form select[name=by]', 'department');
+    await page.click('#savings-form button[type=submit]');
+    await page.waitForURL(/by=department/);
+    const field = (name: string) => page.textContent(`#savings-totals td[data-field=${name}]`);
+    expect(await field('calls')).toBe(want.calls);
+    expect(await field('minutes')).toBe(want.minutes);
+    expect(await field('actualCost')).toBe(want.actualCost);
+    expect(await field('baselineCost')).toBe(want.baselineCost);
+    expect(await field('saving')).toContain(want.saving);
+    const marks = (plot: string) => page.$$eval(`#${plot} [data-key]`, (els) => els.map((e) => [e.getAttribute('data-key'), e.getAttribute('data-value')]));
+    expect(await marks('plot-cost-per-day')).toEqual(want.costPerDay);
+    expect((await marks('plot-share-by-carrier')).sort()).toEqual(want.byCarrier);
+    expect((await marks('plot-saving-by-department')).sort()).toEqual(want.savingByDepartment);
+    expect(await page.textContent('#savings-groups')).toContain('10 (Sales)');
+    expect(await page.textContent('#savings-advice')).toContain('sip-uni');
+
+    const [download] = await Promise.all([page.waitForEvent('download'), page.click('a[download="report.csv"]')]);
+    const csv = fs.readFileSync((await download.path())!, 'utf8');
+    const total = csv.trim().split('\n').at(-1)!.split(',');
+    expect([total[0], total[2], total[4], total[5]]).toEqual(['total', want.calls, String(want.actualRub), String(want.baselineRub)]);
+    const [svg] = await Promise.all([page.waitForEvent('download'), page.click('a[download="cost-per-day.svg"]')]);
+    expect(fs.readFileSync((await svg.path())!, 'utf8')).toMatch(/^<\?xml[^]*<svg xmlns="http:\/\/www.w3.org\/2000\/svg" id="plot-cost-per-day"/);
     await context.close();
   });
 });

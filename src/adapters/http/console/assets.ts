@@ -13,6 +13,7 @@ th{background:#e9eef3}td.num{text-align:right}pre{background:#fff;border:1px sol
 form.search,form.stack{display:flex;flex-wrap:wrap;gap:.6em;align-items:end;margin-bottom:1em}label{display:flex;flex-direction:column;font-size:.9em}
 input,select,textarea,button{font:inherit;padding:.3em .5em}textarea{width:100%;min-height:18em;font-family:ui-monospace,monospace}
 button{cursor:pointer;background:#1d3557;color:#fff;border:0;border-radius:3px;padding:.35em .8em}header button{background:#457b9d}
+.plots{display:flex;flex-wrap:wrap;gap:1em;margin:1em 0}svg.plot{max-width:100%;height:auto;border:1px solid #d5dbe1}
 .diff .add{background:#e3f5e1}.diff .del{background:#fde2e1}.diff span{display:block;white-space:pre}
 `;
 
