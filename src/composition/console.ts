@@ -13,6 +13,7 @@ import type { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts'
 import { planHistory, rollbackPlan } from '../app/numbering/plan-history.ts';
 import { buildSavingsViews } from '../app/savings/build-views.ts';
 import type { CompiledRules } from '../core/rules/compile.ts';
+import { DEFAULT_SIGN_IN_LIMITS, SignInThrottle, type SignInLimits } from '../core/security/sign-in-throttle.ts';
 import type { HealthSnapshot } from '../core/health/snapshot.ts';
 import { normalizePhone, type NormalizeOptions } from '../core/phone/normalize.ts';
 import type { EffectiveRules } from './effective-rules.ts';
@@ -32,6 +33,8 @@ export interface ConsoleParts {
   /** Lower scrypt cost (tests only). */
   readonly hashCost?: { readonly N?: number };
   readonly sessionHours?: number;
+  /** Failed sign-ins allowed per account and per address (DEFAULT_SIGN_IN_LIMITS when absent). */
+  readonly signInLimits?: SignInLimits;
   readonly now?: () => number;
 }
 
@@ -88,7 +91,8 @@ export function buildConsole(p: ConsoleParts): { readonly router: Router; readon
   const audit = new ConsoleAuditRepository(p.db);
   const queries = new ConsoleQueriesRepository(p.db);
   const sessionMs = (p.sessionHours ?? 12) * 3_600_000;
-  const auth = new ConsoleAuth({ accounts, sessions: accounts, audit, hasher: scryptHasher(p.hashCost), token: randomToken, now, sessionMs });
+  const throttle = new SignInThrottle(p.signInLimits ?? DEFAULT_SIGN_IN_LIMITS);
+  const auth = new ConsoleAuth({ accounts, sessions: accounts, audit, hasher: scryptHasher(p.hashCost), token: randomToken, now, sessionMs, throttle });
   const service = new ConsoleService({
     rules: p.rules, carriers: p.carriers, ...(p.health ? { health: p.health } : {}),
     callLog: queries, counts: queries, outbox: queries, checks: p.checks,

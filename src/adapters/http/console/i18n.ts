@@ -4,7 +4,8 @@ export const LANGS: readonly Lang[] = ['ru', 'en'];
 const en = {
   title: 'Connector console',
   signIn: 'Sign in', signOut: 'Sign out', userName: 'User name', password: 'Password',
-  badCredentials: 'Wrong user name or password.', sessionExpired: 'Sign in again: the form was out of date.',
+  badCredentials: 'Wrong user name or password.',
+  throttledAccount: 'Too many failed sign-ins for this account: sign-in is refused for now. Try again in', throttledIp: 'Too many failed sign-ins from your address: sign-in is refused for now. Try again in', minutesShort: 'min.', sessionExpired: 'Sign in again: the form was out of date.',
   dashboard: 'Dashboard', calls: 'Call log', simulator: 'Route simulator', numbering: 'Numbering plan', rules: 'Rules',
   outbox: 'CRM outbox', savings: 'Savings', audit: 'Audit log',
   role_admin: 'administrator', role_viewer: 'viewer',
@@ -44,7 +45,8 @@ export type MessageKey = keyof typeof en;
 const ru: Record<MessageKey, string> = {
   title: 'Консоль коннектора',
   signIn: 'Войти', signOut: 'Выйти', userName: 'Имя пользователя', password: 'Пароль',
-  badCredentials: 'Неверное имя пользователя или пароль.', sessionExpired: 'Войдите ещё раз: форма устарела.',
+  badCredentials: 'Неверное имя пользователя или пароль.',
+  throttledAccount: 'Слишком много неудачных попыток входа в эту учётную запись: вход временно закрыт. Повторите через', throttledIp: 'Слишком много неудачных попыток входа с вашего адреса: вход временно закрыт. Повторите через', minutesShort: 'мин.', sessionExpired: 'Войдите ещё раз: форма устарела.',
   dashboard: 'Сводка', calls: 'Журнал звонков', simulator: 'Симулятор маршрута', numbering: 'План нумерации', rules: 'Правила',
   outbox: 'Очередь CRM', savings: 'Экономия', audit: 'Журнал действий',
   role_admin: 'администратор', role_viewer: 'наблюдатель',
