@@ -218,6 +218,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     ];
     const consoleUi = buildConsole({
       db, rules, carriers, storedRules, useNewestRules, health, checks: readiness, savings: consoleSavings(db, () => rules.current()),
+      planImport: { loadMapping: () => loadCarrierMapping(env.RULES_DIR), maxShrink: env.IMPORT_MAX_SHRINK / 100 },
     });
     const app = createHttpApp({
       logger, metrics, readiness, trustProxy: env.TRUST_PROXY,

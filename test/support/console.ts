@@ -49,6 +49,7 @@ export async function startConsole(o: {
   };
   const ui = buildConsole({
     db, rules, carriers, storedRules, useNewestRules, hashCost: TEST_HASH_COST,
+    planImport: { loadMapping: () => loadCarrierMapping(RULES_DIR), maxShrink: 0.1 },
     checks: [{ name: 'database', check: async () => true }, { name: 'ami', check: async () => false }],
     ...(o.savings ? { savings: o.savings } : {}),
     ...(o.savingsRules ? { savings: consoleSavings(db, () => o.savingsRules!) } : {}),

@@ -179,5 +179,7 @@ export interface NumberingPort {
   history(): Promise<PlanVersionView[]>;
   /** Activates the previous version; throws with a clear message when there is none. */
   rollback(): Promise<{ readonly from: number; readonly to: number }>;
+  /** Imports these files as one new plan version and switches to it; throws with a clear message when refused. */
+  importFiles(files: readonly { readonly name: string; readonly path: string }[], o: { readonly force: boolean; onProgress(done: number, total: number): void }): Promise<{ readonly version: number; readonly rows: number; readonly numbers: number; readonly forced: string | null }>;
   lookup(number: string): { readonly ok: true; readonly e164: string; readonly carrier: string; readonly region: string | null } | { readonly ok: false; readonly message: string };
 }

@@ -98,13 +98,21 @@ export function registerReadRoutes(router: Router, service: ConsoleService): voi
     const ctx = ctxOf(res);
     const number = q(req.query.number);
     const rolled = q(req.query.rolledBack);
+    const imported = q(req.query.imported);
     sendPage(res, 200, numberingPage(ctx, {
       number,
       lookup: number ? service.lookupNumber(number) : null,
       history: await service.planHistory(),
-      message: rolled ? notice('ok', html`${ctx.t('done')} ${rolled}`) : null,
+      message: rolled ? notice('ok', html`${ctx.t('done')} ${rolled}`) : imported ? notice('ok', html`<span id="import-done">${ctx.t('importDone')} v${imported}</span>`) : null,
     }));
   }));
+
+  // Where a plan import is (the page polls this while the import runs).
+  router.get('/numbering/imports/:id', (req, res) => {
+    const view = service.planImports.view(String(req.params.id));
+    if (view) res.json(view);
+    else res.status(404).json({ error: `no import ${String(req.params.id)}` });
+  });
 
   router.get('/rules', handle(async (req, res) => {
     const ctx = ctxOf(res);
