@@ -10,7 +10,6 @@ import { channelClaimsMigration } from './010_channel_claims.ts';
 import { dialerMigration } from './012_dialer.ts';
 import { callCostsMigration } from './013_call_costs.ts';
 import { consoleMigration } from './014_console.ts';
-import { savingsStatisticsMigration } from './018_savings_statistics.ts';
 
 export interface Migration {
   readonly name: string;
@@ -43,8 +42,6 @@ const migrations: readonly Migration[] = [
   callCostsMigration,
   // web console: accounts, sessions, audit log
   consoleMigration,
-  // PostgreSQL: the savings report's columns' joint statistics, so it hashes its groups instead of sorting every call
-  savingsStatisticsMigration,
 ];
 
 export function registerMigrations(): readonly Migration[] {
