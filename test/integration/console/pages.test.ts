@@ -132,6 +132,21 @@ describe('console pages', () => {
     expect((await new ConsoleAuditRepository(h.db).list(10)).some((e) => e.action === 'plan-rollback')).toBe(false);
   });
 
+  it('a plan upload refuses path-like names, a start with no files, and a viewer; the poll answers only for known imports', async () => {
+    const { agent, csrf } = await signIn(h.app, 'anna');
+    const job = (await agent.post('/console/numbering/imports').set('X-CSRF-Token', csrf).expect(201)).body as { id: string; state: string };
+    expect(job.state).toBe('receiving');
+    const sneaky = await agent.post(`/console/numbering/imports/${job.id}/files`).query({ name: '../../etc/passwd' })
+      .set('X-CSRF-Token', csrf).set('Content-Type', 'application/octet-stream').send(Buffer.from('x')).expect(409);
+    expect(sneaky.body.error).toContain('file name "../../etc/passwd"');
+    expect((await agent.post(`/console/numbering/imports/${job.id}/start`).set('X-CSRF-Token', csrf).expect(409)).body.error).toBe('no files were sent');
+    expect((await agent.get(`/console/numbering/imports/${job.id}`).expect(200)).body).toMatchObject({ id: job.id, state: 'receiving', files: [] });
+    await agent.get('/console/numbering/imports/nope').expect(404);
+    await agent.post('/console/numbering/imports').expect(403);
+    const viewer = await signIn(h.app, 'viktor');
+    await viewer.agent.post('/console/numbering/imports').set('X-CSRF-Token', viewer.csrf).expect(403);
+  });
+
   it('the savings page says plainly when no savings report is wired in', async () => {
     const { agent } = await signIn(h.app, 'viktor');
     expect((await agent.get('/console/savings?lang=en').expect(200)).text).toContain('The savings report is not available in this build.');
