@@ -69,4 +69,18 @@ export class SignInThrottle {
 
 /** Names differ only by case and surrounding spaces for the throttle: one account, one count. */
 const accountKey = (name: string): string => `a:${name.trim().toLowerCase().slice(0, 64)}`;
-const ipKey = (ip: string): string => `i:${ip}`;
+
+/**
+ * One count per IPv4 address, and per IPv6 /64 (one customer's network: addresses in it cost an
+ * attacker nothing). IPv4-mapped IPv6 (`::ffff:192.0.2.7`) is the IPv4 address.
+ */
+export function ipKey(ip: string): string {
+  const v4 = /^(?:::ffff:)?(\d{1,3}(?:\.\d{1,3}){3})$/i.exec(ip);
+  if (v4) return `i:${v4[1]}`;
+  if (!ip.includes(':')) return `i:${ip}`;
+  const [head = '', tail] = ip.toLowerCase().split('::');
+  const left = head === '' ? [] : head.split(':');
+  const right = tail === undefined || tail === '' ? [] : tail.split(':');
+  const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right];
+  return `i6:${groups.slice(0, 4).map((g) => g.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { SignInThrottle } from '../../../src/core/security/sign-in-throttle.ts';
+import { ipKey, SignInThrottle } from '../../../src/core/security/sign-in-throttle.ts';
 
 const limits = {
   perAccount: { failures: 3, windowMs: 60_000, blockMs: 300_000 },
@@ -37,5 +37,15 @@ describe('sign-in throttle', () => {
     const t = new SignInThrottle(limits, 10);
     for (let i = 0; i < 100; i++) t.failed(`u${i}`, `10.0.${i}.1`, i * 61_000);
     expect((t as unknown as { entries: Map<string, unknown> }).entries.size).toBeLessThanOrEqual(12);
+  });
+
+  it('counts an IPv6 /64 as one address, and an IPv4-mapped address as the IPv4 one', () => {
+    expect(ipKey('2001:db8:aa:1::5')).toBe(ipKey('2001:0db8:00aa:0001:ffff::9'));
+    expect(ipKey('2001:db8:aa:1::5')).not.toBe(ipKey('2001:db8:aa:2::5'));
+    expect(ipKey('::1')).toBe('i6:0:0:0:0::/64');
+    expect(ipKey('::ffff:192.0.2.7')).toBe(ipKey('192.0.2.7'));
+    const t = new SignInThrottle(limits);
+    for (let i = 0; i < 5; i++) t.failed(`user${i}`, `2001:db8:aa:1::${i + 1}`, 1000);
+    expect(t.check('viktor', '2001:db8:aa:1:dead:beef::1', 1000)).toMatchObject({ allowed: false, by: 'ip' });
   });
 });
