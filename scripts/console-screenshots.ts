@@ -5,16 +5,13 @@
 import fs from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import os from 'node:os';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
-import { loadCarrierMapping } from '../src/adapters/numbering-plan/carriers-config.ts';
 import { renderPlanFile } from '../src/adapters/numbering-plan/sample.ts';
-import { importPlan } from '../src/app/numbering/import-plan.ts';
 import { FIXTURE_ROWS } from '../test/contracts/numbering-fixtures.ts';
 import { savingsRules } from '../test/contracts/savings-fixtures.ts';
 import { endedCall, KNOWN_CALLS, PERIOD } from '../test/e2e/console/savings-known-calls.ts';
-import { PASSWORDS, RULES_DIR, startConsole } from '../test/support/console.ts';
+import { PASSWORDS, startConsole } from '../test/support/console.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
 const out = path.resolve(process.argv[2] ?? 'docs/console');
@@ -23,10 +20,6 @@ async function main(): Promise<void> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   fs.mkdirSync(out, { recursive: true });
   const h = await startConsole({ savingsRules: savingsRules() });
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'b24pbx-shots-'));
-  const plan = path.join(tmp, 'DEF-9xx.csv');
-  fs.writeFileSync(plan, renderPlanFile(FIXTURE_ROWS, 'current-8col'));
-  await importPlan({ db: h.db, files: [plan], names: ['DEF-9xx.csv'], mapping: loadCarrierMapping(RULES_DIR), now: Date.now() });
   await h.calls.applyTracking({ save: [], remove: [], ended: KNOWN_CALLS.map(endedCall) });
   const now = Date.now();
   await h.db('calls').insert({
@@ -59,7 +52,14 @@ async function main(): Promise<void> {
     await shot('call-trace');
     await page.goto(`${base}/console/route?user=1&number=${encodeURIComponent('8 926 123-45-67')}`);
     await shot('route-simulator');
-    await page.goto(`${base}/console/numbering?number=${encodeURIComponent('+79520000050')}`);
+    // The plan goes in the way an admin puts it in: uploaded on the page, imported with progress.
+    await page.goto(`${base}/console/numbering`);
+    await page.setInputFiles('#plan-upload input[type=file]', [{ name: 'DEF-9xx.csv', mimeType: 'text/csv', buffer: renderPlanFile(FIXTURE_ROWS, 'current-8col') }]);
+    await page.click('#plan-upload button[type=submit]');
+    await page.waitForURL(/imported=1/);
+    await page.fill('form.search input[name=number]', '+79520000050');
+    await page.click('form.search button[type=submit]');
+    await page.waitForURL(/number=/);
     await shot('numbering-plan');
     await page.goto(`${base}/console/rules/edit`);
     const routing = page.locator('textarea[name="file:routing.yaml"]');
@@ -73,7 +73,6 @@ async function main(): Promise<void> {
     await browser.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
     await h.close();
-    fs.rmSync(tmp, { recursive: true, force: true });
   }
 }
 
