@@ -39,7 +39,8 @@ function minuteUnits(trunk: string, c: KnownCall): number {
 
 const actualUnits = (c: KnownCall): number => Math.round(minuteUnits(c.trunk, c) / 60);
 const baselineMu = (c: KnownCall): number => (c.department !== null && c.dest.country === 'RU' ? minuteUnits('gsm-beeline', c) : actualUnits(c) * 60);
-const money = (units: number): string => (units / 10_000).toFixed(2);
+/** Roubles to the kopeck, half up, from exact units. */
+const money = (units: number): string => (Math.round(units / 100) / 100).toFixed(2);
 
 /** What the page must show, computed here from the calls alone (answered, in the period). */
 export function expectedFigures() {
