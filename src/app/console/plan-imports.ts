@@ -75,6 +75,12 @@ export class PlanImports {
     return path;
   }
 
+  /** Forgets a file whose upload broke off (the adapter removes what was written). */
+  dropFile(id: string, name: string): void {
+    const job = this.jobs.get(id);
+    if (job && job.state === 'receiving') job.files = job.files.filter((f) => f.name !== name);
+  }
+
   /** Starts the import of the files received; returns at once, the page polls `view`. */
   start(id: string, force: boolean, by: ConsoleUser): PlanImportView {
     const job = this.owned(id, by);

@@ -52,13 +52,24 @@ export function registerChangeRoutes(router: Router, service: ConsoleService): v
   router.post('/numbering/imports/:id/files', handle(async (req, res) => {
     const user = ctxOf(res).user!;
     const id = String(req.params.id);
+    const name = typeof req.query.name === 'string' ? req.query.name : '';
+    let target: string;
     try {
-      const target = service.planImports.fileTarget(id, typeof req.query.name === 'string' ? req.query.name : '', user);
-      await receiveFile(req, target);
-      res.json(service.planImports.view(id));
+      target = service.planImports.fileTarget(id, name, user);
     } catch (err) {
       refusedJson(res, err);
+      return;
     }
+    try {
+      await receiveFile(req, target);
+    } catch (err) {
+      // A broken-off or oversized upload leaves nothing behind: the admin sends the file again.
+      service.planImports.dropFile(id, name);
+      await fs.promises.rm(target, { force: true });
+      refusedJson(res, err);
+      return;
+    }
+    res.json(service.planImports.view(id));
   }));
 
   router.post('/numbering/imports/:id/start', handle(async (req, res) => {
