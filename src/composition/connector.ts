@@ -22,7 +22,7 @@ import { importSamplePlanIfEmpty } from '../app/numbering/sample-plan.ts';
 import type { Env } from '../config/env.ts';
 import { EffectiveRules } from './effective-rules.ts';
 import { createAdminRouter } from './admin-router.ts';
-import { buildConsole } from './console.ts';
+import { buildConsole, consoleSavings } from './console.ts';
 import { instrumentCalls } from './instrument.ts';
 import { createLeaders, type Leaders } from './leadership.ts';
 import { StoredRules, watchRules } from './stored-rules.ts';
@@ -223,7 +223,10 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       { name: 'ami', check: async () => ami?.connected ?? false },
       { name: 'crm', check: async () => crm.connection.mode === 'off' || crm.connection.gateway() !== null },
     ];
-    const consoleUi = buildConsole({ db, rules, carriers, storedRules, useNewestRules, health, checks: readiness });
+    const consoleUi = buildConsole({
+      db, rules, carriers, storedRules, useNewestRules, health, checks: readiness, savings: consoleSavings(db, () => rules.current()),
+      planImport: { loadMapping: () => loadCarrierMapping(env.RULES_DIR), maxShrink: env.IMPORT_MAX_SHRINK / 100 },
+    });
     const app = createHttpApp({
       logger, metrics, readiness, trustProxy: env.TRUST_PROXY,
       routers: [
