@@ -8,6 +8,7 @@ import { formatWindow } from '../../../core/pacing/settings.ts';
 import { migrateLatest, openDb } from '../../db/connection.ts';
 import { DialerRepository } from '../../db/repositories/dialer-repository.ts';
 import { CliFailure } from '../failure.ts';
+import { registerSimulateCommand } from './dialer-simulate.ts';
 import { defaultRouteCliDeps } from './route.ts';
 
 /** Runs one dialer command against DATABASE_URL; bad input exits 1 naming what, and changes nothing. */
@@ -152,6 +153,8 @@ export function registerDialerCommands(program: Command): void {
       }
     });
   });
+
+  registerSimulateCommand(dialer);
 
   const dnc = dialer.command('dnc').description('the do-not-call list, checked at every dial of every campaign');
   dnc.command('add [numbers...]')
