@@ -46,7 +46,7 @@ export class CustomerLegs {
    * Stores the call row before the Originate. `routeChannel` is the channel whose route requests
    * the dialplan sends; `linkedid` the Originate's first channel (the oldest of the call).
    */
-  async store(leg: RoutedLeg, ids: { readonly callId: string; readonly routeChannel: string; readonly linkedid: string; readonly operatorId: string; readonly crmCallId: string | null }): Promise<void> {
+  async store(leg: RoutedLeg, ids: { readonly callId: string; readonly routeChannel: string; readonly linkedid: string; readonly operatorId: string | null; readonly crmCallId: string | null }): Promise<void> {
     const call: NewCall = {
       id: ids.callId,
       crmCallId: ids.crmCallId,
