@@ -1,0 +1,88 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../../src/adapters/logging/logger.ts';
+import { DialerRepository } from '../../../src/adapters/db/repositories/dialer-repository.ts';
+import { CallsRepository } from '../../../src/adapters/db/repositories/calls-repository.ts';
+import { CustomerLegs } from '../../../src/app/dialer/customer-leg.ts';
+import { DialerCycle } from '../../../src/app/dialer/cycle.ts';
+import type { DialerOriginate, DialerPbx } from '../../../src/app/dialer/ports.ts';
+import { defaultPacing, type PacingSettings } from '../../../src/core/pacing/settings.ts';
+import { compiled, department, RU_CARRIERS, trunk } from '../../unit/routing/support.ts';
+import { tempSqliteDb } from '../../support/db.ts';
+
+const MIN = 60_000;
+
+/** A ratio campaign (2 calls per free operator) with one operator, on SQLite, a fake PBX and CRM card. */
+async function setup(extra: Partial<PacingSettings> = {}) {
+  const handle = await tempSqliteDb();
+  const store = new DialerRepository(handle.db);
+  let now = Date.UTC(2027, 0, 15, 9, 0);
+  const clock = { now: () => now };
+  const rules = compiled({ trunks: [trunk('sip', { callerIds: ['+74951230000'] })], departments: [department('10', { trunks: ['sip'] })] });
+  const originated: DialerOriginate[] = [];
+  const assigned: [string, string][] = [];
+  const shown: [string, string][] = [];
+  const pbx: DialerPbx = {
+    connected: true,
+    deviceStates: async (devices) => new Map(devices.map((d) => [d, 'NOT_INUSE'])),
+    originate: async (r) => { originated.push(r); },
+    assignOperator: async (channelId, operator) => { assigned.push([channelId, operator.id]); },
+  };
+  let id = 0;
+  const cycle = new DialerCycle({
+    store, pbx, clock, logger: silentLogger, newId: () => String(++id), timezoneOf: () => null, operatorRingSeconds: 20,
+    card: { register: async () => `crm-${id}`, show: async (crmCallId, operatorId) => { shown.push([crmCallId, operatorId]); } },
+    legs: new CustomerLegs({ store: new CallsRepository(handle.db, clock.now), routing: { rules: { current: () => rules }, carriers: { current: () => RU_CARRIERS } }, clock, busyChannels: () => ({}), remember: () => undefined }),
+  });
+  await store.saveOperator({ id: '2', name: null, dial: 'PJSIP/101', stateDevice: 'PJSIP/101' }, now);
+  await store.setOnline('2', true, null, now);
+  const settings: PacingSettings = {
+    ...defaultPacing('Europe/Moscow'), callingHours: { from: 0, to: 1440 },
+    pooled: { mode: 'ratio', ratio: 2, abandonTargetPct: 3, abandonWindow: '24h', minOperators: 3 }, ...extra,
+  };
+  await store.saveCampaign({ id: 'c', name: 'c', status: 'running', department: '10', operators: ['2'], settings, source: null, createdAt: now });
+  await store.addLeads('c', ['79261234561', '79261234562', '79261234563'].map((d) => ({ number: `+${d}`, digits: d, entityType: null, entityId: null, title: null })), now);
+  return { handle, store, cycle, originated, assigned, shown, advance: (ms: number) => { now += ms; }, clock };
+}
+
+describe('the call cycle in ratio and predictive modes', () => {
+  let s: Awaited<ReturnType<typeof setup>>;
+  afterEach(() => s.handle.close());
+
+  it('dials ahead without tying calls to operators; the first customer to answer gets the free operator, the next hears the message', async () => {
+    s = await setup();
+    await s.cycle.tick();
+    expect(s.originated.map((o) => [o.callId, o.operator])).toEqual([['c2c-dl-1', null], ['c2c-dl-2', null]]);
+    expect((await s.store.listOperators())[0]?.callId).toBeNull();
+
+    await s.cycle.handle({ kind: 'answered', callId: 'c2c-dl-2' });
+    expect(s.assigned).toEqual([['c2c-dl-2-a', '2']]);
+    expect((await s.store.listOperators())[0]?.callId).toBe('c2c-dl-2');
+    expect(s.shown).toEqual([[expect.stringMatching(/^crm-/), '2']]);
+    expect((await s.store.getAttempt('c2c-dl-2'))?.operatorId).toBe('2');
+    await s.cycle.handle({ kind: 'bridged', callId: 'c2c-dl-2', operatorId: '2' });
+
+    // The operator is taken: the other customer waits, then the dialplan's message.
+    await s.cycle.handle({ kind: 'answered', callId: 'c2c-dl-1' });
+    expect(s.assigned).toHaveLength(1);
+    await s.cycle.handle({ kind: 'abandoned', callId: 'c2c-dl-1' });
+    await s.cycle.handle({ kind: 'customer-end', callId: 'c2c-dl-1', dialStatus: 'ANSWER', hangupCause: 16 });
+    await s.cycle.handle({ kind: 'customer-end', callId: 'c2c-dl-2', dialStatus: 'ANSWER', hangupCause: 16 });
+    const leads = await s.store.listLeads('c', 10);
+    expect(leads.map((l) => [l.digits, l.lastOutcome])).toEqual(expect.arrayContaining([['79261234561', 'abandoned'], ['79261234562', 'answered']]));
+    expect((await s.store.listOperators())[0]?.callId).toBeNull();
+    // The window counts both answered customers and the drop.
+    expect(await s.store.abandonCounts('c', s.clock.now() - 24 * 60 * MIN)).toEqual({ answered: 2, abandoned: 1, machines: 0 });
+  });
+
+  it('a machine (AMD) is hung up on, needs no operator, and is called again as a no-answer', async () => {
+    s = await setup({ amd: { falsePositivePct: 5 } });
+    await s.cycle.tick();
+    expect(s.originated[0]?.amd).toBe(true);
+    await s.cycle.handle({ kind: 'machine', callId: 'c2c-dl-1' });
+    await s.cycle.handle({ kind: 'customer-end', callId: 'c2c-dl-1', dialStatus: 'ANSWER', hangupCause: 16 });
+    const lead = (await s.store.listLeads('c', 10)).find((l) => l.digits === '79261234561');
+    expect(lead).toMatchObject({ status: 'pending', lastOutcome: 'machine', nextAt: s.clock.now() + 90 * MIN });
+    expect(s.assigned).toEqual([]);
+    expect(await s.store.abandonCounts('c', 0)).toEqual({ answered: 0, abandoned: 0, machines: 1 });
+  });
+});
