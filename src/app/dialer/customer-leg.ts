@@ -12,7 +12,7 @@ export interface RoutedLeg {
 export type LegRouting = { readonly ok: true; readonly leg: RoutedLeg } | { readonly ok: false; readonly code: string; readonly message: string };
 
 export interface CustomerLegDeps {
-  readonly store: Pick<CallStore, 'createCall'>;
+  readonly store: Pick<CallStore, 'createCall' | 'updateCall'>;
   readonly routing: RoutingDeps;
   readonly clock: Clock;
   /** Channels in use per trunk (the routing skips full trunks). */
@@ -68,5 +68,10 @@ export class CustomerLegs {
     const stored = await this.deps.store.createCall(call);
     if (!stored.created) throw new Error(`call ${ids.callId} is stored already`);
     this.deps.remember(storedCallOf(call));
+  }
+
+  /** The operator who took a ratio/predictive call, and its CRM call: the call's record goes to them. */
+  async attach(callId: string, operatorId: string, crmCallId: string | null): Promise<void> {
+    await this.deps.store.updateCall(callId, { userId: operatorId, crmCallId });
   }
 }

@@ -332,6 +332,7 @@ export class DialerCycle {
       }
       await store.setAttemptOperator(callId, o.id);
       live.crmCallId = await this.register(o.id, live.lead.lead, live.lead.e164, callId, now, log);
+      await this.deps.legs.attach(callId, o.id, live.crmCallId);
       log.info('dialer: answered customer given to an operator');
       return;
     }

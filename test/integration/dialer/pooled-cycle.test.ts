@@ -41,7 +41,7 @@ async function setup(extra: Partial<PacingSettings> = {}) {
   };
   await store.saveCampaign({ id: 'c', name: 'c', status: 'running', department: '10', operators: ['2'], settings, source: null, createdAt: now });
   await store.addLeads('c', ['79261234561', '79261234562', '79261234563'].map((d) => ({ number: `+${d}`, digits: d, entityType: null, entityId: null, title: null })), now);
-  return { handle, store, cycle, originated, assigned, shown, advance: (ms: number) => { now += ms; }, clock };
+  return { handle, store, calls: new CallsRepository(handle.db, clock.now), cycle, originated, assigned, shown, advance: (ms: number) => { now += ms; }, clock };
 }
 
 describe('the call cycle in ratio and predictive modes', () => {
@@ -59,6 +59,8 @@ describe('the call cycle in ratio and predictive modes', () => {
     expect((await s.store.listOperators())[0]?.callId).toBe('c2c-dl-2');
     expect(s.shown).toEqual([[expect.stringMatching(/^crm-/), '2']]);
     expect((await s.store.getAttempt('c2c-dl-2'))?.operatorId).toBe('2');
+    // The call's record will go to the CRM for that operator.
+    expect(await s.calls.getCall('c2c-dl-2')).toMatchObject({ userId: '2', crmCallId: s.shown[0]?.[0] });
     await s.cycle.handle({ kind: 'bridged', callId: 'c2c-dl-2', operatorId: '2' });
 
     // The operator is taken: the other customer waits, then the dialplan's message.
