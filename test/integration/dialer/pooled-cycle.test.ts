@@ -88,3 +88,40 @@ describe('the call cycle in ratio and predictive modes', () => {
     expect(await s.store.abandonCounts('c', 0)).toEqual({ answered: 0, abandoned: 0, machines: 1 });
   });
 });
+
+describe('the abandoned-rate window of a predictive campaign', () => {
+  it('reads the stored calls of the last 24 h, or 30 days when selected, and counts the machine verdicts\' live share both ways', async () => {
+    const { PooledCalls } = await import('../../../src/app/dialer/pooled.ts');
+    const asked: number[] = [];
+    let machines = 20;
+    let answered = 97;
+    const store = {
+      abandonCounts: async (_campaign: string, since: number) => { asked.push(since); return { answered, abandoned: 2, machines }; },
+      setAttemptOperator: async () => undefined,
+    };
+    const now = Date.UTC(2027, 0, 15, 9, 0);
+    const campaign = (window: '24h' | '30d') => ({
+      id: window, name: window, status: 'running' as const, department: '10', operators: ['2'], source: null, createdAt: 0,
+      settings: { ...defaultPacing('Europe/Moscow'), pooled: { mode: 'predictive' as const, ratio: 1.2, abandonTargetPct: 3, abandonWindow: window, minOperators: 3 }, amd: { falsePositivePct: 5 } },
+    });
+    const pooled = new PooledCalls(store);
+    // 40 recent calls, half answered and talked 10 s: enough to estimate from.
+    for (let i = 0; i < 40; i++) {
+      const id = `call-${i}`;
+      pooled.placed(id, '24h', now - 20_000);
+      if (i % 2 === 0) {
+        pooled.answered(id, now - 10_000);
+        pooled.bridged(id, now - 10_000, 3);
+      }
+      pooled.ended(id, now);
+    }
+    // 2 drops + 5 % of 20 machines = 3 of 97 + 1 answered: one more drop would pass 3 %.
+    expect(await pooled.decide(campaign('24h'), 5, 2, now)).toMatchObject({ mode: 'progressive', dial: 2, why: 'the abandoned rate is at the target' });
+    // Without the machines, and with more customers answered: predictive.
+    machines = 0;
+    answered = 200;
+    expect(await pooled.decide(campaign('24h'), 5, 2, now + 10_000)).toMatchObject({ mode: 'predictive' });
+    await pooled.decide(campaign('30d'), 5, 2, now);
+    expect(asked).toEqual([now - 24 * 60 * MIN, now + 10_000 - 24 * 60 * MIN, now - 30 * 24 * 60 * MIN]);
+  });
+});
