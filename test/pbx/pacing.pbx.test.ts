@@ -17,6 +17,7 @@ import { hasLab, LAB_SKIP_NOTE } from './lab-asterisk.ts';
 const TOKEN = crypto.randomBytes(16).toString('hex');
 const GREETING = '79004799991';
 const SILENT = '79004799992';
+const NO_AUDIO = '79004799993';
 
 const dialplan = (soundDir: string) => `
 [lab-operator]
@@ -39,6 +40,10 @@ exten => ${GREETING},1,Answer()
  same => n,Hangup(16)
 exten => ${SILENT},1,Answer()
  same => n,Playback(${path.join(soundDir, 'silence')})
+ same => n,Wait(20)
+ same => n,Hangup(16)
+; Sends no audio frames at all: AMD cannot decide (NOTSURE).
+exten => ${NO_AUDIO},1,Answer()
  same => n,Wait(20)
  same => n,Hangup(16)
 `;
@@ -158,19 +163,21 @@ describe.skipIf(!hasLab)(`real Asterisk: ratio and predictive pacing, answering-
     expect(outcomes.filter((o) => o === 'answered' || o === 'abandoned')).toHaveLength(40);
   }, 200_000);
 
-  it('answering-machine detection: a greeting is a person and reaches an operator; silence is a machine, hung up on and called again later', async () => {
+  it('answering-machine detection: a greeting is a person and reaches an operator, so does NOTSURE; silence is a machine, hung up on and called again later', async () => {
     await operator('31', '131');
     await operator('32', '132');
-    await ok('PUT', '/campaigns/amd', { department: '10', operators: ['31', '32'], mode: 'ratio', ratio: 1, amd: true, hours: '00:00-24:00' });
-    await ok('POST', '/campaigns/amd/leads', `+${GREETING}\n+${SILENT}\n`, 'text/csv');
+    await operator('33', '133');
+    await ok('PUT', '/campaigns/amd', { department: '10', operators: ['31', '32', '33'], mode: 'ratio', ratio: 1, amd: true, hours: '00:00-24:00' });
+    await ok('POST', '/campaigns/amd/leads', `+${GREETING}\n+${SILENT}\n+${NO_AUDIO}\n`, 'text/csv');
     await ok('POST', '/campaigns/amd/start');
 
     const leads = await leadsWhen('amd', 'both calls ended', (l) => l.attempts >= 1 && l.status !== 'calling', 60_000);
     await ok('POST', '/campaigns/amd/stop');
     const verdicts = tier.ami.events.filter((e) => e.UserEvent === 'DialerAmd').map((e) => e.Status);
-    expect(verdicts.sort()).toEqual(['HUMAN', 'MACHINE']);
+    expect(verdicts.sort()).toEqual(['HUMAN', 'MACHINE', 'NOTSURE']);
     expect(leads.find((l) => l.digits === GREETING)).toMatchObject({ status: 'done', lastOutcome: 'answered' });
     expect(leads.find((l) => l.digits === SILENT)).toMatchObject({ status: 'pending', lastOutcome: 'machine' });
+    expect(leads.find((l) => l.digits === NO_AUDIO)).toMatchObject({ status: 'done', lastOutcome: 'answered' });
     const human = tier.ami.events.find((e) => e.UserEvent === 'DialerAmd' && e.Status === 'HUMAN');
     await waitUntil('the person bridged', () => tier.ami.events.find((e) => e.UserEvent === 'DialerBridged' && e.CallId === human?.CallId));
     const machine = tier.ami.events.find((e) => e.UserEvent === 'DialerAmd' && e.Status === 'MACHINE');
