@@ -30,6 +30,11 @@ const campaignBody = z.strictObject({
   caps: z.strictObject({ perDay: z.number().nullable().optional(), perWeek: z.number().nullable().optional(), perMonth: z.number().nullable().optional() }).optional(),
   timezone: z.string().optional(),
   ringSeconds: z.number().optional(),
+  ratio: z.number().optional(),
+  abandonTarget: z.number().optional(),
+  abandonWindow: z.string().optional(),
+  amd: z.boolean().optional(),
+  amdFalsePositive: z.number().optional(),
 });
 const operatorBody = z.strictObject({ name: z.string().max(200).nullable().optional(), dial: z.string(), stateDevice: z.string().nullable().optional() });
 const dncBody = z.strictObject({ numbers: z.array(z.string()).optional(), prefixes: z.array(z.string()).optional(), note: z.string().max(255).nullable().optional() });

@@ -46,7 +46,7 @@ export class CustomerLegs {
    * Stores the call row before the Originate. `routeChannel` is the channel whose route requests
    * the dialplan sends; `linkedid` the Originate's first channel (the oldest of the call).
    */
-  async store(leg: RoutedLeg, ids: { readonly callId: string; readonly routeChannel: string; readonly linkedid: string; readonly operatorId: string; readonly crmCallId: string | null }): Promise<void> {
+  async store(leg: RoutedLeg, ids: { readonly callId: string; readonly routeChannel: string; readonly linkedid: string; readonly operatorId: string | null; readonly crmCallId: string | null }): Promise<void> {
     const call: NewCall = {
       id: ids.callId,
       crmCallId: ids.crmCallId,
@@ -76,5 +76,10 @@ export class CustomerLegs {
    */
   async abandon(callId: string, reason: string): Promise<void> {
     await this.deps.store.updateCall(callId, { state: 'ended', statusCode: '503', failedReason: reason, endedAt: this.deps.clock.now(), crmHandoff: 'pending' });
+  }
+
+  /** The operator who took a ratio/predictive call: the call's record goes to them (its CRM call comes from the card's register). */
+  async attach(callId: string, operatorId: string): Promise<void> {
+    await this.deps.store.updateCall(callId, { userId: operatorId });
   }
 }

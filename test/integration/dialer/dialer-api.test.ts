@@ -67,7 +67,9 @@ describe('/admin/dialer: admin credentials, clear errors, nothing changed on bad
 
   it.each([
     [{ department: '99' }, 'department "99" is not in the rules'],
-    [{ department: '10', mode: 'predictive' }, 'mode must be one of preview, progressive (got "predictive")'],
+    [{ department: '10', mode: 'turbo' }, 'mode must be one of preview, progressive, ratio, predictive (got "turbo")'],
+    [{ department: '10', mode: 'predictive', abandonWindow: '7d' }, 'abandonWindow must be one of 24h, 30d (got "7d")'],
+    [{ department: '10', mode: 'ratio', ratio: 0.5 }, 'ratio must be a number from 1 to 20 (got 0.5)'],
     [{ department: '10', hours: '9-21' }, 'hours "9-21" is not HH:MM-HH:MM'],
     [{ department: '10', ringSeconds: 5 }, 'ringSeconds must be at least 15'],
     [{ department: '10', timezone: 'Mars/Olympus' }, 'timezone "Mars/Olympus" is not an IANA timezone'],
