@@ -1,6 +1,6 @@
 import type { Logger } from '../../adapters/logging/logger.ts';
 import {
-  alertKey, clear, countByKind, expire, NO_ALERTS, noticeText, raise,
+  alertKey, clear, countByKind, expire, NO_ALERTS, noticeText, raise, SHARED_KINDS,
   type ActiveAlert, type AlertInput, type AlertKind, type AlertState, type Notice, type Step,
 } from '../../core/alerts/alerts.ts';
 
@@ -15,7 +15,7 @@ export interface AlertsOptions {
   readonly repeatMs: number;
   /** Null: alerts show on the dashboard and /metrics only. */
   readonly notifier: AlertNotifier | null;
-  /** Several instances see the same trunks: only the leader sends. Absent: always (one instance). */
+  /** Several instances see the same trunks and PBX: only the leader sends those (SHARED_KINDS). Absent: always (one instance). */
   readonly isLeader?: () => boolean;
   /** Every raise, for the raised-total counter. */
   readonly onRaised?: (kind: AlertKind) => void;
@@ -72,7 +72,7 @@ export class Alerts {
 
   private send(notice: Notice): void {
     const notifier = this.o.notifier;
-    if (!notifier || (this.o.isLeader && !this.o.isLeader())) return;
+    if (!notifier || (SHARED_KINDS.has(notice.alert.kind) && this.o.isLeader && !this.o.isLeader())) return;
     this.sending = this.sending.then(() => notifier.send(noticeText(notice), notice.alert.key)).catch((err: unknown) => {
       this.o.logger.warn({ alert: notice.alert.key, err: { message: err instanceof Error ? err.message : String(err) } }, 'alert notice not delivered');
     });

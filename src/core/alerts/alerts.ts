@@ -15,6 +15,13 @@ export const ALERT_KINDS: readonly AlertKind[] = ['sim-credit', 'trunk-breaker',
  */
 export const EVENT_KINDS: ReadonlySet<AlertKind> = new Set<AlertKind>(['crm-parked', 'import-refused']);
 
+/**
+ * Seen alike by every instance (trunk health is shared through the database, every instance has its
+ * own AMI session to the same PBX): only one instance should tell the admins. Events happen on one
+ * instance only (the worker that parked the write, the one that ran the import): that one tells.
+ */
+export const SHARED_KINDS: ReadonlySet<AlertKind> = new Set<AlertKind>(['sim-credit', 'trunk-breaker', 'ami-down']);
+
 export interface AlertInput {
   readonly kind: AlertKind;
   /** What it is about (a trunk id, an outbox method, a file name); '' when there is one of it. */

@@ -74,12 +74,14 @@ describe('alerts use case', () => {
     expect(sent[0]!.tag).toBe('trunk-breaker:gsm-1');
   });
 
-  it('an instance that is not the leader shows alerts but sends nothing', async () => {
+  it('an instance that is not the leader shows what every instance sees but leaves telling to the leader; its own events it tells', async () => {
     const { alerts, sent } = setup({ leader: false });
     alerts.raise(breaker);
+    alerts.raise({ kind: 'ami-down', subject: '', message: 'AMI is down' });
+    alerts.raise(parked);
     await alerts.idle();
-    expect(sent).toEqual([]);
-    expect(alerts.counts()['trunk-breaker']).toBe(1);
+    expect(sent.map((s) => s.tag)).toEqual(['crm-parked']);
+    expect(alerts.counts()).toMatchObject({ 'trunk-breaker': 1, 'ami-down': 1, 'crm-parked': 1 });
   });
 
   it('a notice that cannot be delivered leaves the alert active and the next ones still go out', async () => {
