@@ -27,6 +27,8 @@ import { instrumentCalls } from './instrument.ts';
 import { createLeaders, type Leaders } from './leadership.ts';
 import { StoredRules, watchRules } from './stored-rules.ts';
 import { buildTrunkHealth } from './trunk-health.ts';
+import { buildAlerts, watchAmi } from './alerts.ts';
+import type { Alerts } from '../app/alerts/alerts.ts';
 import { createDialerSide, type DialerSide } from './dialer-side.ts';
 import { createDialerRouter } from './dialer-router.ts';
 import { bitrix24LeadSource } from './dialer-crm-sources.ts';
@@ -57,6 +59,8 @@ export interface Connector {
   readonly agiPort: number;
   /** Emits 'call-ended' (CallRecord) for every call the tracker closes. */
   readonly callEvents: EventEmitter;
+  /** Admin alerts (SIM credit, breakers, parked CRM writes, AMI down, refused imports). */
+  readonly alerts: Alerts;
   /** The leases of leader-only work (one instance: held from the start). */
   readonly leaders: Leaders;
   /** Imports RULES_DIR as a new rules version when it differs, uses the newest (and re-reads carriers.yaml). */
@@ -117,7 +121,15 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   const carrierState = await carriers.reload();
   if (!carrierState.plan) logger.warn('no numbering plan imported: every carrier is unknown until `b24pbx carriers import` runs');
 
-  const health = buildTrunkHealth({ db, rules, logger: logger.child({ component: 'trunk-health' }), metrics });
+  // Built before the parts that raise alerts; the portal and the jobs lease are looked up when a notice goes out.
+  let crmRef: CrmSide | null = null;
+  let leadersRef: Leaders | null = null;
+  const alerts = buildAlerts({
+    env, logger: logger.child({ component: 'alerts' }), metrics,
+    gateway: () => crmRef?.connection.gateway() ?? null,
+    isLeader: () => leadersRef?.jobs.gate.term() != null,
+  });
+  const health = buildTrunkHealth({ db, rules, logger: logger.child({ component: 'trunk-health' }), metrics, alerts });
   await health.start();
   const routing = {
     rules,
@@ -134,7 +146,9 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     : null;
   if (!ami) logger.warn('AMI_HOST/AMI_USER/AMI_SECRET not set: no click-to-call originate, no call tracking (FastAGI routing still works)');
 
-  const leaders = createLeaders(db, { pbx: env.PBX_NAME ?? (env.AMI_HOST ? `${env.AMI_HOST}:${env.AMI_PORT}` : 'none'), ttlMs: env.LEADER_TTL_S * 1000, logger });
+  const leaders: Leaders = createLeaders(db, { pbx: env.PBX_NAME ?? (env.AMI_HOST ? `${env.AMI_HOST}:${env.AMI_PORT}` : 'none'), ttlMs: env.LEADER_TTL_S * 1000, logger });
+  leadersRef = leaders;
+  const amiAlerts = ami ? watchAmi(alerts, ami) : null;
   try {
     await leaders.start();
     const callEvents = new EventEmitter();
@@ -166,7 +180,9 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       onDirectory: (directory) => rules.setDirectory(directory),
       leader: leaders.jobs.gate,
       ...(options.crmClock ? { clock: options.crmClock } : {}),
+      onParked: (entry, reason) => alerts.raise({ kind: 'crm-parked', subject: '', message: `a Bitrix24 write (${entry.method}, outbox #${entry.id}) was parked: ${reason}` }),
     });
+    crmRef = crm;
     // Cards are stored between a call's events: any instance, or this one after a restart, goes on with them.
     inboundCrm = new DurableInboundCards({
       crm: new InboundCrm({ outbox: crm.outbox, rules, now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }), onEnqueued: () => crm.worker.notify(),
@@ -226,6 +242,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     const consoleUi = buildConsole({
       db, rules, carriers, storedRules, useNewestRules, health, checks: readiness, savings: consoleSavings(db, () => rules.current()),
       planImport: { loadMapping: () => loadCarrierMapping(env.RULES_DIR), maxShrink: env.IMPORT_MAX_SHRINK / 100 },
+      alerts,
     });
     const app = createHttpApp({
       logger, metrics, readiness, trustProxy: env.TRUST_PROXY,
@@ -251,12 +268,15 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       ami.on('connected', () => logger.info('AMI connected'));
       ami.on('disconnected', (reason: unknown) => logger.warn({ reason: String(reason) }, 'AMI disconnected'));
       // The supervisor keeps retrying in the background: a PBX that is down at start is not fatal.
-      await ami.start().catch((err: unknown) => logger.error({ err: { message: (err as Error).message } }, 'AMI not connected yet; retrying in the background'));
+      await ami.start().catch((err: unknown) => {
+        amiAlerts?.startFailed(err);
+        logger.error({ err: { message: (err as Error).message } }, 'AMI not connected yet; retrying in the background');
+      });
     }
 
     let stopped = false;
     return {
-      env, db, metrics, rules, carriers, ami, calls, crm, dialer, httpServer, httpPort, agiPort: fastAgi.port, callEvents, leaders, reload,
+      env, db, metrics, rules, carriers, ami, calls, crm, dialer, httpServer, httpPort, agiPort: fastAgi.port, callEvents, alerts, leaders, reload,
       async stop() {
         if (stopped) return;
         stopped = true;
@@ -270,7 +290,9 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
         // The card writes of the last events reach the outbox before the database closes.
         await inboundCrm?.idle();
         await health.stop();
+        amiAlerts?.stop();
         await ami?.stop();
+        await alerts.idle();
         await rulesWatch.stop();
         await leaders.stop();
         await db.destroy();
@@ -278,6 +300,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     };
   } catch (err) {
     // A start that fails half-way gives the leases back at once.
+    amiAlerts?.stop();
     await leaders.stop();
     throw err;
   }

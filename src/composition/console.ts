@@ -19,6 +19,7 @@ import type { CompiledRules } from '../core/rules/compile.ts';
 import { DEFAULT_SIGN_IN_LIMITS, SignInThrottle, type SignInLimits } from '../core/security/sign-in-throttle.ts';
 import type { CarrierMapping } from '../core/numbering/carrier-mapping.ts';
 import type { HealthSnapshot } from '../core/health/snapshot.ts';
+import type { ActiveAlert, AlertInput } from '../core/alerts/alerts.ts';
 import { normalizePhone, type NormalizeOptions } from '../core/phone/normalize.ts';
 import type { EffectiveRules } from './effective-rules.ts';
 import type { StoredRules } from './stored-rules.ts';
@@ -42,6 +43,8 @@ export interface ConsoleParts {
   /** Failed sign-ins allowed per account and per address (DEFAULT_SIGN_IN_LIMITS when absent). */
   readonly signInLimits?: SignInLimits;
   readonly now?: () => number;
+  /** The admin alerts: shown on the dashboard, told of refused plan imports. */
+  readonly alerts?: { active(): readonly ActiveAlert[]; raise(input: AlertInput): void };
 }
 
 const KNOWN_FILES = new Set(Object.values(RULES_FILES));
@@ -108,12 +111,17 @@ export function buildConsole(p: ConsoleParts): { readonly router: Router; readon
   const throttle = new SignInThrottle(p.signInLimits ?? DEFAULT_SIGN_IN_LIMITS);
   const auth = new ConsoleAuth({ accounts, sessions: accounts, audit, hasher: scryptHasher(p.hashCost), token: randomToken, now, sessionMs, throttle });
   const numbering = numberingPort(p);
-  const planImports = new PlanImports({ numbering, uploads: tempUploadArea(), audit, token: randomToken, now });
+  const alerts = p.alerts;
+  const planImports = new PlanImports({
+    numbering, uploads: tempUploadArea(), audit, token: randomToken, now,
+    ...(alerts ? { onRefused: (files: readonly string[], message: string) => alerts.raise({ kind: 'import-refused', subject: '', message: `numbering-plan import of ${files.join(', ')} refused: ${message}` }) } : {}),
+  });
   const service = new ConsoleService({
     rules: p.rules, carriers: p.carriers, ...(p.health ? { health: p.health } : {}),
     callLog: queries, counts: queries, outbox: queries, checks: p.checks,
     rulesVersions: rulesVersionsPort(p), numbering, planImports, audit,
     savings: p.savings ?? null, now,
+    ...(alerts ? { alerts } : {}),
   });
   const router = createConsoleRouter({ auth, service, timeZone: () => p.rules.current().timezone, sessionMs, token: randomToken });
   return { router, service, auth };

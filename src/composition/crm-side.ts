@@ -45,6 +45,8 @@ export interface CrmSideDeps {
   readonly clock?: CrmClock;
   /** The jobs lease: only its holder runs user and line sync and the outbox purge. Absent: always (one instance). */
   readonly leader?: LeaderGate;
+  /** Told of every outbox entry parked (the admin alerts). */
+  readonly onParked?: (entry: { readonly id: number; readonly method: string }, reason: string) => void;
   /** Real time, which clicks' ages are judged by (default: the system's; `clock` may run scaled). */
   readonly wallClock?: { now(): number };
 }
@@ -107,6 +109,7 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     recordings: new RecordingResolver(env.RECORDINGS_DIR, links),
     maxAttempts: env.OUTBOX_MAX_ATTEMPTS,
     logger: logger.child({ part: 'crm-outbox' }),
+    ...(deps.onParked ? { onParked: deps.onParked } : {}),
   });
   const events = new CrmEvents({
     events: eventsRepo,

@@ -101,6 +101,10 @@ export const envSchema = z.object({
   B24_ALLOW_HTTP_LOOPBACK: flag.default(false),
   B24_USER_SYNC_CRON: z.string().default('*/15 * * * *'),
   OUTBOX_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(12),
+  /** Bitrix24 user ids told of alerts by notification, comma-separated (empty: dashboard and /metrics only). */
+  ALERT_B24_USERS: z.string().regex(/^\s*(\d+\s*(,\s*\d+\s*)*)?$/, 'comma-separated Bitrix24 user ids, e.g. 1,7').default(''),
+  /** At most one notification per alert in this many minutes (conditions also send one when cleared). */
+  ALERT_REPEAT_MIN: z.coerce.number().positive().default(15),
   RECORDINGS_DIR: z.string().default('/var/spool/asterisk/monitor'),
   RECORD_URL_SECRET: z.string().optional(),
   RECORD_URL_TTL_S: z.coerce.number().int().min(60).default(86_400),

@@ -8,7 +8,7 @@ import { CallsRepository } from '../../src/adapters/db/repositories/calls-reposi
 import type { Db } from '../../src/adapters/db/connection.ts';
 import { CarrierIndexStore } from '../../src/app/numbering/carrier-index-store.ts';
 import type { SavingsReport } from '../../src/app/console/ports.ts';
-import { buildConsole, consoleSavings, saveConsoleUser } from '../../src/composition/console.ts';
+import { buildConsole, consoleSavings, saveConsoleUser, type ConsoleParts } from '../../src/composition/console.ts';
 import type { CompiledRules } from '../../src/core/rules/compile.ts';
 import { EffectiveRules } from '../../src/composition/effective-rules.ts';
 import { StoredRules } from '../../src/composition/stored-rules.ts';
@@ -36,6 +36,8 @@ export async function startConsole(o: {
   /** Wires the real savings report over this database, priced with these rules. */
   readonly savingsRules?: CompiledRules;
   readonly trustProxy?: string;
+  /** Admin alerts: shown on the dashboard, told of refused plan imports. */
+  readonly alerts?: ConsoleParts['alerts'];
 } = {}): Promise<ConsoleHarness> {
   const { db, close } = await tempSqliteDb();
   const storedRules = new StoredRules(db, { rulesDir: RULES_DIR });
@@ -53,6 +55,7 @@ export async function startConsole(o: {
     checks: [{ name: 'database', check: async () => true }, { name: 'ami', check: async () => false }],
     ...(o.savings ? { savings: o.savings } : {}),
     ...(o.savingsRules ? { savings: consoleSavings(db, () => o.savingsRules!) } : {}),
+    ...(o.alerts ? { alerts: o.alerts } : {}),
   });
   await saveConsoleUser(db, { name: 'anna', role: 'admin', password: PASSWORDS.anna }, TEST_HASH_COST);
   await saveConsoleUser(db, { name: 'viktor', role: 'viewer', password: PASSWORDS.viktor }, TEST_HASH_COST);

@@ -24,13 +24,18 @@ export interface Metrics {
   readonly trunkBreakerState: Gauge<'trunk'>;
   /** Per trunk: 1 while a SIM limit keeps it out of routes. */
   readonly trunkSimLimited: Gauge<'trunk'>;
+  /** Active admin alerts by kind, read from `alertSource` at every scrape. */
+  readonly alertsActive: Gauge<'kind'>;
+  readonly alertsRaisedTotal: Counter<'kind'>;
+  /** What `alertsActive` reports; the composition root points it at the alerts. */
+  alertSource: () => Readonly<Record<string, number>>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
   const registry = new Registry();
   if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry, prefix: 'b24pbx_' });
   const registers = [registry];
-  return {
+  const metrics: Metrics = {
     registry,
     callsTotal: new Counter({ name: 'b24pbx_calls_total', help: 'Ended calls by CRM status code and trunk', labelNames: ['status', 'trunk'], registers }),
     callCostRubTotal: new Counter({ name: 'b24pbx_call_cost_rub_total', help: 'Cost of ended calls in RUB, by trunk', labelNames: ['trunk'], registers }),
@@ -51,5 +56,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     crmEventsTotal: new Counter({ name: 'b24pbx_crm_events_total', help: 'Bitrix24 events received by event and result', labelNames: ['event', 'result'], registers }),
     trunkBreakerState: new Gauge({ name: 'b24pbx_trunk_breaker_state', help: 'Trunk circuit breaker: 0 closed, 1 half-open, 2 open', labelNames: ['trunk'], registers }),
     trunkSimLimited: new Gauge({ name: 'b24pbx_trunk_sim_limited', help: '1 while a SIM limit keeps the trunk out of routes', labelNames: ['trunk'], registers }),
+    alertsActive: new Gauge({
+      name: 'b24pbx_alerts_active', help: 'Admin alerts active now by kind (see docs/alerts.md)', labelNames: ['kind'], registers,
+      collect() {
+        for (const [kind, n] of Object.entries(metrics.alertSource())) this.set({ kind }, n);
+      },
+    }),
+    alertsRaisedTotal: new Counter({ name: 'b24pbx_alerts_raised_total', help: 'Admin alerts raised by kind (repeats included)', labelNames: ['kind'], registers }),
+    alertSource: () => ({}),
   };
+  return metrics;
 }

@@ -1,3 +1,4 @@
+import type { ActiveAlert } from '../../core/alerts/alerts.ts';
 import { describeBlock } from '../../core/health/describe.ts';
 import type { HealthSnapshot } from '../../core/health/snapshot.ts';
 import type { CompiledRules } from '../../core/rules/compile.ts';
@@ -29,6 +30,8 @@ export interface Dashboard {
   readonly outbox: Readonly<Record<string, number>>;
   readonly checks: readonly { readonly name: string; readonly ok: boolean }[];
   readonly rulesVersion: number;
+  /** Admin alerts active now, oldest first. */
+  readonly alerts: readonly ActiveAlert[];
 }
 
 function tally(rows: readonly CallCountRow[], keyOf: (r: CallCountRow) => string): Tally[] {
@@ -54,6 +57,7 @@ export function buildDashboard(o: {
   readonly health: HealthSnapshot;
   readonly outbox: Readonly<Record<string, number>>;
   readonly checks: readonly { readonly name: string; readonly ok: boolean }[];
+  readonly alerts?: readonly ActiveAlert[];
 }): Dashboard {
   const trunks = o.rules.trunks.map(({ trunk }): TrunkState => {
     const block = o.health.get(trunk.id);
@@ -73,5 +77,6 @@ export function buildDashboard(o: {
     outbox: o.outbox,
     checks: o.checks,
     rulesVersion: o.rulesVersion,
+    alerts: o.alerts ?? [],
   };
 }

@@ -55,6 +55,8 @@ export class PlanImports {
     readonly audit: AuditLog;
     readonly token: () => string;
     readonly now: () => number;
+    /** Told of every import refused (the admin alerts): the files and the reason shown. */
+    readonly onRefused?: (files: readonly string[], message: string) => void;
   }) {}
 
   async create(by: ConsoleUser): Promise<PlanImportView> {
@@ -106,6 +108,7 @@ export class PlanImports {
       // Paths of the upload area mean nothing to the admin: the file names do.
       const message = (err as Error).message.split(`${job.dir}/`).join('');
       Object.assign(job, { state: 'failed', message });
+      this.d.onRefused?.(job.files.map((f) => f.name), message);
       await this.d.audit.record({ at: this.d.now(), userName: job.by, action: 'plan-import-refused', target: job.files.map((f) => f.name).join(', '), detail: message }).catch(() => undefined);
     } finally {
       job.finishedAt = this.d.now();

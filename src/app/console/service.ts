@@ -9,6 +9,7 @@ import type { CallAttemptRecord, StoredCall } from '../calls/call-record.ts';
 import { explainRoute } from '../routing/route-call.ts';
 import type { PlanImports } from './plan-imports.ts';
 import { buildDashboard, type Dashboard } from './dashboard.ts';
+import type { ActiveAlert } from '../../core/alerts/alerts.ts';
 import type {
   AuditEntry, AuditLog, CallCounts, CallLogSource, CallSearch, ConsoleUser, CrmWrite, HealthCheck, NumberingPort, OutboxPort,
   ParkedWrite, PlanVersionView, RulesStoreResult, RulesVersionsPort, RulesVersionView, SavingsReport,
@@ -19,6 +20,8 @@ export interface ConsoleServiceDeps {
   readonly carriers: { current(): CarrierLookup };
   /** Trunks out of routes now; all healthy when absent. */
   readonly health?: { snapshot(): HealthSnapshot };
+  /** The admin alerts active now (none shown when absent). */
+  readonly alerts?: { active(): readonly ActiveAlert[] };
   readonly callLog: CallLogSource;
   readonly counts: CallCounts;
   readonly outbox: OutboxPort;
@@ -86,7 +89,7 @@ export class ConsoleService {
     const rules = this.d.rules.current();
     const since = localMidnight(this.d.now(), rules.timezone);
     const [rows, outbox, checks] = await Promise.all([this.d.counts.countSince(since), this.d.outbox.counts(), checkAll(this.d.checks)]);
-    return buildDashboard({ since, rows, rules, rulesVersion: this.d.rules.version, health: this.d.health?.snapshot() ?? HEALTHY, outbox, checks });
+    return buildDashboard({ since, rows, rules, rulesVersion: this.d.rules.version, health: this.d.health?.snapshot() ?? HEALTHY, outbox, checks, alerts: this.d.alerts?.active() ?? [] });
   }
 
   /** `number` as an admin types it: any separators; a Russian trunk prefix 8 also matches as 7. */

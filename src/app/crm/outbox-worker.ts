@@ -19,6 +19,8 @@ export interface OutboxWorkerOptions {
   readonly limiter: RequestRateLimiter;
   /** Null: entries with a recording are parked (no recordings directory configured). */
   readonly recordings: RecordingResolver | null;
+  /** Told of every entry parked (the admin alerts). */
+  readonly onParked?: (entry: { readonly id: number; readonly method: string }, reason: string) => void;
   /** OUTBOX_MAX_ATTEMPTS: parked after this many failed attempts. */
   readonly maxAttempts: number;
   /** Entries claimed per round (≤ 50, the batch limit). */
@@ -294,6 +296,7 @@ export class OutboxWorker {
       report.parked += 1;
       this.logger.warn({ outboxId: entry.id, method: entry.method, code: f.code, status: f.status }, `outbox entry parked: ${reason}`);
       this.events.emit(`settled:${entry.id}`, null);
+      this.o.onParked?.({ id: entry.id, method: entry.method }, reason);
     } else {
       report.retried += 1;
       this.logger.info({ outboxId: entry.id, method: entry.method, code: f.code, status: f.status, attempts }, 'outbox entry will be retried');

@@ -17,8 +17,8 @@ export interface TrunkHealthOptions {
   readonly logger: Logger;
   /** How often the counts are read again: the snapshot's stated staleness (1 s). */
   readonly refreshMs: number;
-  /** Told on every breaker state change and SIM limit change (the /metrics gauges). */
-  readonly onChange?: (trunkId: string, state: BreakerState, limited: boolean) => void;
+  /** Told on every breaker state change and SIM limit change (the /metrics gauges, alerts); `failures`: what opened it. */
+  readonly onChange?: (trunkId: string, state: BreakerState, limited: boolean, failures: readonly Failure[]) => void;
 }
 
 /** At start, how far back failures are read (later refreshes read one window plus one open period). */
@@ -234,7 +234,7 @@ export class TrunkHealth implements TrunkHealthPort {
         log.info({ trunk, from }, 'trunk breaker closed');
         break;
     }
-    this.o.onChange?.(trunk, view.state, this.limits.has(trunk));
+    this.o.onChange?.(trunk, view.state, this.limits.has(trunk), view.state === 'open' ? view.failures : NO_FAILURES);
   }
 
   private limitChange(trunk: string, before: TrunkBlock | undefined, after: TrunkBlock | null): void {
@@ -248,7 +248,7 @@ export class TrunkHealth implements TrunkHealthPort {
     } else if (was !== null && was !== 'minGapSeconds' && now === null) {
       this.o.logger.info({ trunk, limit: was }, 'trunk SIM limit no longer reached');
     }
-    this.o.onChange?.(trunk, state, now !== null);
+    this.o.onChange?.(trunk, state, now !== null, NO_FAILURES);
   }
 }
 

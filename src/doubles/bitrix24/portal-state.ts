@@ -103,6 +103,14 @@ export interface DoubleBinding {
   readonly offline: number;
 }
 
+export interface DoubleNotification {
+  readonly id: number;
+  readonly USER_ID: string;
+  readonly MESSAGE: string;
+  readonly TAG: string | null;
+  readonly at: number;
+}
+
 const PAGE = 50;
 const DEDUP_WINDOW_MS = 30 * 60 * 1000;
 
@@ -144,6 +152,9 @@ export class PortalState {
   contacts: DoubleClient[] = [];
   companies: DoubleClient[] = [];
   callLists: DoubleCallList[] = [];
+  /** System notifications sent to users (im.notify.system.add), oldest first. */
+  readonly notifications: DoubleNotification[] = [];
+  private nextNotifyId = 1;
   private nextFileId = 9000;
   private nextLineId = 1;
   private nextStatId = 1;
@@ -173,6 +184,7 @@ export class PortalState {
       case 'event.bind': return this.eventBind(p);
       case 'event.unbind': return this.eventUnbind(p);
       case 'event.get': return { ok: true, result: this.bindings.map((b) => ({ ...b })) };
+      case 'im.notify.system.add': return this.notify(p);
       default: return err(404, 'ERROR_METHOD_NOT_FOUND', 'Method not found!');
     }
   }
@@ -395,6 +407,16 @@ export class PortalState {
     if (filter.UF_PHONE_INNER !== undefined) rows = rows.filter((u) => (u.UF_PHONE_INNER ?? '') === str(filter.UF_PHONE_INNER));
     if (filter.USER_TYPE !== undefined) rows = rows.filter((u) => (u.USER_TYPE ?? 'employee') === str(filter.USER_TYPE));
     return page(rows.map((u) => ({ ACTIVE: true, USER_TYPE: 'employee', UF_DEPARTMENT: [], ...u })), p.start);
+  }
+
+  private notify(p: Record<string, unknown>): MethodAnswer {
+    const userId = str(p.USER_ID);
+    const message = str(p.MESSAGE);
+    if (!userId) return err(400, 'USER_ID_EMPTY', 'Recipient user ID not specified');
+    if (!message) return err(400, 'MESSAGE_EMPTY', 'Message text not specified');
+    const id = this.nextNotifyId++;
+    this.notifications.push({ id, USER_ID: userId, MESSAGE: message, TAG: str(p.TAG) || null, at: this.now() });
+    return { ok: true, result: id };
   }
 
   private eventBind(p: Record<string, unknown>): MethodAnswer {

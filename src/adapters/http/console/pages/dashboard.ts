@@ -12,6 +12,10 @@ export function dashboardPage(ctx: PageContext, d: Dashboard): Html {
   const t = ctx.t;
   const checkName = (name: string): string => (['database', 'ami', 'crm'].includes(name) ? t(`check_${name}` as MessageKey) : name);
   return layout(ctx, t('dashboard'), html`
+<h2 id="alerts">${t('alerts')}</h2>
+${d.alerts.length === 0 ? html`<p class="state-ok">${t('noAlerts')}</p>` : tallyTable([t('alertKind'), t('detail'), t('alertSince'), t('alertCount')], d.alerts.map((a) => [
+    stateCell(false, a.kind), a.message, formatTime(ctx, a.since), a.count,
+  ]))}
 <section class="grid">
 <div><h2>${t('health')}</h2>${tallyTable([t('name'), t('state')], d.checks.map((c) => [checkName(c.name), stateCell(c.ok, c.ok ? t('ok') : t('down'))]))}
 <p>${t('rulesInUse')}: <strong>v${d.rulesVersion}</strong></p></div>
