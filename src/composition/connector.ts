@@ -14,6 +14,7 @@ import { clickToCallPort } from '../app/crm/click-to-call-adapter.ts';
 import type { CrmClock } from '../app/crm/clock.ts';
 import { createCrmSide, type CrmSide } from './crm-side.ts';
 import { InboundCrm } from '../app/inbound/inbound-crm.ts';
+import { ResponsibleLookup } from '../app/inbound/responsible-lookup.ts';
 import { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts';
 import { importSamplePlanIfEmpty } from '../app/numbering/sample-plan.ts';
 import type { Env } from '../config/env.ts';
@@ -137,6 +138,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     const callEvents = new EventEmitter();
     // Built once the CRM side (its outbox) exists, just below; inbound steps arrive only after start.
     let inboundCrm: InboundCrm | null = null;
+    let responsibleLookup: ResponsibleLookup | null = null;
     const calls = createCallsSide({
       db, env, logger, routing,
       ami: ami ?? disconnectedAmi,
@@ -145,8 +147,9 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       onInboundStep: (query, answer) => inboundCrm?.observe(query, answer),
       inboundEvents: {
         answered: (linkedid, channel) => inboundCrm?.answered(linkedid, channel),
-        ended: (linkedid, recording) => inboundCrm?.ended(linkedid, recording),
+        ended: (linkedid, recording, call) => inboundCrm?.ended(linkedid, recording, call),
       },
+      inboundResponsible: { find: (caller, timeoutMs) => responsibleLookup?.find(caller, timeoutMs) ?? Promise.resolve(null) },
     });
     instrumentCalls({ calls, ami, metrics, callEvents });
 
@@ -165,6 +168,9 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     });
     inboundCrm = new InboundCrm({
       outbox: crm.outbox, rules, now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }), onEnqueued: () => crm.worker.notify(),
+    });
+    responsibleLookup = new ResponsibleLookup({
+      gateway: crm.urgentGateway, defaultCountry: () => rules.current().defaultCountry, now: () => Date.now(), logger: logger.child({ component: 'inbound-lookup' }),
     });
     // Who answers an inbound call: the DialEnd ANSWER of its Linkedid (class `call`, already read).
     ami?.on('event', (e: Readonly<Record<string, string | undefined>>) => {

@@ -7,7 +7,7 @@ import { isCrmWhitelisted, isExcludedNumber } from '../crm/crm-policy.ts';
 import { enqueuePlans } from '../crm/enqueue-plan.ts';
 import type { OutboxEnqueuer } from '../crm/handoff-ports.ts';
 import { RECORDING_PARAM } from '../crm/outbox-params.ts';
-import type { InboundStepAnswer, InboundStepQuery } from './inbound-service.ts';
+import type { EndedCall, InboundStepAnswer, InboundStepQuery } from './inbound-service.ts';
 
 export interface InboundCrmDeps {
   readonly outbox: OutboxEnqueuer<unknown>;
@@ -33,6 +33,10 @@ interface Card {
   readonly shown: Set<string>;
   answeredBy: string | null;
   answeredAt: number | null;
+  /** The caller's responsible manager, once a responsible step found them: owns the call if missed. */
+  responsible: string | null;
+  /** The user rung last: owns a missed call without a responsible manager. */
+  lastRung: string | null;
   /** Extensions ringing now → their user (to know who answered). */
   ringing: Map<string, string | null>;
   seq: number;
@@ -61,12 +65,17 @@ export class InboundCrm {
     if (query.linkedid === null) return;
     let card = this.cards.get(query.linkedid);
     if (!card) {
-      if (query.state !== '' || answer.decision?.scenario == null) return;
+      // Mid-call too (a restart, another instance's first step): the writes are keyed by Linkedid, so stored once.
+      if (answer.decision?.scenario == null) return;
       card = this.open(query, answer);
     }
-    const ringing = answer.action.kind === 'dial' || answer.action.kind === 'queue' ? answer.action.ringing : [];
+    const a = answer.action;
+    const ringing = a.kind === 'dial' || a.kind === 'queue' ? a.ringing : a.kind === 'forward' ? a.ringing ?? [] : [];
+    if (a.kind === 'probe') return;
     card.ringing = new Map(ringing.map((r) => [r.extension, r.user]));
     const users = [...new Set(ringing.map((r) => r.user).filter((u): u is string => u !== null))];
+    if (answer.decision?.owner != null) card.responsible = answer.decision.owner;
+    card.lastRung = users[users.length - 1] ?? card.lastRung;
     if (card.silent !== null) return;
     card.assigned ??= users[0] ?? null;
     const show = users.filter((u) => !card.shown.has(u));
@@ -86,19 +95,25 @@ export class InboundCrm {
     this.cardWrites(card, card.answeredBy !== null && !card.shown.has(card.answeredBy) ? [card.answeredBy] : [], hide);
   }
 
-  /** The caller's channel hung up (`h`): finish the CRM call and attach its recording. */
-  ended(linkedid: string, recording: string | null): void {
-    const card = this.cards.get(linkedid);
+  /**
+   * The caller's channel hung up (`h`): finish the CRM call and attach its recording. A missed
+   * call is owned by the responsible manager, else the user rung last, else inbound.yaml's
+   * `missedCallOwner`; `call` (the dialplan's own memory) stands in for a card lost in a restart.
+   */
+  ended(linkedid: string, recording: string | null, call?: EndedCall): void {
+    const rules = this.deps.rules.current();
+    const card = this.cards.get(linkedid) ?? (call ? this.reopen(linkedid, call) : undefined);
     this.cards.delete(linkedid);
     if (!card || card.silent !== null) return;
-    const user = card.answeredBy ?? card.assigned;
+    const answered = card.answeredAt !== null;
+    const missedOwner = card.responsible ?? card.lastRung ?? rules.inbound.rules.missedCallOwner ?? null;
+    const user = answered ? card.answeredBy ?? card.assigned : missedOwner ?? card.assigned;
     if (user === null) {
-      this.deps.logger.info({ linkedid }, 'inbound: the call rang no manager: not registered in the CRM');
+      this.deps.logger.info({ linkedid }, 'inbound: the call rang no manager and no missedCallOwner is set: not registered in the CRM');
       return;
     }
+    card.assigned ??= user;
     const now = this.deps.now();
-    const answered = card.answeredAt !== null;
-    const rules = this.deps.rules.current();
     const writes: PlannedWrite[] = [this.register(card)];
     const others = [...card.shown].filter((u) => u !== user);
     if (others.length > 0) writes.push(this.hideWrite(card, others));
@@ -113,7 +128,7 @@ export class InboundCrm {
     this.enqueue(card, writes);
   }
 
-  private open(query: InboundStepQuery, answer: InboundStepAnswer): Card {
+  private open(query: InboundStepQuery, answer: InboundStepAnswer | null): Card {
     const rules = this.deps.rules.current();
     const now = this.deps.now();
     for (const [id, c] of this.cards) if (now - c.startedAt > MAX_CALL_MS) this.cards.delete(id);
@@ -128,16 +143,25 @@ export class InboundCrm {
       caller: number,
       line: bound?.line ?? bound?.number ?? query.did,
       startedAt: now,
-      createLeads: answer.decision?.scenario?.createLeads ?? rules.rules.crm.createLeads,
+      createLeads: answer?.decision?.scenario?.createLeads ?? rules.rules.crm.createLeads,
       silent,
       assigned: null,
       shown: new Set(),
       answeredBy: null,
       answeredAt: null,
+      responsible: null,
+      lastRung: null,
       ringing: new Map(),
       seq: 0,
     };
     this.cards.set(card.linkedid, card);
+    return card;
+  }
+
+  /** A call whose card this process never had (a restart mid-call): what the dialplan kept. */
+  private reopen(linkedid: string, call: EndedCall): Card | undefined {
+    const card = this.open({ did: call.did, state: '', result: '', caller: call.caller, uniqueid: linkedid, linkedid }, null);
+    card.responsible = call.owner;
     return card;
   }
 

@@ -6,6 +6,8 @@ export interface ExplainInput {
   readonly did: string;
   /** Keys the caller presses, one per read (an extension as one entry: `101`). Missing = no key in time. */
   readonly keys: readonly string[];
+  /** Devices (`PJSIP/101`) to show as offline when probed; the others are free. */
+  readonly offline?: readonly string[];
 }
 
 export interface ExplainedStep {
@@ -35,20 +37,23 @@ export function explainCall(ctx: Omit<MachineContext, 'trace'>, input: ExplainIn
   let result = '';
   for (let i = 0; i < MAX_ACTIONS; i++) {
     const trace: string[] = [];
-    const decision = decideStep({ ...ctx, trace }, { did: input.did, position, result });
+    // Without a responsible manager given, the lookup finds none.
+    const decision = decideStep({ ...ctx, responsible: ctx.responsible ?? null, trace }, { did: input.did, position, result });
     steps.push({ action: decision.action, reasons: trace });
     if (decision.position === null) {
       const a = decision.action;
       return { did: input.did, steps, end: a.kind === 'hangup' ? `hang up: ${a.reason}` : a.kind === 'failopen' ? `fail open: ${a.reason}` : 'done' };
     }
     position = decision.position;
-    result = simulatedResult(decision.action, keys);
+    result = simulatedResult(decision.action, keys, new Set(input.offline ?? []));
   }
   return { did: input.did, steps, end: `stopped after ${MAX_ACTIONS} actions (the scenario loops)` };
 }
 
-function simulatedResult(action: InboundAction, keys: string[]): string {
+function simulatedResult(action: InboundAction, keys: string[], offline: ReadonlySet<string>): string {
   switch (action.kind) {
+    case 'probe':
+      return action.devices.map((d) => `/${offline.has(d) ? 'UNAVAILABLE' : 'NOT_INUSE'}`).join('');
     case 'read':
       return keys.shift() ?? '';
     case 'dial':
@@ -73,7 +78,11 @@ export function describeAction(a: InboundAction): string {
     case 'queue':
       return `queue ${a.queue} for ${a.ringTime} s (members ${a.ringing.map((r) => r.extension).join(', ')})`;
     case 'forward':
-      return `forward to ${a.number} (outbound routing, origin inbound, department ${a.department ?? 'none'})`;
+      return `forward to ${a.number} (outbound routing, origin inbound, department ${a.department ?? 'none'})${a.ringing?.length ? ` for user ${a.ringing.map((r) => r.user ?? r.extension).join(', ')}` : ''}`;
+    case 'probe':
+      return `read the device state of ${a.devices.join(', ')}`;
+    case 'lookup':
+      return `look the caller up in the CRM (at most ${a.timeout} ms)`;
     case 'hangup':
       return `hang up (${a.reason})`;
     case 'failopen':

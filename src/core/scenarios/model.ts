@@ -1,3 +1,5 @@
+import type { AnyManagerStep, ResponsibleStep } from './responsible-step.ts';
+
 /**
  * Inbound scenarios after validation (rules/inbound.yaml): inbound numbers (DIDs) bound to
  * scenarios, each an ordered list of steps. Plain immutable data; the step machine reads it.
@@ -65,7 +67,9 @@ export type Step =
     readonly outside: string | null;
   }
   | { readonly kind: 'goto'; readonly scenario: string }
-  | { readonly kind: 'hangup' };
+  | { readonly kind: 'hangup' }
+  | ResponsibleStep
+  | AnyManagerStep;
 
 export type StepKind = Step['kind'];
 
@@ -93,6 +97,8 @@ export interface InboundRules {
   readonly groups: readonly Group[];
   /** Dial string of an employee's phone; `{extension}` is replaced (e.g. `PJSIP/{extension}`). */
   readonly phoneDial: string;
+  /** Who owns a missed call that rang no responsible manager and nobody else (a Bitrix24 user), or null. */
+  readonly missedCallOwner?: string | null;
 }
 
 export const NO_INBOUND: InboundRules = Object.freeze({ numbers: [], scenarios: [], groups: [], phoneDial: 'PJSIP/{extension}' });
