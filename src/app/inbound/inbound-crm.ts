@@ -75,7 +75,7 @@ export class InboundCrm {
     card.ringing = new Map(ringing.map((r) => [r.extension, r.user]));
     const users = [...new Set(ringing.map((r) => r.user).filter((u): u is string => u !== null))];
     if (answer.decision?.owner != null) card.responsible = answer.decision.owner;
-    card.lastRung = users[users.length - 1] ?? card.lastRung;
+    card.lastRung = users[0] ?? card.lastRung;
     if (card.silent !== null) return;
     card.assigned ??= users[0] ?? null;
     const show = users.filter((u) => !card.shown.has(u));
