@@ -45,6 +45,8 @@ export interface Bitrix24DoubleOptions {
   readonly departments?: readonly DoubleDepartment[];
   /** Keyed by phone digits. */
   readonly crmEntities?: Readonly<Record<string, readonly DoubleCrmEntity[]>>;
+  /** Milliseconds each REST request waits before it is answered (a realistic portal: 100–300). */
+  readonly latencyMs?: number | (() => number);
   /** Access token lifetime in seconds (default 3600). */
   readonly tokenLifetimeS?: number;
   /** The portal's identity and tokens (default: fresh random ones); the demo keeps one across restarts. */
@@ -284,6 +286,8 @@ export class Bitrix24Double {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = this.clock();
     const body = await readBody(req);
+    const latency = typeof this.options.latencyMs === 'function' ? this.options.latencyMs() : this.options.latencyMs ?? 0;
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     if (this.outage === 'hang') {
       this.hanging.add(res);
       return;
