@@ -109,7 +109,7 @@ export class InboundCrm {
     const missedOwner = card.responsible ?? card.lastRung ?? rules.inbound.rules.missedCallOwner ?? null;
     const user = answered ? card.answeredBy ?? card.assigned : missedOwner ?? card.assigned;
     if (user === null) {
-      this.deps.logger.info({ linkedid }, 'inbound: the call rang no manager and no missedCallOwner is set: not registered in the CRM');
+      this.deps.logger.info({ linkedid }, 'inbound: the call rang no manager: not registered in the CRM');
       return;
     }
     card.assigned ??= user;
