@@ -32,6 +32,7 @@ import { startBitrix24Double, type Bitrix24Double } from '../src/doubles/bitrix2
 const CALLS = 30;
 const INTERVAL_MS = 1000;
 const SECRET = 'benchsecret0123';
+const OWNED_CALLS = Number(process.env.BENCH_OWNED_CALLS ?? 8);
 
 const RULES = loadRulesFromTexts('rules', {
   'trunks.yaml': 'trunks:\n  - { id: sip, kind: sip, dial: "PJSIP/{e164}@sip", tariffs: { default: 1 } }\n',
@@ -164,8 +165,9 @@ async function ownership(emptyBucket: boolean): Promise<void> {
   const crm = new InboundCrm({ outbox, rules: { current: () => rules }, now: () => Date.now(), logger: silentLogger, onEnqueued: () => worker.notify() });
   const service = new InboundService({ rules: { current: () => rules }, now: () => Date.now(), random: Math.random, observe: crm.observe });
   const times: number[] = [];
+  let late = 0;
   try {
-    for (let i = 0; i < 10; i++) {
+    for (let i = 0; i < OWNED_CALLS; i++) {
       const q = { did: '84951234500', caller: caller(100 + i), uniqueid: `O${i}`, linkedid: `O${i}` };
       // Not known to the CRM: the employee step rings user 1, who does not answer.
       const a = await service.step({ ...q, state: '', result: '' });
@@ -173,18 +175,24 @@ async function ownership(emptyBucket: boolean): Promise<void> {
       await new Promise((r) => setTimeout(r, 1500));
       if (emptyBucket) {
         // Other traffic just used the whole bucket (the limiter's view and the portal's).
-        await Promise.all(Array.from({ length: 60 }, () => rateLimitedGateway(sdk, limiter).call('user.get', {})));
+        // The first time all 50 of the burst; later the few tokens the pause gave back.
+        await Promise.all(Array.from({ length: i === 0 ? 55 : 5 }, () => rateLimitedGateway(sdk, limiter).call('user.get', {})));
       }
       const ended = performance.now();
       crm.ended(q.linkedid, null);
-      await new Promise<void>((resolve) => {
+      const owned = await new Promise<boolean>((resolve) => {
         const check = (): void => {
-          if ([...double.state.calls.values()].some((c) => c.EXTERNAL_CALL_ID === q.linkedid && c.finished)) resolve();
+          if ([...double.state.calls.values()].some((c) => c.EXTERNAL_CALL_ID === q.linkedid && c.finished)) resolve(true);
+          else if (performance.now() - ended > 30_000) resolve(false);
           else setTimeout(check, 5);
         };
         check();
       });
-      times.push(performance.now() - ended);
+      if (owned) times.push(performance.now() - ended);
+      else {
+        late++;
+        console.log(`responsible-ring: ${q.linkedid} not owned 30 s after its end; outbox ${JSON.stringify(await outbox.counts())}; received ${double.received.slice(-5).map((r) => `${r.method} ${r.status}`).join(', ')}`);
+      }
     }
   } finally {
     await worker.stop();
@@ -193,10 +201,14 @@ async function ownership(emptyBucket: boolean): Promise<void> {
     fs.rmSync(dir, { recursive: true, force: true });
   }
   const s = [...times].sort((a, b) => a - b);
-  console.log(`responsible-ring: a missed call alone, end → owned in the CRM (register + finish done), limit on, bucket ${emptyBucket ? 'emptied just before the end' : 'with tokens'}: p50 ${pct(s, 0.5)} ms, max ${pct(s, 1)} ms of ${s.length} calls [target <= 10000 ms]`);
+  console.log(`responsible-ring: a missed call alone, end → owned in the CRM (register + finish done), limit on, bucket ${emptyBucket ? 'emptied just before the end' : 'with tokens'}: p50 ${pct(s, 0.5)} ms, max ${pct(s, 1)} ms of ${s.length} calls, ${late} not owned within 30 s [target <= 10000 ms]`);
 }
 
 export async function run(): Promise<void> {
+  if (process.env.BENCH_ONLY_OWNED) {
+    await ownership(true);
+    return;
+  }
   console.log(`responsible-ring: ${CALLS} known callers, one per ${INTERVAL_MS} ms; Bitrix24 double latency 100-300 ms; lookup deadline 1500 ms (default); load average before ${os.loadavg().map((l) => l.toFixed(2)).join(' ')} on ${os.cpus().length} CPUs`);
   await scenario('limit on (50, 2/s), bucket kept empty by a write backlog, urgent lane (the connector) [target p95 <= 1000 ms]', { limit: true, backlog: true, urgent: true });
   await scenario('baseline: no limit, no backlog (the double\'s latency alone)', { limit: false, backlog: false, urgent: true });
