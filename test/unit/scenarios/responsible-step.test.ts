@@ -4,7 +4,9 @@ import type { B24Gateway, RestOutcome } from '../../../src/adapters/bitrix24/gat
 import type { NewOutboxEntry } from '../../../src/app/crm/handoff-ports.ts';
 import { InboundCrm } from '../../../src/app/inbound/inbound-crm.ts';
 import { InboundService } from '../../../src/app/inbound/inbound-service.ts';
+import { parseWhatIf } from '../../../src/app/inbound/render-explanation.ts';
 import { factsOf, ResponsibleLookup } from '../../../src/app/inbound/responsible-lookup.ts';
+import { describeAction } from '../../../src/core/scenarios/explain.ts';
 import type { ResponsibleFacts } from '../../../src/core/scenarios/responsible-step.ts';
 import type { InboundAction } from '../../../src/core/scenarios/step-machine.ts';
 import { inboundErrors, inboundRules, WEDNESDAY_NOON } from './support.ts';
@@ -134,6 +136,34 @@ scenarios: [{ id: m, steps: [{ responsible: { fallback: { group: nope } } }] }]
     expect(inboundErrors(`
 scenarios: [{ id: m, department: 10, steps: [{ responsible: { mobile: second } }] }]
 `).join('\n')).toMatch(/steps\[0\]\.responsible\.mobile: Invalid option/);
+  });
+});
+
+describe('inbound explain with the new steps', () => {
+  const service = new InboundService({ rules: { current: () => RULES }, now: () => WEDNESDAY_NOON, random: () => 0 });
+  const text = (e: ReturnType<typeof service.explain>) => ('error' in e ? [e.error] : e.steps.map((s) => describeAction(s.action)));
+
+  it('shows the responsible manager given, their offline phone skipped, their mobile, the fallback', () => {
+    const what = parseWhatIf({ responsible: '1', responsiblePhones: '8 926 123-45-67', offline: '100' }, RULES);
+    if ('error' in what) throw new Error(what.error);
+    expect(text(service.explain({ did: '74951234500', at: WEDNESDAY_NOON, keys: [], ...what }))).toEqual([
+      'read the device state of PJSIP/100',
+      'forward to +79261234567 (outbound routing, origin inbound, department 10) for user 1',
+      'dial PJSIP/102 for 20 s (rings 102 user 3)',
+      'dial PJSIP/101 for 10 s (rings 101 user 2)',
+      'dial PJSIP/102 for 10 s (rings 102 user 3)',
+      'hang up (end of scenario "main")',
+    ]);
+  });
+
+  it('without one, the lookup finds nobody and the step is passed', () => {
+    const e = service.explain({ did: '74951234500', at: WEDNESDAY_NOON, keys: [] });
+    expect('error' in e ? [] : e.steps[0]?.reasons).toContain('main#1: no responsible manager found for the caller in time: next step');
+  });
+
+  it('bad what-ifs are refused naming the option', () => {
+    expect(parseWhatIf({ responsible: 'anna' }, RULES)).toEqual({ error: 'responsible: "anna" is not a Bitrix24 user id' });
+    expect(parseWhatIf({ offline: '101,x' }, RULES)).toEqual({ error: 'offline: "x" is not an extension' });
   });
 });
 

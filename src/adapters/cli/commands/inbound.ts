@@ -1,9 +1,7 @@
 import type { Command } from 'commander';
-import type { CountryCode } from 'libphonenumber-js';
-import { normalizePhone } from '../../../core/phone/normalize.ts';
 import { loadEnv } from '../../../config/env.ts';
 import { InboundService } from '../../../app/inbound/inbound-service.ts';
-import { explanationToJson, explanationToText, parseAt, parseKeys } from '../../../app/inbound/render-explanation.ts';
+import { explanationToJson, explanationToText, parseAt, parseKeys, parseWhatIf } from '../../../app/inbound/render-explanation.ts';
 import { queuesConf } from '../../../app/inbound/queues-conf.ts';
 import { CliFailure } from '../failure.ts';
 import { defaultRouteCliDeps, type RouteCliDeps } from './route.ts';
@@ -32,16 +30,9 @@ export async function runInboundExplain(opts: InboundExplainOptions, deps: Inbou
   if (typeof at !== 'number') throw new CliFailure(`--${at.error}`, 1);
   const rules = await deps.loadRules(loadEnv());
   const service = new InboundService({ rules: { current: () => rules }, now: () => at, random: Math.random });
-  const list = (text: string | undefined): string[] => (text ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
-  if (opts.responsible !== undefined && !/^\d{1,10}$/.test(opts.responsible.trim())) throw new CliFailure(`--responsible: "${opts.responsible}" is not a Bitrix24 user id`, 1);
-  const phones = list(opts.responsiblePhones).map((p) => {
-    const n = normalizePhone(p, { defaultCountry: rules.defaultCountry as CountryCode });
-    if (!n.ok) throw new CliFailure(`--responsible-phones: "${p}" is not a phone number`, 1);
-    return n.number.e164;
-  });
-  const responsible = opts.responsible === undefined ? null : { user: opts.responsible.trim(), extension: null, phones, timeman: null };
-  const offline = list(opts.offline).map((ext) => rules.inbound.rules.phoneDial.replaceAll('{extension}', ext));
-  const e = service.explain({ did: opts.did, at, keys, responsible, offline });
+  const whatIf = parseWhatIf(opts, rules);
+  if ('error' in whatIf) throw new CliFailure(`--${whatIf.error}`, 1);
+  const e = service.explain({ did: opts.did, at, keys, ...whatIf });
   if ('error' in e) throw new CliFailure(`--did: ${e.error}`, 1);
   const req = { did: opts.did, caller: opts.from ?? null, at, timezone: rules.timezone, keys };
   deps.stdout(`${opts.json ? JSON.stringify(explanationToJson(req, e), null, 2) : explanationToText(req, e)}\n`);
