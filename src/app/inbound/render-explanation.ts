@@ -24,6 +24,7 @@ export function explanationToText(req: ExplainRequest, e: Explanation): string {
     lines.push(`  ${String(i + 1).padStart(2)}. ${describeAction(s.action)}`);
   });
   lines.push(`end: ${e.end}`);
+  lines.push(`missed (nobody answered): ${e.missedOwner === null ? 'not written to the CRM (nobody rang, no missedCallOwner)' : `owned by user ${e.missedOwner.user} (${e.missedOwner.why})`}`);
   return lines.join('\n');
 }
 
@@ -36,6 +37,7 @@ export function explanationToJson(req: ExplainRequest, e: Explanation): Record<s
     keys: req.keys,
     steps: e.steps.map((s) => ({ action: s.action, text: describeAction(s.action), reasons: s.reasons })),
     end: e.end,
+    missedOwner: e.missedOwner,
   };
 }
 

@@ -21,6 +21,8 @@ export interface Explanation {
   readonly steps: readonly ExplainedStep[];
   /** How the walk ended: the call hangs up, fails open, or the walk stopped at its length limit. */
   readonly end: string;
+  /** Who the call would be finished with in the CRM, missed as it is here, and why; null = not written. */
+  readonly missedOwner: { readonly user: string; readonly why: string } | null;
 }
 
 /** An explanation walks at most this many actions (a menu that loops back would never end). */
@@ -35,19 +37,30 @@ export function explainCall(ctx: Omit<MachineContext, 'trace'>, input: ExplainIn
   const keys = [...input.keys];
   let position: Position | null = null;
   let result = '';
+  let responsible: string | null = null;
+  let rung: string | null = null;
+  const owner = (): Explanation['missedOwner'] => {
+    if (responsible !== null) return { user: responsible, why: 'the responsible manager' };
+    if (rung !== null) return { user: rung, why: 'the last one rung' };
+    const fallback = ctx.inbound.rules.missedCallOwner ?? null;
+    return fallback === null ? null : { user: fallback, why: 'missedCallOwner' };
+  };
   for (let i = 0; i < MAX_ACTIONS; i++) {
     const trace: string[] = [];
     // Without a responsible manager given, the lookup finds none.
     const decision = decideStep({ ...ctx, responsible: ctx.responsible ?? null, trace }, { did: input.did, position, result });
     steps.push({ action: decision.action, reasons: trace });
+    if (decision.owner != null) responsible = decision.owner;
+    const a = decision.action;
+    const ringing = a.kind === 'dial' || a.kind === 'queue' ? a.ringing : a.kind === 'forward' ? a.ringing ?? [] : [];
+    rung = ringing.find((r) => r.user !== null)?.user ?? rung;
     if (decision.position === null) {
-      const a = decision.action;
-      return { did: input.did, steps, end: a.kind === 'hangup' ? `hang up: ${a.reason}` : a.kind === 'failopen' ? `fail open: ${a.reason}` : 'done' };
+      return { did: input.did, steps, end: a.kind === 'hangup' ? `hang up: ${a.reason}` : a.kind === 'failopen' ? `fail open: ${a.reason}` : 'done', missedOwner: owner() };
     }
     position = decision.position;
     result = simulatedResult(decision.action, keys, new Set(input.offline ?? []));
   }
-  return { did: input.did, steps, end: `stopped after ${MAX_ACTIONS} actions (the scenario loops)` };
+  return { did: input.did, steps, end: `stopped after ${MAX_ACTIONS} actions (the scenario loops)`, missedOwner: owner() };
 }
 
 function simulatedResult(action: InboundAction, keys: string[], offline: ReadonlySet<string>): string {

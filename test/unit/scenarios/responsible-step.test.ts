@@ -156,9 +156,15 @@ describe('inbound explain with the new steps', () => {
     ]);
   });
 
-  it('without one, the lookup finds nobody and the step is passed', () => {
+  it('without one, the lookup finds nobody and the step is passed; the missed call is the last one rung\'s', () => {
     const e = service.explain({ did: '74951234500', at: WEDNESDAY_NOON, keys: [] });
-    expect('error' in e ? [] : e.steps[0]?.reasons).toContain('main#1: no responsible manager found for the caller in time: next step');
+    if ('error' in e) throw new Error(e.error);
+    expect(e.steps[0]?.reasons).toContain('main#1: no responsible manager found for the caller in time: next step');
+    expect(e.missedOwner).toEqual({ user: '3', why: 'the last one rung' });
+    const responsible = service.explain({ did: '74951234500', at: WEDNESDAY_NOON, keys: [], responsible: MANAGER });
+    expect('error' in responsible ? null : responsible.missedOwner).toEqual({ user: '1', why: 'the responsible manager' });
+    const nobody = service.explain({ did: '74951234504', at: WEDNESDAY_NOON, keys: [] });
+    expect('error' in nobody ? null : nobody.missedOwner).toEqual({ user: '4', why: 'missedCallOwner' });
   });
 
   it('bad what-ifs are refused naming the option', () => {
