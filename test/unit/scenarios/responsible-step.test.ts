@@ -9,6 +9,7 @@ import { factsOf, ResponsibleLookup } from '../../../src/app/inbound/responsible
 import { describeAction } from '../../../src/core/scenarios/explain.ts';
 import type { ResponsibleFacts } from '../../../src/core/scenarios/responsible-step.ts';
 import type { InboundAction } from '../../../src/core/scenarios/step-machine.ts';
+import { loadRulesFromTexts } from '../../../src/adapters/rules/load.ts';
 import { inboundErrors, inboundRules, WEDNESDAY_NOON } from './support.ts';
 
 const YAML = `
@@ -136,6 +137,13 @@ scenarios: [{ id: m, steps: [{ responsible: { fallback: { group: nope } } }] }]
     expect(inboundErrors(`
 scenarios: [{ id: m, department: 10, steps: [{ responsible: { mobile: second } }] }]
 `).join('\n')).toMatch(/steps\[0\]\.responsible\.mobile: Invalid option/);
+    const slow = loadRulesFromTexts('rules', {
+      'trunks.yaml': 'trunks:\n  - { id: sip, kind: sip, dial: "PJSIP/{e164}@sip", tariffs: { default: 1 } }\n',
+      'departments.yaml': 'departments:\n  - { id: 10, name: Sales, trunks: [sip] }\n',
+      'users.yaml': 'users: []\n',
+      'inbound.yaml': 'scenarios: [{ id: m, department: 10, steps: [{ responsible: { lookupTimeout: 5 } }] }]\n',
+    });
+    expect(slow.warnings.join('\n')).toMatch(/steps\[0\]\.responsible\.lookupTimeout: 5 s: longer than the shipped dialplan's CONNECTOR_INBOUND_DEADLINE/);
   });
 });
 
