@@ -87,13 +87,13 @@ async function cycleFigures(OPERATORS: number, CALLS: number): Promise<void> {
     connected: true,
     async deviceStates(devices) { return new Map(devices.map((d) => [d, 'NOT_INUSE'])); },
     async originate(r: DialerOriginate) {
-      const freed = freedAt.get(r.operator.id);
+      const freed = freedAt.get(r.operator?.id ?? '');
       if (freed !== undefined) perOperator.push(Number(process.hrtime.bigint() - freed) / 1e6);
       // The customer does not answer: the call ends at once and the operator is free again.
       if (stopping) return;
       setImmediate(() => {
         const p = ref.cycle!.handle({ kind: 'customer-end', callId: r.callId, dialStatus: 'NOANSWER', hangupCause: 16 }).then(() => {
-          freedAt.set(r.operator.id, process.hrtime.bigint());
+          freedAt.set(r.operator?.id ?? '', process.hrtime.bigint());
         });
         ending.add(p);
         void p.finally(() => ending.delete(p));

@@ -8,10 +8,11 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory, { type Knex } from 'knex';
 import { isPostgresUrl, migrateLatest, openDb } from '../src/adapters/db/connection.ts';
-import { CallCostRepository } from '../src/adapters/db/repositories/call-cost-repository.ts';
+import { CallCostRepository, PG_REPORT_SETTINGS } from '../src/adapters/db/repositories/call-cost-repository.ts';
 import { loadRulesFromTexts, readRulesFiles } from '../src/adapters/rules/load.ts';
 import { parseCarriersConfig } from '../src/adapters/numbering-plan/carriers-config.ts';
 import { buildSavingsReport } from '../src/app/savings/build-report.ts';
+import { buildSavingsViews } from '../src/app/savings/build-views.ts';
 import type { CompiledRules } from '../src/core/rules/compile.ts';
 import type { SavingsGroupBy } from '../src/core/savings/types.ts';
 
@@ -99,12 +100,21 @@ async function measure(label: string, url: string, rules: CompiledRules): Promis
           + ` | baseline bare count+sum ${scan.wallS.toFixed(2)} s wall, ${scan.cpuS.toFixed(2)} s CPU | load average ${load}`);
       }
     }
+    // The console's page: the report grouped by carrier and its three plots, from one pass by day.
+    for (let r = 1; r <= ROUNDS; r += 1) {
+      const views = await timed(() => buildSavingsViews({ source, rules: () => rules }, from, to, 'carrier'));
+      console.log(`savings: ${label} console page (report + 3 plots) round ${r}: ${views.wallS.toFixed(2)} s wall, ${views.cpuS.toFixed(2)} s CPU of this process`
+        + ` (${views.value.byDay.lines.length} days) | load average ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`);
+    }
     // The database's own view of the last report query: its plan and execution time (server side).
     const q = last as { sql: string; bindings: readonly unknown[] } | null;
     if (q !== null) {
       const explain = isPostgresUrl(url) ? 'EXPLAIN (ANALYZE, COSTS OFF) ' : 'EXPLAIN QUERY PLAN ';
       // PostgreSQL's logged SQL carries $n placeholders: back to knex's `?`.
-      const result: unknown = await db.raw(explain + q.sql.replace(/\$\d+/g, '?'), q.bindings as readonly Knex.Value[]);
+      const result: unknown = await db.transaction(async (trx) => {
+        if (isPostgresUrl(url)) for (const setting of PG_REPORT_SETTINGS) await trx.raw(setting);
+        return trx.raw(explain + q.sql.replace(/\$\d+/g, '?'), q.bindings as readonly Knex.Value[]);
+      });
       const rows = (Array.isArray(result) ? result : (result as { rows: unknown[] }).rows) as Record<string, unknown>[];
       const lines = rows.map((r) => String(r['QUERY PLAN'] ?? r.detail ?? '')).filter((l) => /Scan|Aggregate|Gather|Sort|Execution|USING|TEMP/.test(l));
       for (const l of lines) console.log(`savings: ${label} plan: ${l.trim()}`);

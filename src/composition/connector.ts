@@ -15,19 +15,22 @@ import type { CrmClock } from '../app/crm/clock.ts';
 import { createCrmSide, type CrmSide } from './crm-side.ts';
 import { InboundCrm } from '../app/inbound/inbound-crm.ts';
 import { ResponsibleLookup } from '../app/inbound/responsible-lookup.ts';
+import { DurableInboundCards } from '../app/inbound/durable-cards.ts';
+import { InboundCardsRepository } from '../adapters/db/repositories/inbound-cards-repository.ts';
+import { MessageFilesOnDisk } from '../adapters/fax/message-files.ts';
 import { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts';
 import { importSamplePlanIfEmpty } from '../app/numbering/sample-plan.ts';
 import type { Env } from '../config/env.ts';
 import { EffectiveRules } from './effective-rules.ts';
 import { createAdminRouter } from './admin-router.ts';
-import { buildConsole } from './console.ts';
+import { buildConsole, consoleSavings } from './console.ts';
 import { instrumentCalls } from './instrument.ts';
 import { createLeaders, type Leaders } from './leadership.ts';
 import { StoredRules, watchRules } from './stored-rules.ts';
 import { buildTrunkHealth } from './trunk-health.ts';
 import { createDialerSide, type DialerSide } from './dialer-side.ts';
 import { createDialerRouter } from './dialer-router.ts';
-import { bitrix24LeadSource } from './dialer-crm.ts';
+import { bitrix24LeadSource } from './dialer-crm-sources.ts';
 
 export interface ConnectorOptions {
   readonly env: Readonly<Env>;
@@ -137,7 +140,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     await leaders.start();
     const callEvents = new EventEmitter();
     // Built once the CRM side (its outbox) exists, just below; inbound steps arrive only after start.
-    let inboundCrm: InboundCrm | null = null;
+    let inboundCrm: DurableInboundCards | null = null;
     let responsibleLookup: ResponsibleLookup | null = null;
     const calls = createCallsSide({
       db, env, logger, routing,
@@ -148,6 +151,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       inboundEvents: {
         answered: (linkedid, channel) => inboundCrm?.answered(linkedid, channel),
         ended: (linkedid, recording, call) => inboundCrm?.ended(linkedid, recording, call),
+        message: (linkedid, report, left) => inboundCrm?.message(linkedid, report, left),
       },
       inboundResponsible: { find: (caller, timeoutMs) => responsibleLookup?.find(caller, timeoutMs) ?? Promise.resolve(null) },
     });
@@ -166,8 +170,11 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       leader: leaders.jobs.gate,
       ...(options.crmClock ? { clock: options.crmClock } : {}),
     });
-    inboundCrm = new InboundCrm({
-      outbox: crm.outbox, rules, now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }), onEnqueued: () => crm.worker.notify(),
+    // Cards are stored between a call's events: any instance, or this one after a restart, goes on with them.
+    inboundCrm = new DurableInboundCards({
+      crm: new InboundCrm({ outbox: crm.outbox, rules, now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }), onEnqueued: () => crm.worker.notify(),
+        messageFiles: new MessageFilesOnDisk(env.RECORDINGS_DIR) }),
+      store: new InboundCardsRepository(db), now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }),
     });
     responsibleLookup = new ResponsibleLookup({
       gateway: crm.urgentGateway, defaultCountry: () => rules.current().defaultCountry, now: () => Date.now(), logger: logger.child({ component: 'inbound-lookup' }),
@@ -180,7 +187,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     if (directory.users.length > 0 || directory.departments.length > 0) rules.setDirectory(directory);
 
     const dialer = createDialerSide({
-      db, env, logger, routing, calls, ami, crm: () => crm.connection.gateway(), leader: leaders.pbx.gate,
+      db, env, logger, routing, calls, ami, crm: () => crm.connection.gateway(), outbox: crm.outbox, results: crm.worker, leader: leaders.pbx.gate,
     });
 
     const { fastAgi } = await calls.start();
@@ -222,7 +229,10 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       { name: 'ami', check: async () => ami?.connected ?? false },
       { name: 'crm', check: async () => crm.connection.mode === 'off' || crm.connection.gateway() !== null },
     ];
-    const consoleUi = buildConsole({ db, rules, carriers, storedRules, useNewestRules, health, checks: readiness });
+    const consoleUi = buildConsole({
+      db, rules, carriers, storedRules, useNewestRules, health, checks: readiness, savings: consoleSavings(db, () => rules.current()),
+      planImport: { loadMapping: () => loadCarrierMapping(env.RULES_DIR), maxShrink: env.IMPORT_MAX_SHRINK / 100 },
+    });
     const app = createHttpApp({
       logger, metrics, readiness, trustProxy: env.TRUST_PROXY,
       routers: [
@@ -263,6 +273,8 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
         await dialer.stop();
         await crm.stop();
         await calls.stop();
+        // The card writes of the last events reach the outbox before the database closes.
+        await inboundCrm?.idle();
         await health.stop();
         await ami?.stop();
         await rulesWatch.stop();

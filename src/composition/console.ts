@@ -1,15 +1,23 @@
 import type { Router } from 'express';
 import type { Db } from '../adapters/db/connection.ts';
 import { ConsoleAccountsRepository, ConsoleAuditRepository } from '../adapters/db/repositories/console-repository.ts';
+import { CallCostRepository } from '../adapters/db/repositories/call-cost-repository.ts';
 import { ConsoleQueriesRepository } from '../adapters/db/repositories/console-queries-repository.ts';
 import { createConsoleRouter } from '../adapters/http/console/router.ts';
+import { tempUploadArea } from '../adapters/numbering-plan/upload-area.ts';
 import { RULES_FILES } from '../adapters/rules/load.ts';
 import { randomToken, scryptHasher } from '../adapters/security/password-hash.ts';
 import { ConsoleAuth } from '../app/console/auth.ts';
 import type { HealthCheck, NumberingPort, RulesVersionsPort, SavingsReport } from '../app/console/ports.ts';
+import { PlanImports } from '../app/console/plan-imports.ts';
 import { ConsoleService } from '../app/console/service.ts';
+import { importPlan } from '../app/numbering/import-plan.ts';
 import type { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts';
 import { planHistory, rollbackPlan } from '../app/numbering/plan-history.ts';
+import { buildSavingsViews } from '../app/savings/build-views.ts';
+import type { CompiledRules } from '../core/rules/compile.ts';
+import { DEFAULT_SIGN_IN_LIMITS, SignInThrottle, type SignInLimits } from '../core/security/sign-in-throttle.ts';
+import type { CarrierMapping } from '../core/numbering/carrier-mapping.ts';
 import type { HealthSnapshot } from '../core/health/snapshot.ts';
 import { normalizePhone, type NormalizeOptions } from '../core/phone/normalize.ts';
 import type { EffectiveRules } from './effective-rules.ts';
@@ -26,9 +34,13 @@ export interface ConsoleParts {
   readonly checks: readonly HealthCheck[];
   /** The savings report, when this build has one. */
   readonly savings?: SavingsReport;
+  /** Plan imports from the console: the carrier mapping for the summary, and the shrink guard (0–1). */
+  readonly planImport: { readonly loadMapping: () => CarrierMapping | Promise<CarrierMapping>; readonly maxShrink: number };
   /** Lower scrypt cost (tests only). */
   readonly hashCost?: { readonly N?: number };
   readonly sessionHours?: number;
+  /** Failed sign-ins allowed per account and per address (DEFAULT_SIGN_IN_LIMITS when absent). */
+  readonly signInLimits?: SignInLimits;
   readonly now?: () => number;
 }
 
@@ -69,6 +81,14 @@ function numberingPort(p: ConsoleParts): NumberingPort {
       await p.carriers.reload();
       return { from: r.from.id, to: r.to.id };
     },
+    async importFiles(files, o) {
+      const summary = await importPlan({
+        db: p.db, files: files.map((f) => f.path), names: files.map((f) => f.name), mapping: await p.planImport.loadMapping(), now: (p.now ?? Date.now)(),
+        onProgress: o.onProgress, maxShrink: p.planImport.maxShrink, force: o.force,
+      });
+      await p.carriers.reload();
+      return { version: summary.version.id, rows: summary.rows, numbers: summary.numbers, forced: summary.forced };
+    },
     lookup(number) {
       const parsed = normalizePhone(number, { defaultCountry: p.rules.current().defaultCountry as NormalizeOptions['defaultCountry'] });
       if (!parsed.ok) return { ok: false, message: parsed.message };
@@ -85,15 +105,24 @@ export function buildConsole(p: ConsoleParts): { readonly router: Router; readon
   const audit = new ConsoleAuditRepository(p.db);
   const queries = new ConsoleQueriesRepository(p.db);
   const sessionMs = (p.sessionHours ?? 12) * 3_600_000;
-  const auth = new ConsoleAuth({ accounts, sessions: accounts, audit, hasher: scryptHasher(p.hashCost), token: randomToken, now, sessionMs });
+  const throttle = new SignInThrottle(p.signInLimits ?? DEFAULT_SIGN_IN_LIMITS);
+  const auth = new ConsoleAuth({ accounts, sessions: accounts, audit, hasher: scryptHasher(p.hashCost), token: randomToken, now, sessionMs, throttle });
+  const numbering = numberingPort(p);
+  const planImports = new PlanImports({ numbering, uploads: tempUploadArea(), audit, token: randomToken, now });
   const service = new ConsoleService({
     rules: p.rules, carriers: p.carriers, ...(p.health ? { health: p.health } : {}),
     callLog: queries, counts: queries, outbox: queries, checks: p.checks,
-    rulesVersions: rulesVersionsPort(p), numbering: numberingPort(p), audit,
+    rulesVersions: rulesVersionsPort(p), numbering, planImports, audit,
     savings: p.savings ?? null, now,
   });
   const router = createConsoleRouter({ auth, service, timeZone: () => p.rules.current().timezone, sessionMs, token: randomToken });
   return { router, service, auth };
+}
+
+/** The savings report as the console's page asks for it, over the calls in this database and the rules in force. */
+export function consoleSavings(db: Db, rules: () => CompiledRules): SavingsReport {
+  const source = new CallCostRepository(db);
+  return { report: (q) => buildSavingsViews({ source, rules }, q.from, q.to, q.by) };
 }
 
 /** `b24pbx console add-user`: creates an account or resets its password and role. */

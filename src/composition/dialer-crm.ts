@@ -1,62 +1,59 @@
 import type { B24Gateway } from '../adapters/bitrix24/gateway.ts';
 import type { Logger } from '../adapters/logging/logger.ts';
-import type { CrmLeadSource } from '../app/dialer/campaigns.ts';
+import type { OutboxResults } from '../app/crm/crm-events.ts';
+import { dialerRegisterKey, planDialerRegister } from '../app/crm/dialer-card-writes.ts';
+import type { NewOutboxEntry } from '../app/crm/handoff-ports.ts';
 import type { LeadCard } from '../app/dialer/ports.ts';
+import type { CompiledRules } from '../core/rules/compile.ts';
 
-/**
- * The lead's card over Bitrix24 REST: the call is registered as outgoing (TYPE 1) with the
- * operator and the lead before it is placed (SHOW 0), and shown to the operator when the customer
- * answers (telephony.externalcall.show). Its `finish` goes through the outbox like every call's.
- */
-export function bitrix24LeadCard(gateway: () => B24Gateway | null, logger: Logger): LeadCard {
-  return {
-    async register(input) {
-      const gw = gateway();
-      if (!gw) return null;
-      const params: Record<string, unknown> = {
-        USER_ID: input.operatorId, PHONE_NUMBER: input.e164, TYPE: 1, SHOW: 0, CRM_CREATE: 0,
-        EXTERNAL_CALL_ID: input.externalId, CALL_START_DATE: new Date(input.at).toISOString(),
-      };
-      if (input.entityType !== null && input.entityId !== null) {
-        params.CRM_ENTITY_TYPE = input.entityType;
-        params.CRM_ENTITY_ID = input.entityId;
-      }
-      const res = await gw.call('telephony.externalcall.register', params);
-      if (!res.ok) throw new Error(`telephony.externalcall.register: ${res.error.code}: ${res.error.description}`);
-      const callId = (res.result as { CALL_ID?: unknown } | null)?.CALL_ID;
-      return typeof callId === 'string' ? callId : null;
-    },
-    async show(crmCallId, operatorId) {
-      const gw = gateway();
-      if (!gw) return;
-      const res = await gw.call('telephony.externalcall.show', { CALL_ID: crmCallId, USER_ID: operatorId });
-      if (!res.ok) throw new Error(`telephony.externalcall.show: ${res.error.code}: ${res.error.description}`);
-      logger.debug({ crmCallId, operator: operatorId }, 'dialer: lead card shown');
-    },
+export interface LeadCardDeps {
+  readonly outbox: {
+    enqueue(entry: NewOutboxEntry, now: number): Promise<{ readonly id: number }>;
+    getByKey(key: string): Promise<{ readonly id: number } | null>;
   };
+  /** The outbox worker: woken for the register, and waited on for its CALL_ID. */
+  readonly results: OutboxResults;
+  /** The Bitrix24 gateway once the app is installed (the show). */
+  readonly gateway: () => B24Gateway | null;
+  readonly rules: { current(): CompiledRules };
+  readonly now: () => number;
+  readonly logger: Logger;
 }
 
-/** Bitrix24 leads by a filter (crm.lead.list, every page), with their phone numbers. */
-export function bitrix24LeadSource(gateway: () => B24Gateway | null): CrmLeadSource {
+/**
+ * The lead's card over Bitrix24 REST. The register (outgoing, TYPE 1, with the operator and the
+ * lead's CRM entity, SHOW 0) goes into the CRM outbox like every other CRM write: retried while
+ * the portal is down, and the call's finish waits for it. The show
+ * (telephony.externalcall.show) is on the way of an answered call: it waits for the register's
+ * CALL_ID and sends within the deadline, or not at all.
+ */
+export function bitrix24LeadCard(d: LeadCardDeps): LeadCard {
   return {
-    async listLeads(filter) {
-      const gw = gateway();
-      if (!gw) throw new Error('the Bitrix24 app is not installed: no leads can be read');
-      const out: { id: string; title: string | null; phones: string[] }[] = [];
-      for (let start = 0; ; ) {
-        const res = await gw.call('crm.lead.list', { filter, select: ['ID', 'TITLE', 'PHONE'], order: { ID: 'ASC' }, start });
-        if (!res.ok) throw new Error(`crm.lead.list: ${res.error.code}: ${res.error.description}`);
-        const rows = (res.result ?? []) as { ID: unknown; TITLE?: unknown; PHONE?: { VALUE?: unknown }[] }[];
-        for (const r of rows) {
-          out.push({
-            id: String(r.ID), title: typeof r.TITLE === 'string' ? r.TITLE : null,
-            phones: (r.PHONE ?? []).map((p) => (typeof p.VALUE === 'string' ? p.VALUE : '')).filter((v) => v !== ''),
-          });
-        }
-        if (!res.more || rows.length === 0) break;
-        start += rows.length;
+    async register(input) {
+      const write = planDialerRegister({ ...input, startedAt: input.at }, d.rules.current());
+      if (write === null) return;
+      await d.outbox.enqueue({ dedupeKey: write.key, method: write.method, params: write.params }, d.now());
+      d.results.notify();
+    },
+    async show(input, deadlineMs) {
+      const started = d.now();
+      const entry = await d.outbox.getByKey(dialerRegisterKey(input.callId));
+      if (!entry) return false;
+      const result = (await d.results.waitFor(entry.id, deadlineMs)) as { CALL_ID?: unknown } | null;
+      const gw = d.gateway();
+      const left = deadlineMs - (d.now() - started);
+      if (typeof result?.CALL_ID !== 'string' || !gw || left <= 0) return false;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<null>((resolve) => { timer = setTimeout(() => resolve(null), left); });
+      try {
+        const res = await Promise.race([gw.call('telephony.externalcall.show', { CALL_ID: result.CALL_ID, USER_ID: input.operatorId }), late]);
+        if (res === null) return false;
+        if (!res.ok) throw new Error(`telephony.externalcall.show: ${res.error.code}: ${res.error.description}`);
+        d.logger.debug({ crmCallId: result.CALL_ID, operator: input.operatorId }, 'dialer: lead card shown');
+        return true;
+      } finally {
+        clearTimeout(timer);
       }
-      return out;
     },
   };
 }

@@ -2,7 +2,7 @@ import express, { type Router } from 'express';
 import { z } from 'zod';
 import { requireAdminToken } from '../adapters/http/admin-auth.ts';
 import {
-  DialerInputError, importCrmLeads, importCsvLeads, saveCampaign, setCampaignStatus, type CampaignAdmin, type CrmLeadSource,
+  DialerInputError, importCrmLeads, importCsvLeads, saveCampaign, setCampaignStatus, type CampaignAdmin, type CrmLeadSource, type CrmSourceQuery,
 } from '../app/dialer/campaigns.ts';
 import { addToDnc, dncEntryOf, saveOperator, setOperatorOnline } from '../app/dialer/admin.ts';
 import type { DialerStore } from '../app/dialer/ports.ts';
@@ -30,10 +30,29 @@ const campaignBody = z.strictObject({
   caps: z.strictObject({ perDay: z.number().nullable().optional(), perWeek: z.number().nullable().optional(), perMonth: z.number().nullable().optional() }).optional(),
   timezone: z.string().optional(),
   ringSeconds: z.number().optional(),
+  ratio: z.number().optional(),
+  abandonTarget: z.number().optional(),
+  abandonWindow: z.string().optional(),
+  amd: z.boolean().optional(),
+  amdFalsePositive: z.number().optional(),
 });
 const operatorBody = z.strictObject({ name: z.string().max(200).nullable().optional(), dial: z.string(), stateDevice: z.string().nullable().optional() });
 const dncBody = z.strictObject({ numbers: z.array(z.string()).optional(), prefixes: z.array(z.string()).optional(), note: z.string().max(255).nullable().optional() });
-const crmImportBody = z.strictObject({ filter: z.record(z.string(), z.string()).default({}) });
+const crmImportBody = z.strictObject({
+  /** leads (default) or deals by `filter`, or the call list `listId` (its items of `status`, if given). */
+  kind: z.enum(['leads', 'deals', 'call-list']).default('leads'),
+  filter: z.record(z.string(), z.string()).default({}),
+  listId: z.number().int().positive().optional(),
+  status: z.string().min(1).max(50).optional(),
+}).superRefine((b, ctx) => {
+  if (b.kind === 'call-list' && b.listId === undefined) ctx.addIssue({ code: 'custom', path: ['listId'], message: 'a call list import needs listId (the CRM call list id)' });
+  if (b.kind !== 'call-list' && (b.listId !== undefined || b.status !== undefined)) ctx.addIssue({ code: 'custom', path: ['kind'], message: 'listId and status belong to kind "call-list"' });
+});
+
+function crmQuery(b: z.infer<typeof crmImportBody>): CrmSourceQuery {
+  if (b.kind === 'call-list') return { kind: 'call-list', listId: b.listId as number, ...(b.status !== undefined ? { status: b.status } : {}) };
+  return { kind: b.kind, filter: b.filter };
+}
 
 type Handler = (req: express.Request, res: express.Response) => Promise<void>;
 
@@ -50,7 +69,7 @@ function guarded(fn: Handler): express.RequestHandler {
 
 /**
  * `/admin/dialer/…` (Bearer ADMIN_TOKEN): campaigns (save, start/pause/stop, progress, leads from
- * a CSV body or Bitrix24 leads by a filter), operators on and off line, the do-not-call list.
+ * a CSV body, or Bitrix24 leads or deals by a filter or a CRM call list), operators on and off line, the do-not-call list.
  */
 export function createDialerRouter(d: DialerRouterDeps): Router {
   const router = express.Router();
@@ -94,8 +113,8 @@ export function createDialerRouter(d: DialerRouterDeps): Router {
     res.json(await importCsvLeads(admin, id(req), req.body, d.defaultCountry));
   }));
   router.post('/campaigns/:id/leads/bitrix24', guarded(async (req, res) => {
-    const { filter } = crmImportBody.parse(req.body ?? {});
-    res.json(await importCrmLeads(admin, id(req), d.leadSource, filter, d.defaultCountry));
+    const query = crmQuery(crmImportBody.parse(req.body ?? {}));
+    res.json(await importCrmLeads(admin, id(req), d.leadSource, query, d.defaultCountry));
   }));
 
   router.get('/operators', guarded(async (_req, res) => { res.json(await d.store.listOperators()); }));

@@ -13,7 +13,7 @@ import { DialerCycle } from '../app/dialer/cycle.ts';
 import type { DialerStore } from '../app/dialer/ports.ts';
 import { timezoneOfRegion } from '../core/pacing/region-timezone.ts';
 import type { CallsSide } from './calls-side.ts';
-import { bitrix24LeadCard } from './dialer-crm.ts';
+import { bitrix24LeadCard, type LeadCardDeps } from './dialer-crm.ts';
 
 type AmiEvent = Readonly<Record<string, string>>;
 
@@ -24,8 +24,11 @@ export interface DialerSideOptions {
   readonly routing: RoutingDeps;
   readonly calls: CallsSide;
   readonly ami: (DialerAmi & { on(event: 'event', l: (e: AmiEvent) => void): unknown; off(event: 'event', l: (e: AmiEvent) => void): unknown }) | null;
-  /** The Bitrix24 gateway once the app is installed (the lead card). */
+  /** The Bitrix24 gateway once the app is installed (the lead card's show). */
   readonly crm: () => B24Gateway | null;
+  /** The CRM outbox and its worker: the lead card's register is a durable CRM write. */
+  readonly outbox: LeadCardDeps['outbox'];
+  readonly results: LeadCardDeps['results'];
   /** The PBX's leader: only it runs the cycle (one dialer per PBX, however many instances). */
   readonly leader: LeaderGate;
 }
@@ -54,7 +57,8 @@ export function createDialerSide(o: DialerSideOptions): DialerSide {
     remember: (call) => o.calls.routes.remember(call),
   });
   const cycle = new DialerCycle({
-    store, pbx, legs, card: bitrix24LeadCard(o.crm, logger), clock: systemClock, logger,
+    store, pbx, legs, clock: systemClock, logger,
+    card: bitrix24LeadCard({ outbox: o.outbox, results: o.results, gateway: o.crm, rules: o.routing.rules, now: () => Date.now(), logger }),
     newId: () => crypto.randomBytes(8).toString('hex'),
     timezoneOf: (digits) => timezoneOfRegion(o.routing.carriers.current().lookup(digits).region),
     operatorRingSeconds: o.env.DIALER_OPERATOR_RING_S,

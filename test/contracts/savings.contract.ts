@@ -4,6 +4,7 @@ import { CallCostRepository } from '../../src/adapters/db/repositories/call-cost
 import { CallsRepository } from '../../src/adapters/db/repositories/calls-repository.ts';
 import type { EndedCall } from '../../src/app/calls/ports.ts';
 import { buildSavingsReport } from '../../src/app/savings/build-report.ts';
+import { buildSavingsViews } from '../../src/app/savings/build-views.ts';
 import { savingsToJson } from '../../src/app/savings/render.ts';
 import type { CompiledRules } from '../../src/core/rules/compile.ts';
 import { DESTINATIONS, savingsRules, TEST_TARIFFS, type TestDest } from './savings-fixtures.ts';
@@ -207,6 +208,14 @@ export function savingsContract(label: string, open: () => Promise<SavingsDbHand
     it('a period with no calls reports zeros and no advice', async () => {
       const r = await buildSavingsReport({ source: new CallCostRepository(handle.db), rules: () => rules }, TO + 30 * 24 * HOUR, TO + 31 * 24 * HOUR, 'carrier').then(savingsToJson);
       expect(r).toMatchObject({ calls: 0, actualCost: 0, baselineCost: 0, savingPct: 0, groups: [], advice: [] });
+    });
+
+    it('the console page: one pass by day, priced four ways, equals each report asked alone', async () => {
+      const views = await buildSavingsViews({ source: new CallCostRepository(handle.db), rules: () => rules }, FROM, TO, 'trunk');
+      expect(savingsToJson(views.report)).toEqual(await report('trunk'));
+      expect(savingsToJson(views.byDay)).toEqual(await report('day'));
+      expect(savingsToJson(views.byCarrier)).toEqual(await report('carrier'));
+      expect(savingsToJson(views.byDepartment)).toEqual(await report('department'));
     });
   });
 }

@@ -169,6 +169,31 @@ describe.skipIf(!hasLab)(`real Asterisk: the auto-dialer through the shipped dia
     await ok('POST', '/campaigns/drop/stop');
   });
 
+  it('a customer who does not answer rings the campaign\'s 15 s before a no-answer; an unallocated number is unreachable; both called again in 90 min', async () => {
+    await operator('7', '107');
+    await operator('8', '108');
+    const silent = labNumber(46, ['noanswer']);
+    const unallocated = labNumber(47, ['unallocated', 'unallocated', 'unallocated', 'unallocated', 'unallocated']);
+    await ok('PUT', '/campaigns/unanswered', { department: '10', operators: ['7', '8'], mode: 'progressive', hours: '00:00-24:00', ringSeconds: 15 });
+    await ok('POST', '/campaigns/unanswered/leads', `${silent}\n${unallocated}\n`, 'text/csv');
+    await ok('POST', '/campaigns/unanswered/start');
+
+    const rang = await leadWhen('unanswered', silent.slice(1), 'no answer', (l) => l.lastOutcome !== null);
+    expect(rang).toMatchObject({ status: 'pending', attempts: 1, lastOutcome: 'no-answer' });
+    expect(rang.nextAt - Date.now()).toBeGreaterThan(89 * 60_000);
+    // The lab trunk's own ring time is 2 s; the campaign's 15 s wins in the customer leg's Dial.
+    const dial = tier.ami.events.find((e) => e.Event === 'Newexten' && e.Application === 'Dial' && (e.AppData ?? '').includes(silent.slice(1)));
+    expect((dial?.AppData ?? '').split(',')[1]).toBe('15');
+    const gone = await leadWhen('unanswered', unallocated.slice(1), 'unreachable', (l) => l.lastOutcome !== null);
+    expect(gone).toMatchObject({ status: 'pending', attempts: 1, lastOutcome: 'unreachable' });
+    expect(gone.nextAt - Date.now()).toBeGreaterThan(89 * 60_000);
+    // Nobody answered: no operator was rung, both are free again.
+    const ops = await ok<{ id: string; online: boolean; callId: string | null }[]>('GET', '/operators');
+    expect(ops.filter((o) => o.id === '7' || o.id === '8')).toEqual([expect.objectContaining({ online: true, callId: null }), expect.objectContaining({ online: true, callId: null })]);
+    expect(tier.ami.events.some((e) => e.UserEvent === 'LabOperator' && (e.Operator === '107' || e.Operator === '108'))).toBe(false);
+    await ok('POST', '/campaigns/unanswered/stop');
+  });
+
   it('the do-not-call list and calling hours in the callee\'s timezone keep numbers from being dialled', async () => {
     await operator('6', '106');
     const listed = labNumber(43, ['answer']);

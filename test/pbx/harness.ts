@@ -3,7 +3,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startBitrix24Double, type Bitrix24Double } from '../../src/doubles/bitrix24/server.ts';
+import { startBitrix24Double, type Bitrix24Double, type Bitrix24DoubleOptions } from '../../src/doubles/bitrix24/server.ts';
 import type { DoubleCall } from '../../src/doubles/bitrix24/portal-state.ts';
 import { freePort } from '../support/ports.ts';
 import { ConnectorProcess } from './connector-process.ts';
@@ -36,6 +36,8 @@ export interface TierOptions {
   readonly rules?: (dir: string) => void;
   /** Extra [globals] values of the shipped inbound dialplan. */
   readonly inboundGlobals?: Readonly<Record<string, string>>;
+  /** The Bitrix24 double's settings (default: no rate limit, no latency). */
+  readonly bitrix24?: Partial<Bitrix24DoubleOptions>;
 }
 
 export { freePort };
@@ -114,7 +116,7 @@ export class PbxTier {
     o.etc?.(etcDir);
 
     const client = { clientId: 'local.b24pbx.lab', clientSecret: crypto.randomBytes(12).toString('hex') };
-    const bitrix24 = await startBitrix24Double({ ...client, rateLimit: false });
+    const bitrix24 = await startBitrix24Double({ ...client, rateLimit: false, ...o.bitrix24 });
     const asterisk = await startLabAsterisk({ runDir: path.join(dir, 'asterisk'), amiPort, include: [dialplan, dialer, inbound, site], manager: [manager, lab], etcDir })
       .catch(async (err: unknown) => { await bitrix24.close(); throw err; });
     const ami = await LabAmi.connect(amiPort, labSecret)

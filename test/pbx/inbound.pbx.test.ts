@@ -31,6 +31,7 @@ numbers:
   - { number: '+74950000010', scenario: slow }
   - { number: '+74950000011', scenario: forward-answered }
   - { number: '+74950000012', scenario: forward-busy }
+  - { number: '+74950000013', scenario: forward-crm }
 scenarios:
   - id: all
     steps: [{ group: ring-all }]
@@ -73,6 +74,10 @@ scenarios:
   - id: forward-busy
     department: 10
     steps: [{ external: '${labNumber(41, ['busy'])}' }, { employee: 1 }]
+  - id: forward-crm
+    department: 10
+    crmUser: 1
+    steps: [{ external: '${labNumber(42, ['answer'])}' }]
 groups:
   - { id: ring-all, strategy: all, ringTime: 5, members: [4, 5, 1] }
   - { id: in-order, strategy: order, ringTime: 2, members: [4, 6, 2] }
@@ -189,6 +194,15 @@ describe.skipIf(!hasLab)(`real Asterisk: inbound scenarios${LAB_SKIP_NOTE}`, () 
     expect(tier.attemptsOf(id).map((a) => a.trunk)).toEqual(['t1']);
     expect(tier.attemptsOf(id)[0]?.callerId).toMatch(/^7495123450[02]$|^74951234510$/);
     expect(failOpens(id)).toEqual([]);
+  });
+
+  it.concurrent('CRM: a call forwarded outside before any manager rang is registered TYPE 3 with the scenario\'s crmUser, finished answered', async () => {
+    const id = await tier.inboundCall('74950000013', { caller: '79161230088' });
+    await tier.ami.waitEvent('the forward answered', (e) => e.Event === 'DialEnd' && e.Linkedid === id && e.DialStatus === 'ANSWER' && /@connector-inbound-forward-/.test(e.DestChannel ?? ''));
+    await tier.callGone(id);
+    const call = await waitUntil(`register of ${id}`, () => [...tier.bitrix24.state.calls.values()].find((c) => c.EXTERNAL_CALL_ID === id));
+    expect(call).toMatchObject({ TYPE: 3, USER_ID: '1', PHONE_NUMBER: '+79161230088', LINE_NUMBER: '+74950000013' });
+    expect(await tier.finished(call.CALL_ID)).toMatchObject({ USER_ID: '1', STATUS_CODE: '200' });
   });
 
   it.concurrent('an external number that is busy: the scenario goes on to its next step', async () => {

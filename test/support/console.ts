@@ -8,7 +8,8 @@ import { CallsRepository } from '../../src/adapters/db/repositories/calls-reposi
 import type { Db } from '../../src/adapters/db/connection.ts';
 import { CarrierIndexStore } from '../../src/app/numbering/carrier-index-store.ts';
 import type { SavingsReport } from '../../src/app/console/ports.ts';
-import { buildConsole, saveConsoleUser } from '../../src/composition/console.ts';
+import { buildConsole, consoleSavings, saveConsoleUser } from '../../src/composition/console.ts';
+import type { CompiledRules } from '../../src/core/rules/compile.ts';
 import { EffectiveRules } from '../../src/composition/effective-rules.ts';
 import { StoredRules } from '../../src/composition/stored-rules.ts';
 import { tempSqliteDb } from './db.ts';
@@ -30,7 +31,12 @@ export interface ConsoleHarness {
  * The console as the connector mounts it (createHttpApp + /console), on a fresh SQLite database
  * with the shipped rules as version 1 and two accounts: anna (admin) and viktor (viewer).
  */
-export async function startConsole(o: { readonly savings?: SavingsReport; readonly trustProxy?: string } = {}): Promise<ConsoleHarness> {
+export async function startConsole(o: {
+  readonly savings?: SavingsReport;
+  /** Wires the real savings report over this database, priced with these rules. */
+  readonly savingsRules?: CompiledRules;
+  readonly trustProxy?: string;
+} = {}): Promise<ConsoleHarness> {
   const { db, close } = await tempSqliteDb();
   const storedRules = new StoredRules(db, { rulesDir: RULES_DIR });
   const first = await storedRules.newest();
@@ -43,8 +49,10 @@ export async function startConsole(o: { readonly savings?: SavingsReport; readon
   };
   const ui = buildConsole({
     db, rules, carriers, storedRules, useNewestRules, hashCost: TEST_HASH_COST,
+    planImport: { loadMapping: () => loadCarrierMapping(RULES_DIR), maxShrink: 0.1 },
     checks: [{ name: 'database', check: async () => true }, { name: 'ami', check: async () => false }],
     ...(o.savings ? { savings: o.savings } : {}),
+    ...(o.savingsRules ? { savings: consoleSavings(db, () => o.savingsRules!) } : {}),
   });
   await saveConsoleUser(db, { name: 'anna', role: 'admin', password: PASSWORDS.anna }, TEST_HASH_COST);
   await saveConsoleUser(db, { name: 'viktor', role: 'viewer', password: PASSWORDS.viktor }, TEST_HASH_COST);

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { NormalizeOptions } from '../../core/phone/normalize.ts';
 import { GROUP_STRATEGIES, type GroupStrategy, type Step } from '../../core/scenarios/model.ts';
 import { SCENARIO_ID } from '../../core/scenarios/position.ts';
+import { messageStepSchemas } from './message-step-schema.ts';
 import { MOBILE_POLICIES, type MobilePolicy } from '../../core/scenarios/responsible-step.ts';
 import { idSchema, phoneSchema } from './schema.ts';
 
@@ -58,6 +59,7 @@ function stepSchemas(country: NormalizeOptions['defaultCountry']) {
       }),
     }).transform((s): Step => ({ kind: 'time', ...s.time })),
     z.strictObject({ goto: scenarioId }).transform((s): Step => ({ kind: 'goto', scenario: s.goto })),
+    ...messageStepSchemas(soundFile),
     z.strictObject({
       responsible: z.strictObject({
         ringTime,
@@ -73,7 +75,7 @@ function stepSchemas(country: NormalizeOptions['defaultCountry']) {
   ] as const;
 }
 
-const STEP_KEYS = ['play', 'extension', 'group', 'employee', 'external', 'sip', 'ivr', 'time', 'goto', 'responsible', 'anyManager'] as const;
+const STEP_KEYS = ['play', 'extension', 'group', 'employee', 'external', 'sip', 'ivr', 'time', 'goto', 'voicemail', 'fax', 'responsible', 'anyManager'] as const;
 
 /**
  * A step is an object named by its kind's key (`{ group: sales }`) or the word `hangup`. The key
@@ -88,7 +90,7 @@ function stepSchema(country: NormalizeOptions['defaultCountry']) {
     const key = raw !== null && typeof raw === 'object' ? STEP_KEYS.findIndex((k) => k in raw) : -1;
     const schema = schemas[key];
     if (!schema) {
-      ctx.addIssue({ code: 'custom', message: 'a step is one of: play, extension, group, employee, external, sip, ivr, time, goto, responsible, anyManager, or the word hangup' });
+      ctx.addIssue({ code: 'custom', message: 'a step is one of: play, extension, group, employee, external, sip, ivr, time, goto, voicemail, fax, responsible, anyManager, or the word hangup' });
       return z.NEVER;
     }
     const parsed = schema.safeParse(raw);
@@ -114,6 +116,7 @@ export function inboundFileSchema(country: NormalizeOptions['defaultCountry']) {
       name: trimmed.optional(),
       department: idSchema.nullable().default(null),
       createLeads: z.boolean().nullable().default(null),
+      crmUser: idSchema.nullable().default(null),
       steps: z.array(stepSchema(country)).min(1),
     })).default([]),
     groups: z.array(z.strictObject({

@@ -88,6 +88,10 @@ export function trunksFileSchema(defaultCountry: NormalizeOptions['defaultCountr
       carrier: trimmed.nullable().default(null),
       // `|` separates the fields of the FastAGI route answer (docs/asterisk.md).
       dial: trimmed.refine((v) => !v.includes('|'), 'a dial string cannot contain "|" (it separates the fields of the route answer)'),
+      // The {host}, {port}, {server} dial macros' values (a dial string using one needs it set).
+      host: trimmed.refine((v) => !/[|{}\s]/.test(v), 'a host cannot contain spaces, "|", "{" or "}"').optional(),
+      port: z.number().int().min(1).max(65535).optional(),
+      server: trimmed.refine((v) => !/[|{}\s]/.test(v), 'a server cannot contain spaces, "|", "{" or "}"').optional(),
       numberFormat: z.enum(['e164', 'e164-digits', 'national-8', 'national-10']).default('e164'),
       callerIds: z.array(phoneSchema(defaultCountry)).default([]),
       tariffs: tariffsSchema,

@@ -48,6 +48,9 @@ export interface CallUpdate {
   readonly failedReason?: string | null;
   readonly endedAt?: number | null;
   readonly crmHandoff?: CrmHandoff;
+  /** A dialer call's CRM call and operator, known only once an operator took it (ratio, predictive). */
+  readonly crmCallId?: string | null;
+  readonly userId?: string | null;
 }
 
 /** A call the tracker closed: its final fields, plus attempts learnt only from AMI. */

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import type { SignInThrottle } from '../../core/security/sign-in-throttle.ts';
 import type { AuditLog, ConsoleAccounts, ConsoleSessions, ConsoleUser, PasswordHasher, TokenSource } from './ports.ts';
 
 export interface ConsoleAuthDeps {
@@ -10,7 +11,14 @@ export interface ConsoleAuthDeps {
   readonly now: () => number;
   /** How long a session lives from sign-in. */
   readonly sessionMs: number;
+  /** Failed sign-ins per account and per address; none = unlimited (tests of other things). */
+  readonly throttle?: SignInThrottle;
 }
+
+export type SignInResult =
+  | ({ readonly ok: true } & SignedIn)
+  | { readonly ok: false; readonly reason: 'wrong' }
+  | { readonly ok: false; readonly reason: 'throttled'; readonly by: 'account' | 'ip'; readonly retryAfterMs: number };
 
 export interface SignedIn {
   readonly token: string;
@@ -36,22 +44,30 @@ export class ConsoleAuth {
 
   constructor(private readonly d: ConsoleAuthDeps) {}
 
-  async signIn(name: string, password: string): Promise<SignedIn | null> {
+  /** `ip` is the client's address as the HTTP layer trusts it (proxies per TRUST_PROXY). */
+  async signIn(name: string, password: string, ip: string): Promise<SignInResult> {
+    const verdict = this.d.throttle?.check(name, ip, this.d.now());
+    if (verdict && !verdict.allowed) {
+      await this.d.audit.record({ at: this.d.now(), userName: name.slice(0, 64), action: 'sign-in-throttled', target: null, detail: `${verdict.by === 'ip' ? `address ${ip}` : 'account'}: too many failed sign-ins` });
+      return { ok: false, reason: 'throttled', by: verdict.by, retryAfterMs: verdict.retryAfterMs };
+    }
     const user = await this.d.accounts.findUser(name);
     this.dummyHash ??= this.d.hasher.hash('not a password of anyone');
     const ok = await this.d.hasher.verify(user?.passwordHash ?? await this.dummyHash, password);
     const now = this.d.now();
     if (!user || !ok) {
-      await this.d.audit.record({ at: now, userName: name.slice(0, 64), action: 'sign-in-failed', target: null, detail: null });
-      return null;
+      this.d.throttle?.failed(name, ip, now);
+      await this.d.audit.record({ at: now, userName: name.slice(0, 64), action: 'sign-in-failed', target: null, detail: `from ${ip}` });
+      return { ok: false, reason: 'wrong' };
     }
+    this.d.throttle?.succeeded(name);
     const token = this.d.token();
     const csrfToken = this.d.token();
     await this.d.sessions.create({ tokenHash: tokenHash(token), userName: user.name, csrfToken, createdAt: now, expiresAt: now + this.d.sessionMs });
     await this.d.audit.record({ at: now, userName: user.name, action: 'sign-in', target: null, detail: null });
     // Sign-in is a good moment to forget sessions that ran out.
     await this.d.sessions.removeExpired(now);
-    return { token, csrfToken, user: { name: user.name, role: user.role } };
+    return { ok: true, token, csrfToken, user: { name: user.name, role: user.role } };
   }
 
   async session(token: string | undefined): Promise<LiveSession | null> {

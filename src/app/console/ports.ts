@@ -1,4 +1,8 @@
+import type { SavingsGroupBy } from '../../core/savings/types.ts';
 import type { CallAttemptRecord, StoredCall } from '../calls/call-record.ts';
+import type { SavingsViews } from '../savings/build-views.ts';
+
+export type { SavingsViews };
 
 /** admin changes things; viewer only reads. */
 export type ConsoleRole = 'admin' | 'viewer';
@@ -124,20 +128,12 @@ export interface HealthCheck {
 }
 
 /**
- * The savings report (what routing saved against each department's default trunk, and advice).
- * The console shows the page only when the composition root passes one in.
+ * The savings report (what routing saved against each department's default trunk, and advice),
+ * grouped as asked plus the views the page plots. The console shows the page only when the
+ * composition root passes one in.
  */
 export interface SavingsReport {
-  report(query: { readonly from: number; readonly to: number; readonly by: 'carrier' | 'department' | 'trunk' | 'day' }): Promise<SavingsSummary>;
-}
-
-export interface SavingsSummary {
-  readonly minutes: number;
-  readonly actualCost: number;
-  readonly baselineCost: number;
-  readonly savingPct: number;
-  readonly groups?: readonly { readonly key: string; readonly minutes: number; readonly actualCost: number; readonly baselineCost: number }[];
-  readonly advice: readonly string[];
+  report(query: { readonly from: number; readonly to: number; readonly by: SavingsGroupBy }): Promise<SavingsViews>;
 }
 
 /** One stored rules version (file name → YAML text). */
@@ -183,5 +179,7 @@ export interface NumberingPort {
   history(): Promise<PlanVersionView[]>;
   /** Activates the previous version; throws with a clear message when there is none. */
   rollback(): Promise<{ readonly from: number; readonly to: number }>;
+  /** Imports these files as one new plan version and switches to it; throws with a clear message when refused. */
+  importFiles(files: readonly { readonly name: string; readonly path: string }[], o: { readonly force: boolean; onProgress(done: number, total: number): void }): Promise<{ readonly version: number; readonly rows: number; readonly numbers: number; readonly forced: string | null }>;
   lookup(number: string): { readonly ok: true; readonly e164: string; readonly carrier: string; readonly region: string | null } | { readonly ok: false; readonly message: string };
 }

@@ -7,6 +7,7 @@ import type { RouteDecision } from '../../core/routing/types.ts';
 import { lineDiff, type DiffLine } from '../../core/text/line-diff.ts';
 import type { CallAttemptRecord, StoredCall } from '../calls/call-record.ts';
 import { explainRoute } from '../routing/route-call.ts';
+import type { PlanImports } from './plan-imports.ts';
 import { buildDashboard, type Dashboard } from './dashboard.ts';
 import type {
   AuditEntry, AuditLog, CallCounts, CallLogSource, CallSearch, ConsoleUser, CrmWrite, HealthCheck, NumberingPort, OutboxPort,
@@ -24,6 +25,7 @@ export interface ConsoleServiceDeps {
   readonly checks: readonly HealthCheck[];
   readonly rulesVersions: RulesVersionsPort;
   readonly numbering: NumberingPort;
+  readonly planImports: PlanImports;
   readonly audit: AuditLog;
   /** Absent until a savings report is wired in: the page then says so. */
   readonly savings: SavingsReport | null;
@@ -70,6 +72,11 @@ async function checkAll(checks: readonly HealthCheck[]): Promise<{ name: string;
  */
 export class ConsoleService {
   constructor(private readonly d: ConsoleServiceDeps) {}
+
+  /** Plan uploads and their imports, polled by the numbering page. */
+  get planImports(): PlanImports {
+    return this.d.planImports;
+  }
 
   get savings(): SavingsReport | null {
     return this.d.savings;

@@ -4,6 +4,7 @@ import type { CallRecord } from '../calls/call-record.ts';
 import { isCrmWhitelisted, isExcludedNumber, portalUserId } from './crm-policy.ts';
 import { RECORDING_PARAM } from './outbox-params.ts';
 import { RECORDING_EXTENSIONS } from './recordings.ts';
+import { dialerRegisterKey, planDialerRegister } from './dialer-card-writes.ts';
 
 /** One planned outbox entry; `after` names the key of the entry it waits for. */
 export interface PlannedWrite {
@@ -54,7 +55,9 @@ function attachable(record: CallRecord): boolean {
  * - a click-to-call: `finish` (Bitrix24 registered it) then `attachRecord` — for whitelisted
  *   users; others only get `finish` when crm.finishNonWhitelisted is on (their card was hidden);
  * - a desk-phone call of a whitelisted user: `register` (TYPE 1, EXTERNAL_CALL_ID = Linkedid)
- *   → `finish` (CALL_ID from the register) → `attachRecord`, chained in that order.
+ *   → `finish` (CALL_ID from the register) → `attachRecord`, chained in that order;
+ * - an auto-dialer call: its `finish` waits for the register the dialer enqueued when it placed
+ *   the call (same key: the register is sent once, with the CRM entity of the lead).
  */
 export function planCallRecordWrites(record: CallRecord, rules: CompiledRules): WritePlan {
   if (isExcludedNumber(rules, record.number)) return { writes: [], note: 'excluded number: nothing is written to Bitrix24' };
@@ -73,6 +76,7 @@ export function planCallRecordWrites(record: CallRecord, rules: CompiledRules): 
     return { writes, note: whitelisted ? null : 'user not on the CRM whitelist: finished only (finishNonWhitelisted)' };
   }
 
+  if (record.origin === 'dialer') return dialerWrites(record, rules, userId);
   if (!whitelisted) return { writes: [], note: 'desk-phone call of a user not on the CRM whitelist: not registered' };
   if (userId === null && record.extension === null) return { writes: [], note: 'desk-phone call without a known user or extension: not registered' };
   // Bitrix24 refuses to register what is not a phone number ("Unsupported phone number format").
@@ -93,6 +97,27 @@ export function planCallRecordWrites(record: CallRecord, rules: CompiledRules): 
   if (record.b24Line) register.LINE_NUMBER = record.b24Line;
   writes.push({ key: `${base}:register`, method: 'telephony.externalcall.register', params: register });
   writes.push({ key: `${base}:finish`, method: 'telephony.externalcall.finish', params: finishParams(record, userId), after: `${base}:register`, inject: { CALL_ID: 'CALL_ID' } });
+  if (attachable(record)) {
+    writes.push({ key: `${base}:attach`, method: 'telephony.externalcall.attachRecord', params: { [RECORDING_PARAM]: record.recording }, after: `${base}:finish`, inject: { CALL_ID: 'CALL_ID' } });
+  }
+  return { writes, note: null };
+}
+
+/**
+ * The dialer enqueued the register (with the lead's CRM entity) before it dialled; planning it again
+ * under the same key finds that entry, so the finish and recording chain after it. Should the
+ * dialer's entry be missing, this one registers the call without the entity.
+ */
+function dialerWrites(record: CallRecord, rules: CompiledRules, userId: string | null): WritePlan {
+  if (userId === null) return { writes: [], note: 'dialer call without an operator: not registered' };
+  const register = planDialerRegister({
+    callId: record.callId, operatorId: userId, e164: record.number, entityType: null, entityId: null,
+    externalId: record.linkedid ?? record.callId, startedAt: record.startedAt,
+  }, rules);
+  if (register === null) return { writes: [], note: 'dialer call of an operator not on the CRM whitelist: not registered' };
+  const base = dialerRegisterKey(record.callId).replace(/:register$/, '');
+  const writes: PlannedWrite[] = [register];
+  writes.push({ key: `${base}:finish`, method: 'telephony.externalcall.finish', params: finishParams(record, userId), after: register.key, inject: { CALL_ID: 'CALL_ID' } });
   if (attachable(record)) {
     writes.push({ key: `${base}:attach`, method: 'telephony.externalcall.attachRecord', params: { [RECORDING_PARAM]: record.recording }, after: `${base}:finish`, inject: { CALL_ID: 'CALL_ID' } });
   }

@@ -10,6 +10,7 @@ import type { CrmClock } from './clock.ts';
 import type { RequestRateLimiter } from './rate-limiter.ts';
 import { RecordingPathError, type RecordingResolver } from './recordings.ts';
 import { RECORDING_PARAM } from './outbox-params.ts';
+import { DOCUMENT_PARAM, timelineCommentParams } from './documents.ts';
 
 export interface OutboxWorkerOptions {
   readonly repo: OutboxRepository;
@@ -243,6 +244,16 @@ export class OutboxWorker {
         const code = (err as NodeJS.ErrnoException)?.code ?? 'EIO';
         // A missing file may still be being closed by MixMonitor: retried, then parked.
         return { failure: restFailure('RECORDING_NOT_READABLE', `recording ${code}`, 0) };
+      }
+    }
+    if (params[DOCUMENT_PARAM] !== undefined) {
+      if (!this.o.recordings) return { failure: restFailure('RECORDING_UNAVAILABLE', 'no recordings directory is configured', 400) };
+      try {
+        // The file goes inline, never inside a batch (as FILE_CONTENT, DECISIONS §20).
+        return { entry, params: await timelineCommentParams(params, this.o.recordings), inline: true };
+      } catch (err) {
+        if (err instanceof RecordingPathError) return { failure: restFailure('RECORDING_REFUSED', err.message, 400) };
+        return { failure: restFailure('RECORDING_NOT_READABLE', `document ${(err as NodeJS.ErrnoException)?.code ?? 'EIO'}`, 0) };
       }
     }
     return { entry, params, inline };

@@ -13,20 +13,20 @@ export class RecordingPathError extends Error {}
  * The path of a recording relative to RECORDINGS_DIR, checked: plain segments only (no `..`, no
  * hidden files, no absolute path outside the directory), wav or mp3. Throws RecordingPathError.
  */
-export function relativeRecordingPath(recordingsDir: string, file: string): string {
+export function relativeRecordingPath(recordingsDir: string, file: string, extensions: readonly string[] = RECORDING_EXTENSIONS): string {
   const root = path.resolve(recordingsDir);
   const rel = path.isAbsolute(file) ? path.relative(root, path.resolve(file)) : file;
   const segments = rel.split(/[\\/]/);
   if (rel === '' || segments.some((s) => !SAFE_SEGMENT.test(s))) throw new RecordingPathError(`recording "${file}" is not a plain path inside the recordings directory`);
   const ext = path.extname(rel).toLowerCase();
-  if (!(RECORDING_EXTENSIONS as readonly string[]).includes(ext)) throw new RecordingPathError(`recording "${path.basename(file)}" is ${ext || 'without extension'}: Bitrix24 accepts wav or mp3 only`);
+  if (!extensions.includes(ext)) throw new RecordingPathError(`recording "${path.basename(file)}" is ${ext || 'without extension'}: ${extensions === RECORDING_EXTENSIONS ? 'Bitrix24 accepts wav or mp3 only' : `expected ${extensions.join(', ')}`}`);
   return segments.join('/');
 }
 
 /** The absolute path of a checked relative path; refuses a symlink that leads outside the directory. */
-export function resolveRecordingFile(recordingsDir: string, rel: string): string {
+export function resolveRecordingFile(recordingsDir: string, rel: string, extensions: readonly string[] = RECORDING_EXTENSIONS): string {
   const root = fs.realpathSync(path.resolve(recordingsDir));
-  const checked = relativeRecordingPath(root, rel);
+  const checked = relativeRecordingPath(root, rel, extensions);
   const real = fs.realpathSync(path.join(root, checked));
   if (!real.startsWith(root + path.sep)) throw new RecordingPathError(`recording "${rel}" leads outside the recordings directory`);
   return real;
@@ -83,5 +83,12 @@ export class RecordingResolver {
     }
     const bytes = await fs.promises.readFile(abs);
     return { FILENAME: filename, FILE_CONTENT: bytes.toString('base64') };
+  }
+
+  /** A document kept beside the recordings (a fax's PDF), checked the same way: its name and base64 content. */
+  async document(file: string, extensions: readonly string[]): Promise<{ readonly name: string; readonly content: string }> {
+    const rel = relativeRecordingPath(this.recordingsDir, file, extensions);
+    const abs = resolveRecordingFile(this.recordingsDir, rel, extensions);
+    return { name: path.basename(rel), content: (await fs.promises.readFile(abs)).toString('base64') };
   }
 }

@@ -1,5 +1,9 @@
 import { isKnownTimezone } from '../../core/pacing/local-time.ts';
-import { DIAL_MODES, MIN_RING_SECONDS, defaultPacing, parseWindow, type DialMode, type PacingSettings, type TimeWindow } from '../../core/pacing/settings.ts';
+import { ABANDON_WINDOWS, type AbandonWindowName } from '../../core/pacing/abandon-window.ts';
+import { DEFAULT_PACING_CONFIG } from '../../core/pacing/pacer.ts';
+import {
+  DIAL_MODES, MIN_RING_SECONDS, defaultPacing, parseWindow, type AmdSettings, type DialMode, type PacingSettings, type PooledPacing, type TimeWindow,
+} from '../../core/pacing/settings.ts';
 import { normalizePhone } from '../../core/phone/normalize.ts';
 import type { Campaign, CampaignSource, CampaignStatus, NewLead } from './model.ts';
 import type { CampaignStore, LeadStore } from './ports.ts';
@@ -20,6 +24,14 @@ export interface CampaignInput {
   readonly timezone?: string;
   readonly ringSeconds?: number;
   readonly source?: CampaignSource | null;
+  /** Ratio mode: calls per free operator (default 1.2). */
+  readonly ratio?: number;
+  /** Predictive: abandoned calls, percent of answered (default 3), over `abandonWindow` (24h | 30d). */
+  readonly abandonTarget?: number;
+  readonly abandonWindow?: string;
+  /** Answering-machine detection on/off; its false-positive rate in percent (default 5). */
+  readonly amd?: boolean;
+  readonly amdFalsePositive?: number;
 }
 
 export class DialerInputError extends Error {}
@@ -41,8 +53,10 @@ function window(what: string, text: string): TimeWindow {
 /** Validates a campaign's settings; every problem names the field. Nothing is stored on error. */
 export function campaignSettings(input: CampaignInput, defaultTimezone: string, base?: PacingSettings): PacingSettings {
   const d = base ?? defaultPacing(defaultTimezone);
-  const mode = (input.mode ?? d.mode) as DialMode;
-  if (!DIAL_MODES.includes(mode)) throw new DialerInputError(`mode must be one of ${DIAL_MODES.join(', ')} (got "${String(input.mode)}")`);
+  const requested = input.mode ?? d.pooled?.mode ?? d.mode;
+  if (!CAMPAIGN_MODES.includes(requested)) throw new DialerInputError(`mode must be one of ${CAMPAIGN_MODES.join(', ')} (got "${String(input.mode)}")`);
+  // Ratio and predictive place their customer legs the progressive way (customer first).
+  const mode: DialMode = requested === 'preview' ? 'preview' : 'progressive';
   const timezone = input.timezone ?? d.fallbackTimezone;
   if (!isKnownTimezone(timezone)) throw new DialerInputError(`timezone "${timezone.slice(0, 60)}" is not an IANA timezone`);
   const ringSeconds = positive('ringSeconds', input.ringSeconds, d.ringSeconds);
@@ -63,7 +77,29 @@ export function campaignSettings(input: CampaignInput, defaultTimezone: string, 
     caps: { perDay: cap('perDay'), perWeek: cap('perWeek'), perMonth: cap('perMonth') },
     fallbackTimezone: timezone,
     ringSeconds,
+    pooled: requested === 'ratio' || requested === 'predictive' ? pooledPacing(requested, input, d.pooled ?? null) : null,
+    amd: amdSettings(input, d.amd ?? null),
   };
+}
+
+const CAMPAIGN_MODES: readonly string[] = [...DIAL_MODES, 'ratio', 'predictive'];
+
+function pooledPacing(mode: 'ratio' | 'predictive', input: CampaignInput, base: PooledPacing | null): PooledPacing {
+  const ratio = input.ratio ?? base?.ratio ?? DEFAULT_PACING_CONFIG.ratio;
+  if (!Number.isFinite(ratio) || ratio < 1 || ratio > 20) throw new DialerInputError(`ratio must be a number from 1 to 20 (got ${String(input.ratio)})`);
+  const target = input.abandonTarget ?? base?.abandonTargetPct ?? DEFAULT_PACING_CONFIG.abandonTargetPct;
+  if (!Number.isFinite(target) || target <= 0 || target > 50) throw new DialerInputError(`abandonTarget must be a percentage above 0 and at most 50 (got ${String(input.abandonTarget)})`);
+  const window = input.abandonWindow ?? base?.abandonWindow ?? '24h';
+  if (!(window in ABANDON_WINDOWS)) throw new DialerInputError(`abandonWindow must be one of ${Object.keys(ABANDON_WINDOWS).join(', ')} (got "${window.slice(0, 20)}")`);
+  return { mode, ratio, abandonTargetPct: target, abandonWindow: window as AbandonWindowName, minOperators: base?.minOperators ?? DEFAULT_PACING_CONFIG.minOperators };
+}
+
+function amdSettings(input: CampaignInput, base: AmdSettings | null): AmdSettings | null {
+  const on = input.amd ?? base !== null;
+  if (!on) return null;
+  const fp = input.amdFalsePositive ?? base?.falsePositivePct ?? 5;
+  if (!Number.isFinite(fp) || fp < 0 || fp > 100) throw new DialerInputError(`amdFalsePositive must be a percentage from 0 to 100 (got ${String(input.amdFalsePositive)})`);
+  return { falsePositivePct: fp };
 }
 
 export interface CampaignAdmin {
@@ -132,23 +168,43 @@ export async function importCsvLeads(deps: CampaignAdmin, campaignId: string, te
   return { ...r, rejected };
 }
 
-/** Bitrix24 leads by a filter (crm.lead.list), as the CRM adapter reads them. */
-export interface CrmLeadSource {
-  listLeads(filter: Readonly<Record<string, string>>): Promise<{ readonly id: string; readonly title: string | null; readonly phones: readonly string[] }[]>;
+/** Which numbers of Bitrix24 a campaign takes. */
+export type CrmSourceQuery =
+  | { readonly kind: 'leads'; readonly filter: Readonly<Record<string, string>> }
+  /** Deals by a filter: each deal is called on its contact's (else its company's) phone. */
+  | { readonly kind: 'deals'; readonly filter: Readonly<Record<string, string>> }
+  /** A CRM call list (its contacts or companies), optionally only the items of one call status. */
+  | { readonly kind: 'call-list'; readonly listId: number; readonly status?: string };
+
+/** One CRM record with its phones, as the CRM adapter reads it. */
+export interface CrmNumberRow {
+  /** How the import names it in a rejection ("lead 7", "deal 12", "call list 3 contact 9"). */
+  readonly ref: string;
+  /** The entity the card is registered with (LEAD, CONTACT or COMPANY), or null. */
+  readonly entityType: string | null;
+  readonly entityId: string | null;
+  readonly title: string | null;
+  readonly phones: readonly string[];
 }
 
-export async function importCrmLeads(deps: CampaignAdmin, campaignId: string, source: CrmLeadSource, filter: Readonly<Record<string, string>>, defaultCountry: string): Promise<ImportResult> {
+/** Bitrix24 as a source of numbers: leads or deals by a filter, or a call list. */
+export interface CrmLeadSource {
+  list(query: CrmSourceQuery): Promise<CrmNumberRow[]>;
+}
+
+/** Each record's first phone becomes a lead; records without a usable phone are listed, not imported. */
+export async function importCrmLeads(deps: CampaignAdmin, campaignId: string, source: CrmLeadSource, query: CrmSourceQuery, defaultCountry: string): Promise<ImportResult> {
   if (!(await deps.store.getCampaign(campaignId))) throw new DialerInputError(`no campaign "${campaignId.slice(0, 64)}"`);
   const leads: NewLead[] = [];
   const rejected: string[] = [];
-  for (const l of await source.listLeads(filter)) {
-    const phone = l.phones[0];
+  for (const r of await source.list(query)) {
+    const phone = r.phones[0];
     if (phone === undefined) {
-      rejected.push(`lead ${l.id}: no phone`);
+      rejected.push(`${r.ref}: no phone`);
       continue;
     }
-    const lead = leadOf({ number: phone, title: l.title, entityType: 'LEAD', entityId: l.id }, defaultCountry);
-    if (typeof lead === 'string') rejected.push(`lead ${l.id}: ${lead}`);
+    const lead = leadOf({ number: phone, title: r.title, entityType: r.entityType, entityId: r.entityId }, defaultCountry);
+    if (typeof lead === 'string') rejected.push(`${r.ref}: ${lead}`);
     else leads.push(lead);
   }
   const r = await deps.store.addLeads(campaignId, leads, deps.now());

@@ -12,7 +12,7 @@ export interface RoutedLeg {
 export type LegRouting = { readonly ok: true; readonly leg: RoutedLeg } | { readonly ok: false; readonly code: string; readonly message: string };
 
 export interface CustomerLegDeps {
-  readonly store: Pick<CallStore, 'createCall'>;
+  readonly store: Pick<CallStore, 'createCall' | 'updateCall'>;
   readonly routing: RoutingDeps;
   readonly clock: Clock;
   /** Channels in use per trunk (the routing skips full trunks). */
@@ -46,7 +46,7 @@ export class CustomerLegs {
    * Stores the call row before the Originate. `routeChannel` is the channel whose route requests
    * the dialplan sends; `linkedid` the Originate's first channel (the oldest of the call).
    */
-  async store(leg: RoutedLeg, ids: { readonly callId: string; readonly routeChannel: string; readonly linkedid: string; readonly operatorId: string; readonly crmCallId: string | null }): Promise<void> {
+  async store(leg: RoutedLeg, ids: { readonly callId: string; readonly routeChannel: string; readonly linkedid: string; readonly operatorId: string | null; readonly crmCallId: string | null }): Promise<void> {
     const call: NewCall = {
       id: ids.callId,
       crmCallId: ids.crmCallId,
@@ -68,5 +68,18 @@ export class CustomerLegs {
     const stored = await this.deps.store.createCall(call);
     if (!stored.created) throw new Error(`call ${ids.callId} is stored already`);
     this.deps.remember(storedCallOf(call));
+  }
+
+  /**
+   * A stored leg whose Originate never reached the PBX ends now (503, the direction unavailable)
+   * and is handed to the CRM like any ended call: the card's register gets its finish.
+   */
+  async abandon(callId: string, reason: string): Promise<void> {
+    await this.deps.store.updateCall(callId, { state: 'ended', statusCode: '503', failedReason: reason, endedAt: this.deps.clock.now(), crmHandoff: 'pending' });
+  }
+
+  /** The operator who took a ratio/predictive call: the call's record goes to them (its CRM call comes from the card's register). */
+  async attach(callId: string, operatorId: string): Promise<void> {
+    await this.deps.store.updateCall(callId, { userId: operatorId });
   }
 }

@@ -8,6 +8,7 @@ import type { Clock } from '../calls/ports.ts';
 import type { CustomerLegs } from './customer-leg.ts';
 import type { Campaign, Lead, Operator } from './model.ts';
 import type { DialerPbx, DialerPbxEvent, DialerStore, LeadCard } from './ports.ts';
+import { PooledCalls } from './pooled.ts';
 
 /** Dialer call ids: recognisable as connector calls (the route service looks them up by channel). */
 export const DIALER_CALL_PREFIX = 'c2c-dl-';
@@ -26,14 +27,21 @@ export interface DialerCycleDeps {
   readonly operatorRingSeconds: number;
   /** After an Originate failed, how long the customer leg's own end report may still take. */
   readonly endGraceMs?: number;
+  /** How long an answered call waits for its card to open (the register may still be on its way to Bitrix24). */
+  readonly cardDeadlineMs?: number;
 }
 
 /** What the cycle knows of a call in flight (lost on restart: the PBX's end report still closes it). */
 interface Live {
   readonly campaignId: string;
-  readonly operatorId: string;
+  /** Null while a ratio/predictive call waits for its customer to answer. */
+  operatorId: string | null;
   readonly mode: DialMode;
-  readonly crmCallId: string | null;
+  /** The card's register is in the CRM outbox (a ratio/predictive call's once an operator takes it). */
+  registered: boolean;
+  /** A ratio/predictive call's lead (its card is registered once an operator takes it). */
+  readonly lead?: { readonly lead: Lead; readonly e164: string; readonly channelId: string };
+  machine?: boolean;
   answered: boolean;
   operatorTook: boolean;
   abandoned: boolean;
@@ -57,11 +65,14 @@ export class DialerCycle {
   private readonly live = new Map<string, Live>();
   /** Campaigns as the last pass read them: a call's end needs its retry plan without a read. */
   private readonly campaigns = new Map<string, Campaign>();
+  private readonly pooled: PooledCalls;
   private dnc = new DncList([]);
   private running: Promise<void> | null = null;
   private sweptAt = 0;
 
-  constructor(private readonly deps: DialerCycleDeps) {}
+  constructor(private readonly deps: DialerCycleDeps) {
+    this.pooled = new PooledCalls(deps.store);
+  }
 
   /** Re-reads the do-not-call list (after every change through the CLI or API; every instance on its own timer). */
   async reloadDnc(): Promise<void> {
@@ -88,12 +99,18 @@ export class DialerCycle {
     for (const c of campaigns) this.campaigns.set(c.id, c);
     if (campaigns.length === 0) return;
     const team = new Set(campaigns.flatMap((c) => c.operators));
-    const operators = (await store.listOperators([...team])).filter((o) => o.online && o.callId === null);
-    if (operators.length === 0) return;
-    const states = await pbx.deviceStates(operators.map((o) => o.stateDevice));
+    const everyone = await store.listOperators([...team]);
+    const operators = everyone.filter((o) => o.online && o.callId === null);
+    const states = operators.length > 0 ? await pbx.deviceStates(operators.map((o) => o.stateDevice)) : new Map<string, string>();
     const free = new Map(operators.filter((o) => states.get(o.stateDevice) === 'NOT_INUSE').map((o) => [o.id, o]));
     for (const campaign of campaigns) {
       const mine = campaign.operators.map((id) => free.get(id)).filter((o): o is Operator => o !== undefined);
+      if (campaign.settings.pooled) {
+        // Ratio/predictive dial even when nobody is free yet: operators will be by the time customers answer.
+        const online = everyone.filter((o) => o.online && campaign.operators.includes(o.id)).length;
+        for (const id of await this.fillPooled(campaign, mine, online)) free.delete(id);
+        continue;
+      }
       if (mine.length === 0) continue;
       const placed = await this.fill(campaign, mine);
       for (const id of placed) free.delete(id);
@@ -126,47 +143,93 @@ export class DialerCycle {
     return held;
   }
 
-  private async place(campaign: Campaign, operator: Operator, lead: Lead, mode: DialMode): Promise<boolean> {
+  /**
+   * Ratio/predictive: as many customer calls as the pacing decides, none tied to an operator
+   * (a lead reserved after a drop is still dialled operator first). Returns the operators now held.
+   */
+  private async fillPooled(campaign: Campaign, free: readonly Operator[], online: number): Promise<string[]> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const decision = await this.pooled.decide(campaign, online, free.length, now);
+    if (decision.dial === 0) return [];
+    this.deps.logger.info({ campaign: campaign.id, pacing: decision.mode, dial: decision.dial, free: free.length, online, why: decision.why }, 'dialer: pacing');
+    const leads = await store.dueLeads(campaign.id, now, Math.min(DUE_BATCH, decision.dial));
+    const capped = campaign.settings.caps.perDay !== null || campaign.settings.caps.perWeek !== null || campaign.settings.caps.perMonth !== null;
+    const starts = capped ? await store.attemptStarts(leads.map((l) => l.id)) : new Map<string, number[]>();
+    let due: DueLead[] = leads.map((l) => ({
+      id: l.id, digits: l.digits, timezone: this.deps.timezoneOf(l.digits), attemptStarts: starts.get(l.id) ?? [], reserveOperator: l.reserveOperator,
+    }));
+    const byId = new Map(leads.map((l) => [l.id, l]));
+    const operators = [...free];
+    const held: string[] = [];
+    for (let i = 0; i < decision.dial; i++) {
+      const choice = chooseLead(due, campaign.settings, this.dnc, now);
+      await store.applyHolds(choice.holds);
+      const skipped = new Set(choice.holds.map((h) => h.leadId));
+      if (!choice.dial) break;
+      const picked = choice.dial.lead;
+      due = due.filter((l) => l.id !== picked.id && !skipped.has(l.id));
+      const lead = byId.get(picked.id) as Lead;
+      if (choice.dial.mode === 'preview') {
+        const operator = operators.shift();
+        if (operator && await this.place(campaign, operator, lead, 'preview')) held.push(operator.id);
+      } else {
+        await this.place(campaign, null, lead, 'progressive');
+      }
+    }
+    return held;
+  }
+
+  private async place(campaign: Campaign, operator: Operator | null, lead: Lead, mode: DialMode): Promise<boolean> {
     const { store, clock, logger } = this.deps;
     const callId = `${DIALER_CALL_PREFIX}${this.deps.newId()}`;
     const channelId = `${callId}-a`;
     const otherChannelId = `${callId}-b`;
     const now = clock.now();
-    if (!(await store.hold(operator.id, callId, now))) return false;
-    const log = logger.child({ callId, campaign: campaign.id, lead: lead.id, operator: operator.id, mode });
-    await store.startAttempt({ leadId: lead.id, campaignId: campaign.id, operatorId: operator.id, callId, mode, startedAt: now });
+    if (operator && !(await store.hold(operator.id, callId, now))) return false;
+    const log = logger.child({ callId, campaign: campaign.id, lead: lead.id, operator: operator?.id ?? null, mode, pacing: campaign.settings.pooled?.mode ?? null });
+    await store.startAttempt({ leadId: lead.id, campaignId: campaign.id, operatorId: operator?.id ?? null, callId, mode, startedAt: now });
     const routed = this.deps.legs.route(lead.digits, campaign.department, campaign.settings.ringSeconds);
     if (!routed.ok) {
       log.warn({ code: routed.code, reason: routed.message }, 'dialer: the routing refused the customer call');
-      await this.close(callId, campaign, operator.id, { outcome: 'technical', dialStatus: null, hangupCause: null });
+      await this.close(callId, campaign, operator?.id ?? null, { outcome: 'technical', dialStatus: null, hangupCause: null });
       return false;
     }
-    const crmCallId = await this.register(operator.id, lead, routed.leg.e164, callId, now, log);
+    const registered = operator ? await this.register(operator.id, lead, routed.leg.e164, callId, now, log) : false;
+    let stored = false;
     try {
       // In preview the route requests come from the operator's channel; in progressive from the customer leg's.
-      await this.deps.legs.store(routed.leg, { callId, routeChannel: mode === 'preview' ? channelId : otherChannelId, linkedid: channelId, operatorId: operator.id, crmCallId });
-      this.live.set(callId, { campaignId: campaign.id, operatorId: operator.id, mode, crmCallId, answered: false, operatorTook: false, abandoned: false, cardShown: false });
+      // The CRM's CALL_ID is not waited for: the call record's finish takes it from the register's entry.
+      await this.deps.legs.store(routed.leg, { callId, routeChannel: mode === 'preview' ? channelId : otherChannelId, linkedid: channelId, operatorId: operator?.id ?? null, crmCallId: null });
+      stored = true;
+      this.live.set(callId, {
+        campaignId: campaign.id, operatorId: operator?.id ?? null, mode, registered, answered: false, operatorTook: false, abandoned: false, cardShown: false,
+        ...(operator ? {} : { lead: { lead, e164: routed.leg.e164, channelId } }),
+      });
+      if (!operator) this.pooled.placed(callId, campaign.id, now);
       await this.deps.pbx.originate({
         mode, callId, channelId, otherChannelId, digits: lead.digits, operator, campaignId: campaign.id, leadId: lead.id,
-        ringSeconds: campaign.settings.ringSeconds, operatorRingSeconds: this.deps.operatorRingSeconds,
+        ringSeconds: campaign.settings.ringSeconds, operatorRingSeconds: this.deps.operatorRingSeconds, amd: campaign.settings.amd != null && mode !== 'preview',
       });
     } catch (err) {
       log.warn({ err: { message: (err as Error).message } }, 'dialer: the call could not be placed');
-      await this.close(callId, campaign, operator.id, { outcome: 'technical', dialStatus: null, hangupCause: null });
+      if (stored) await this.deps.legs.abandon(callId, `originate failed: ${(err as Error).message}`).catch(() => undefined);
+      await this.close(callId, campaign, operator?.id ?? null, { outcome: 'technical', dialStatus: null, hangupCause: null });
       return false;
     }
     log.info({ trunk: routed.leg.plan.attempts[0]?.trunk }, 'dialer: call placed');
     return true;
   }
 
-  /** Registers the call with the operator and the lead (card not shown yet); null when the CRM is not reachable. */
-  private async register(operatorId: string, lead: Lead, e164: string, callId: string, at: number, log: Logger): Promise<string | null> {
-    if (!this.deps.card) return null;
+  /** Stores the card's register with the operator and the lead (sent by the outbox, shown on answer); false when it could not be stored. */
+  private async register(operatorId: string, lead: Lead, e164: string, callId: string, at: number, log: Logger): Promise<boolean> {
+    if (!this.deps.card) return false;
     try {
-      return await this.deps.card.register({ operatorId, e164, entityType: lead.entityType, entityId: lead.entityId, externalId: `${callId}-a`, at });
+      await this.deps.card.register({ callId, operatorId, e164, entityType: lead.entityType, entityId: lead.entityId, externalId: `${callId}-a`, at });
+      return true;
     } catch (err) {
-      log.warn({ err: { message: (err as Error).message } }, 'dialer: the call could not be registered in Bitrix24; placed without a card');
-      return null;
+      log.warn({ err: { message: (err as Error).message } }, 'dialer: the card could not be registered; placed without a card');
+      return false;
     }
   }
 
@@ -195,16 +258,28 @@ export class DialerCycle {
       case 'answered':
         if (live) live.answered = true;
         await this.deps.store.markAnswered(e.callId, this.deps.clock.now());
+        if (live && live.operatorId === null) {
+          this.pooled.answered(e.callId, this.deps.clock.now());
+          await this.assign(e.callId, live);
+        }
         if (live?.mode === 'progressive') await this.showCard(e.callId, live);
         return;
       case 'bridged':
         if (live) {
           live.operatorTook = true;
+          this.pooled.bridged(e.callId, this.deps.clock.now(), this.targetOf(live));
           await this.showCard(e.callId, live);
         }
         return;
       case 'abandoned':
-        if (live) live.abandoned = true;
+        if (live) {
+          live.abandoned = true;
+          this.pooled.abandoned(e.callId, this.targetOf(live));
+        }
+        return;
+      case 'machine':
+        if (live) live.machine = true;
+        this.pooled.machine(e.callId, this.deps.clock.now());
         return;
       case 'operator-missed':
         await this.operatorOff(e.operatorId, `did not answer an offered call (${e.dialStatus})`);
@@ -213,12 +288,13 @@ export class DialerCycle {
       case 'customer-end': {
         const outcome: CustomerOutcome = live?.abandoned === true
           ? 'abandoned'
+          : live?.machine === true ? 'machine'
           : classifyCustomerLeg({ dialStatus: e.dialStatus, hangupCause: e.hangupCause, operatorTook: live ? live.operatorTook : e.dialStatus === 'ANSWER' });
         await this.finish(e.callId, { outcome, dialStatus: e.dialStatus, hangupCause: e.hangupCause });
         return;
       }
       case 'originate-failed':
-        if (live?.mode === 'preview' && !live.operatorTook) {
+        if (live?.mode === 'preview' && !live.operatorTook && live.operatorId !== null) {
           // The operator's phone was offered the call and not answered: off line; the lead waits for the next operator.
           await this.operatorOff(live.operatorId, `did not answer an offered call (${e.reason})`);
           await this.finish(e.callId, { outcome: 'technical', dialStatus: null, hangupCause: null }, true);
@@ -232,12 +308,54 @@ export class DialerCycle {
     }
   }
 
+  private targetOf(live: Live): number {
+    return this.campaigns.get(live.campaignId)?.settings.pooled?.abandonTargetPct ?? 3;
+  }
+
+  /**
+   * A ratio/predictive customer answered: the first free operator of the team is held for the
+   * call and handed to the waiting channel; its card is registered and opened. None free → the
+   * dialplan plays the message after its wait (an abandoned call).
+   */
+  private async assign(callId: string, live: Live): Promise<void> {
+    const { store, pbx, clock, logger } = this.deps;
+    const campaign = this.campaigns.get(live.campaignId);
+    if (!campaign || !live.lead || !pbx.assignOperator) return;
+    const candidates = (await store.listOperators(campaign.operators)).filter((o) => o.online && o.callId === null);
+    if (candidates.length === 0) return;
+    const states = await pbx.deviceStates(candidates.map((o) => o.stateDevice));
+    const now = clock.now();
+    for (const o of candidates) {
+      if (states.get(o.stateDevice) !== 'NOT_INUSE' || !(await store.hold(o.id, callId, now))) continue;
+      live.operatorId = o.id;
+      this.pooled.assigned(callId, o.id);
+      const log = logger.child({ callId, campaign: campaign.id, operator: o.id });
+      try {
+        await pbx.assignOperator(live.lead.channelId, o);
+      } catch (err) {
+        log.warn({ err: { message: (err as Error).message } }, 'dialer: the answered customer could not be handed to the operator');
+        live.operatorId = null;
+        await store.release(o.id, callId, now);
+        return;
+      }
+      await store.setAttemptOperator(callId, o.id);
+      live.registered = await this.register(o.id, live.lead.lead, live.lead.e164, callId, now, log);
+      await this.deps.legs.attach(callId, o.id);
+      log.info('dialer: answered customer given to an operator');
+      return;
+    }
+  }
+
+  /** Within a deadline: a card opening after the talk began is worse than none (the call record is written either way). */
   private async showCard(callId: string, live: Live): Promise<void> {
-    if (live.cardShown || live.crmCallId === null || !this.deps.card) return;
+    if (live.cardShown || !live.registered || live.operatorId === null || !this.deps.card) return;
     live.cardShown = true;
-    await this.deps.card.show(live.crmCallId, live.operatorId).catch((err: unknown) => {
+    const deadlineMs = this.deps.cardDeadlineMs ?? 2000;
+    const shown = await this.deps.card.show({ callId, operatorId: live.operatorId }, deadlineMs).catch((err: unknown) => {
       this.deps.logger.warn({ callId, err: { message: (err as Error).message } }, 'dialer: the lead card could not be shown');
+      return true;
     });
+    if (!shown) this.deps.logger.warn({ callId, operator: live.operatorId, deadlineMs }, 'dialer: Bitrix24 had not registered the call in time: card not shown (the call is still recorded)');
   }
 
   private async operatorOff(operatorId: string, reason: string): Promise<void> {
@@ -260,6 +378,7 @@ export class DialerCycle {
   ): Promise<void> {
     const now = this.deps.clock.now();
     this.live.delete(callId);
+    this.pooled.ended(callId, now);
     const s = campaign.settings;
     const next = (lead: Lead): LeadNext => (operatorFault
       ? { kind: 'retry', at: now, reserveOperator: lead.reserveOperator }

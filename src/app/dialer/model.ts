@@ -6,7 +6,9 @@ export type CampaignStatus = 'draft' | 'running' | 'paused' | 'stopped';
 /** Where a campaign's numbers come from (the CLI and API import them into leads). */
 export type CampaignSource =
   | { readonly kind: 'file'; readonly path: string }
-  | { readonly kind: 'bitrix24-leads'; readonly filter: Readonly<Record<string, string>> };
+  | { readonly kind: 'bitrix24-leads'; readonly filter: Readonly<Record<string, string>> }
+  | { readonly kind: 'bitrix24-deals'; readonly filter: Readonly<Record<string, string>> }
+  | { readonly kind: 'bitrix24-call-list'; readonly listId: number; readonly status?: string };
 
 export interface Campaign {
   readonly id: string;

@@ -78,13 +78,16 @@ export interface DialerOriginate {
   readonly otherChannelId: string;
   /** E.164 digits of the customer. */
   readonly digits: string;
-  readonly operator: Pick<Operator, 'id' | 'dial' | 'stateDevice'>;
+  /** Null for a ratio/predictive call: the operator is given when the customer answers (`assignOperator`). */
+  readonly operator: Pick<Operator, 'id' | 'dial' | 'stateDevice'> | null;
   readonly campaignId: string;
   readonly leadId: string;
   /** How long the customer's phone rings (seconds). */
   readonly ringSeconds: number;
   /** How long the operator's phone rings in preview, and when bridged (seconds). */
   readonly operatorRingSeconds: number;
+  /** Answering-machine detection on the customer leg. */
+  readonly amd?: boolean;
 }
 
 export interface DialerPbx {
@@ -92,6 +95,8 @@ export interface DialerPbx {
   originate(request: DialerOriginate): Promise<void>;
   /** Device states (NOT_INUSE, INUSE, RINGING, UNAVAILABLE, UNKNOWN…) by device. */
   deviceStates(devices: readonly string[]): Promise<Map<string, string>>;
+  /** Ratio/predictive: the customer answered and waits; this operator takes them (the call's Originate channel). */
+  assignOperator?(channelId: string, operator: Pick<Operator, 'id' | 'dial' | 'stateDevice'>): Promise<void>;
 }
 
 /** What the PBX reports about a dialer call (from the shipped extensions_dialer.conf). */
@@ -100,15 +105,20 @@ export type DialerPbxEvent =
   | { readonly kind: 'bridged'; readonly callId: string; readonly operatorId: string }
   | { readonly kind: 'operator-missed'; readonly callId: string; readonly operatorId: string; readonly dialStatus: string }
   | { readonly kind: 'abandoned'; readonly callId: string }
+  | { readonly kind: 'machine'; readonly callId: string }
   | { readonly kind: 'customer-end'; readonly callId: string; readonly dialStatus: string; readonly hangupCause: number | null }
   | { readonly kind: 'originate-failed'; readonly callId: string; readonly reason: string };
 
 /** The lead's card in Bitrix24 for the operator. */
 export interface LeadCard {
-  /** Registers the outgoing call with the operator and the CRM entity; the CRM's CALL_ID, or null when the CRM is not reachable. */
-  register(input: { readonly operatorId: string; readonly e164: string; readonly entityType: string | null; readonly entityId: string | null; readonly externalId: string; readonly at: number }): Promise<string | null>;
-  /** Opens the card on the operator's screen. */
-  show(crmCallId: string, operatorId: string): Promise<void>;
+  /**
+   * Registers the outgoing call with the operator and the CRM entity durably (the CRM outbox): it
+   * reaches Bitrix24 however long the portal is down, and the call's finish waits for it. Returns
+   * once stored, never waiting for the CRM.
+   */
+  register(input: { readonly callId: string; readonly operatorId: string; readonly e164: string; readonly entityType: string | null; readonly entityId: string | null; readonly externalId: string; readonly at: number }): Promise<void>;
+  /** Opens the card on the operator's screen once the register went through; false when that took longer than `deadlineMs`. */
+  show(input: { readonly callId: string; readonly operatorId: string }, deadlineMs: number): Promise<boolean>;
 }
 
 /** The customer leg handed to the connector's outbound routing (cheapest trunk, rotation, caller ID). */
@@ -118,4 +128,12 @@ export interface CustomerLegs {
     Promise<{ readonly ok: true } | { readonly ok: false; readonly code: string; readonly message: string }>;
 }
 
-export type DialerStore = CampaignStore & OperatorStore & LeadStore & DncStore;
+/** What ratio and predictive pacing read and write beyond the call cycle's own. */
+export interface PacingStore {
+  /** The campaign's attempts since `since`: answered by the customer, abandoned, hung up on as machines. */
+  abandonCounts(campaignId: string, since: number): Promise<{ readonly answered: number; readonly abandoned: number; readonly machines: number }>;
+  /** A ratio/predictive call's operator, once one took it. */
+  setAttemptOperator(callId: string, operatorId: string): Promise<void>;
+}
+
+export type DialerStore = CampaignStore & OperatorStore & LeadStore & DncStore & PacingStore;

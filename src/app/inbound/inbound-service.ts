@@ -5,7 +5,8 @@ import type { CompiledRules } from '../../core/rules/compile.ts';
 import { explainCall, type Explanation } from '../../core/scenarios/explain.ts';
 import { formatPosition, parsePosition } from '../../core/scenarios/position.ts';
 import type { ResponsibleFacts } from '../../core/scenarios/responsible-step.ts';
-import { decideStep, type InboundAction, type MachineContext, type StepDecision } from '../../core/scenarios/step-machine.ts';
+import { leftMessage, type LeftMessage, type MessageReport } from './inbound-messages.ts';
+import { decideStep, type InboundAction, type MachineContext, type StepDecision, type StepRequest } from '../../core/scenarios/step-machine.ts';
 
 /** One request of the inbound dialplan: which number was called, where the call stood, how its last action ended. */
 export interface InboundStepQuery {
@@ -35,6 +36,8 @@ export interface InboundStepAnswer {
 export interface InboundCallEvents {
   answered(linkedid: string, channel: string): void;
   ended(linkedid: string, recording: string | null, call?: EndedCall): void;
+  /** A voicemail or fax the call left (before `ended`). */
+  message?(linkedid: string, report: MessageReport, message: LeftMessage): void;
 }
 
 /** What the dialplan's `h` report says of the call itself: enough to own it after a connector restart. */
@@ -68,21 +71,33 @@ export interface InboundServiceDeps {
 export class InboundService {
   constructor(private readonly deps: InboundServiceDeps) {}
 
-  /** Synchronous unless the step needs the CRM (a responsible manager's lookup). */
-  step(query: InboundStepQuery): InboundStepAnswer | Promise<InboundStepAnswer> {
+  /** One step without waiting for the CRM: a responsible step finds nobody (tests, tools). */
+  step(query: InboundStepQuery): InboundStepAnswer {
+    const r = this.prepare(query);
+    if ('answer' in r) return r.answer;
+    const decision = decideStep(r.ctx, r.req);
+    return this.answer(r.rules, query, decision.action.kind === 'lookup' ? decideStep({ ...r.ctx, responsible: null }, r.req) : decision);
+  }
+
+  /** One step as the dialplan asks it: a responsible step waits for the CRM lookup (with its deadline). */
+  async stepWithCrm(query: InboundStepQuery): Promise<InboundStepAnswer> {
+    const r = this.prepare(query);
+    if ('answer' in r) return r.answer;
+    const decision = decideStep(r.ctx, r.req);
+    if (decision.action.kind !== 'lookup') return this.answer(r.rules, query, decision);
+    const timeout = decision.action.timeout;
+    const responsible = query.caller === null || !this.deps.responsible ? null : await this.deps.responsible.find(query.caller, timeout).catch(() => null);
+    // The same request again, now with the answer (the machine is pure: it decides the same way up to the lookup).
+    return this.answer(r.rules, query, decideStep({ ...r.ctx, responsible }, r.req));
+  }
+
+  private prepare(query: InboundStepQuery): { readonly answer: InboundStepAnswer } | { readonly rules: CompiledRules; readonly ctx: MachineContext; readonly req: StepRequest } {
     const rules = this.deps.rules.current();
     const did = didDigits(query.did, rules.defaultCountry);
     const position = parsePosition(query.state);
-    if (did === null) return this.answer(rules, query, { action: { kind: 'failopen', reason: 'the called number is not a phone number' }, position: null, scenario: null });
-    if (position === 'invalid') return this.answer(rules, query, { action: { kind: 'failopen', reason: 'the step state sent by the dialplan is not one the connector wrote' }, position: null, scenario: null });
-    const ctx = this.context(rules);
-    const req = { did, position, result: query.result };
-    const decision = decideStep(ctx, req);
-    if (decision.action.kind !== 'lookup') return this.answer(rules, query, decision);
-    const timeout = decision.action.timeout;
-    const found = query.caller === null || !this.deps.responsible ? Promise.resolve(null) : this.deps.responsible.find(query.caller, timeout);
-    // The same request again, now with the answer (the machine is pure: it decides the same way up to the lookup).
-    return found.catch(() => null).then((responsible) => this.answer(rules, query, decideStep({ ...ctx, responsible }, req)));
+    if (did === null) return { answer: this.answer(rules, query, { action: { kind: 'failopen', reason: 'the called number is not a phone number' }, position: null, scenario: null }) };
+    if (position === 'invalid') return { answer: this.answer(rules, query, { action: { kind: 'failopen', reason: 'the step state sent by the dialplan is not one the connector wrote' }, position: null, scenario: null }) };
+    return { rules, ctx: this.context(rules), req: { did, position, result: query.result } };
   }
 
   private answer(rules: CompiledRules, query: InboundStepQuery, decision: StepDecision): InboundStepAnswer {
@@ -100,6 +115,12 @@ export class InboundService {
   /** The caller's channel is gone; `recording` is its MixMonitor file, if one was started. */
   ended(linkedid: string, recording: string | null, call?: EndedCall): void {
     this.deps.events?.ended(linkedid, recording, call);
+  }
+
+  /** The caller's `h` reports a voicemail or fax the call left (just before `ended`). */
+  message(report: MessageReport): void {
+    const left = leftMessage(report, this.deps.rules.current().inbound);
+    if (left !== null) this.deps.events?.message?.(report.linkedid, report, left);
   }
 
   /** The path a call to `did` would take at `at` (ms), with the caller pressing `keys` in turn. */

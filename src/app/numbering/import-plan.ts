@@ -46,6 +46,8 @@ export interface ImportPlanOptions {
   readonly onProgress?: ImportProgress;
   /** Share (0–1) of the active plan's numbers of a kind the import may remove (default 10 %). */
   readonly maxShrink?: number;
+  /** Names to record for the files in the plan history (uploads: the names the admin sent, not where they wait). */
+  readonly names?: readonly string[];
   /** Import even when the guard refuses (an admin who means to drop a kind or shrink the plan). */
   readonly force?: boolean;
 }
@@ -123,7 +125,7 @@ export async function importPlan(options: ImportPlanOptions): Promise<PlanImport
       const read = reader.result();
       doneBefore += sizes[fileIdx]!;
       rows += fileRows;
-      infos.push({ name: file, sha256: read.sha256, rows: fileRows, encoding: read.encoding, columns: reader.layout!.columns });
+      infos.push({ name: options.names?.[fileIdx] ?? file, sha256: read.sha256, rows: fileRows, encoding: read.encoding, columns: reader.layout!.columns });
     }
     const overlap = findOverlap(columns);
     if (overlap) {

@@ -8,7 +8,8 @@ export type CustomerOutcome =
   | 'busy'
   | 'unreachable' // switched off, out of coverage, no such number
   | 'technical' // anything else: trunks failing, the route refused, the PBX not reachable
-  | 'abandoned'; // the customer answered but no operator was free: a recorded message, then hang-up
+  | 'abandoned' // the customer answered but no operator was free: a recorded message, then hang-up
+  | 'machine'; // answering-machine detection heard a machine: hung up, called again as a no-answer
 
 export interface CustomerLegEnd {
   /** The last DIALSTATUS of the customer leg ('' when it never dialled). */

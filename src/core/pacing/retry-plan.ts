@@ -19,7 +19,7 @@ const MINUTE = 60_000;
 export function nextForLead(outcome: CustomerOutcome, attemptsMade: number, maxAttempts: number, retry: RetryMinutes, now: number): LeadNext {
   if (outcome === 'answered') return { kind: 'done', reason: 'answered' };
   if (attemptsMade >= maxAttempts) return { kind: 'done', reason: `no answer after ${attemptsMade} attempt(s) (the maximum)` };
-  const minutes = outcome === 'no-answer' ? retry.noAnswer
+  const minutes = outcome === 'no-answer' || outcome === 'machine' ? retry.noAnswer
     : outcome === 'unreachable' ? retry.unreachable
       : outcome === 'busy' ? retry.busy
         : retry.technical;

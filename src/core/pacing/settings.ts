@@ -4,6 +4,8 @@
  * technical error (which includes "no free operator"); caps and quiet hours are off by default.
  */
 
+import type { AbandonWindowName } from './abandon-window.ts';
+
 export type DialMode = 'preview' | 'progressive';
 export const DIAL_MODES: readonly DialMode[] = ['preview', 'progressive'];
 
@@ -41,6 +43,26 @@ export interface PacingSettings {
   readonly fallbackTimezone: string;
   /** Ring time of the customer leg in seconds (at least 15 before a no-answer). */
   readonly ringSeconds: number;
+  /** Ratio or predictive pacing: customers are dialled ahead and take any free operator of the team on answer. */
+  readonly pooled?: PooledPacing | null;
+  /** Answering-machine detection (Asterisk's AMD) on the customer leg. */
+  readonly amd?: AmdSettings | null;
+}
+
+export interface PooledPacing {
+  readonly mode: 'ratio' | 'predictive';
+  /** Calls per free operator in ratio mode. */
+  readonly ratio: number;
+  /** Abandoned calls, percent of answered, over the window (predictive keeps under it). */
+  readonly abandonTargetPct: number;
+  readonly abandonWindow: AbandonWindowName;
+  /** Below this many operators on line, predictive dials progressively. */
+  readonly minOperators: number;
+}
+
+export interface AmdSettings {
+  /** Share of MACHINE verdicts that were live people, percent: counted as abandoned calls. */
+  readonly falsePositivePct: number;
 }
 
 export const MIN_RING_SECONDS = 15;

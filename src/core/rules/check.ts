@@ -1,4 +1,4 @@
-import { parseDialTemplate } from '../routing/dial-string.ts';
+import { ALL_DIAL_MACROS, parseDialTemplate } from '../routing/dial-string.ts';
 import { checkInbound } from '../scenarios/check.ts';
 import { NO_INBOUND } from '../scenarios/model.ts';
 import { parseMask } from './mask.ts';
@@ -57,8 +57,13 @@ export function checkRules(rules: Rules, options: CheckOptions = {}): RulesIssue
     }
     // Limits protect a SIM from its carrier's anti-spam blocking; a SIP trunk has no SIM.
     if (t.limits !== null && t.kind !== 'gsm') error('trunks', `${at}.limits`, `SIM limits apply to GSM trunks only; "${t.id}" is ${t.kind}`);
-    const dial = parseDialTemplate(t.dial);
-    if (!dial.ok) error('trunks', `${at}.dial`, `unknown macro(s) ${dial.unknown.map((m) => `{${m}}`).join(', ')} in "${t.dial}" (known: {number}, {e164}, {digits}, {trunk})`);
+    const dial = parseDialTemplate(t.dial, t);
+    if (!dial.ok && dial.unknown.length > 0) {
+      error('trunks', `${at}.dial`, `unknown macro(s) ${dial.unknown.map((m) => `{${m}}`).join(', ')} in "${t.dial}" (known: ${ALL_DIAL_MACROS.map((m) => `{${m}}`).join(', ')})`);
+    }
+    if (!dial.ok) {
+      for (const m of dial.missing) error('trunks', `${at}.${m}`, `the dial string "${t.dial}" uses {${m}} but trunk "${t.id}" has no ${m} setting`);
+    }
     if (known) {
       for (const key of Object.keys(t.tariffs.byCarrier)) {
         if (!known.has(key)) error('trunks', `${at}.tariffs.byCarrier.${key}`, `unknown carrier key "${key}" (known: ${knownList})`);

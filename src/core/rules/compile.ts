@@ -150,7 +150,7 @@ export function compileRules(rules: Rules): CompiledRules {
 
 function compileTrunk(trunk: Trunk, disabled: ReadonlySet<string>, masks: readonly CompiledMask[]): CompiledTrunk {
   const maskNamed = masks.length > 0;
-  const parsed = parseDialTemplate(trunk.dial);
+  const parsed = parseDialTemplate(trunk.dial, trunk);
   const presentable = trunk.callerIds.filter((n) => !disabled.has(n));
   return Object.freeze({
     trunk,

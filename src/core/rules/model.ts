@@ -39,8 +39,12 @@ export interface Trunk {
   readonly kind: 'gsm' | 'sip';
   /** The carrier of a GSM gateway's SIMs (on-net for that carrier's mobile numbers), null for SIP providers. */
   readonly carrier: string | null;
-  /** Asterisk dial string template, e.g. `PJSIP/{number}@beeline-gw`. Macros: {number}, {digits}, {e164}, {trunk}. */
+  /** Asterisk dial string template, e.g. `PJSIP/{number}@beeline-gw`. Macros: {number}, {digits}, {e164}, {trunk}, {host}, {port}, {server}. */
   readonly dial: string;
+  /** The trunk's SIP server, port and dialling server, for the `{host}`, `{port}`, `{server}` dial macros; absent = not set. */
+  readonly host?: string | null;
+  readonly port?: number | null;
+  readonly server?: string | null;
   readonly numberFormat: NumberFormat;
   /** Caller-ID numbers (E.164) this trunk can present. A GSM gateway has exactly its SIM's number. */
   readonly callerIds: readonly string[];

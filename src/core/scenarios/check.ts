@@ -41,6 +41,7 @@ export function checkInbound(rules: InboundRules, refs: InboundRefs): InboundIss
   };
   rules.scenarios.forEach((s, i) => {
     if (s.department !== null && !refs.departments.has(s.department)) error(`scenarios[${i}].department`, `unknown department "${s.department}"`);
+    if (s.crmUser != null && !refs.users.has(s.crmUser)) warn(`scenarios[${i}].crmUser`, `user "${s.crmUser}" is not in users.yaml (the portal's directory may have them)`);
     s.steps.forEach((step: Step, j) => {
       const at = `scenarios[${i}].steps[${j}]`;
       switch (step.kind) {
@@ -65,6 +66,10 @@ export function checkInbound(rules: InboundRules, refs: InboundRefs): InboundIss
           break;
         case 'goto':
           scenario(`${at}.goto`, step.scenario);
+          break;
+        case 'voicemail':
+        case 'fax':
+          if (step.user !== null && !refs.users.has(step.user)) warn(`${at}.${step.kind}.user`, `user "${step.user}" is not in users.yaml (the portal's directory may have them)`);
           break;
         case 'responsible':
           if (step.fallback !== null && 'group' in step.fallback && !groups.has(step.fallback.group)) error(`${at}.responsible.fallback.group`, `unknown group "${step.fallback.group}"`);

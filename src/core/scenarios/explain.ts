@@ -1,3 +1,4 @@
+import { describeMessageAction, simulatedMessageResult } from './message-steps.ts';
 import { decideStep, type InboundAction, type MachineContext } from './step-machine.ts';
 import type { Position } from './position.ts';
 
@@ -74,6 +75,9 @@ function simulatedResult(action: InboundAction, keys: string[], offline: Readonl
       return 'NOANSWER';
     case 'queue':
       return 'TIMEOUT';
+    case 'voicemail':
+    case 'fax':
+      return simulatedMessageResult(action);
     default:
       return '';
   }
@@ -100,5 +104,8 @@ export function describeAction(a: InboundAction): string {
       return `hang up (${a.reason})`;
     case 'failopen':
       return `fail open to the default group (${a.reason})`;
+    case 'voicemail':
+    case 'fax':
+      return describeMessageAction(a);
   }
 }

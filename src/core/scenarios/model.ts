@@ -1,3 +1,4 @@
+import type { MessageStep } from './message-model.ts';
 import type { AnyManagerStep, ResponsibleStep } from './responsible-step.ts';
 
 /**
@@ -68,6 +69,7 @@ export type Step =
   }
   | { readonly kind: 'goto'; readonly scenario: string }
   | { readonly kind: 'hangup' }
+  | MessageStep
   | ResponsibleStep
   | AnyManagerStep;
 
@@ -80,6 +82,8 @@ export interface Scenario {
   readonly department: string | null;
   /** CRM_CREATE of `register` for calls of this scenario; null = crm.yaml's createLeads. */
   readonly createLeads: boolean | null;
+  /** The Bitrix24 user a call is registered with when it is redirected outside before any manager's phone rang (TYPE 3). */
+  readonly crmUser?: string | null;
   readonly steps: readonly Step[];
 }
 

@@ -2,6 +2,8 @@ import { inRange, isHoliday, localTime } from './calendar.ts';
 import type { CompiledInbound } from './compile.ts';
 import { queueName } from './compile.ts';
 import { weightedOrder } from './group-order.ts';
+import type { MessageAction } from './message-model.ts';
+import { messageAction, messageReason } from './message-steps.ts';
 import type { Group, GroupMember, Scenario, Step } from './model.ts';
 import type { Position } from './position.ts';
 import { anyManagerMove, responsibleMove, type Outcome, type ResponsibleFacts } from './responsible-step.ts';
@@ -28,7 +30,9 @@ export type InboundAction =
   | { readonly kind: 'lookup'; readonly timeout: number }
   | { readonly kind: 'hangup'; readonly reason: string }
   /** The scenario cannot go on (unknown DID, a loop without a waiting step): the dialplan's default. */
-  | { readonly kind: 'failopen'; readonly reason: string };
+  | { readonly kind: 'failopen'; readonly reason: string }
+  /** Voicemail or fax (message-steps.ts): the PBX reports RECORD_STATUS / FAXSTATUS, then the next step. */
+  | MessageAction;
 
 export interface MachineContext {
   readonly inbound: CompiledInbound;
@@ -250,6 +254,10 @@ function enter(ctx: MachineContext, start: Position, hopsSoFar: number): StepDec
       case 'hangup':
         note(`${at(pos)}: hang up`);
         return hangup(scenario, `hang-up step ${at(pos)}`);
+      case 'voicemail':
+      case 'fax':
+        note(`${at(pos)}: ${messageReason(step)}`);
+        return { action: messageAction(step), position: pos, scenario };
       case 'responsible':
       case 'anyManager': {
         const o = step.kind === 'responsible' ? responsibleMove(ctx, scenario, step, pos, null, note) : anyManagerMove(ctx, scenario, step, pos, null, note);

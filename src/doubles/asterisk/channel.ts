@@ -23,6 +23,8 @@ export interface Channel {
   /** What ${HANGUPCAUSE} reads: the cause of the last hangup Dial saw, 0 when none. */
   hangupCause: number;
   hungUp: boolean;
+  /** Called when a Dial on this channel is answered (the dialer's `;1` half enters its context then). */
+  onAnswered?: () => void;
 }
 
 export function newChannel(init: {

@@ -189,6 +189,7 @@ export async function runDial(
       pbx.setVar(caller, 'DIALEDPEERNAME', peer.name);
       pbx.setVar(caller, 'DIALEDPEERNUMBER', parsed.resource);
       pbx.dialEvent('DialEnd', caller, peer, [['DialStatus', 'ANSWER']]);
+      caller.onAnswered?.();
       const bridgeId = `${caller.uniqueid}-bridge-${peer.uniqueid}`;
       pbx.bridgeEvent('BridgeCreate', bridgeId, 0);
       peer.exten = '';

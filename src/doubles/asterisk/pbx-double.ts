@@ -9,6 +9,7 @@ import { PbxEngine } from './engine.ts';
 import { EventBus, type EmittedEvent } from './event-bus.ts';
 import type { FastAgiTarget } from './fastagi-caller.ts';
 import { phoneExtension, playDeskCall, playOriginate } from './originate.ts';
+import { DIALER_CUSTOMER_CONTEXT, playDialerOriginate } from './dialer-dialplan.ts';
 import { ANSWER_AT_ONCE, TrunkPlayer, type PhoneScript, type TrunkScript } from './scripts.ts';
 
 export interface PbxDoubleOptions {
@@ -24,6 +25,8 @@ export interface PbxDoubleOptions {
   /** Managers' phones by extension; unlisted phones behave as `defaultPhone` (default: answer at once). */
   readonly phones?: Readonly<Record<string, PhoneScript>>;
   readonly defaultPhone?: PhoneScript;
+  /** `Getvar DEVICE_STATE(dev)` answers (the dialer's operators); default NOT_INUSE. */
+  readonly deviceStates?: (device: string) => string;
   /** The dialplan's fail-open Dial when AGISTATUS ≠ SUCCESS; `{exten}` is the number (default `Local/{exten}@failopen`, 30 s). */
   readonly failOpen?: { readonly dial: string; readonly timeoutS?: number };
   /** Multiplies every wait (ring, talk, timeouts, login-failure delay): 1 real time, 0 as fast as possible. */
@@ -134,6 +137,13 @@ export async function startPbxDouble(opts: PbxDoubleOptions): Promise<PbxDouble>
           return;
         case 'originate':
           return originate(session, msg);
+        case 'getvar': {
+          // Only DEVICE_STATE(dev) is known (the dialer asks it for its operators); anything else is empty.
+          const variable = amiGet(msg, 'Variable') ?? '';
+          const device = /^DEVICE_STATE\((.+)\)$/i.exec(variable)?.[1];
+          session.respond(msg, 'Success', [['Variable', variable], ['Value', device !== undefined ? (opts.deviceStates?.(device) ?? 'NOT_INUSE') : '']]);
+          return;
+        }
         case 'events': {
           const on = session.setEventMask(amiGet(msg, 'EventMask') ?? 'on');
           session.respond(msg, 'Success', [['Events', on ? 'On' : 'Off']]);
@@ -151,6 +161,15 @@ export async function startPbxDouble(opts: PbxDoubleOptions): Promise<PbxDouble>
     if (typeof p === 'string') return session.error(msg, p);
     const actionId = amiGet(msg, 'ActionID');
     const phone = opts.phones?.[phoneExtension(p.channel)] ?? opts.defaultPhone ?? ANSWER_AT_ONCE;
+    if (p.channel.toLowerCase().endsWith(`@${DIALER_CUSTOMER_CONTEXT}`) && p.channel.startsWith('Local/') && isTrue(amiGet(msg, 'Async'))) {
+      session.respond(msg, 'Success', [['Message', 'Originate successfully queued']]);
+      const deps = {
+        deviceState: (device: string) => opts.deviceStates?.(device) ?? 'NOT_INUSE',
+        operatorPhone: (dial: string) => opts.phones?.[phoneExtension(dial)] ?? opts.defaultPhone ?? ANSWER_AT_ONCE,
+      };
+      void track(playDialerOriginate(engine, p, deps, (_o, body: AmiField[]) => bus.emitEvent('OriginateResponse', 'call', body, actionId)));
+      return;
+    }
     if (isTrue(amiGet(msg, 'Async'))) {
       session.respond(msg, 'Success', [['Message', 'Originate successfully queued']]);
       // OriginateResponse is an ordinary `call` event carrying the ActionID: every session reading

@@ -60,10 +60,44 @@ export interface DoubleLead {
   readonly PHONE?: readonly { readonly VALUE: string; readonly VALUE_TYPE: string }[];
 }
 
+/** A CRM deal as crm.deal.list returns it (its phones are its contact's or company's). */
+export interface DoubleDeal {
+  readonly ID: string;
+  readonly TITLE: string;
+  readonly STAGE_ID: string;
+  readonly CATEGORY_ID?: string;
+  readonly CONTACT_ID?: string | null;
+  readonly COMPANY_ID?: string | null;
+}
+
+/** A CRM contact or company as crm.contact.list / crm.company.list return it. */
+export interface DoubleClient {
+  readonly ID: string;
+  readonly NAME?: string;
+  readonly LAST_NAME?: string;
+  readonly TITLE?: string;
+  readonly PHONE?: readonly { readonly VALUE: string; readonly VALUE_TYPE: string }[];
+}
+
+/** A CRM call list: its items are contacts (ENTITY_TYPE 3) or companies (4) with a call status. */
+export interface DoubleCallList {
+  readonly ID: number;
+  readonly ENTITY_TYPE: 'CONTACT' | 'COMPANY';
+  readonly items: readonly { readonly ID: number; readonly STATUS: string }[];
+}
+
 export interface DoubleLine {
   NUMBER: string;
   NAME: string;
   CRM_AUTO_CREATE: string;
+}
+
+/** A comment on a CRM entity's timeline (crm.timeline.comment.add), its files decoded. */
+export interface DoubleTimelineComment {
+  readonly ENTITY_TYPE: string;
+  readonly ENTITY_ID: string;
+  readonly COMMENT: string;
+  readonly files: readonly { readonly name: string; readonly bytes: Buffer }[];
 }
 
 export interface DoubleBinding {
@@ -109,6 +143,11 @@ export class PortalState {
   crmEntities = new Map<string, DoubleCrmEntity[]>();
   bindings: DoubleBinding[] = [];
   leads: DoubleLead[] = [];
+  readonly timeline: DoubleTimelineComment[] = [];
+  deals: DoubleDeal[] = [];
+  contacts: DoubleClient[] = [];
+  companies: DoubleClient[] = [];
+  callLists: DoubleCallList[] = [];
   private nextFileId = 9000;
   private nextLineId = 1;
   private nextStatId = 1;
@@ -127,8 +166,13 @@ export class PortalState {
       case 'telephony.externalline.get': return { ok: true, result: [...this.lines.values()].map((l) => ({ ...l })) };
       case 'telephony.externalline.update': return this.lineUpdate(p);
       case 'telephony.externalline.delete': return this.lineDelete(p);
+      case 'crm.timeline.comment.add': return this.timelineComment(p);
       case 'user.get': return this.userGet(p);
-      case 'crm.lead.list': return this.leadList(p);
+      case 'crm.lead.list': return this.crmList(this.leads, p);
+      case 'crm.deal.list': return this.crmList(this.deals, p);
+      case 'crm.contact.list': return this.crmList(this.contacts, p);
+      case 'crm.company.list': return this.crmList(this.companies, p);
+      case 'crm.calllist.items.get': return this.callListItems(p);
       case 'department.get': return page(this.departments, p.start);
       case 'event.bind': return this.eventBind(p);
       case 'event.unbind': return this.eventUnbind(p);
@@ -231,6 +275,18 @@ export class PortalState {
     };
   }
 
+  /** `fields: { ENTITY_TYPE, ENTITY_ID, COMMENT, FILES: [[name, base64], …] }` (JSON arrays or form-encoded index objects). */
+  private timelineComment(p: Record<string, unknown>): MethodAnswer {
+    const f = (p.fields ?? {}) as Record<string, unknown>;
+    const type = str(f.ENTITY_TYPE).toLowerCase();
+    const id = str(f.ENTITY_ID);
+    if (!['lead', 'deal', 'contact', 'company'].includes(type) || !/^[1-9]\d*$/.test(id)) return err(400, 'ERROR_ARGUMENT', 'ENTITY_TYPE and ENTITY_ID must name a CRM entity');
+    const list = (v: unknown): unknown[] => (Array.isArray(v) ? v : v !== null && typeof v === 'object' ? Object.values(v) : []);
+    const files = list(f.FILES).map((pair) => list(pair)).map(([name, content]) => ({ name: str(name), bytes: Buffer.from(str(content), 'base64') }));
+    this.timeline.push({ ENTITY_TYPE: type, ENTITY_ID: id, COMMENT: str(f.COMMENT), files });
+    return { ok: true, result: this.timeline.length };
+  }
+
   private attachRecord(p: Record<string, unknown>): MethodAnswer {
     const call = typeof p.CALL_ID === 'string' ? this.calls.get(p.CALL_ID) : undefined;
     if (!call) return err(400, 'ERROR_CORE', 'Call is not found');
@@ -254,11 +310,33 @@ export class PortalState {
     return { ok: true, result: { uploadUrl: `https://portal.invalid/rest/upload.json?token=${crypto.randomBytes(8).toString('hex')}`, fieldName: 'file' } };
   }
 
-  /** crm.lead.list: `filter` by equality on top-level fields (`=FIELD` or `FIELD`), ID order, pages of 50. */
-  private leadList(p: Record<string, unknown>): MethodAnswer {
+  /**
+   * crm.lead/deal/contact/company.list: `filter` by equality on top-level fields (`=FIELD` or
+   * `FIELD`) or by a list (`@FIELD`: IN), `select` honoured, ID order, pages of 50.
+   */
+  private crmList(all: readonly object[], p: Record<string, unknown>): MethodAnswer {
     const filter = (typeof p.filter === 'object' && p.filter !== null ? p.filter : {}) as Record<string, unknown>;
-    const rows = this.leads.filter((l) => Object.entries(filter).every(([k, v]) => str((l as unknown as Record<string, unknown>)[k.replace(/^=/, '')]) === str(v)));
-    return page(rows, p.start);
+    const field = (row: object, k: string): string => str((row as Record<string, unknown>)[k]);
+    const rows = all.filter((row) => Object.entries(filter).every(([k, v]) => {
+      if (k.startsWith('@')) return Array.isArray(v) && v.map(str).includes(field(row, k.slice(1)));
+      return field(row, k.replace(/^=/, '')) === str(v);
+    }));
+    const select = Array.isArray(p.select) ? p.select.map(str) : null;
+    const shown = select === null || select.includes('*')
+      ? rows
+      : rows.map((row) => Object.fromEntries(Object.entries(row).filter(([k]) => select.includes(k))));
+    return page(shown, p.start);
+  }
+
+  /** crm.calllist.items.get: LIST_ID required, FILTER.STATUS optional; every item at once (not paged). */
+  private callListItems(p: Record<string, unknown>): MethodAnswer {
+    const list = this.callLists.find((l) => String(l.ID) === str(p.LIST_ID));
+    if (!list) return err(400, 'Incorrect list id', 'An incorrect list identifier was provided.');
+    const f = (typeof p.FILTER === 'object' && p.FILTER !== null ? p.FILTER : {}) as Record<string, unknown>;
+    const status = str(f.STATUS);
+    const entityType = list.ENTITY_TYPE === 'CONTACT' ? 3 : 4;
+    const items = list.items.filter((i) => status === '' || i.STATUS === status).map((i) => ({ ID: i.ID, STATUS: i.STATUS, ENTITY_TYPE: entityType }));
+    return { ok: true, result: items };
   }
 
   private showHide(p: Record<string, unknown>, hide: boolean): MethodAnswer {

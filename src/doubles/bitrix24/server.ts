@@ -27,6 +27,8 @@ export interface ReceivedCall {
   readonly viaBatch: boolean;
   /** The HTTP status the double answered (sub-commands of a batch: their own outcome). */
   readonly status: number;
+  /** When the portal processed it (after its latency); absent for refusals. */
+  readonly processedAt?: number;
 }
 
 export interface Bitrix24DoubleOptions {
@@ -35,6 +37,12 @@ export interface Bitrix24DoubleOptions {
   readonly clock?: () => number;
   /** Portal leaky bucket; false switches it off. Default burst 50, drain 2/s. */
   readonly rateLimit?: { readonly burst: number; readonly drainPerSecond: number } | false;
+  /**
+   * Real milliseconds a REST request takes before it is processed and answered (a portal across
+   * the internet: ~100–300 ms). A number, or a function per request (e.g. a drawn distribution).
+   * Default 0. Refusals by auth and by the rate limit answer without it.
+   */
+  readonly latencyMs?: number | ((method: string) => number);
   /** `oauth`: body `auth` must be the current access token; `webhook`: the path must carry the secret; `none`. */
   readonly authMode?: 'oauth' | 'webhook' | 'none';
   readonly clientId?: string;
@@ -45,8 +53,6 @@ export interface Bitrix24DoubleOptions {
   readonly departments?: readonly DoubleDepartment[];
   /** Keyed by phone digits. */
   readonly crmEntities?: Readonly<Record<string, readonly DoubleCrmEntity[]>>;
-  /** Milliseconds each REST request waits before it is answered (a realistic portal: 100–300). */
-  readonly latencyMs?: number | (() => number);
   /** Access token lifetime in seconds (default 3600). */
   readonly tokenLifetimeS?: number;
   /** The portal's identity and tokens (default: fresh random ones); the demo keeps one across restarts. */
@@ -101,6 +107,7 @@ export class Bitrix24Double {
   readonly clock: () => number;
   private outage: OutageMode = 'none';
   private readonly bucket: LeakyBucket | null;
+  private latency: number | ((method: string) => number);
   private readonly server: http.Server;
   /** Event posts reuse connections, as a queue server posting to one handler does. */
   private readonly eventAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
@@ -121,6 +128,7 @@ export class Bitrix24Double {
     for (const [k, v] of Object.entries(options.crmEntities ?? {})) this.state.crmEntities.set(k, [...v]);
     const rl = options.rateLimit === undefined ? { burst: 50, drainPerSecond: 2 } : options.rateLimit;
     this.bucket = rl ? new LeakyBucket(rl.burst, rl.drainPerSecond, this.clock) : null;
+    this.latency = options.latencyMs ?? 0;
     this.portal = {
       domain: options.domain ?? 'connector-test.bitrix24.ru',
       memberId: crypto.randomBytes(16).toString('hex'),
@@ -185,6 +193,11 @@ export class Bitrix24Double {
       await this.listen(this.boundPort);
     }
     if (mode !== 'hang') this.releaseHanging();
+  }
+
+  /** Changes the latency of the requests that arrive from now on (see `latencyMs`). */
+  setLatency(latencyMs: number | ((method: string) => number)): void {
+    this.latency = latencyMs;
   }
 
   /** Empties the rate-limit bucket (e.g. after a test filled it). */
@@ -286,8 +299,6 @@ export class Bitrix24Double {
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const started = this.clock();
     const body = await readBody(req);
-    const latency = typeof this.options.latencyMs === 'function' ? this.options.latencyMs() : this.options.latencyMs ?? 0;
-    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     if (this.outage === 'hang') {
       this.hanging.add(res);
       return;
@@ -325,6 +336,8 @@ export class Bitrix24Double {
       json(res, 503, { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' });
       return;
     }
+    const latency = typeof this.latency === 'function' ? this.latency(method) : this.latency;
+    if (latency > 0) await new Promise((resolve) => setTimeout(resolve, latency));
     const fault = this.takeFault(method);
     if (fault?.kind === 'error') {
       const status = fault.status ?? 500;
@@ -333,7 +346,7 @@ export class Bitrix24Double {
       return;
     }
     const answer = method.toLowerCase() === 'batch' ? this.batch(params, started) : this.state.dispatch(method, params);
-    this.received.push({ method, params: strip(params), at: started, viaBatch: false, status: answer.ok ? 200 : answer.status });
+    this.received.push({ method, params: strip(params), at: started, viaBatch: false, status: answer.ok ? 200 : answer.status, processedAt: this.clock() });
     if (fault?.kind === 'process-then-hang') {
       this.hanging.add(res);
       return;
@@ -446,7 +459,7 @@ export class Bitrix24Double {
         continue;
       }
       const answer = this.state.dispatch(method, sub);
-      this.received.push({ method, params: strip(sub), at: started, viaBatch: true, status: answer.ok ? 200 : answer.status });
+      this.received.push({ method, params: strip(sub), at: started, viaBatch: true, status: answer.ok ? 200 : answer.status, processedAt: this.clock() });
       resultTime[key] = timeBlock(started, this.clock());
       if (answer.ok) {
         result[key] = answer.result;

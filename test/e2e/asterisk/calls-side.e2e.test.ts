@@ -18,7 +18,7 @@ describe('the assembled PBX side (createCallsSide) against the PBX double', () =
     const env = loadEnv({ AGI_HOST: '127.0.0.1', AGI_PORT: String(agiPort), ORIGINATE_CHANNEL: 'Local/{extension}@phones', TRACKER_FLUSH_MS: '10' });
     const pbx = await startPbxDouble({
       // The privileges of asterisk/manager_connector.conf.
-      users: [{ username: 'connector', secret: 'connector-secret', read: ['call', 'user'], write: ['originate', 'reporting'] }],
+      users: [{ username: 'connector', secret: 'connector-secret', read: ['call', 'user'], write: ['originate', 'reporting', 'call'] }],
       fastAgi: { host: '127.0.0.1', port: agiPort, script: 'route' },
       trunks: LAB_TRUNK_SCRIPT,
       timeScale: 0.01,

@@ -38,8 +38,9 @@ export async function pbxHarness(options: { phones?: Record<string, PhoneScript>
     // The double plays the shipped dialplan (asterisk/extensions_connector.conf), which reports the
     // recording as UserEvent(ConnectorRecording): the connector reads exactly what production's
     // least-privilege user reads and may do (asterisk/manager_connector.conf: read = call,user;
-    // write = originate,reporting — CoreShowChannels after a reconnect needs reporting).
-    users: [{ username: 'connector', secret: 'connector-secret', read: ['call', 'user'], write: ['originate', 'reporting'] }],
+    // write = originate,reporting,call — CoreShowChannels after a reconnect needs reporting, the
+    // dialer's Setvar call).
+    users: [{ username: 'connector', secret: 'connector-secret', read: ['call', 'user'], write: ['originate', 'reporting', 'call'] }],
     fastAgi: { host: '127.0.0.1', port: options.fastAgiPort ?? agi.port, script: 'route' },
     trunks: LAB_TRUNK_SCRIPT,
     phones: options.phones ?? {},

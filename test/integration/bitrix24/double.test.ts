@@ -63,11 +63,24 @@ describe('Bitrix24 double: behaviour', () => {
     for (let i = 0; i < 52; i++) statuses.push((await rest(double, 'telephony.externalLine.get', {})).status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(50);
     const refused = await rest(double, 'telephony.externalLine.get', {});
-    expect([refused.status, refused.body.error]).toEqual([503, 'QUERY_LIMIT_EXCEEDED']);
+    // Bitrix24's own shape: HTTP 503, {"error":"QUERY_LIMIT_EXCEEDED","error_description":"Too many requests"}.
+    expect([refused.status, refused.body]).toEqual([503, { error: 'QUERY_LIMIT_EXCEEDED', error_description: 'Too many requests' }]);
     now += 1000; // two requests drained
     expect((await rest(double, 'telephony.externalLine.get', {})).status).toBe(200);
     expect((await rest(double, 'telephony.externalLine.get', {})).status).toBe(200);
     expect((await rest(double, 'telephony.externalLine.get', {})).status).toBe(503);
+  });
+
+  it('latency: a request is processed only once its latency has passed; others overtake it', async () => {
+    const asked: string[] = [];
+    double = await startBitrix24Double({ rateLimit: false, latencyMs: (method) => { asked.push(method); return method === 'telephony.externalcall.register' ? 300 : 0; } });
+    const register = rest(double, 'telephony.externalcall.register', { USER_ID: 1, PHONE_NUMBER: '+79161234567', TYPE: 2, EXTERNAL_CALL_ID: 'L1' });
+    // Sent after the register, answered before it: the register is still on its way to the portal.
+    expect((await rest(double, 'telephony.externalLine.get', {})).status).toBe(200);
+    expect(double.state.calls.size).toBe(0);
+    expect((await register).status).toBe(200);
+    expect(double.state.calls.size).toBe(1);
+    expect(asked.sort()).toEqual(['telephony.externalLine.get', 'telephony.externalcall.register']);
   });
 
   it('outages: 503 for everything, then connection refused, then back', async () => {

@@ -137,4 +137,33 @@ describe('console roles, CSRF and audit', () => {
     await request(h.app).post(`/console/outbox/${id}/retry`).type('form').send({ _csrf: 'x' }).expect(401);
     expect((await h.db('crm_outbox').where({ id }).first()).state).toBe('parked');
   });
+
+  it('after five wrong passwords for an account, refuses even the right one with 429 and Retry-After, and says so', async () => {
+    const agent = request.agent(h.app);
+    const attempt = async (name: string, password: string) => {
+      const form = await agent.get('/console/login?lang=en');
+      return agent.post('/console/login').type('form').send({ _login: hiddenField(form.text, '_login'), name, password });
+    };
+    for (let i = 0; i < 5; i++) expect((await attempt('anna', `guess-${i}`)).status).toBe(401);
+    const refused = await attempt('anna', PASSWORDS.anna);
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers['retry-after'])).toBeGreaterThan(14 * 60);
+    expect(refused.text).toContain('Too many failed sign-ins for this account');
+    expect(setCookies(refused).join(';')).not.toContain('b24c_session');
+    expect((await audit()).some((e) => e.userName === 'anna' && e.action === 'sign-in-throttled')).toBe(true);
+    // Another account from the same address still signs in.
+    expect((await attempt('viktor', PASSWORDS.viktor)).status).toBe(303);
+  });
+
+  it('after twenty failures from one address over many accounts, refuses that address with 429', async () => {
+    const agent = request.agent(h.app);
+    const attempt = async (name: string, password: string) => {
+      const form = await agent.get('/console/login?lang=en');
+      return agent.post('/console/login').type('form').send({ _login: hiddenField(form.text, '_login'), name, password });
+    };
+    for (let i = 0; i < 20; i++) expect((await attempt(`user${i}`, 'whatever-it-is')).status).toBe(401);
+    const refused = await attempt('viktor', PASSWORDS.viktor);
+    expect(refused.status).toBe(429);
+    expect(refused.text).toContain('Too many failed sign-ins from your address');
+  });
 });

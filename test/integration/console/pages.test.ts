@@ -5,6 +5,9 @@ import { ConsoleAuditRepository } from '../../../src/adapters/db/repositories/co
 import { esc } from '../../../src/adapters/http/console/html.ts';
 import type { CarrierLookup } from '../../../src/core/numbering/carrier.ts';
 import { UNKNOWN_CARRIER } from '../../../src/core/numbering/carrier.ts';
+import { savingsReportOf } from '../../../src/core/savings/report.ts';
+import type { SavingsGroupBy } from '../../../src/core/savings/types.ts';
+import { savingsRules } from '../../contracts/savings-fixtures.ts';
 import { signIn, startConsole, type ConsoleHarness } from '../../support/console.ts';
 
 let h: ConsoleHarness;
@@ -129,27 +132,54 @@ describe('console pages', () => {
     expect((await new ConsoleAuditRepository(h.db).list(10)).some((e) => e.action === 'plan-rollback')).toBe(false);
   });
 
+  it('a plan upload refuses path-like names, a start with no files, and a viewer; the poll answers only for known imports', async () => {
+    const { agent, csrf } = await signIn(h.app, 'anna');
+    const job = (await agent.post('/console/numbering/imports').set('X-CSRF-Token', csrf).expect(201)).body as { id: string; state: string };
+    expect(job.state).toBe('receiving');
+    const sneaky = await agent.post(`/console/numbering/imports/${job.id}/files`).query({ name: '../../etc/passwd' })
+      .set('X-CSRF-Token', csrf).set('Content-Type', 'application/octet-stream').send(Buffer.from('x')).expect(409);
+    expect(sneaky.body.error).toContain('file name "../../etc/passwd"');
+    expect((await agent.post(`/console/numbering/imports/${job.id}/start`).set('X-CSRF-Token', csrf).expect(409)).body.error).toBe('no files were sent');
+    expect((await agent.get(`/console/numbering/imports/${job.id}`).expect(200)).body).toMatchObject({ id: job.id, state: 'receiving', files: [] });
+    await agent.get('/console/numbering/imports/nope').expect(404);
+    await agent.post('/console/numbering/imports').expect(403);
+    const viewer = await signIn(h.app, 'viktor');
+    await viewer.agent.post('/console/numbering/imports').set('X-CSRF-Token', viewer.csrf).expect(403);
+  });
+
   it('the savings page says plainly when no savings report is wired in', async () => {
     const { agent } = await signIn(h.app, 'viktor');
     expect((await agent.get('/console/savings?lang=en').expect(200)).text).toContain('The savings report is not available in this build.');
   });
 
-  it('the savings page shows the report of a wired-in SavingsReport for the chosen days', async () => {
+  it('the savings page asks for the chosen days in the rules\' zone, shows the report, its plots and its exports', async () => {
     const asked: unknown[] = [];
+    const rules = savingsRules();
+    const empty = (by: SavingsGroupBy) => savingsReportOf([], rules, { from: 0, to: 1, groupBy: by });
     const withReport = await startConsole({
       savings: {
         async report(q) {
           asked.push(q);
-          return { minutes: 120, actualCost: 96, baselineCost: 180, savingPct: 46.7, advice: ['a second MTS SIM would have saved 12.00'], groups: [{ key: 'mts', minutes: 120, actualCost: 96, baselineCost: 180 }] };
+          return { report: empty(q.by), byDay: empty('day'), byCarrier: empty('carrier'), byDepartment: empty('department') };
         },
       },
     });
     try {
       const { agent } = await signIn(withReport.app, 'viktor');
       const page = (await agent.get('/console/savings').query({ from: '2026-12-01', to: '2026-12-03', by: 'trunk' }).expect(200)).text;
-      expect(page).toContain('<td>120</td><td>96.00</td><td>180.00</td><td>84.00 (46.7 %)</td>');
-      expect(page).toContain('<li>a second MTS SIM would have saved 12.00</li>');
+      expect(page).toContain('<td data-field="actualCost">0.00</td>');
+      expect(page).toContain('id="plot-cost-per-day"');
+      expect(page).toContain('/console/savings/export/report.csv?from=2026-12-01&amp;to=2026-12-03&amp;by=trunk');
       expect(asked).toEqual([{ from: Date.UTC(2026, 10, 30, 21), to: Date.UTC(2026, 11, 3, 21), by: 'trunk' }]);
+      const csv = await agent.get('/console/savings/export/report.csv').query({ from: '2026-12-01', to: '2026-12-03' }).expect(200);
+      expect(csv.headers['content-disposition']).toContain('report.csv');
+      expect(csv.text.split('\n')[0]).toBe('group,name,calls,minutes,actual_cost,baseline_cost,cheapest_cost,saving,saving_pct');
+      const svg = await agent.get('/console/savings/export/share-by-carrier.svg').expect(200);
+      expect(svg.headers['content-type']).toContain('image/svg+xml');
+      expect(String(svg.body)).toContain('<svg xmlns="http://www.w3.org/2000/svg" id="plot-share-by-carrier"');
+      const bad = await agent.get('/console/savings?lang=en').query({ from: '2026-13-01' }).expect(400);
+      expect(bad.text).toContain('From: &quot;2026-13-01&quot; is not a date');
+      await agent.get('/console/savings/export/passwords.txt').expect(404);
     } finally {
       await withReport.close();
     }

@@ -12,7 +12,7 @@ import { tempSqliteDb } from '../../support/db.ts';
 const MIN = 60_000;
 
 /** The cycle with the real store (SQLite), the real routing, a fake PBX and a fake CRM card. */
-async function setup(o: { states?: Record<string, string>; refuse?: boolean } = {}) {
+async function setup(o: { states?: Record<string, string>; refuse?: boolean; pbxDown?: boolean } = {}) {
   const handle = await tempSqliteDb();
   const store = new DialerRepository(handle.db);
   let now = Date.UTC(2027, 0, 15, 9, 0); // 12:00 in Moscow
@@ -26,11 +26,14 @@ async function setup(o: { states?: Record<string, string>; refuse?: boolean } = 
   const pbx: DialerPbx = {
     connected: true,
     deviceStates: async (devices) => new Map(devices.map((d) => [d, o.states?.[d] ?? 'NOT_INUSE'])),
-    originate: async (r) => { originated.push(r); },
+    originate: async (r) => {
+      if (o.pbxDown) throw new Error('AMI not connected');
+      originated.push(r);
+    },
   };
   const lead: LeadCard = {
-    register: async (input) => { card.registered.push(input); return `crm-${card.registered.length}`; },
-    show: async (crmCallId, operatorId) => { card.shown.push([crmCallId, operatorId]); },
+    register: async (input) => { card.registered.push(input); },
+    show: async ({ callId, operatorId }) => { card.shown.push([callId, operatorId]); return true; },
   };
   let id = 0;
   const deps: ConstructorParameters<typeof DialerCycle>[0] = {
@@ -66,7 +69,7 @@ describe('the call cycle', () => {
     await s.cycle.handle({ kind: 'answered', callId: 'c2c-dl-1' });
     await s.cycle.handle({ kind: 'bridged', callId: 'c2c-dl-1', operatorId: '2' });
     await s.cycle.handle({ kind: 'customer-end', callId: 'c2c-dl-1', dialStatus: 'ANSWER', hangupCause: 16 });
-    expect(s.card.shown).toEqual([['crm-1', '2']]);
+    expect(s.card.shown).toEqual([['c2c-dl-1', '2']]);
     expect((await s.store.listLeads('c', 10))[0]).toMatchObject({ status: 'done', lastOutcome: 'answered', attempts: 1 });
     expect((await s.store.listOperators())[0]?.callId).toBeNull();
   });
@@ -111,6 +114,20 @@ describe('the call cycle', () => {
     expect((await refused.store.listLeads('c', 10))[0]).toMatchObject({ status: 'pending', lastOutcome: 'technical', nextAt: refused.clock.now() + 10 * MIN });
     expect((await refused.store.listOperators())[0]?.callId).toBeNull();
     await refused.handle.close();
+  });
+});
+
+describe('the PBX cannot be asked to dial', () => {
+  it('the stored call ends as unavailable (503) and goes to the CRM, which finishes the card; technical retry in 10 min, operator free', async () => {
+    const s = await setup({ pbxDown: true });
+    await s.cycle.tick();
+    expect(s.card.registered).toHaveLength(1);
+    const call = await new CallsRepository(s.handle.db, s.clock.now).getCall('c2c-dl-1');
+    expect(call).toMatchObject({ state: 'ended', statusCode: '503', origin: 'dialer', crmHandoff: 'pending' });
+    expect(call?.failedReason).toContain('AMI not connected');
+    expect((await s.store.listLeads('c', 10))[0]).toMatchObject({ status: 'pending', lastOutcome: 'technical', nextAt: s.clock.now() + 10 * MIN });
+    expect((await s.store.listOperators())[0]?.callId).toBeNull();
+    await s.handle.close();
   });
 });
 

@@ -44,7 +44,8 @@ describe('FastAGI script "inbound"', () => {
     const second = await runAgi(s.port, environment('inbound', ['84951234500', 'main:0:0:0', '', '1764666000.1']));
     expect(second.set.INBOUND).toBe('dial|PJSIP/100&PJSIP/101|20|1|main:1:0:0|||1');
     const third = await runAgi(s.port, environment('inbound', ['84951234500', 'main:1:0:0', 'NOANSWER', '1764666000.1']));
-    expect(third.set.INBOUND).toBe('hangup|||||end of scenario "main"');
+    // Quotes in a reason would break the dialplan's $["${INBOUND}" = ""] test: they become single ones.
+    expect(third.set.INBOUND).toBe("hangup|||||end of scenario 'main'");
   });
 
   it('a state it never wrote, or a failure inside the connector: failopen', async () => {
@@ -77,5 +78,21 @@ describe('FastAGI script "inbound"', () => {
     expect([a.commands, e.commands]).toEqual([[], []]);
     expect(answered).toEqual([['1764666000.1', 'PJSIP/101-0000002a']]);
     expect(ended).toEqual([['1764666000.1', '/var/spool/asterisk/monitor/1764666000.2.wav']]);
+  });
+
+  it('a voicemail or fax report names the file, the step and how it ended; a file of another kind is ignored', async () => {
+    const rules = inboundRules(`
+numbers: [{ number: '+74951234500', scenario: m }]
+scenarios: [{ id: m, steps: [{ fax: { user: 2 } }] }]
+`);
+    const left: unknown[] = [];
+    const s = await start({
+      rules: { current: () => rules }, now: () => WEDNESDAY_NOON, random: () => 0.5,
+      events: { answered: () => undefined, ended: () => undefined, message: (l, report, m) => left.push([l, report.caller, m]) },
+    });
+    const r = await runAgi(s.port, environment('inbound', ['84951234500', '@message', '/mon/1764666000.1-fax.tif', '1764666000.1', 'm:0:0:0', 'SUCCESS/2']));
+    await runAgi(s.port, environment('inbound', ['84951234500', '@message', '/mon/1764666000.1.sh', '1764666000.1', 'm:0:0:0', '']));
+    expect(r.commands).toEqual([]);
+    expect(left).toEqual([['1764666000.1', '79161234567', { kind: 'fax', file: '/mon/1764666000.1-fax.tif', owner: '2', detail: 'SUCCESS/2', createLeads: null }]]);
   });
 });

@@ -24,6 +24,17 @@ describe('CRM whitelist and excluded numbers (DECISIONS §18)', () => {
 });
 
 describe('writes planned for an ended call', () => {
+  it("an auto-dialer call: its finish and recording chain on the register the dialer enqueued (same key), the card's entity kept there", () => {
+    const rec = callRecord({ callId: 'c2c-dl-9', linkedid: 'c2c-dl-9-a', origin: 'dialer', userId: '1', extension: null, recording: '/var/spool/asterisk/monitor/x.wav' });
+    const [register, finish, attach] = planCallRecordWrites(rec, rules).writes;
+    expect(register).toMatchObject({ key: 'dialer:c2c-dl-9:register', method: 'telephony.externalcall.register', params: { USER_ID: '1', TYPE: 1, EXTERNAL_CALL_ID: 'c2c-dl-9-a', SHOW: 0, CRM_CREATE: 0 } });
+    expect(finish).toMatchObject({ method: 'telephony.externalcall.finish', after: 'dialer:c2c-dl-9:register', inject: { CALL_ID: 'CALL_ID' }, params: { STATUS_CODE: '200', USER_ID: '1' } });
+    expect(attach).toMatchObject({ after: finish?.key, inject: { CALL_ID: 'CALL_ID' } });
+    // An operator off the CRM whitelist, or an excluded number: nothing.
+    expect(planCallRecordWrites({ ...rec, userId: '9' }, rules).writes).toEqual([]);
+    expect(planCallRecordWrites({ ...rec, number: '+74950001122' }, rules).writes).toEqual([]);
+  });
+
   it('desk-phone call of a whitelisted user: register (TYPE 1, EXTERNAL_CALL_ID = Linkedid) → finish → attachRecord, chained', () => {
     const rec = callRecord({ linkedid: '1732356000.42', extension: '100', recording: '/var/spool/asterisk/monitor/x.wav', cost: 3.456 });
     const plan = planCallRecordWrites(rec, rules);

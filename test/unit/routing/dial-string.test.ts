@@ -23,6 +23,17 @@ describe('dial strings', () => {
   });
 
   it('reports unknown macros', () => {
-    expect(parseDialTemplate('SIP/{host}/{number}/{port}')).toEqual({ ok: false, unknown: ['host', 'port'] });
+    expect(parseDialTemplate('SIP/{hots}/{number}/{prot}')).toEqual({ ok: false, unknown: ['hots', 'prot'], missing: [] });
+  });
+
+  it("fills {host}, {port} and {server} from the trunk's settings once, as literal text", () => {
+    const t = parseDialTemplate('PJSIP/+{number}@{host}:{port};via={server}', { host: 'sip.example.net', port: 5062, server: 'dialer-1' });
+    expect(t).toEqual({ ok: true, template: ['PJSIP/+', { macro: 'number' }, '@sip.example.net:5062;via=dialer-1'] });
+    if (!t.ok) return;
+    expect(renderDial(t.template, '79261234567', '79261234567', 'sip')).toBe('PJSIP/+79261234567@sip.example.net:5062;via=dialer-1');
+  });
+
+  it('names the setting macros whose setting the trunk lacks', () => {
+    expect(parseDialTemplate('PJSIP/{number}@{host}:{port}', { host: 'gw' })).toEqual({ ok: false, unknown: [], missing: ['port'] });
   });
 });

@@ -66,7 +66,7 @@ async function walk(did: string, results: string[], found: ResponsibleFacts | nu
   let state = '';
   let result = '';
   for (let i = 0; i < 20; i++) {
-    const a = await service.step({ did, state, result, caller: '+79161234567', uniqueid: 'u1', linkedid: 'L1' });
+    const a = await service.stepWithCrm({ did, state, result, caller: '+79161234567', uniqueid: 'u1', linkedid: 'L1' });
     actions.push(brief(a.action));
     if (a.state === '') break;
     state = a.state;

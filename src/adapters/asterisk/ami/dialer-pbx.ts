@@ -1,4 +1,5 @@
 import { DIALER_CALL_PREFIX } from '../../../app/dialer/cycle.ts';
+import type { Operator } from '../../../app/dialer/model.ts';
 import type { DialerOriginate, DialerPbx, DialerPbxEvent } from '../../../app/dialer/ports.ts';
 import type { AmiEvent } from './normalize.ts';
 import type { OriginateRequest } from './originate-request.ts';
@@ -15,6 +16,7 @@ export const DIALER_CONTEXTS = Object.freeze({
   customer: 'b24pbx-dialer-customer',
   answered: 'b24pbx-dialer-answered',
   preview: 'b24pbx-dialer-preview',
+  pooled: 'b24pbx-dialer-pooled',
 });
 
 /** How long a customer leg may take before it is answered: rotation may try several trunks. */
@@ -39,14 +41,22 @@ export class AmiDialerPbx implements DialerPbx {
   async originate(r: DialerOriginate): Promise<void> {
     const variables: Record<string, string> = {
       __DIALER_CALL_ID: r.callId,
-      __DIALER_OPERATOR: r.operator.id,
-      __DIALER_OPERATOR_DIAL: r.operator.dial,
-      __DIALER_OPERATOR_STATE: r.operator.stateDevice,
+      ...(r.operator ? { __DIALER_OPERATOR: r.operator.id, __DIALER_OPERATOR_DIAL: r.operator.dial, __DIALER_OPERATOR_STATE: r.operator.stateDevice } : {}),
       __DIALER_OPERATOR_RING: String(r.operatorRingSeconds),
       // The route requests find the stored call by this id (the same contract as a click-to-call).
       __CONNECTOR_CALL_ID: r.callId,
+      ...(r.amd ? { DIALER_AMD: '1' } : {}),
     };
-    const req: OriginateRequest = r.mode === 'progressive'
+    const req: OriginateRequest = r.operator === null
+      ? {
+        // Ratio/predictive: no operator yet; b24pbx-dialer-pooled waits for the one the connector sets.
+        channel: `Local/${r.digits}@${DIALER_CONTEXTS.customer}`,
+        context: DIALER_CONTEXTS.pooled, exten: 's', priority: '1',
+        timeoutMs: (r.ringSeconds * ROUTE_ATTEMPTS_BUDGET + 30) * 1000,
+        callerId: `"+${r.digits}" <${r.digits}>`,
+        channelId: r.channelId, otherChannelId: r.otherChannelId, variables,
+      }
+      : r.mode === 'progressive'
       ? {
         channel: `Local/${r.digits}@${DIALER_CONTEXTS.customer}`,
         context: DIALER_CONTEXTS.answered, exten: 's', priority: '1',
@@ -67,6 +77,14 @@ export class AmiDialerPbx implements DialerPbx {
     if (this.byAction.size > 10_000) this.byAction.delete(this.byAction.keys().next().value as string);
   }
 
+  /** The operator's variables on the waiting channel; DIALER_OPERATOR_DIAL last, as the dialplan waits for it. */
+  async assignOperator(channelId: string, operator: Pick<Operator, 'id' | 'dial' | 'stateDevice'>): Promise<void> {
+    for (const [name, value] of [['__DIALER_OPERATOR', operator.id], ['__DIALER_OPERATOR_STATE', operator.stateDevice], ['__DIALER_OPERATOR_DIAL', operator.dial]] as const) {
+      const res = await this.ami.action({ Action: 'Setvar', Channel: channelId, Variable: name, Value: value });
+      if ((res.response ?? '').toLowerCase() !== 'success') throw new Error(`Setvar ${name} on ${channelId}: ${res.message ?? 'failed'}`);
+    }
+  }
+
   async deviceStates(devices: readonly string[]): Promise<Map<string, string>> {
     const unique = [...new Set(devices)];
     const states = await Promise.all(unique.map(async (d) => {
@@ -85,6 +103,7 @@ export class AmiDialerPbx implements DialerPbx {
         case 'DialerAnswered': return { kind: 'answered', callId };
         case 'DialerBridged': return { kind: 'bridged', callId, operatorId: e.operator ?? '' };
         case 'DialerAbandoned': return { kind: 'abandoned', callId };
+        case 'DialerMachine': return { kind: 'machine', callId };
         case 'DialerOperatorMissed': return { kind: 'operator-missed', callId, operatorId: e.operator ?? '', dialStatus: e.dialstatus ?? '' };
         case 'DialerCustomerEnd': {
           const cause = Number.parseInt(e.hangupcause ?? '', 10);

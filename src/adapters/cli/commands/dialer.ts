@@ -8,6 +8,7 @@ import { formatWindow } from '../../../core/pacing/settings.ts';
 import { migrateLatest, openDb } from '../../db/connection.ts';
 import { DialerRepository } from '../../db/repositories/dialer-repository.ts';
 import { CliFailure } from '../failure.ts';
+import { registerSimulateCommand } from './dialer-simulate.ts';
 import { defaultRouteCliDeps } from './route.ts';
 
 /** Runs one dialer command against DATABASE_URL; bad input exits 1 naming what, and changes nothing. */
@@ -40,13 +41,22 @@ function int(what: string): (v: string) => number {
 
 function campaignLine(c: Campaign): string {
   const s = c.settings;
-  return `${c.id}  ${c.status.padEnd(8)} ${s.mode.padEnd(11)} department ${c.department}  operators [${c.operators.join(', ')}]  hours ${formatWindow(s.callingHours)}${s.quietHours.length ? ` quiet ${s.quietHours.map(formatWindow).join(',')}` : ''}  retry ${s.retry.noAnswer}/${s.retry.unreachable}/${s.retry.busy}/${s.retry.technical} min  max ${s.maxAttempts}`;
+  return `${c.id}  ${c.status.padEnd(8)} ${(s.pooled ? `${s.pooled.mode}${s.pooled.mode === 'ratio' ? ` ${s.pooled.ratio}` : ` ≤${s.pooled.abandonTargetPct} %/${s.pooled.abandonWindow}`}` : s.mode).padEnd(11)}${s.amd ? ' amd' : ''} department ${c.department}  operators [${c.operators.join(', ')}]  hours ${formatWindow(s.callingHours)}${s.quietHours.length ? ` quiet ${s.quietHours.map(formatWindow).join(',')}` : ''}  retry ${s.retry.noAnswer}/${s.retry.unreachable}/${s.retry.busy}/${s.retry.technical} min  max ${s.maxAttempts}`;
 }
 
 interface CampaignOpts {
   name?: string; department: string; operators?: string; mode?: string; hours?: string; quiet?: string; maxAttempts?: number;
   retryNoAnswer?: number; retryUnreachable?: number; retryBusy?: number; retryTechnical?: number;
   capDay?: number; capWeek?: number; capMonth?: number; timezone?: string; ringSeconds?: number;
+  ratio?: number; abandonTarget?: number; abandonWindow?: string; amd?: boolean; amdFalsePositive?: number;
+}
+
+function decimal(what: string): (v: string) => number {
+  return (v) => {
+    const n = Number(v);
+    if (v.trim() === '' || !Number.isFinite(n) || n < 0) throw new CliFailure(`${what} must be a number ≥ 0 (got "${v}")`, 2);
+    return n;
+  };
 }
 
 /** `dialer campaign|operator|dnc …`: the auto-dialer's set-up, on the same database the service reads. */
@@ -60,7 +70,13 @@ export function registerDialerCommands(program: Command): void {
     .requiredOption('--department <id>', 'the department whose trunk policy and numbers the customer calls use')
     .option('--name <name>', 'a readable name')
     .option('--operators <ids>', 'Bitrix24 user ids of the team, comma-separated')
-    .option('--mode <mode>', 'preview | progressive')
+    .option('--mode <mode>', 'preview | progressive | ratio | predictive')
+    .option('--ratio <r>', 'ratio mode: calls per free operator (1.2)', decimal('--ratio'))
+    .option('--abandon-target <pct>', 'predictive: abandoned calls, percent of answered (3)', decimal('--abandon-target'))
+    .option('--abandon-window <w>', 'predictive: the window of that rate, 24h or 30d (24h)')
+    .option('--amd', "answering-machine detection on the customer's leg")
+    .option('--no-amd', 'no answering-machine detection')
+    .option('--amd-false-positive <pct>', 'share of machine verdicts counted as dropped live calls (5)', decimal('--amd-false-positive'))
     .option('--hours <HH:MM-HH:MM>', "calling hours in the callee's own time (default 09:00-21:00)")
     .option('--quiet <windows>', 'quiet hours, comma-separated HH:MM-HH:MM')
     .option('--max-attempts <n>', 'calls per lead at most', int('--max-attempts'))
@@ -89,6 +105,11 @@ export function registerDialerCommands(program: Command): void {
           caps: Object.fromEntries(Object.entries(caps).filter(([, v]) => v !== undefined)),
           ...(o.timezone !== undefined ? { timezone: o.timezone } : {}),
           ...(o.ringSeconds !== undefined ? { ringSeconds: o.ringSeconds } : {}),
+          ...(o.ratio !== undefined ? { ratio: o.ratio } : {}),
+          ...(o.abandonTarget !== undefined ? { abandonTarget: o.abandonTarget } : {}),
+          ...(o.abandonWindow !== undefined ? { abandonWindow: o.abandonWindow } : {}),
+          ...(o.amd !== undefined ? { amd: o.amd } : {}),
+          ...(o.amdFalsePositive !== undefined ? { amdFalsePositive: o.amdFalsePositive } : {}),
         });
         out(`${campaignLine(c)}\n`);
       });
@@ -152,6 +173,8 @@ export function registerDialerCommands(program: Command): void {
       }
     });
   });
+
+  registerSimulateCommand(dialer);
 
   const dnc = dialer.command('dnc').description('the do-not-call list, checked at every dial of every campaign');
   dnc.command('add [numbers...]')

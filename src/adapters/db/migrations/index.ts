@@ -10,6 +10,8 @@ import { channelClaimsMigration } from './010_channel_claims.ts';
 import { dialerMigration } from './012_dialer.ts';
 import { callCostsMigration } from './013_call_costs.ts';
 import { consoleMigration } from './014_console.ts';
+import { dialerPacingMigration } from './017_dialer_pacing.ts';
+import { inboundCardsMigration } from './020_inbound_cards.ts';
 
 export interface Migration {
   readonly name: string;
@@ -42,6 +44,10 @@ const migrations: readonly Migration[] = [
   callCostsMigration,
   // web console: accounts, sessions, audit log
   consoleMigration,
+  // the dialer's abandoned-rate window per campaign
+  dialerPacingMigration,
+  // inbound calls' CRM cards in progress, shared by instances
+  inboundCardsMigration,
 ];
 
 export function registerMigrations(): readonly Migration[] {

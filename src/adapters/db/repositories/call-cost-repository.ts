@@ -15,6 +15,14 @@ function billedSql(i: Increment): string {
 type Row = Record<string, string | number | null>;
 
 /**
+ * For this one statement on PostgreSQL. It cannot estimate how few groups the calls make (a few
+ * hundred, even by day), so it sorts every call by seven text keys — 3–6 s over a million calls
+ * on a loaded machine; hashing them instead takes 1.6–2 s. No JIT: it costs more than it saves on
+ * a query that runs once. SET LOCAL ends with the transaction, so nothing else is affected.
+ */
+export const PG_REPORT_SETTINGS: readonly string[] = ['SET LOCAL enable_sort = off', "SET LOCAL work_mem = '64MB'", 'SET LOCAL jit = off'];
+
+/**
  * Answered calls with a cost, added up by the savings report's keys in one statement. The
  * `calls_savings` index (migration 013) covers every column read, so the scan never touches the
  * table rows.
@@ -39,7 +47,12 @@ export class CallCostRepository implements CallCostSource {
     const sql = `SELECT ${select.join(', ')} FROM calls
       WHERE started_at >= ? AND started_at < ? AND cost_units IS NOT NULL AND duration_sec > 0
       GROUP BY ${groupBy.join(', ')}`;
-    const result: unknown = await this.db.raw(sql, [q.from, q.to]);
+    const result: unknown = this.db.client.config.client === 'pg'
+      ? await this.db.transaction(async (trx) => {
+        for (const setting of PG_REPORT_SETTINGS) await trx.raw(setting);
+        return trx.raw(sql, [q.from, q.to]);
+      })
+      : await this.db.raw(sql, [q.from, q.to]);
     const rows: Row[] = Array.isArray(result) ? (result as Row[]) : (result as { rows: Row[] }).rows;
     const n = (v: string | number | null): number => (v === null ? 0 : Number(v));
     const s = (v: string | number | null): string | null => (v === null ? null : String(v));

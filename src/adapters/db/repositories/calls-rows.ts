@@ -126,7 +126,7 @@ export function toAttempt(r: AttemptRow): CallAttemptRecord {
 export const CALL_COLUMN_TYPES: Readonly<Record<string, ColumnType>> = {
   linkedid: 'text', originate_action_id: 'text', state: 'text', stop_reason: 'text', status_code: 'text', failed_reason: 'text',
   trunk_id: 'text', b24_line: 'text', answered_at: 'bigint', ended_at: 'bigint', duration_sec: 'integer', cost: 'double precision',
-  recording: 'text', tracked: 'text', crm_handoff: 'text', updated_at: 'bigint',
+  recording: 'text', tracked: 'text', crm_handoff: 'text', updated_at: 'bigint', crm_call_id: 'text', user_id: 'text',
 };
 
 /** Column types of an attempt's outcome. */
@@ -149,6 +149,8 @@ export const CALL_COLUMNS: Readonly<Record<string, string>> = {
   cost: 'cost',
   recording: 'recording',
   crmHandoff: 'crm_handoff',
+  crmCallId: 'crm_call_id',
+  userId: 'user_id',
 };
 
 /** The plan's destination and department as plain columns, which the savings report groups by. */

@@ -81,6 +81,20 @@ export class DialerRepository extends DialerLeadsRepository implements DialerSto
     return (await this.db('dialer_operators').where('id', id).update({ online, offline_reason: online ? null : reason, updated_at: at })) > 0;
   }
 
+  async abandonCounts(campaignId: string, since: number): Promise<{ readonly answered: number; readonly abandoned: number; readonly machines: number }> {
+    const rows = await this.db('dialer_attempts')
+      .select(this.db.raw('count(answered_at) as answered'))
+      .select(this.db.raw("sum(case when outcome = 'abandoned' then 1 else 0 end) as abandoned"))
+      .select(this.db.raw("sum(case when outcome = 'machine' then 1 else 0 end) as machines"))
+      .where('campaign_id', campaignId).where('started_at', '>=', since) as { answered: unknown; abandoned: unknown; machines: unknown }[];
+    const r = rows[0];
+    return { answered: num(r?.answered ?? 0), abandoned: num(r?.abandoned ?? 0), machines: num(r?.machines ?? 0) };
+  }
+
+  async setAttemptOperator(callId: string, operatorId: string): Promise<void> {
+    await this.db('dialer_attempts').where('call_id', callId).update({ operator_id: operatorId });
+  }
+
   async hold(id: string, callId: string, at: number): Promise<boolean> {
     return (await this.db('dialer_operators').where('id', id).where('online', true).whereNull('call_id').update({ call_id: callId, updated_at: at })) > 0;
   }

@@ -41,7 +41,7 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
 
   router.use((_req, res, next) => {
     res.set({
-      'Content-Security-Policy': "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+      'Content-Security-Policy': "default-src 'none'; script-src 'self'; connect-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'same-origin',
       'Cache-Control': 'no-store',
@@ -95,8 +95,14 @@ export function createConsoleRouter(deps: ConsoleRouterDeps): Router {
       again(403, ctx.t('sessionExpired'));
       return;
     }
-    const signedIn = name && password ? await deps.auth.signIn(name, password) : null;
-    if (!signedIn) {
+    const signedIn = name && password ? await deps.auth.signIn(name, password, req.ip ?? req.socket.remoteAddress ?? 'unknown') : null;
+    if (signedIn && !signedIn.ok && signedIn.reason === 'throttled') {
+      const minutes = Math.max(1, Math.ceil(signedIn.retryAfterMs / 60_000));
+      res.set('Retry-After', String(Math.ceil(signedIn.retryAfterMs / 1000)));
+      again(429, `${ctx.t(signedIn.by === 'ip' ? 'throttledIp' : 'throttledAccount')} ${minutes} ${ctx.t('minutesShort')}`);
+      return;
+    }
+    if (!signedIn || !signedIn.ok) {
       again(401, ctx.t('badCredentials'));
       return;
     }

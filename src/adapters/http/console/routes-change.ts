@@ -1,4 +1,8 @@
-import type { Request, Router } from 'express';
+import fs from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import type { Request, Response, Router } from 'express';
+import { PlanImportRefusal } from '../../../app/console/plan-imports.ts';
 import { ConsoleRefusal, type ConsoleService } from '../../../app/console/service.ts';
 import { ctxOf } from './context.ts';
 import { html } from './html.ts';
@@ -17,8 +21,65 @@ function filesOf(req: Request): Record<string, string> {
   return files;
 }
 
+/** A plan file can be big (the DEF registry is tens of MB); anything past this is not a plan file. */
+const MAX_UPLOAD_BYTES = 512 * 1024 * 1024;
+
+function refusedJson(res: Response, err: unknown): void {
+  if (!(err instanceof PlanImportRefusal)) throw err;
+  res.status(409).json({ error: err.message });
+}
+
+/** Streams the request body into the file; refuses past the size cap without keeping the rest. */
+async function receiveFile(req: Request, target: string): Promise<number> {
+  let bytes = 0;
+  const cap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      bytes += chunk.length;
+      done(bytes > MAX_UPLOAD_BYTES ? new PlanImportRefusal(`file larger than ${MAX_UPLOAD_BYTES / 1024 / 1024} MB`) : null, chunk);
+    },
+  });
+  await pipeline(req, cap, fs.createWriteStream(target, { flags: 'wx' }));
+  return bytes;
+}
+
 /** The pages that change something: the router lets only admins with a valid CSRF token here. */
 export function registerChangeRoutes(router: Router, service: ConsoleService): void {
+  // A plan import from the page: create, send each file as the raw body, start, then poll (routes-read).
+  router.post('/numbering/imports', handle(async (_req, res) => {
+    res.status(201).json(await service.planImports.create(ctxOf(res).user!));
+  }));
+
+  router.post('/numbering/imports/:id/files', handle(async (req, res) => {
+    const user = ctxOf(res).user!;
+    const id = String(req.params.id);
+    const name = typeof req.query.name === 'string' ? req.query.name : '';
+    let target: string;
+    try {
+      target = service.planImports.fileTarget(id, name, user);
+    } catch (err) {
+      refusedJson(res, err);
+      return;
+    }
+    try {
+      await receiveFile(req, target);
+    } catch (err) {
+      // A broken-off or oversized upload leaves nothing behind: the admin sends the file again.
+      service.planImports.dropFile(id, name);
+      await fs.promises.rm(target, { force: true });
+      refusedJson(res, err);
+      return;
+    }
+    res.json(service.planImports.view(id));
+  }));
+
+  router.post('/numbering/imports/:id/start', handle(async (req, res) => {
+    try {
+      res.status(202).json(service.planImports.start(String(req.params.id), req.query.force === '1', ctxOf(res).user!));
+    } catch (err) {
+      refusedJson(res, err);
+    }
+  }));
+
   router.post('/numbering/rollback', handle(async (_req, res) => {
     const ctx = ctxOf(res);
     try {

@@ -1,5 +1,8 @@
-import type { Router } from 'express';
+import type { Request, Response, Router } from 'express';
+import type { SavingsViews } from '../../../app/console/ports.ts';
 import type { ConsoleService } from '../../../app/console/service.ts';
+import { savingsToCsv, savingsToJson } from '../../../app/savings/render.ts';
+import { reportPeriod } from '../../../core/savings/period.ts';
 import { CALL_ORIGINS, type CallOrigin } from '../../../core/rules/model.ts';
 import { ctxOf, zonedDayStart } from './context.ts';
 import { html } from './html.ts';
@@ -10,7 +13,7 @@ import { dashboardPage } from './pages/dashboard.ts';
 import { numberingPage } from './pages/numbering.ts';
 import { outboxPage } from './pages/outbox.ts';
 import { rulesEditPage, rulesPage } from './pages/rules.ts';
-import { savingsPage } from './pages/savings.ts';
+import { SAVINGS_BY, SAVINGS_EXPORTS, savingsPage, savingsPlot, type SavingsExport, type SavingsForm } from './pages/savings.ts';
 import { simulatorPage, type SimulatorForm } from './pages/simulator.ts';
 import { handle, sendPage } from './respond.ts';
 
@@ -18,6 +21,18 @@ const DAY_MS = 86_400_000;
 
 function q(v: unknown): string {
   return typeof v === 'string' ? v.trim() : '';
+}
+
+/** The savings report asked for in the query: days in the rules' zone, `to` inclusive, 30 days by default. */
+async function savingsOf(req: Request, res: Response, service: ConsoleService): Promise<{ form: SavingsForm; views: SavingsViews | null; error: string | null }> {
+  const ctx = ctxOf(res);
+  const by = (SAVINGS_BY as readonly string[]).includes(q(req.query.by)) ? (q(req.query.by) as SavingsForm['by']) : 'carrier';
+  const form: SavingsForm = { from: q(req.query.from), to: q(req.query.to), by };
+  const report = service.savings;
+  if (report === null) return { form, views: null, error: null };
+  const period = reportPeriod({ ...(form.from ? { from: form.from } : {}), ...(form.to ? { to: form.to } : {}) }, ctx.timeZone, Date.now());
+  if (typeof period === 'string') return { form, views: null, error: period.replace(/--(from|to)/g, (_m, w: 'from' | 'to') => ctx.t(w)) };
+  return { form, views: await report.report({ ...period, by }), error: null };
 }
 
 /** The pages that only read: any signed-in role. */
@@ -83,13 +98,21 @@ export function registerReadRoutes(router: Router, service: ConsoleService): voi
     const ctx = ctxOf(res);
     const number = q(req.query.number);
     const rolled = q(req.query.rolledBack);
+    const imported = q(req.query.imported);
     sendPage(res, 200, numberingPage(ctx, {
       number,
       lookup: number ? service.lookupNumber(number) : null,
       history: await service.planHistory(),
-      message: rolled ? notice('ok', html`${ctx.t('done')} ${rolled}`) : null,
+      message: rolled ? notice('ok', html`${ctx.t('done')} ${rolled}`) : imported ? notice('ok', html`<span id="import-done">${ctx.t('importDone')} v${imported}</span>`) : null,
     }));
   }));
+
+  // Where a plan import is (the page polls this while the import runs).
+  router.get('/numbering/imports/:id', (req, res) => {
+    const view = service.planImports.view(String(req.params.id));
+    if (view) res.json(view);
+    else res.status(404).json({ error: `no import ${String(req.params.id)}` });
+  });
 
   router.get('/rules', handle(async (req, res) => {
     const ctx = ctxOf(res);
@@ -119,23 +142,23 @@ export function registerReadRoutes(router: Router, service: ConsoleService): voi
 
   router.get('/savings', handle(async (req, res) => {
     const ctx = ctxOf(res);
-    const report = service.savings;
-    const from = q(req.query.from);
-    const to = q(req.query.to);
-    const by = ['carrier', 'department', 'trunk', 'day'].includes(q(req.query.by)) ? q(req.query.by) as 'carrier' : 'carrier';
-    if (!report) {
-      sendPage(res, 200, savingsPage(ctx, { summary: null, from, to, by, error: null }));
+    const asked = await savingsOf(req, res, service);
+    sendPage(res, asked.error ? 400 : 200, savingsPage(ctx, { ...asked, available: service.savings !== null }));
+  }));
+
+  // The report and each plot as files (the same period and grouping as the page).
+  router.get('/savings/export/:file', handle(async (req, res) => {
+    const ctx = ctxOf(res);
+    const file = String(req.params.file) as SavingsExport;
+    const asked = service.savings !== null && SAVINGS_EXPORTS.includes(file) ? await savingsOf(req, res, service) : null;
+    if (asked === null || asked.views === null) {
+      sendPage(res, asked?.error ? 400 : 404, savingsPage(ctx, { views: null, form: asked?.form ?? { from: '', to: '', by: 'carrier' }, error: asked?.error ?? ctx.t('notFound'), available: service.savings !== null }));
       return;
     }
-    const now = Date.now();
-    const fromMs = from ? zonedDayStart(from, ctx.timeZone) : now - 30 * DAY_MS;
-    const toMs = to ? zonedDayStart(to, ctx.timeZone) : now;
-    if (fromMs === null || toMs === null) {
-      sendPage(res, 400, savingsPage(ctx, { summary: null, from, to, by, error: `${ctx.t('from')}/${ctx.t('to')}: YYYY-MM-DD` }));
-      return;
-    }
-    const summary = await report.report({ from: fromMs, to: to ? toMs + DAY_MS : toMs, by });
-    sendPage(res, 200, savingsPage(ctx, { summary, from, to, by, error: null }));
+    res.attachment(file);
+    if (file === 'report.csv') res.type('text/csv; charset=utf-8').send(savingsToCsv(asked.views.report));
+    else if (file === 'report.json') res.json(savingsToJson(asked.views.report));
+    else res.type('image/svg+xml').send(`<?xml version="1.0" encoding="UTF-8"?>\n${savingsPlot(ctx, asked.views, file).text}`);
   }));
 
   router.get('/audit', handle(async (_req, res) => {

@@ -1,0 +1,34 @@
+import { incrementsOf, prefixDigitsFor } from '../../core/savings/destination.ts';
+import { zoneOffsetMs } from '../../core/savings/calendar.ts';
+import { savingsReportOf } from '../../core/savings/report.ts';
+import type { SavingsGroupBy, SavingsReport } from '../../core/savings/types.ts';
+import type { SavingsDeps } from './build-report.ts';
+
+/** The report grouped as asked, and the three views the console plots (per day, carrier, department). */
+export interface SavingsViews {
+  readonly report: SavingsReport;
+  readonly byDay: SavingsReport;
+  readonly byCarrier: SavingsReport;
+  readonly byDepartment: SavingsReport;
+}
+
+/**
+ * All four groupings from one pass of the database: the calls are added up by day too, and the
+ * core prices the same groups four ways (the totals and advice are the same in each).
+ */
+export async function buildSavingsViews(deps: SavingsDeps, from: number, to: number, groupBy: SavingsGroupBy): Promise<SavingsViews> {
+  const rules = deps.rules();
+  const groups = await deps.source.callCostGroups({
+    from,
+    to,
+    prefixDigits: prefixDigitsFor(rules),
+    increments: incrementsOf(rules),
+    dayOffsetMs: zoneOffsetMs(rules.timezone, from),
+  });
+  const as = (by: SavingsGroupBy): SavingsReport => savingsReportOf(groups, rules, { from, to, groupBy: by });
+  const byDay = as('day');
+  const byCarrier = as('carrier');
+  const byDepartment = as('department');
+  const pick: Record<SavingsGroupBy, SavingsReport | null> = { day: byDay, carrier: byCarrier, department: byDepartment, trunk: null };
+  return { report: pick[groupBy] ?? as(groupBy), byDay, byCarrier, byDepartment };
+}

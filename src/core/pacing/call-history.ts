@@ -1,0 +1,109 @@
+/**
+ * The campaign's own recent calls, as the predictive pacing reads them: how often a call still
+ * ringing at a given age is answered, how long an answered call takes to answer, and how likely a
+ * busy operator is to be free again shortly. Empirical (counts over the last calls), no fitted law.
+ */
+export interface EndedCall {
+  /** From the dial to the answer, or to the end when unanswered (ms). */
+  readonly ringMs: number;
+  readonly answered: boolean;
+}
+
+/** Enough calls and handlings to estimate from; before that the pacing stays progressive. */
+export const MIN_HISTORY = 30;
+export const MIN_HANDLES = 10;
+
+/** How many values of a sorted array are greater than `x`. */
+function countAbove(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) <= x) lo = mid + 1;
+    else hi = mid;
+  }
+  return sorted.length - lo;
+}
+
+const ascending = (a: number, b: number) => a - b;
+
+export class CallHistory {
+  private readonly calls: EndedCall[] = [];
+  private readonly handles: number[] = [];
+  // Sorted views, rebuilt when a sample arrives (read many times per pass).
+  private sortedAll: number[] | null = null;
+  private sortedAnswered: number[] | null = null;
+  private sortedHandles: number[] | null = null;
+
+  /**
+   * @param size calls kept (the newest): small enough to follow a change of the answer rate
+   *   within minutes, large enough for a stable estimate.
+   */
+  constructor(private readonly size = 150, private readonly handleSize = 100) {}
+
+  addCall(call: EndedCall): void {
+    this.calls.push(call);
+    if (this.calls.length > this.size) this.calls.shift();
+    this.sortedAll = null;
+    this.sortedAnswered = null;
+  }
+
+  /** An operator's handling of one answered call (talk and wrap-up, ms). */
+  addHandle(ms: number): void {
+    this.handles.push(ms);
+    if (this.handles.length > this.handleSize) this.handles.shift();
+    this.sortedHandles = null;
+  }
+
+  get callCount(): number {
+    return this.calls.length;
+  }
+
+  get handleCount(): number {
+    return this.handles.length;
+  }
+
+  private all(): number[] {
+    this.sortedAll ??= this.calls.map((c) => c.ringMs).sort(ascending);
+    return this.sortedAll;
+  }
+
+  private answered(): number[] {
+    this.sortedAnswered ??= this.calls.filter((c) => c.answered).map((c) => c.ringMs).sort(ascending);
+    return this.sortedAnswered;
+  }
+
+  answerRate(): number {
+    return this.calls.length === 0 ? 0 : this.answered().length / this.calls.length;
+  }
+
+  /** Of the calls still ringing at `ageMs`, the share that was answered (with a prior of one call at the overall rate). */
+  answerGivenRinging(ageMs: number): number {
+    return (countAbove(this.answered(), ageMs) + this.answerRate()) / (countAbove(this.all(), ageMs) + 1);
+  }
+
+  /**
+   * Of the calls still ringing at `ageMs`, the share answered within `horizonMs` more (with the
+   * same prior: an overestimate, the safe side for answers).
+   */
+  answerWithin(ageMs: number, horizonMs: number): number {
+    const a = this.answered();
+    return (countAbove(a, ageMs) - countAbove(a, ageMs + horizonMs) + this.answerRate()) / (countAbove(this.all(), ageMs) + 1);
+  }
+
+  /** Times from the dial to the answer at these quantiles of the answered calls (ms); empty when none. */
+  answerQuantiles(quantiles: readonly number[]): number[] {
+    const a = this.answered();
+    if (a.length === 0) return [];
+    return quantiles.map((q) => a[Math.min(a.length - 1, Math.floor(q * (a.length - 1)))] as number);
+  }
+
+  /** Of the handlings that lasted longer than `elapsedMs`, the share that ended within `horizonMs` more. */
+  freeWithin(elapsedMs: number, horizonMs: number): number {
+    this.sortedHandles ??= [...this.handles].sort(ascending);
+    const longer = countAbove(this.sortedHandles, elapsedMs);
+    // No handling that long seen: assume the call goes on (the safe side: no operator counted).
+    if (longer === 0) return 0;
+    return (longer - countAbove(this.sortedHandles, elapsedMs + horizonMs)) / longer;
+  }
+}

@@ -1,0 +1,94 @@
+import { describe, expect, it } from 'vitest';
+import { ABANDON_WINDOWS, AbandonWindow, abandonedPct, atTarget } from '../../../src/core/pacing/abandon-window.ts';
+import { CallHistory } from '../../../src/core/pacing/call-history.ts';
+import { DEFAULT_PACING_CONFIG, MARGIN, nextMargin, pace, type Floor, type PacingConfig } from '../../../src/core/pacing/pacer.ts';
+import { simulate } from '../../../src/core/pacing/simulation/simulate.ts';
+
+const HOUR = 3_600_000;
+const predictive: PacingConfig = { ...DEFAULT_PACING_CONFIG, mode: 'predictive' };
+
+/** A history of `n` calls answering at rate `p` after 10 s, handlings of 100 s. */
+function learned(p: number, n = 100): CallHistory {
+  const h = new CallHistory();
+  for (let i = 0; i < n; i++) h.addCall(i < p * n ? { ringMs: 10_000, answered: true } : { ringMs: 25_000, answered: false });
+  for (let i = 0; i < 50; i++) h.addHandle(60_000 + i * 1_600);
+  return h;
+}
+
+const floor = (over: Partial<Floor> = {}): Floor => ({ onlineOperators: 10, freeOperators: 4, busyElapsedMs: Array(6).fill(30_000), ringingAgesMs: [], waiting: 0, ...over });
+const calm = { answered: 1000, abandoned: 5 };
+
+describe('pacing modes', () => {
+  it('progressive: one call ringing per free operator', () => {
+    expect(pace({ ...DEFAULT_PACING_CONFIG, mode: 'progressive' }, floor({ ringingAgesMs: [1000] }), learned(0.25), calm, 1).dial).toBe(3);
+  });
+
+  it('ratio: the multiplier times the free operators, less the calls ringing', () => {
+    expect(pace({ ...DEFAULT_PACING_CONFIG, mode: 'ratio', ratio: 2.5 }, floor({ ringingAgesMs: [1000, 2000] }), learned(0.25), calm, 1).dial).toBe(8);
+  });
+
+  it('predictive dials more than progressive when few calls answer', () => {
+    const d = pace(predictive, floor(), learned(0.2), calm, 1);
+    expect(d.mode).toBe('predictive');
+    expect(d.dial).toBeGreaterThan(4);
+  });
+
+  it('predictive falls back to progressive: window at the target, too few operators, nothing learnt yet', () => {
+    expect(pace(predictive, floor(), learned(0.2), { answered: 100, abandoned: 3 }, 1)).toMatchObject({ mode: 'progressive', dial: 4, why: expect.stringContaining('target') });
+    expect(pace(predictive, floor({ onlineOperators: 2, freeOperators: 2, busyElapsedMs: [] }), learned(0.2), calm, 1)).toMatchObject({ mode: 'progressive', dial: 2 });
+    expect(pace(predictive, floor(), new CallHistory(), calm, 1)).toMatchObject({ mode: 'progressive', why: expect.stringContaining('too few recent calls') });
+  });
+
+  it('a wider margin dials fewer calls', () => {
+    expect(pace(predictive, floor(), learned(0.2), calm, 3).dial).toBeLessThan(pace(predictive, floor(), learned(0.2), calm, 0).dial);
+  });
+
+  it('the margin settles where drops are below the target', () => {
+    let m: number = MARGIN.start;
+    // 2 % of answered calls dropped (below 3 %): the margin narrows.
+    for (let i = 0; i < 1000; i++) m = nextMargin(m, i % 50 === 0 ? 1 : 0, 3);
+    expect(m).toBeLessThan(MARGIN.start);
+    // 10 % dropped: it widens to its limit.
+    for (let i = 0; i < 1000; i++) m = nextMargin(m, i % 10 === 0 ? 1 : 0, 3);
+    expect(m).toBeGreaterThan(MARGIN.max - 0.1);
+  });
+});
+
+describe('the abandoned-rate window', () => {
+  it('forgets what is older than 24 h by default, and keeps 30 days when selected', () => {
+    const day = new AbandonWindow(ABANDON_WINDOWS['24h']);
+    const month = new AbandonWindow(ABANDON_WINDOWS['30d']);
+    for (const w of [day, month]) {
+      w.addCounts(0, 100, 10);
+      w.addCounts(25 * HOUR, 100, 0);
+    }
+    expect(abandonedPct(day.counts(26 * HOUR))).toBe(0);
+    expect(abandonedPct(month.counts(26 * HOUR))).toBe(5);
+    expect(month.counts(31 * 24 * HOUR)).toEqual({ answered: 100, abandoned: 0 });
+  });
+
+  it('is at the target when one more drop would reach it (so a fresh campaign starts progressive)', () => {
+    expect(atTarget({ answered: 0, abandoned: 0 }, 3)).toBe(true);
+    expect(atTarget({ answered: 40, abandoned: 0 }, 3)).toBe(false);
+    expect(atTarget({ answered: 100, abandoned: 2.5 }, 3)).toBe(true);
+  });
+});
+
+describe('predictive pacing with injected time and randomness', () => {
+  const day = (answerRate: number | ((t: number) => number), mode: PacingConfig['mode'], seed: number) => simulate({
+    operators: 20, minutes: 240, seed, pacing: { ...DEFAULT_PACING_CONFIG, mode },
+    population: { answerRate, talkMeanS: 90, wrapUpS: 10, ringMaxS: 25 },
+  });
+  // 10 % for the first hour, 40 % for the next, then 10 % again.
+  const jumping = (t: number) => (t >= HOUR && t < 2 * HOUR ? 0.4 : 0.1);
+
+  it.each([1, 2, 3])('holds the 3 %% target when the answer rate jumps 10 %% → 40 %% → 10 %% (seed %i)', (seed) => {
+    const r = day(jumping, 'predictive', seed);
+    expect(r.abandonedPct).toBeLessThanOrEqual(3);
+    expect(r.talkMinutesPerOperatorHour).toBeGreaterThan(day(jumping, 'progressive', seed).talkMinutesPerOperatorHour);
+  });
+
+  it('the same seed gives the same day', () => {
+    expect(day(0.25, 'predictive', 7)).toEqual(day(0.25, 'predictive', 7));
+  });
+});
