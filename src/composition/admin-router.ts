@@ -4,7 +4,7 @@ import { requireAdminToken } from '../adapters/http/admin-auth.ts';
 import { callReportToJson } from '../app/calls/call-report.ts';
 import type { CallsSide } from './calls-side.ts';
 import type { CarrierIndexStore } from '../app/numbering/carrier-index-store.ts';
-import { explanationToJson, parseAt, parseKeys } from '../app/inbound/render-explanation.ts';
+import { explanationToJson, parseAt, parseKeys, parseWhatIf } from '../app/inbound/render-explanation.ts';
 import { decisionToJson } from '../app/routing/render-decision.ts';
 import { explainRoute } from '../app/routing/route-call.ts';
 import type { TrunkHealthPort } from '../app/trunks/ports.ts';
@@ -55,6 +55,9 @@ const inboundExplainQuery = z.object({
   caller: z.string().optional(),
   at: z.string().optional(),
   keys: z.string().optional(),
+  responsible: z.string().optional(),
+  responsiblePhones: z.string().optional(),
+  offline: z.string().optional(),
 });
 
 /**
@@ -105,7 +108,12 @@ export function createAdminRouter(deps: AdminRouterDeps): Router {
       res.status(400).json({ error: 'BAD_REQUEST', message: problem });
       return;
     }
-    const e = deps.calls.inbound.explain({ did: q.data.did, at, keys });
+    const whatIf = parseWhatIf(q.data, deps.rules.current());
+    if ('error' in whatIf) {
+      res.status(400).json({ error: 'BAD_REQUEST', message: whatIf.error });
+      return;
+    }
+    const e = deps.calls.inbound.explain({ did: q.data.did, at, keys, ...whatIf });
     if ('error' in e) {
       res.status(400).json({ error: 'BAD_REQUEST', message: `did: ${e.error}` });
       return;

@@ -22,7 +22,7 @@ import { RouteService } from '../app/calls/route-service.ts';
 import { SharedChannels } from '../app/calls/shared-channels.ts';
 import { CallTracker } from '../app/calls/tracker.ts';
 import { PER_MINUTE } from '../core/rules/billing.ts';
-import { InboundService, type InboundCallEvents, type InboundStepObserver } from '../app/inbound/inbound-service.ts';
+import { InboundService, type InboundCallEvents, type InboundServiceDeps, type InboundStepObserver } from '../app/inbound/inbound-service.ts';
 
 type AmiEvent = Readonly<Record<string, string | undefined>>;
 
@@ -57,6 +57,8 @@ export interface CallsSideOptions {
   readonly onInboundStep?: InboundStepObserver;
   /** Told when an inbound call's phone answers and when the call ends (the CRM finishes it). */
   readonly inboundEvents?: InboundCallEvents;
+  /** The CRM lookup of an inbound caller's responsible manager. */
+  readonly inboundResponsible?: InboundServiceDeps['responsible'];
   /**
    * The PBX's leader lease: only its holder follows AMI events (the tracker, which closes every
    * call, click-to-calls of any instance included) and compares with the channel list; its tracking
@@ -117,6 +119,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
   followCall = (u, l) => tracker.follow(u, l);
   const inbound = new InboundService({
     rules: o.routing.rules, now: () => clock.now(), random: Math.random, ...(o.onInboundStep ? { observe: o.onInboundStep } : {}), ...(o.inboundEvents ? { events: o.inboundEvents } : {}),
+    ...(o.inboundResponsible ? { responsible: o.inboundResponsible } : {}),
   });
   tracker.on('call-ended', (record) => {
     routes.callEnded(record.callId, record.trunkId);

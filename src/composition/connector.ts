@@ -14,6 +14,7 @@ import { clickToCallPort } from '../app/crm/click-to-call-adapter.ts';
 import type { CrmClock } from '../app/crm/clock.ts';
 import { createCrmSide, type CrmSide } from './crm-side.ts';
 import { InboundCrm } from '../app/inbound/inbound-crm.ts';
+import { ResponsibleLookup } from '../app/inbound/responsible-lookup.ts';
 import { DurableInboundCards } from '../app/inbound/durable-cards.ts';
 import { InboundCardsRepository } from '../adapters/db/repositories/inbound-cards-repository.ts';
 import { MessageFilesOnDisk } from '../adapters/fax/message-files.ts';
@@ -154,6 +155,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
     const callEvents = new EventEmitter();
     // Built once the CRM side (its outbox) exists, just below; inbound steps arrive only after start.
     let inboundCrm: DurableInboundCards | null = null;
+    let responsibleLookup: ResponsibleLookup | null = null;
     const calls = createCallsSide({
       db, env, logger, routing,
       ami: ami ?? disconnectedAmi,
@@ -162,9 +164,10 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       onInboundStep: (query, answer) => inboundCrm?.observe(query, answer),
       inboundEvents: {
         answered: (linkedid, channel) => inboundCrm?.answered(linkedid, channel),
-        ended: (linkedid, recording) => inboundCrm?.ended(linkedid, recording),
+        ended: (linkedid, recording, call) => inboundCrm?.ended(linkedid, recording, call),
         message: (linkedid, report, left) => inboundCrm?.message(linkedid, report, left),
       },
+      inboundResponsible: { find: (caller, timeoutMs) => responsibleLookup?.find(caller, timeoutMs) ?? Promise.resolve(null) },
     });
     instrumentCalls({ calls, ami, metrics, callEvents });
 
@@ -188,6 +191,9 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       crm: new InboundCrm({ outbox: crm.outbox, rules, now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }), onEnqueued: () => crm.worker.notify(),
         messageFiles: new MessageFilesOnDisk(env.RECORDINGS_DIR) }),
       store: new InboundCardsRepository(db), now: () => Date.now(), logger: logger.child({ component: 'inbound-crm' }),
+    });
+    responsibleLookup = new ResponsibleLookup({
+      gateway: crm.urgentGateway, defaultCountry: () => rules.current().defaultCountry, now: () => Date.now(), logger: logger.child({ component: 'inbound-lookup' }),
     });
     // Who answers an inbound call: the DialEnd ANSWER of its Linkedid (class `call`, already read).
     ami?.on('event', (e: Readonly<Record<string, string | undefined>>) => {

@@ -53,6 +53,8 @@ export interface CrmSideDeps {
 
 /** Everything of the Bitrix24 side, wired; the composition root mounts the routers and calls start/stop. */
 export interface CrmSide {
+  /** Reads a caller is waiting for (the responsible manager's lookup): first in line at the rate limiter. */
+  readonly urgentGateway: () => B24Gateway | null;
   readonly connection: B24Connection;
   readonly outbox: OutboxRepository;
   readonly worker: OutboxWorker;
@@ -191,8 +193,13 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
   };
   const onCallEnded = () => background(handoff.drainPending().catch((err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'call record hand-off failed')));
 
+  const urgentGateway = (): B24Gateway | null => {
+    const gateway = connection.gateway();
+    return gateway ? rateLimitedGateway(gateway, limiter, true) : null;
+  };
+
   return {
-    connection, outbox, worker, events, handoff, userSync, directory, router, adminRouter,
+    connection, outbox, worker, events, handoff, userSync, directory, router, adminRouter, urgentGateway,
     syncLines: lines,
     housekeeping,
     async start() {

@@ -3,6 +3,7 @@ import type { NormalizeOptions } from '../../core/phone/normalize.ts';
 import { GROUP_STRATEGIES, type GroupStrategy, type Step } from '../../core/scenarios/model.ts';
 import { SCENARIO_ID } from '../../core/scenarios/position.ts';
 import { messageStepSchemas } from './message-step-schema.ts';
+import { MOBILE_POLICIES, type MobilePolicy } from '../../core/scenarios/responsible-step.ts';
 import { idSchema, phoneSchema } from './schema.ts';
 
 /**
@@ -59,10 +60,22 @@ function stepSchemas(country: NormalizeOptions['defaultCountry']) {
     }).transform((s): Step => ({ kind: 'time', ...s.time })),
     z.strictObject({ goto: scenarioId }).transform((s): Step => ({ kind: 'goto', scenario: s.goto })),
     ...messageStepSchemas(soundFile),
+    z.strictObject({
+      responsible: z.strictObject({
+        ringTime,
+        lookupTimeout: z.number().min(0.1).max(10).default(1.5),
+        mobile: z.enum(MOBILE_POLICIES as [MobilePolicy, ...MobilePolicy[]]).default('first'),
+        mobileRingTime: seconds(600).default(30),
+        bitrix24State: z.boolean().default(false),
+        fallback: z.union([z.strictObject({ user: idSchema }), z.strictObject({ group: scenarioId })]).nullable().default(null),
+      }).nullable().transform((r) => r ?? { ringTime: 20, lookupTimeout: 1.5, mobile: 'first' as const, mobileRingTime: 30, bitrix24State: false, fallback: null }),
+    }).transform((s): Step => ({ kind: 'responsible', ...s.responsible, lookupTimeout: Math.round(s.responsible.lookupTimeout * 1000) })),
+    z.strictObject({ anyManager: z.strictObject({ ringTime }).nullable().transform((a) => a ?? { ringTime: 20 }) })
+      .transform((s): Step => ({ kind: 'anyManager', ringTime: s.anyManager.ringTime })),
   ] as const;
 }
 
-const STEP_KEYS = ['play', 'extension', 'group', 'employee', 'external', 'sip', 'ivr', 'time', 'goto', 'voicemail', 'fax'] as const;
+const STEP_KEYS = ['play', 'extension', 'group', 'employee', 'external', 'sip', 'ivr', 'time', 'goto', 'voicemail', 'fax', 'responsible', 'anyManager'] as const;
 
 /**
  * A step is an object named by its kind's key (`{ group: sales }`) or the word `hangup`. The key
@@ -72,10 +85,12 @@ function stepSchema(country: NormalizeOptions['defaultCountry']) {
   const schemas = stepSchemas(country);
   return z.unknown().transform((raw, ctx): Step => {
     if (raw === 'hangup') return { kind: 'hangup' };
+    // The two steps whose settings all have defaults may be written as a bare word.
+    if (raw === 'responsible' || raw === 'anyManager') raw = { [raw]: null };
     const key = raw !== null && typeof raw === 'object' ? STEP_KEYS.findIndex((k) => k in raw) : -1;
     const schema = schemas[key];
     if (!schema) {
-      ctx.addIssue({ code: 'custom', message: 'a step is one of: play, extension, group, employee, external, sip, ivr, time, goto, voicemail, fax, or the word hangup' });
+      ctx.addIssue({ code: 'custom', message: 'a step is one of: play, extension, group, employee, external, sip, ivr, time, goto, voicemail, fax, responsible, anyManager, or the word hangup' });
       return z.NEVER;
     }
     const parsed = schema.safeParse(raw);
@@ -89,6 +104,8 @@ export function inboundFileSchema(country: NormalizeOptions['defaultCountry']) {
   return z.strictObject({
     /** Dial string of an employee's phone (`{extension}` replaced). */
     phoneDial: trimmed.refine((v) => v.includes('{extension}') && !/[|,]/.test(v), 'a dial string with {extension} and without "|" or ","').default('PJSIP/{extension}'),
+    /** The Bitrix24 user who owns a missed call that rang no responsible manager and nobody else. */
+    missedCallOwner: idSchema.nullable().default(null),
     numbers: z.array(z.strictObject({
       number: phoneSchema(country),
       scenario: scenarioId,

@@ -136,6 +136,7 @@ function loadRulesFrom(
     timezone: routing.timezone,
     inbound: {
       phoneDial: inbound.phoneDial,
+      missedCallOwner: inbound.missedCallOwner,
       numbers: inbound.numbers,
       scenarios: inbound.scenarios.map((sc) => ({ ...sc, name: sc.name ?? sc.id })),
       groups: inbound.groups.map((g) => ({ ...g, name: g.name ?? g.id })),

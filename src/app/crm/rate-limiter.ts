@@ -8,6 +8,8 @@ import type { CrmClock } from './clock.ts';
 export class RequestRateLimiter {
   private tokens: number;
   private last: number;
+  /** Urgent requests waiting (a caller is on the line): the others let them go first. */
+  private urgentWaiting = 0;
 
   constructor(private readonly clock: CrmClock, readonly burst = 50, readonly perSecond = 2) {
     this.tokens = burst;
@@ -20,15 +22,20 @@ export class RequestRateLimiter {
     this.last = t;
   }
 
-  /** Waits until a request may go out, then counts it. */
-  async acquire(): Promise<void> {
-    for (;;) {
-      this.refill();
-      if (this.tokens >= 1) {
-        this.tokens -= 1;
-        return;
+  /** Waits until a request may go out, then counts it. `urgent` ones take the next token before any other waiter. */
+  async acquire(urgent = false): Promise<void> {
+    if (urgent) this.urgentWaiting++;
+    try {
+      for (;;) {
+        this.refill();
+        if (this.tokens >= 1 && (urgent || this.urgentWaiting === 0)) {
+          this.tokens -= 1;
+          return;
+        }
+        await this.clock.sleep(Math.max(1, Math.ceil(((1 - this.tokens) / this.perSecond) * 1000)));
       }
-      await this.clock.sleep(Math.ceil(((1 - this.tokens) / this.perSecond) * 1000));
+    } finally {
+      if (urgent) this.urgentWaiting--;
     }
   }
 

@@ -1,7 +1,7 @@
 import type { Logger } from '../../adapters/logging/logger.ts';
 import type { CardSnapshot, InboundCrm } from './inbound-crm.ts';
 import type { LeftMessage, MessageReport } from './inbound-messages.ts';
-import type { InboundCallEvents, InboundStepAnswer, InboundStepQuery } from './inbound-service.ts';
+import type { EndedCall, InboundCallEvents, InboundStepAnswer, InboundStepQuery } from './inbound-service.ts';
 
 /** Where the cards of calls in progress are kept between their events (the database, shared by instances). */
 export interface InboundCardStore {
@@ -54,8 +54,8 @@ export class DurableInboundCards implements InboundCallEvents {
     this.serial(linkedid, () => this.deps.crm.message(linkedid, report, left));
   }
 
-  ended(linkedid: string, recording: string | null): void {
-    this.serial(linkedid, () => this.deps.crm.ended(linkedid, recording));
+  ended(linkedid: string, recording: string | null, call?: EndedCall): void {
+    this.serial(linkedid, () => this.deps.crm.ended(linkedid, recording, call));
     this.purge();
   }
 

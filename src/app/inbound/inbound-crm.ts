@@ -7,7 +7,7 @@ import { isCrmWhitelisted, isExcludedNumber } from '../crm/crm-policy.ts';
 import { enqueuePlans } from '../crm/enqueue-plan.ts';
 import type { OutboxEnqueuer } from '../crm/handoff-ports.ts';
 import { RECORDING_PARAM } from '../crm/outbox-params.ts';
-import type { InboundStepAnswer, InboundStepQuery } from './inbound-service.ts';
+import type { EndedCall, InboundStepAnswer, InboundStepQuery } from './inbound-service.ts';
 import { faxWrite, voicemailWrite, type LeftMessage, type MessageFiles, type MessageReport } from './inbound-messages.ts';
 
 export interface InboundCrmDeps {
@@ -43,6 +43,10 @@ interface Card {
   seq: number;
   /** A voicemail or fax the call left (plain data: stored with the card; its file is checked when the call ends). */
   message?: LeftMessage;
+  /** The caller's responsible manager, once a responsible step found them: owns the call if missed. */
+  responsible?: string | null;
+  /** The user rung last: owns a missed call without a responsible manager. */
+  lastRung?: string | null;
 }
 
 /**
@@ -64,6 +68,10 @@ export interface CardSnapshot {
   readonly seq: number;
   readonly redirected?: boolean;
   readonly message?: LeftMessage;
+  /** The caller's responsible manager, once a responsible step found them: owns the call if missed. */
+  readonly responsible?: string | null;
+  /** The user rung last: owns a missed call without a responsible manager. */
+  readonly lastRung?: string | null;
 }
 
 /** Cards of calls that never report their end (a lost `h` request) are dropped after this. */
@@ -94,9 +102,13 @@ export class InboundCrm {
       if (query.state !== '' || answer.decision?.scenario == null) return;
       card = this.open(query, answer.decision.scenario.createLeads);
     }
-    const ringing = answer.action.kind === 'dial' || answer.action.kind === 'queue' ? answer.action.ringing : [];
+    const a = answer.action;
+    // A responsible manager's mobile rings for them: an answer there is theirs.
+    const ringing = a.kind === 'dial' || a.kind === 'queue' ? a.ringing : a.kind === 'forward' ? a.ringing ?? [] : [];
     card.ringing = new Map(ringing.map((r) => [r.extension, r.user]));
     const users = [...new Set(ringing.map((r) => r.user).filter((u): u is string => u !== null))];
+    if (answer.decision?.owner != null) card.responsible = answer.decision.owner;
+    card.lastRung = users[0] ?? card.lastRung ?? null;
     if (card.silent !== null) return;
     if (card.assigned === null && users.length === 0 && isRedirect(answer)) return this.redirect(card, answer);
     card.assigned ??= users[0] ?? null;
@@ -154,12 +166,19 @@ export class InboundCrm {
       }, () => asIs);
   }
 
-  /** The caller's channel hung up (`h`): finish the CRM call and attach its recording. */
-  ended(linkedid: string, recording: string | null): void {
-    const card = this.cards.get(linkedid);
+  /**
+   * The caller's channel hung up (`h`): finish the CRM call and attach its recording. A missed
+   * call is owned by the responsible manager, else the user rung last, else the user it was
+   * assigned to (a voicemail's), else inbound.yaml's `missedCallOwner`. `call` (what the dialplan
+   * kept) stands in for a card this process does not have.
+   */
+  ended(linkedid: string, recording: string | null, call?: EndedCall): void {
+    const card = this.cards.get(linkedid) ?? (call ? this.reopen(linkedid, call) : undefined);
     this.cards.delete(linkedid);
     if (!card || card.silent !== null) return;
-    const user = card.answeredBy ?? card.assigned;
+    const user = card.answeredAt !== null ? card.answeredBy ?? card.assigned
+      : card.responsible ?? card.lastRung ?? card.assigned ?? this.deps.rules.current().inbound.rules.missedCallOwner ?? null;
+    card.assigned ??= user;
     if (user === null) {
       if (card.message) this.deps.logger.warn({ linkedid, kind: card.message.kind, file: card.message.file }, 'inbound: a message was left but the call has no owner (give its step a user): not written to the CRM');
       this.deps.logger.info({ linkedid }, 'inbound: the call rang no manager: not registered in the CRM');
@@ -202,6 +221,7 @@ export class InboundCrm {
     return {
       linkedid: c.linkedid, caller: c.caller, line: c.line, startedAt: c.startedAt, createLeads: c.createLeads, silent: c.silent, assigned: c.assigned,
       shown: [...c.shown], answeredBy: c.answeredBy, answeredAt: c.answeredAt, ringing: [...c.ringing], seq: c.seq, redirected: c.redirected === true, ...(c.message ? { message: c.message } : {}),
+      responsible: c.responsible ?? null, lastRung: c.lastRung ?? null,
     };
   }
 
@@ -218,6 +238,13 @@ export class InboundCrm {
   /** Resolves once every write planned so far is in the outbox (or failed to be stored, which is logged). */
   async flushed(): Promise<void> {
     await Promise.all([...this.storing]);
+  }
+
+  /** A call whose card this process never had (nor the store): what the dialplan kept. */
+  private reopen(linkedid: string, call: EndedCall): Card {
+    const card = this.open({ linkedid, did: call.did, caller: call.caller }, null);
+    card.responsible = call.owner;
+    return card;
   }
 
   private open(query: Pick<InboundStepQuery, 'linkedid' | 'did' | 'caller'>, createLeads: boolean | null): Card {

@@ -4,8 +4,9 @@ import { isExcludedNumber } from '../crm/crm-policy.ts';
 import type { CompiledRules } from '../../core/rules/compile.ts';
 import { explainCall, type Explanation } from '../../core/scenarios/explain.ts';
 import { formatPosition, parsePosition } from '../../core/scenarios/position.ts';
+import type { ResponsibleFacts } from '../../core/scenarios/responsible-step.ts';
 import { leftMessage, type LeftMessage, type MessageReport } from './inbound-messages.ts';
-import { decideStep, type InboundAction, type MachineContext, type StepDecision } from '../../core/scenarios/step-machine.ts';
+import { decideStep, type InboundAction, type MachineContext, type StepDecision, type StepRequest } from '../../core/scenarios/step-machine.ts';
 
 /** One request of the inbound dialplan: which number was called, where the call stood, how its last action ended. */
 export interface InboundStepQuery {
@@ -34,9 +35,17 @@ export interface InboundStepAnswer {
 /** What the dialplan reports besides steps: a phone answered (its channel), the caller hung up (the recording). */
 export interface InboundCallEvents {
   answered(linkedid: string, channel: string): void;
-  ended(linkedid: string, recording: string | null): void;
+  ended(linkedid: string, recording: string | null, call?: EndedCall): void;
   /** A voicemail or fax the call left (before `ended`). */
   message?(linkedid: string, report: MessageReport, message: LeftMessage): void;
+}
+
+/** What the dialplan's `h` report says of the call itself: enough to own it after a connector restart. */
+export interface EndedCall {
+  readonly did: string;
+  readonly caller: string | null;
+  /** INBOUND_OWNER: the user the connector last named as the call's owner. */
+  readonly owner: string | null;
 }
 
 /** Told of every step decided (the CRM side shows and hides cards from it); must not throw or block. */
@@ -50,6 +59,8 @@ export interface InboundServiceDeps {
   readonly random: () => number;
   readonly observe?: InboundStepObserver;
   readonly events?: InboundCallEvents;
+  /** The CRM lookup of a caller's responsible manager (none: nobody is ever found). */
+  readonly responsible?: { find(caller: string, timeoutMs: number): Promise<ResponsibleFacts | null> };
 }
 
 /**
@@ -60,14 +71,36 @@ export interface InboundServiceDeps {
 export class InboundService {
   constructor(private readonly deps: InboundServiceDeps) {}
 
+  /** One step without waiting for the CRM: a responsible step finds nobody (tests, tools). */
   step(query: InboundStepQuery): InboundStepAnswer {
+    const r = this.prepare(query);
+    if ('answer' in r) return r.answer;
+    const decision = decideStep(r.ctx, r.req);
+    return this.answer(r.rules, query, decision.action.kind === 'lookup' ? decideStep({ ...r.ctx, responsible: null }, r.req) : decision);
+  }
+
+  /** One step as the dialplan asks it: a responsible step waits for the CRM lookup (with its deadline). */
+  async stepWithCrm(query: InboundStepQuery): Promise<InboundStepAnswer> {
+    const r = this.prepare(query);
+    if ('answer' in r) return r.answer;
+    const decision = decideStep(r.ctx, r.req);
+    if (decision.action.kind !== 'lookup') return this.answer(r.rules, query, decision);
+    const timeout = decision.action.timeout;
+    const responsible = query.caller === null || !this.deps.responsible ? null : await this.deps.responsible.find(query.caller, timeout).catch(() => null);
+    // The same request again, now with the answer (the machine is pure: it decides the same way up to the lookup).
+    return this.answer(r.rules, query, decideStep({ ...r.ctx, responsible }, r.req));
+  }
+
+  private prepare(query: InboundStepQuery): { readonly answer: InboundStepAnswer } | { readonly rules: CompiledRules; readonly ctx: MachineContext; readonly req: StepRequest } {
     const rules = this.deps.rules.current();
     const did = didDigits(query.did, rules.defaultCountry);
     const position = parsePosition(query.state);
-    let decision: StepDecision;
-    if (did === null) decision = { action: { kind: 'failopen', reason: 'the called number is not a phone number' }, position: null, scenario: null };
-    else if (position === 'invalid') decision = { action: { kind: 'failopen', reason: 'the step state sent by the dialplan is not one the connector wrote' }, position: null, scenario: null };
-    else decision = decideStep(this.context(rules), { did, position, result: query.result });
+    if (did === null) return { answer: this.answer(rules, query, { action: { kind: 'failopen', reason: 'the called number is not a phone number' }, position: null, scenario: null }) };
+    if (position === 'invalid') return { answer: this.answer(rules, query, { action: { kind: 'failopen', reason: 'the step state sent by the dialplan is not one the connector wrote' }, position: null, scenario: null }) };
+    return { rules, ctx: this.context(rules), req: { did, position, result: query.result } };
+  }
+
+  private answer(rules: CompiledRules, query: InboundStepQuery, decision: StepDecision): InboundStepAnswer {
     const record = query.caller === null || !isExcludedNumber(rules, query.caller);
     const answer: InboundStepAnswer = { action: decision.action, state: decision.position === null ? '' : formatPosition(decision.position), decision, record };
     this.deps.observe?.(query, answer);
@@ -80,8 +113,8 @@ export class InboundService {
   }
 
   /** The caller's channel is gone; `recording` is its MixMonitor file, if one was started. */
-  ended(linkedid: string, recording: string | null): void {
-    this.deps.events?.ended(linkedid, recording);
+  ended(linkedid: string, recording: string | null, call?: EndedCall): void {
+    this.deps.events?.ended(linkedid, recording, call);
   }
 
   /** The caller's `h` reports a voicemail or fax the call left (just before `ended`). */
@@ -91,11 +124,19 @@ export class InboundService {
   }
 
   /** The path a call to `did` would take at `at` (ms), with the caller pressing `keys` in turn. */
-  explain(input: { readonly did: string; readonly at: number; readonly keys: readonly string[] }): Explanation | { readonly error: string } {
+  explain(input: {
+    readonly did: string;
+    readonly at: number;
+    readonly keys: readonly string[];
+    /** Who the CRM lookup finds (default: nobody). */
+    readonly responsible?: ResponsibleFacts | null;
+    /** Devices to show as offline when probed. */
+    readonly offline?: readonly string[];
+  }): Explanation | { readonly error: string } {
     const rules = this.deps.rules.current();
     const did = didDigits(input.did, rules.defaultCountry);
     if (did === null) return { error: `"${input.did}" is not a phone number` };
-    return explainCall({ ...this.context(rules), now: input.at }, { did, keys: input.keys });
+    return explainCall({ ...this.context(rules), now: input.at, responsible: input.responsible ?? null }, { did, keys: input.keys, offline: input.offline ?? [] });
   }
 
   private context(rules: CompiledRules): MachineContext {

@@ -1,4 +1,8 @@
+import type { CountryCode } from 'libphonenumber-js';
+import { normalizePhone } from '../../core/phone/normalize.ts';
+import type { CompiledRules } from '../../core/rules/compile.ts';
 import { describeAction, type Explanation } from '../../core/scenarios/explain.ts';
+import type { ResponsibleFacts } from '../../core/scenarios/responsible-step.ts';
 
 export interface ExplainRequest {
   readonly did: string;
@@ -20,6 +24,7 @@ export function explanationToText(req: ExplainRequest, e: Explanation): string {
     lines.push(`  ${String(i + 1).padStart(2)}. ${describeAction(s.action)}`);
   });
   lines.push(`end: ${e.end}`);
+  lines.push(`missed (nobody answered): ${e.missedOwner === null ? 'not written to the CRM (nobody rang, no missedCallOwner)' : `owned by user ${e.missedOwner.user} (${e.missedOwner.why})`}`);
   return lines.join('\n');
 }
 
@@ -32,6 +37,7 @@ export function explanationToJson(req: ExplainRequest, e: Explanation): Record<s
     keys: req.keys,
     steps: e.steps.map((s) => ({ action: s.action, text: describeAction(s.action), reasons: s.reasons })),
     end: e.end,
+    missedOwner: e.missedOwner,
   };
 }
 
@@ -48,4 +54,27 @@ export function parseAt(text: string | undefined, now: number): number | { reado
   if (text === undefined || text.trim() === '') return now;
   const ms = Date.parse(text.trim());
   return Number.isNaN(ms) ? { error: `at: "${text}" is not an ISO date-time such as 2026-12-02T12:00:00+03:00` } : ms;
+}
+
+/** What explain assumes the CRM and the PBX say: `--responsible 7 --responsible-phones … --offline 101,400`. */
+export function parseWhatIf(
+  o: { readonly responsible?: string | undefined; readonly responsiblePhones?: string | undefined; readonly offline?: string | undefined },
+  rules: CompiledRules,
+): { readonly responsible: ResponsibleFacts | null; readonly offline: string[] } | { readonly error: string } {
+  const list = (text: string | undefined): string[] => (text ?? '').split(',').map((v) => v.trim()).filter((v) => v !== '');
+  const user = o.responsible?.trim();
+  if (user !== undefined && user !== '' && !/^\d{1,10}$/.test(user)) return { error: `responsible: "${o.responsible}" is not a Bitrix24 user id` };
+  const phones: string[] = [];
+  for (const p of list(o.responsiblePhones)) {
+    const n = normalizePhone(p, { defaultCountry: rules.defaultCountry as CountryCode });
+    if (!n.ok) return { error: `responsible-phones: "${p}" is not a phone number` };
+    phones.push(n.number.e164);
+  }
+  const offline = list(o.offline);
+  const bad = offline.find((e) => !/^\d{1,10}$/.test(e));
+  if (bad !== undefined) return { error: `offline: "${bad}" is not an extension` };
+  return {
+    responsible: user === undefined || user === '' ? null : { user, extension: null, phones, timeman: null },
+    offline: offline.map((ext) => rules.inbound.rules.phoneDial.replaceAll('{extension}', ext)),
+  };
 }

@@ -29,6 +29,7 @@ export function checkInbound(rules: InboundRules, refs: InboundRefs): InboundIss
       if (m.user !== null && !refs.users.has(m.user)) warn(`groups[${i}].members[${j}].user`, `user "${m.user}" is not in users.yaml (the portal's directory may have them)`);
     });
   });
+  if (rules.missedCallOwner != null && !refs.users.has(rules.missedCallOwner)) warn('missedCallOwner', `user "${rules.missedCallOwner}" is not in users.yaml (the portal's directory may have them)`);
   const dids = new Set<string>();
   rules.numbers.forEach((n, i) => {
     if (dids.has(n.number)) error(`numbers[${i}].number`, `${n.number} is bound twice`);
@@ -69,6 +70,12 @@ export function checkInbound(rules: InboundRules, refs: InboundRefs): InboundIss
         case 'voicemail':
         case 'fax':
           if (step.user !== null && !refs.users.has(step.user)) warn(`${at}.${step.kind}.user`, `user "${step.user}" is not in users.yaml (the portal's directory may have them)`);
+          break;
+        case 'responsible':
+          if (step.fallback !== null && 'group' in step.fallback && !groups.has(step.fallback.group)) error(`${at}.responsible.fallback.group`, `unknown group "${step.fallback.group}"`);
+          if (step.fallback !== null && 'user' in step.fallback && !refs.users.has(step.fallback.user)) warn(`${at}.responsible.fallback.user`, `user "${step.fallback.user}" is not in users.yaml (the portal's directory may have them)`);
+          if (step.lookupTimeout > 2500) warn(`${at}.responsible.lookupTimeout`, `${step.lookupTimeout / 1000} s: longer than the shipped dialplan's CONNECTOR_INBOUND_DEADLINE (3 s) allows with margin; the call fails open before the lookup gives up unless you raise it`);
+          if (step.mobile !== 'none' && s.department === null) error(`${at}.responsible.mobile`, `scenario "${s.id}" calls the responsible's mobile: it needs a department (whose trunk policy the call uses), or mobile: none`);
           break;
         default:
           break;

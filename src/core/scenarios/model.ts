@@ -1,4 +1,5 @@
 import type { MessageStep } from './message-model.ts';
+import type { AnyManagerStep, ResponsibleStep } from './responsible-step.ts';
 
 /**
  * Inbound scenarios after validation (rules/inbound.yaml): inbound numbers (DIDs) bound to
@@ -68,7 +69,9 @@ export type Step =
   }
   | { readonly kind: 'goto'; readonly scenario: string }
   | { readonly kind: 'hangup' }
-  | MessageStep;
+  | MessageStep
+  | ResponsibleStep
+  | AnyManagerStep;
 
 export type StepKind = Step['kind'];
 
@@ -98,6 +101,8 @@ export interface InboundRules {
   readonly groups: readonly Group[];
   /** Dial string of an employee's phone; `{extension}` is replaced (e.g. `PJSIP/{extension}`). */
   readonly phoneDial: string;
+  /** Who owns a missed call that rang no responsible manager and nobody else (a Bitrix24 user), or null. */
+  readonly missedCallOwner?: string | null;
 }
 
 export const NO_INBOUND: InboundRules = Object.freeze({ numbers: [], scenarios: [], groups: [], phoneDial: 'PJSIP/{extension}' });

@@ -6,6 +6,7 @@ import type { MessageAction } from './message-model.ts';
 import { messageAction, messageReason } from './message-steps.ts';
 import type { Group, GroupMember, Scenario, Step } from './model.ts';
 import type { Position } from './position.ts';
+import { anyManagerMove, responsibleMove, type Outcome, type ResponsibleFacts } from './responsible-step.ts';
 
 /** Who a ringing action rings: the CRM shows these users the card (users null = an extension only). */
 export interface Ringing {
@@ -22,7 +23,11 @@ export type InboundAction =
   /** An Asterisk queue rings the group (memory across calls); the QUEUESTATUS comes back. */
   | { readonly kind: 'queue'; readonly queue: string; readonly ringTime: number; readonly ringing: readonly Ringing[] }
   /** Out through the connector's routing with this department's trunk policy (origin `inbound`). */
-  | { readonly kind: 'forward'; readonly number: string; readonly department: string | null; readonly ringTime: number }
+  | { readonly kind: 'forward'; readonly number: string; readonly department: string | null; readonly ringTime: number; readonly ringing?: readonly Ringing[] }
+  /** Read the PBX device state of each device (`DEVICE_STATE()`); they come back `/`-separated. */
+  | { readonly kind: 'probe'; readonly devices: readonly string[] }
+  /** Not for the dialplan: the connector looks the caller's responsible manager up, then decides again. */
+  | { readonly kind: 'lookup'; readonly timeout: number }
   | { readonly kind: 'hangup'; readonly reason: string }
   /** The scenario cannot go on (unknown DID, a loop without a waiting step): the dialplan's default. */
   | { readonly kind: 'failopen'; readonly reason: string }
@@ -42,6 +47,8 @@ export interface MachineContext {
   readonly random: () => number;
   /** Collect a reason per step (explain only: the hot path formats no text, DECISIONS §28). */
   readonly trace?: string[];
+  /** The caller's responsible manager: undefined = not looked up yet (a `lookup` action asks), null = none. */
+  readonly responsible?: ResponsibleFacts | null;
 }
 
 export interface StepRequest {
@@ -58,6 +65,8 @@ export interface StepDecision {
   /** To carry to the next request; null once the call is done (hangup, failopen). */
   readonly position: Position | null;
   readonly scenario: Scenario | null;
+  /** Who owns the call if it is missed from here on (the responsible manager once found). */
+  readonly owner?: string | null;
 }
 
 /** Time and jump steps resolve without the PBX; more of them in a row than this is a loop. */
@@ -164,10 +173,21 @@ function resume(ctx: MachineContext, scenario: Scenario, step: Step, pos: Positi
       note(`${at(pos)}: ${why}: next step`);
       return next();
     }
+    case 'responsible':
+      return outcome(scenario, responsibleMove(ctx, scenario, step, pos, result, note), next);
+    case 'anyManager':
+      return outcome(scenario, anyManagerMove(ctx, scenario, step, pos, result, note), next);
     default:
       // play (played or cut at its time) and anything that never waits: on to the next step.
       return next();
   }
+}
+
+/** A responsible / any-manager move as a decision. */
+function outcome(scenario: Scenario, o: Outcome, next: () => StepDecision): StepDecision {
+  if (o.kind === 'answered') return hangup(scenario, 'answered');
+  if (o.kind === 'next') return next();
+  return { action: o.action, position: o.position, scenario, ...(o.owner !== undefined ? { owner: o.owner } : {}) };
 }
 
 /** Runs steps from `pos` until one needs the PBX. */
@@ -238,6 +258,13 @@ function enter(ctx: MachineContext, start: Position, hopsSoFar: number): StepDec
       case 'fax':
         note(`${at(pos)}: ${messageReason(step)}`);
         return { action: messageAction(step), position: pos, scenario };
+      case 'responsible':
+      case 'anyManager': {
+        const o = step.kind === 'responsible' ? responsibleMove(ctx, scenario, step, pos, null, note) : anyManagerMove(ctx, scenario, step, pos, null, note);
+        if (o.kind === 'act') return { action: o.action, position: o.position, scenario, ...(o.owner !== undefined ? { owner: o.owner } : {}) };
+        pos = following;
+        continue;
+      }
     }
   }
   note(`more than ${MAX_HOPS} time and jump steps in a row: the scenarios loop`);

@@ -13,6 +13,10 @@ export interface DoubleUser {
   readonly UF_PHONE_INNER?: string | null;
   readonly UF_DEPARTMENT?: readonly number[];
   readonly USER_TYPE?: string;
+  /** Profile phones and the working-day status, as searchCrmEntities shows them in ASSIGNED_BY. */
+  readonly PERSONAL_MOBILE?: string | null;
+  readonly WORK_PHONE?: string | null;
+  readonly TIMEMAN_STATUS?: string;
 }
 
 export interface DoubleDepartment {
@@ -366,8 +370,8 @@ export class PortalState {
         return {
           ...e,
           ASSIGNED_BY: {
-            ID: String(e.ASSIGNED_BY_ID), TIMEMAN_STATUS: 'OPENED', USER_PHONE_INNER: user?.UF_PHONE_INNER ?? null,
-            WORK_PHONE: null, PERSONAL_PHONE: null, PERSONAL_MOBILE: null,
+            ID: String(e.ASSIGNED_BY_ID), TIMEMAN_STATUS: user?.TIMEMAN_STATUS ?? 'OPENED', USER_PHONE_INNER: user?.UF_PHONE_INNER ?? null,
+            WORK_PHONE: user?.WORK_PHONE ?? null, PERSONAL_PHONE: null, PERSONAL_MOBILE: user?.PERSONAL_MOBILE ?? null,
           },
         };
       }),

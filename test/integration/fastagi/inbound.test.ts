@@ -42,7 +42,7 @@ describe('FastAGI script "inbound"', () => {
     expect(first.commands).toHaveLength(1);
     expect(first.set.INBOUND).toBe('play|welcome|3||main:0:0:0|');
     const second = await runAgi(s.port, environment('inbound', ['84951234500', 'main:0:0:0', '', '1764666000.1']));
-    expect(second.set.INBOUND).toBe('dial|PJSIP/100&PJSIP/101|20|1|main:1:0:0|');
+    expect(second.set.INBOUND).toBe('dial|PJSIP/100&PJSIP/101|20|1|main:1:0:0|||1');
     const third = await runAgi(s.port, environment('inbound', ['84951234500', 'main:1:0:0', 'NOANSWER', '1764666000.1']));
     // Quotes in a reason would break the dialplan's $["${INBOUND}" = ""] test: they become single ones.
     expect(third.set.INBOUND).toBe("hangup|||||end of scenario 'main'");
@@ -63,7 +63,7 @@ describe('FastAGI script "inbound"', () => {
     const withExcluded = { ...excluded, rules: { ...excluded.rules, crm: { ...excluded.rules.crm, excluded: { numbers: ['+79161234567'], prefixes: [] } } } };
     const s = await start({ rules: { current: () => withExcluded }, now: () => WEDNESDAY_NOON, random: () => 0.5 });
     const r = await runAgi(s.port, environment('inbound', ['74951234500', '', '', '1']));
-    expect(r.set.INBOUND).toBe('dial|PJSIP/100|20|0|m:0:0:0|');
+    expect(r.set.INBOUND).toBe('dial|PJSIP/100|20|0|m:0:0:0|||1');
   });
 
   it('the answer and hang-up reports reach the connector and get no command back', async () => {

@@ -42,7 +42,7 @@ async function call(results: string[], o: { answeredChannel?: string; caller?: s
   let state = '';
   let result = '';
   for (;;) {
-    const a = service.step({ did: '74951234500', state, result, caller: o.caller ?? '89161234567', uniqueid: 'u1', linkedid: 'L1' });
+    const a = await service.step({ did: '74951234500', state, result, caller: o.caller ?? '89161234567', uniqueid: 'u1', linkedid: 'L1' });
     state = a.state;
     if (state === '' || results.length === 0) break;
     result = results.shift() ?? '';

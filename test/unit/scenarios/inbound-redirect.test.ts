@@ -63,9 +63,9 @@ describe('inbound calls redirected outside in the CRM', () => {
     expect(writes[1]?.params).toMatchObject({ USER_ID: '4', STATUS_CODE: '200', DURATION: 30 });
   });
 
-  it('the forward fails and an employee rings next: still TYPE 3 (registered at the forward), the card shown to the employee', async () => {
+  it('the forward fails and an employee rings next: still TYPE 3 (registered at the forward), the card shown to the employee, the missed call theirs (the last one rung)', async () => {
     const writes = await call('74951234500', ['BUSY', 'NOANSWER']);
-    expect(writes.map((w) => `${w.method} ${JSON.stringify(w.params.USER_ID)}`)).toEqual(['register "4"', 'show ["2"]', 'hide ["2"]', 'finish "4"']);
+    expect(writes.map((w) => `${w.method} ${JSON.stringify(w.params.USER_ID)}`)).toEqual(['register "4"', 'show ["2"]', 'hide ["2"]', 'finish "2"']);
     expect(writes[0]?.params).toMatchObject({ TYPE: 3 });
   });
 

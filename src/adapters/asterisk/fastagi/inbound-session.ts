@@ -1,5 +1,5 @@
 import type { Logger } from '../../logging/logger.ts';
-import type { InboundStepAnswer, InboundStepQuery } from '../../../app/inbound/inbound-service.ts';
+import type { EndedCall, InboundStepAnswer, InboundStepQuery } from '../../../app/inbound/inbound-service.ts';
 import type { MessageReport } from '../../../app/inbound/inbound-messages.ts';
 import type { InboundAction } from '../../../core/scenarios/step-machine.ts';
 import type { AgiConnection } from './connection.ts';
@@ -8,8 +8,10 @@ import { quoteArg, type AgiEnvironment } from './protocol.ts';
 /** What the inbound script needs from the connector. */
 export interface InboundStepPort {
   step(query: InboundStepQuery): InboundStepAnswer;
+  /** The step with the CRM lookups it needs (a responsible manager); used when present. */
+  stepWithCrm?(query: InboundStepQuery): Promise<InboundStepAnswer>;
   answered(linkedid: string, channel: string): void;
-  ended(linkedid: string, recording: string | null): void;
+  ended(linkedid: string, recording: string | null, call?: EndedCall): void;
   /** A voicemail or fax the call left (reported from `h` just before `@end`). */
   message?(report: MessageReport): void;
 }
@@ -28,15 +30,19 @@ export const MESSAGE_EVENT = '@message';
  *   dial     ARG dial string, TIMEOUT ring seconds, EXTRA 1 = record the call
  *   queue    ARG queue name,  TIMEOUT ring seconds, EXTRA 1 = record the call
  *   forward  ARG the number (E.164), TIMEOUT ring seconds, EXTRA the department
+ *   probe    ARG devices joined by `&`: the dialplan answers their DEVICE_STATE()s as `/S1/S2`
  *   hangup / failopen        REASON
  *   voicemail ARG prompt (may be empty), TIMEOUT the message's maximum seconds, EXTRA 0 = an
  *            excluded number (never recorded: the step is passed over)
  *   fax      (nothing: ReceiveFAX into the recordings directory)
+ * then OWNER|RUNG: the caller's responsible manager once known, a user this action rings (the
+ * dialplan keeps the last non-empty ones and hands them back with the `h` report).
  */
-export function inboundVariable(action: InboundAction, state: string, record = false): string {
+export function inboundVariable(action: InboundAction, state: string, record = false, owners: { readonly responsible?: string | null; readonly rung?: string | null } = {}): string {
   // A reason is free text: `|` would split the fields, `"` would break the dialplan's $[…] test of INBOUND.
   const free = (v: string): string => v.replaceAll('|', '/').replaceAll('"', "'");
-  const f = (a: string, t: string, e: string, reason = ''): string => [action.kind, a, t, e, state, free(reason)].join('|');
+  const tail = owners.responsible || owners.rung ? `|${owners.responsible ?? ''}|${owners.rung ?? ''}` : '';
+  const f = (a: string, t: string, e: string, reason = ''): string => [action.kind, a, t, e, state, free(reason)].join('|') + tail;
   switch (action.kind) {
     case 'play':
       return f(action.file, action.seconds === null ? '' : String(action.seconds), '');
@@ -48,6 +54,11 @@ export function inboundVariable(action: InboundAction, state: string, record = f
       return f(action.queue, String(action.ringTime), record ? '1' : '0');
     case 'forward':
       return f(action.number, String(action.ringTime), action.department ?? '');
+    case 'probe':
+      return f(action.devices.join('&'), '', '');
+    case 'lookup':
+      // The service resolves lookups itself; one reaching here is a connector bug: the call still reaches a human.
+      return ['failopen', '', '', '', '', 'an unresolved CRM lookup'].join('|');
     case 'hangup':
     case 'failopen':
       return f('', '', '', action.reason);
@@ -64,7 +75,7 @@ export function inboundVariable(action: InboundAction, state: string, record = f
  * `failopen`; the dialplan fails open on its own when nothing usable comes back.
  */
 export async function runInboundStep(conn: AgiConnection, env: AgiEnvironment, port: InboundStepPort, log: () => Logger): Promise<void> {
-  const [did = '', state = '', result = '', linkedid = ''] = env.args;
+  const [did = '', state = '', result = '', linkedid = '', responsible = '', rung = ''] = env.args;
   const callerid = env.vars.callerid ?? '';
   if (state === MESSAGE_EVENT) {
     try {
@@ -82,7 +93,10 @@ export async function runInboundStep(conn: AgiConnection, env: AgiEnvironment, p
     try {
       if (linkedid.trim() !== '') {
         if (state === ANSWERED_EVENT) port.answered(linkedid.trim(), result.trim());
-        else port.ended(linkedid.trim(), result.trim() === '' ? null : result.trim());
+        else {
+          const owner = [responsible, rung].map((u) => u.trim()).find((u) => /^\d{1,10}$/.test(u)) ?? null;
+          port.ended(linkedid.trim(), result.trim() === '' ? null : result.trim(), { did: did.trim(), caller: callerid === '' || callerid === 'unknown' ? null : callerid, owner });
+        }
       }
     } catch (err) {
       log().error({ err }, 'fastagi: an inbound call report failed inside the connector');
@@ -91,15 +105,18 @@ export async function runInboundStep(conn: AgiConnection, env: AgiEnvironment, p
   }
   let answer: string;
   try {
-    const decided = port.step({
+    const query: InboundStepQuery = {
       did: did.trim(),
       state: state.trim(),
-      result: result.trim().slice(0, 32),
+      result: result.trim().slice(0, 512),
       caller: callerid === '' || callerid === 'unknown' ? null : callerid,
       uniqueid: env.vars.uniqueid ?? '',
       linkedid: linkedid.trim() === '' ? null : linkedid.trim(),
-    });
-    answer = inboundVariable(decided.action, decided.state, decided.record);
+    };
+    const decided = port.stepWithCrm ? await port.stepWithCrm(query) : port.step(query);
+    const a = decided.action;
+    const ringing = a.kind === 'dial' || a.kind === 'queue' ? a.ringing : a.kind === 'forward' ? a.ringing ?? [] : [];
+    answer = inboundVariable(a, decided.state, decided.record, { responsible: decided.decision?.owner ?? null, rung: ringing.find((r) => r.user !== null)?.user ?? null });
   } catch (err) {
     log().error({ err }, 'fastagi: inbound step failed inside the connector: answering fail-open');
     answer = inboundVariable({ kind: 'failopen', reason: 'connector error' }, '');
