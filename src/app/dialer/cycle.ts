@@ -117,18 +117,25 @@ export class DialerCycle {
     }
   }
 
+  /** The campaign's leads due now, as the pure lead choice sees them (attempt times read only when caps apply). */
+  private async dueLeads(campaign: Campaign, now: number, limit: number): Promise<{ due: DueLead[]; byId: Map<string, Lead> }> {
+    const { store } = this.deps;
+    const leads = await store.dueLeads(campaign.id, now, limit);
+    const capped = campaign.settings.caps.perDay !== null || campaign.settings.caps.perWeek !== null || campaign.settings.caps.perMonth !== null;
+    const starts = capped && leads.length > 0 ? await store.attemptStarts(leads.map((l) => l.id)) : new Map<string, number[]>();
+    const due = leads.map((l): DueLead => ({
+      id: l.id, digits: l.digits, timezone: this.deps.timezoneOf(l.digits), attemptStarts: starts.get(l.id) ?? [], reserveOperator: l.reserveOperator,
+    }));
+    return { due, byId: new Map(leads.map((l) => [l.id, l])) };
+  }
+
   /** Gives each free operator of the campaign one lead; returns the operators now held. */
   private async fill(campaign: Campaign, operators: readonly Operator[]): Promise<string[]> {
     const { store, clock } = this.deps;
     const now = clock.now();
-    const leads = await store.dueLeads(campaign.id, now, DUE_BATCH);
-    if (leads.length === 0) return [];
-    const capped = campaign.settings.caps.perDay !== null || campaign.settings.caps.perWeek !== null || campaign.settings.caps.perMonth !== null;
-    const starts = capped ? await store.attemptStarts(leads.map((l) => l.id)) : new Map<string, number[]>();
-    let due: DueLead[] = leads.map((l) => ({
-      id: l.id, digits: l.digits, timezone: this.deps.timezoneOf(l.digits), attemptStarts: starts.get(l.id) ?? [], reserveOperator: l.reserveOperator,
-    }));
-    const byId = new Map(leads.map((l) => [l.id, l]));
+    const { due: first, byId } = await this.dueLeads(campaign, now, DUE_BATCH);
+    if (first.length === 0) return [];
+    let due = first;
     const held: string[] = [];
     for (const operator of operators) {
       const choice = chooseLead(due, campaign.settings, this.dnc, now);
@@ -153,13 +160,8 @@ export class DialerCycle {
     const decision = await this.pooled.decide(campaign, online, free.length, now);
     if (decision.dial === 0) return [];
     this.deps.logger.info({ campaign: campaign.id, pacing: decision.mode, dial: decision.dial, free: free.length, online, why: decision.why }, 'dialer: pacing');
-    const leads = await store.dueLeads(campaign.id, now, Math.min(DUE_BATCH, decision.dial));
-    const capped = campaign.settings.caps.perDay !== null || campaign.settings.caps.perWeek !== null || campaign.settings.caps.perMonth !== null;
-    const starts = capped ? await store.attemptStarts(leads.map((l) => l.id)) : new Map<string, number[]>();
-    let due: DueLead[] = leads.map((l) => ({
-      id: l.id, digits: l.digits, timezone: this.deps.timezoneOf(l.digits), attemptStarts: starts.get(l.id) ?? [], reserveOperator: l.reserveOperator,
-    }));
-    const byId = new Map(leads.map((l) => [l.id, l]));
+    const { due: first, byId } = await this.dueLeads(campaign, now, Math.min(DUE_BATCH, decision.dial));
+    let due = first;
     const operators = [...free];
     const held: string[] = [];
     for (let i = 0; i < decision.dial; i++) {

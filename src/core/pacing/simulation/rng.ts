@@ -1,16 +1,6 @@
-/** A seeded generator (mulberry32): the same seed gives the same simulated day everywhere. */
-export type Random = () => number;
+import type { Random } from '../../random/seeded.ts';
 
-export function seededRandom(seed: number): Random {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { seededRandom, type Random } from '../../random/seeded.ts';
 
 /** Lognormal with the given mean and standard deviation (Box–Muller). */
 export function lognormal(random: Random, mean: number, sd: number): number {
