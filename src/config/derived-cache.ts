@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
@@ -20,18 +19,21 @@ export function useDerivedCache(dir: string, build: string): void {
 /** `compute()`'s value for `inputs`, from the cache when it holds one; a null value is not kept. */
 export function derived<T>(kind: string, inputs: unknown, compute: () => T | null): T | null {
   if (store === null) return compute();
-  const key = createHash('sha256').update(JSON.stringify([store.build, kind, inputs])).digest('hex').slice(0, 32);
-  const file = path.join(store.dir, `${kind}-${key}.json`);
+  // The entry holds its inputs, compared whole: a short name collision is a miss, never a wrong value.
+  const key = JSON.stringify([store.build, kind, inputs]);
+  const file = path.join(store.dir, `${kind}-${fnv1a(key)}.json`);
   try {
-    return JSON.parse(fs.readFileSync(file, 'utf8')) as T;
+    const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string; value: T };
+    if (entry.key === key) return entry.value;
   } catch {
     // Not there yet (or unreadable): computed below.
   }
   const value = compute();
   if (value === null) return value;
   try {
-    const text = JSON.stringify(value);
-    if (!isDeepStrictEqual(JSON.parse(text), value)) return value;
+    const json = JSON.stringify(value);
+    if (!isDeepStrictEqual(JSON.parse(json), value)) return value;
+    const text = JSON.stringify({ key, value });
     fs.mkdirSync(store.dir, { recursive: true });
     // One entry per kind: the texts changed, the old entry is of no use.
     for (const old of fs.readdirSync(store.dir)) if (old.startsWith(`${kind}-`) && old.endsWith('.json')) fs.rmSync(path.join(store.dir, old), { force: true });
@@ -43,4 +45,11 @@ export function derived<T>(kind: string, inputs: unknown, compute: () => T | nul
     // Not kept this time.
   }
   return value;
+}
+
+/** A short file name for a key (loading node:crypto for a hash costs a cold process several ms). */
+function fnv1a(text: string): string {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return (h >>> 0).toString(16).padStart(8, '0');
 }

@@ -31,6 +31,17 @@ describe('derived values kept between processes', () => {
     expect(runs).toBe(3);
   });
 
+  it('an entry kept for other inputs under the same name is not used', () => {
+    const dir = cacheDir();
+    useDerivedCache(dir, 'build-1');
+    derived('rules', 'text A', () => ({ n: 1 }));
+    const [name] = fs.readdirSync(dir);
+    const file = path.join(dir, name!);
+    const entry = JSON.parse(fs.readFileSync(file, 'utf8')) as { key: string; value: unknown };
+    fs.writeFileSync(file, JSON.stringify({ key: entry.key.replace('text A', 'text Z'), value: { n: 99 } }));
+    expect(derived('rules', 'text A', () => ({ n: 2 }))).toEqual({ n: 2 });
+  });
+
   it('keeps no value that JSON would change, and no failure', () => {
     useDerivedCache(cacheDir(), 'build-1');
     let runs = 0;
