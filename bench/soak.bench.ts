@@ -4,7 +4,8 @@
 // production (SQLite by default, SOAK_DB=postgres://… for PostgreSQL), the doubles and the load in
 // a child process. Reports errors (failed requests, calls that never finished, error log lines,
 // parked CRM writes), the connector's RSS after the warm-up (the first 10 %, at least 30 s)
-// against the end, and whether the outbox drained once the load stopped.
+// against the end, the click webhook's reply time in each 30 s (drift), and whether the outbox
+// drained once the load stopped.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -108,6 +109,9 @@ export async function run(): Promise<void> {
   console.log(`  errors: ${errors} (target 0) — requests ${done.errors}, error log lines ${errorLogCount}, parked CRM writes ${parked}, desk calls unfinished ${unfinished}`);
   for (const e of [...done.errorSamples, ...errorLines]) console.log(`    ${e.trim()}`);
   console.log(`  RSS after warm-up (${warmUp.toFixed(0)} s) ${mb(base)}, peak ${mb(peak)}, at the end ${mb(atEnd)}: growth ${(((atEnd - base) / base) * 100).toFixed(1)} % (target < 10 %)`);
+  // Latency drift: the click replies of each 30 s, the warm-up's first.
+  const windows = done.replyWindows.map((w) => `${w.fromSeconds}s ${w.p50.toFixed(1)}/${w.p99.toFixed(1)}`);
+  console.log(`  click webhook reply p50/p99 ms per 30 s: ${windows.join(', ')}`);
   console.log(`  outbox: ${left === 0 ? `drained ${drainSeconds.toFixed(1)} s after the load stopped` : `${left} entries still pending after ${drainSeconds.toFixed(0)} s`}; calls not ended: ${openCalls}`);
 }
 

@@ -7,6 +7,7 @@
 // doubles and the load run in a child process (as the real PBX and portal are other machines).
 // Calls are answered busy at once so every call also ends, is tracked and queued for the CRM
 // while the load runs. Each database gets a short unmeasured warm-up (WEBHOOK_WARMUP_SECONDS).
+// WEBHOOK_SQLITE=0 leaves SQLite out (PostgreSQL alone, for comparing changes on it).
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -141,7 +142,7 @@ export async function run(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'b24pbx-bench-webhook-'));
   const results: { label: string; rounds: Round[] }[] = [];
   try {
-    results.push({ label: 'SQLite', rounds: await measure('SQLite', path.join(dir, 'bench.sqlite'), dir) });
+    if (process.env.WEBHOOK_SQLITE !== '0') results.push({ label: 'SQLite', rounds: await measure('SQLite', path.join(dir, 'bench.sqlite'), dir) });
     const pgServer = process.env.WEBHOOK_PG_URL;
     if (pgServer) {
       const pg = await freshPgDatabase(pgServer);

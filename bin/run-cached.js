@@ -51,6 +51,9 @@ export function runBundle(entry, ...key) {
       if (code === 0) writeCache(script, cacheDir, prefix, cacheFile);
     });
   }
+  // The bundle may keep what it derives from its inputs (the rules, validated) beside the code
+  // cache, under the same build name.
+  globalThis.b24pbxBuild = { cacheDir, id: `${stat.size}-${Math.floor(stat.mtimeMs)}` };
   const module = { exports: {}, filename: file, id: '.', loaded: false };
   script.runInThisContext()(module.exports, createRequire(file), module, file, path.dirname(file));
 }

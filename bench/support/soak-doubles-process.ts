@@ -26,7 +26,15 @@ export interface SoakCounts {
   /** Windows of 2 s in which Bitrix24 answered every request 503. */
   readonly crmOutages: number;
   readonly seconds: number;
+  /** Click webhook → reply times of each 30 s of the run, ms: drift shows as later windows growing. */
+  readonly replyWindows: readonly ReplyWindow[];
 }
+export interface ReplyWindow {
+  readonly fromSeconds: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+const WINDOW_S = 30;
 type Command =
   | { readonly type: 'connector'; readonly agiPort: number; readonly baseUrl: string }
   | { readonly type: 'load'; readonly rate: number; readonly seconds: number }
@@ -67,8 +75,21 @@ async function load(rate: number, seconds: number): Promise<void> {
   };
   const started = performance.now();
   const elapsed = () => (performance.now() - started) / 1000;
-  const counts = (type: 'progress' | 'done'): SoakCounts => ({ type, clicks, deskCalls, deskCallsFinished, errors, errorSamples, crmOutages, seconds: elapsed() });
-  const progress = setInterval(() => send(counts('progress')), 1000);
+  const replyWindows: ReplyWindow[] = [];
+  let replies: number[] = [];
+  let windowFrom = 0;
+  const closeWindow = (): void => {
+    const sorted = replies.sort((a, b) => a - b);
+    const at = (p: number) => sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN;
+    if (sorted.length > 0) replyWindows.push({ fromSeconds: windowFrom, p50: at(0.5), p99: at(0.99) });
+    replies = [];
+    windowFrom += WINDOW_S;
+  };
+  const counts = (type: 'progress' | 'done'): SoakCounts => ({ type, clicks, deskCalls, deskCallsFinished, errors, errorSamples, crmOutages, seconds: elapsed(), replyWindows });
+  const progress = setInterval(() => {
+    if (elapsed() >= windowFrom + WINDOW_S) closeWindow();
+    send(counts('progress'));
+  }, 1000);
   const pending = new Set<Promise<void>>();
   const track = (p: Promise<void>) => {
     pending.add(p);
@@ -91,10 +112,12 @@ async function load(rate: number, seconds: number): Promise<void> {
     if (i % 2 === 0) {
       clicks += 1;
       const call = bitrix24.state.registerClickToCall(USERS[who] as string, number);
+      const sentAt = performance.now();
       track(bitrix24.postEvent(`${baseUrl}/bitrix24/events`, 'ONEXTERNALCALLSTART', {
         PHONE_NUMBER: number.replace('+7', '8'), PHONE_NUMBER_INTERNATIONAL: number, EXTENSION: '', USER_ID: USERS[who],
         CALL_LIST_ID: '0', LINE_NUMBER: '', IS_MOBILE: '0', CALL_ID: call.CALL_ID, CRM_ENTITY_TYPE: 'CONTACT', CRM_ENTITY_ID: '0',
       }).then((r) => {
+        replies.push(performance.now() - sentAt);
         if (r.status !== 200) failed(`click: HTTP ${r.status}: ${r.body.slice(0, 200)}`);
       }, (err: unknown) => failed(`click: ${(err as Error).message}`)));
     } else {
@@ -108,6 +131,7 @@ async function load(rate: number, seconds: number): Promise<void> {
   await bitrix24.setOutage('none');
   await Promise.all([...pending]);
   clearInterval(progress);
+  closeWindow();
   send(counts('done'));
 }
 

@@ -1,15 +1,20 @@
+import path from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { z } from 'zod';
 import { CliFailure } from './failure.ts';
 import { escapeTerminalOutput } from './terminal-output.ts';
 import { terminalSafe } from '../../core/text/printable.ts';
 import { loadDotEnv } from '../../config/env.ts';
+import { useDerivedCache } from '../../config/derived-cache.ts';
 
 /**
  * `b24pbx`: the admin CLI. Exit codes: 0 success, 1 refused or invalid input (one-line reason
  * on stderr), 2 usage error.
  */
 loadDotEnv();
+// Run from the bundle (bin/run-cached.js): the validated rules are kept beside its code cache.
+const build = (globalThis as { b24pbxBuild?: { readonly cacheDir: string; readonly id: string } }).b24pbxBuild;
+if (build) useDerivedCache(path.join(build.cacheDir, 'derived'), build.id);
 // A command validates a few documents once: zod's compiled parsers would cost more to build than they save.
 z.config({ jitless: true });
 

@@ -12,18 +12,24 @@ const CALL_COLUMNS = [
   'state', 'plan', 'refusal_code', 'refusal_message', 'started_at', 'crm_handoff', 'updated_at',
 ] as const;
 
+/** Leaves the rest of the pool (10 connections) to the tracker, the outbox and the reads. */
+const PG_BATCHES_IN_FLIGHT = 4;
+
 const list = (columns: readonly string[], prefix = '') => columns.map((c) => `${prefix}"${c}"`).join(', ');
 
 /**
  * PostgreSQL: a batch of clicks in ONE statement, so one round trip and one commit (autocommit is
  * atomic per statement). The inputs travel as two JSON arrays typed by the tables' own row types;
  * a call is inserted only if its event was (a repeated delivery inserts nothing), and a call
- * refused by the database fails the statement, so no event is stored without its call.
+ * refused by the database fails the statement, so no event is stored without its call. Events
+ * are inserted in key order: two batches in flight that share a repeated key then wait for each
+ * other in one order and never deadlock.
  */
 const PG_BATCH = `
 WITH new_events AS (
   INSERT INTO crm_events (${list(EVENT_COLUMNS)})
   SELECT ${list(EVENT_COLUMNS, 'e.')} FROM json_populate_recordset(NULL::crm_events, ?::json) AS e
+  ORDER BY e.event, e.event_key
   ON CONFLICT (event, event_key) DO NOTHING
   RETURNING *
 ), new_calls AS (
@@ -79,7 +85,11 @@ export function clickIntake(db: Db, now: () => number = Date.now): ClickIntake {
   };
 
   // On SQLite at most 40 clicks a batch: a call row has 18 columns, and old SQLite builds take 999
-  // values a statement. PostgreSQL gets a batch as three JSON values, whatever its size.
-  const batches = isSqlite(db) ? new GroupCommit<NewClick, StoredClick>(sqliteBatch, 40) : new GroupCommit<NewClick, StoredClick>(pgBatch, 200);
+  // values a statement. PostgreSQL gets a batch as three JSON values, whatever its size, and up to
+  // PG_BATCHES_IN_FLIGHT batches at once on the pool: a click arriving while a batch commits is
+  // sent at once rather than behind that commit, and one slow commit does not hold up the rest.
+  const batches = isSqlite(db)
+    ? new GroupCommit<NewClick, StoredClick>(sqliteBatch, 40)
+    : new GroupCommit<NewClick, StoredClick>(pgBatch, 200, PG_BATCHES_IN_FLIGHT);
   return { store: (click) => batches.submit(click) };
 }

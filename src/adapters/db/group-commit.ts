@@ -2,20 +2,29 @@
  * Group commit for one kind of statement: requests arriving while a statement is running are
  * answered together by the next one. On a single SQLite connection every statement waits its
  * turn, so under load many small writes become few (each a commit of its own otherwise); with no
- * load, a request runs at once, alone.
+ * load, a request runs at once, alone. With `inFlight` > 1 (a connection pool), up to that many
+ * batches run at once: a request arriving while one commits starts the next batch at once
+ * instead of waiting for that commit, and the commits overlap on the server.
  */
 export class GroupCommit<In, Out> {
   private queue: { input: In; resolve: (out: Out) => void; reject: (err: unknown) => void }[] = [];
-  private running: Promise<void> | null = null;
+  private running = 0;
 
   /** `run` answers a batch: one result per input, in order. */
-  constructor(private readonly run: (inputs: readonly In[]) => Promise<readonly Out[]>, private readonly maxBatch = 200) {}
+  constructor(
+    private readonly run: (inputs: readonly In[]) => Promise<readonly Out[]>,
+    private readonly maxBatch = 200,
+    private readonly inFlight = 1,
+  ) {}
 
   submit(input: In): Promise<Out> {
     const out = new Promise<Out>((resolve, reject) => {
       this.queue.push({ input, resolve, reject });
     });
-    this.running ??= this.loop();
+    if (this.running < this.inFlight) {
+      this.running++;
+      void this.loop();
+    }
     return out;
   }
 
@@ -43,7 +52,7 @@ export class GroupCommit<In, Out> {
         }
       }
     } finally {
-      this.running = null;
+      this.running--;
     }
   }
 }

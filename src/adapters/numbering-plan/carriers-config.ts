@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import YAML from 'yaml';
 import { z } from 'zod';
+import { derived } from '../../config/derived-cache.ts';
 import { CarrierMapping, CarriersConfigError, type CarriersConfig } from '../../core/numbering/carrier-mapping.ts';
 
 const carrierKey = z.string().regex(/^[a-z0-9][a-z0-9-]*$/, 'carrier keys are lower-case letters, digits and dashes');
@@ -60,7 +61,7 @@ export function loadCarrierMapping(rulesDir: string): CarrierMapping {
     throw new CarriersConfigError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
   }
   try {
-    return new CarrierMapping(parseCarriersConfig(text, file));
+    return new CarrierMapping(derived('carriers-config', [file, text], () => parseCarriersConfig(text, file))!);
   } catch (err) {
     if (err instanceof CarriersConfigError && !err.message.startsWith(file)) throw new CarriersConfigError(err.message.replace(/^carriers\.yaml/, file));
     throw err;

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
+import { derived } from '../../config/derived-cache.ts';
 
 /**
  * The carrier keys declared in `<rules dir>/carriers.yaml` (the operator → carrier mapping the
@@ -12,7 +13,8 @@ export function readCarrierKeys(dir: string, warnings: string[]): readonly strin
   const file = path.join(dir, 'carriers.yaml');
   let doc: unknown;
   try {
-    doc = parse(fs.readFileSync(file, 'utf8'));
+    const text = fs.readFileSync(file, 'utf8');
+    doc = derived<unknown>('carriers-yaml', text, () => parse(text) as unknown);
   } catch (err) {
     const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'absent' : `unreadable (${(err as Error).message.split('\n')[0]})`;
     warnings.push(`${file}: ${why}: carrier keys in trunks.yaml are not checked`);

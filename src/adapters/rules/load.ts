@@ -7,6 +7,7 @@ import { checkRules, type RulesPart } from '../../core/rules/check.ts';
 import { compileRules, type CompiledRules } from '../../core/rules/compile.ts';
 import type { Department, Rules } from '../../core/rules/model.ts';
 import { readCarrierKeys } from './carrier-keys.ts';
+import { derived } from '../../config/derived-cache.ts';
 import {
   callerIdsFileSchema, crmFileSchema, departmentsFileSchema, masksFileSchema, routingFileSchema, trunksFileSchema, usersFileSchema,
 } from './schema.ts';
@@ -78,13 +79,52 @@ function loadRulesFrom(
   options: LoadRulesOptions,
   carrierKeys: (warnings: string[]) => readonly string[] | undefined,
 ): LoadRulesResult {
+  const carrierWarnings: string[] = [];
+  const knownCarriers = options.knownCarriers ?? carrierKeys(carrierWarnings);
+  const texts = new Map<RulesPart, string | Error>();
+  for (const part of Object.keys(RULES_FILES) as RulesPart[]) {
+    try {
+      texts.set(part, read(RULES_FILES[part]));
+    } catch (err) {
+      texts.set(part, err as Error);
+    }
+  }
+  // The same texts, labels and options always give the same rules: a cold CLI process reads them back.
+  let failed: LoadRulesResult | null = null;
+  const inputs = {
+    label, defaultCountry: options.defaultCountry ?? null, knownCarriers: knownCarriers ?? null, carrierWarnings,
+    texts: [...texts].map(([part, t]) => [part, typeof t === 'string' ? t : `${(t as NodeJS.ErrnoException).code ?? ''} ${t.message}`]),
+  };
+  const valid = derived('rules', inputs, () => {
+    const result = validateRules(label, texts, options, knownCarriers, carrierWarnings);
+    if (result.ok) return { rules: result.rules, warnings: result.warnings };
+    failed = result;
+    return null;
+  });
+  if (valid === null) return failed ?? { ok: false, errors: ['the rules do not load'], warnings: [] };
+  const rules = deepFreeze(valid.rules);
+  return { ok: true, rules, compiled: compileRules(rules), warnings: valid.warnings };
+}
+
+/** Parses and checks the texts of a rules set (`texts`: each part's text, or why it could not be read). */
+function validateRules(
+  label: string,
+  texts: ReadonlyMap<RulesPart, string | Error>,
+  options: LoadRulesOptions,
+  knownCarriers: readonly string[] | undefined,
+  carrierWarnings: readonly string[],
+): { ok: true; rules: Rules; warnings: string[] } | { ok: false; errors: string[]; warnings: string[] } {
   const errors: string[] = [];
   const warnings: string[] = [];
   const where = (part: RulesPart) => path.join(label, RULES_FILES[part]);
 
   const parse = <S extends z.ZodType>(part: RulesPart, schema: S): z.output<S> | null => {
     const file = where(part);
-    const raw = readYaml(file, () => read(RULES_FILES[part]), REQUIRED.has(part), errors);
+    const raw = readYaml(file, () => {
+      const text = texts.get(part);
+      if (typeof text === 'string') return text;
+      throw text;
+    }, REQUIRED.has(part), errors);
     if (raw === undefined) return null;
     const result = schema.safeParse(raw ?? {});
     if (result.success) return result.data;
@@ -124,7 +164,7 @@ function loadRulesFrom(
     };
   });
 
-  const rules: Rules = deepFreeze({
+  const rules: Rules = {
     trunks: trunks.trunks.map((t) => ({ ...t, breaker: { ...routing.breaker, ...t.breaker }, limits: t.limits ?? null })),
     departments: departmentList,
     users: users.users,
@@ -141,15 +181,15 @@ function loadRulesFrom(
       scenarios: inbound.scenarios.map((sc) => ({ ...sc, name: sc.name ?? sc.id })),
       groups: inbound.groups.map((g) => ({ ...g, name: g.name ?? g.id })),
     },
-  });
+  };
 
-  const knownCarriers = options.knownCarriers ?? carrierKeys(warnings);
+  warnings.push(...carrierWarnings);
   for (const issue of checkRules(rules, knownCarriers ? { knownCarriers } : {})) {
     const line = `${where(issue.part)}: ${issue.path}: ${issue.message}`;
     (issue.severity === 'error' ? errors : warnings).push(line);
   }
   if (errors.length > 0) return { ok: false, errors, warnings };
-  return { ok: true, rules, compiled: compileRules(rules), warnings };
+  return { ok: true, rules, warnings };
 }
 
 /** The parsed YAML; undefined when missing-and-required or unparsable (an error is recorded). */

@@ -160,7 +160,8 @@ export class TrunkHealth implements TrunkHealthPort {
     }
 
     const limited = rules.trunks.filter((ct) => ct.trunk.limits !== null);
-    const dayFrom = localMidnight(now, rules.timezone);
+    // Only with limits: the zone's first date format loads its time-zone data (a cold CLI feels it).
+    const dayFrom = limited.length > 0 ? localMidnight(now, rules.timezone) : now;
     const usage = limited.length > 0
       ? await this.o.store.simUsage(limited.map((ct) => ct.id), { hourFrom: now - HOUR_MS, dayFrom })
       : new Map();

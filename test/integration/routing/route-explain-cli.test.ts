@@ -169,6 +169,23 @@ describe('npx b24pbx route explain (the real binary, shipped rules, empty databa
     expect(usage.stderr).toContain('--user ID, --extension EXT or --department D');
   });
 
+  it('an edited rules file is read afresh by the next run (what a run keeps of the rules goes by their text)', async () => {
+    const rules = fs.mkdtempSync(path.join(tmp, 'edited-'));
+    for (const f of fs.readdirSync(path.join(ROOT, 'rules'))) fs.copyFileSync(path.join(ROOT, 'rules', f), path.join(rules, f));
+    const explain = () => new Promise<{ code: number; stdout: string }>((resolve) => {
+      execFile(process.execPath, [path.join(ROOT, 'bin/b24pbx.js'), 'route', 'explain', '--user', '1', '--number', '89261234567', '--json'], {
+        cwd: ROOT, env: { ...process.env, DATABASE_URL: path.join(tmp, 'edited.sqlite'), RULES_DIR: rules },
+      }, (error, stdout) => resolve({ code: error ? Number(error.code ?? 1) : 0, stdout }));
+    });
+    const before = await explain();
+    expect(before.code).toBe(0);
+    expect((await explain()).stdout).toBe(before.stdout);
+    expect(JSON.parse(before.stdout).attempts.length).toBeGreaterThan(1);
+    const routing = fs.readFileSync(path.join(rules, 'routing.yaml'), 'utf8');
+    fs.writeFileSync(path.join(rules, 'routing.yaml'), routing.replace(/^maxAttempts: \d+$/m, 'maxAttempts: 1'));
+    expect(JSON.parse((await explain()).stdout).attempts).toHaveLength(1);
+  });
+
   it('invalid rules: exit 1 with one line on stderr naming the file, the path and the value', async () => {
     const rules = fs.mkdtempSync(path.join(tmp, 'rules-'));
     for (const f of fs.readdirSync(path.join(ROOT, 'rules'))) fs.copyFileSync(path.join(ROOT, 'rules', f), path.join(rules, f));

@@ -8,7 +8,7 @@ import { planCodeOf } from '../../../core/numbering/carrier-index.ts';
 import { normalizePhone, type NormalizeOptions } from '../../../core/phone/normalize.ts';
 import { CALL_ORIGINS, type CallOrigin } from '../../../core/rules/model.ts';
 import type { CompiledRules } from '../../../core/rules/compile.ts';
-import { ensureMigrated, openDb } from '../../db/connection.ts';
+import { ensureMigrated, openDb, type Db } from '../../db/connection.ts';
 import { loadCarrierMapping } from '../../numbering-plan/carriers-config.ts';
 import { loadRules } from '../../rules/load.ts';
 import { RulesLoadError, RulesStore } from '../../rules/store.ts';
@@ -43,64 +43,103 @@ export interface RouteCliDeps {
 
 const UNKNOWN_LOOKUP: CarrierLookup = { lookup: () => UNKNOWN_CARRIER };
 
-export const defaultRouteCliDeps: RouteCliDeps = {
-  async loadRules(env) {
-    try {
-      // The rules the service runs (the newest stored version); RULES_DIR before the first import.
-      const stored = await newestStoredRules(env);
-      return stored ?? RulesStore.open(env.RULES_DIR, { defaultCountry: env.DEFAULT_COUNTRY }).current();
-    } catch (err) {
-      // One line on stderr (exit 1); `route check-rules` lists the errors one per line.
-      if (err instanceof RulesLoadError) {
-        throw new CliFailure(`the rules in ${env.RULES_DIR} do not load (${err.errors.length} error(s)): ${err.errors.join('; ')}`, 1);
-      }
-      throw err;
-    }
-  },
-  async openCarriers(env, codes) {
-    const db = openDb({ url: env.DATABASE_URL });
-    try {
-      await ensureMigrated(db);
-      const store = new CarrierIndexStore({ db, loadMapping: () => loadCarrierMapping(env.RULES_DIR), ...(codes ? { codes } : {}) });
-      const state = await store.reload();
-      const warning = state.plan === null && state.ported === null
-        ? 'no numbering plan imported: every carrier is unknown (import one with `b24pbx carriers import`)'
-        : undefined;
-      return { lookup: store.current(), ...(warning ? { warning } : {}) };
-    } catch (err) {
-      return { lookup: UNKNOWN_LOOKUP, warning: `carrier index not available (${(err as Error).message.split('\n')[0]}): every carrier is unknown` };
-    } finally {
-      await db.destroy();
-    }
-  },
-  async openHealth(env, rules) {
-    const db = openDb({ url: env.DATABASE_URL });
-    try {
-      await ensureMigrated(db);
-      const health = new TrunkHealth({
-        store: new TrunkHealthRepository(db), rules: { current: () => rules }, clock: { now: () => Date.now() },
-        logger: silentLogger, refreshMs: 1000,
-      });
-      await health.refresh();
-      return health.snapshot();
-    } catch {
-      return HEALTHY;
-    } finally {
-      await db.destroy();
-    }
-  },
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+/** A migrated database for one read, and what to do with it after (close it, or keep it for the next read). */
+type OpenDatabase = (env: Readonly<Env>) => { readonly db: Db; readonly ready: Promise<void>; done(): Promise<void> };
+
+const ownDatabase: OpenDatabase = (env) => {
+  const db = openDb({ url: env.DATABASE_URL });
+  return { db, ready: ensureMigrated(db), done: () => db.destroy() };
 };
 
-async function newestStoredRules(env: Readonly<Env>): Promise<CompiledRules | null> {
-  const db = openDb({ url: env.DATABASE_URL });
+/** The readers of `route explain` (and of the commands that borrow them), each on a database from `open`. */
+function routeCliDeps(open: OpenDatabase): RouteCliDeps {
+  return {
+    async loadRules(env) {
+      try {
+        // The rules the service runs (the newest stored version); RULES_DIR before the first import.
+        const stored = await newestStoredRules(open(env), env);
+        return stored ?? RulesStore.open(env.RULES_DIR, { defaultCountry: env.DEFAULT_COUNTRY }).current();
+      } catch (err) {
+        // One line on stderr (exit 1); `route check-rules` lists the errors one per line.
+        if (err instanceof RulesLoadError) {
+          throw new CliFailure(`the rules in ${env.RULES_DIR} do not load (${err.errors.length} error(s)): ${err.errors.join('; ')}`, 1);
+        }
+        throw err;
+      }
+    },
+    async openCarriers(env, codes) {
+      const { db, ready, done } = open(env);
+      try {
+        await ready;
+        const store = new CarrierIndexStore({ db, loadMapping: () => loadCarrierMapping(env.RULES_DIR), ...(codes ? { codes } : {}) });
+        const state = await store.reload();
+        const warning = state.plan === null && state.ported === null
+          ? 'no numbering plan imported: every carrier is unknown (import one with `b24pbx carriers import`)'
+          : undefined;
+        return { lookup: store.current(), ...(warning ? { warning } : {}) };
+      } catch (err) {
+        return { lookup: UNKNOWN_LOOKUP, warning: `carrier index not available (${(err as Error).message.split('\n')[0]}): every carrier is unknown` };
+      } finally {
+        await done();
+      }
+    },
+    async openHealth(env, rules) {
+      const { db, ready, done } = open(env);
+      try {
+        await ready;
+        const health = new TrunkHealth({
+          store: new TrunkHealthRepository(db), rules: { current: () => rules }, clock: { now: () => Date.now() },
+          logger: silentLogger, refreshMs: 1000,
+        });
+        await health.refresh();
+        return health.snapshot();
+      } catch {
+        return HEALTHY;
+      } finally {
+        await done();
+      }
+    },
+    stdout: (text) => process.stdout.write(text),
+    stderr: (text) => process.stderr.write(text),
+  };
+}
+
+/** Each read opens the database and closes it: for commands that borrow one reader. */
+export const defaultRouteCliDeps: RouteCliDeps = routeCliDeps(ownDatabase);
+
+/**
+ * The same readers on one database, opened (and checked for migrations) once for the whole
+ * command: `route explain` reads rules, carriers and trunk health from it. `close()` at the end.
+ */
+export function oneDatabaseRouteCliDeps(): RouteCliDeps & { close(): Promise<void> } {
+  let shared: { url: string; db: Db; ready: Promise<void> } | null = null;
+  const open: OpenDatabase = (env) => {
+    if (shared === null || shared.url !== env.DATABASE_URL) {
+      void shared?.db.destroy();
+      const db = openDb({ url: env.DATABASE_URL });
+      shared = { url: env.DATABASE_URL, db, ready: ensureMigrated(db) };
+      // A failed migration check is seen by each reader that awaits it, not as an unhandled rejection.
+      shared.ready.catch(() => undefined);
+    }
+    return { db: shared.db, ready: shared.ready, done: async () => undefined };
+  };
+  return {
+    ...routeCliDeps(open),
+    async close() {
+      const last = shared;
+      shared = null;
+      await last?.db.destroy();
+    },
+  };
+}
+
+async function newestStoredRules({ db, ready, done }: ReturnType<OpenDatabase>, env: Readonly<Env>): Promise<CompiledRules | null> {
   try {
-    await ensureMigrated(db);
+    await ready;
     const stored = new StoredRules(db, { rulesDir: env.RULES_DIR, defaultCountry: env.DEFAULT_COUNTRY });
     return (await stored.versions.newestVersion()) === null ? null : (await stored.newest()).compiled;
   } finally {
-    await db.destroy();
+    await done();
   }
 }
 
@@ -167,6 +206,11 @@ export function registerRouteCommands(program: Command, deps: RouteCliDeps = def
     .option('--line <line>', 'a manual line choice (Bitrix24 LINE_NUMBER); "auto" = automatic')
     .option('--json', 'print the decision as JSON')
     .action(async (opts: RouteExplainOptions) => {
-      await runRouteExplain(opts, deps, loadEnv());
+      const once = deps === defaultRouteCliDeps ? oneDatabaseRouteCliDeps() : null;
+      try {
+        await runRouteExplain(opts, once ?? deps, loadEnv());
+      } finally {
+        await once?.close();
+      }
     });
 }
