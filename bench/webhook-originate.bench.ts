@@ -28,6 +28,8 @@ interface Round {
   readonly rate: number;
   readonly posted: number;
   readonly originated: number;
+  /** Clicks the connector refused with a reason (e.g. every trunk full: NO_ALLOWED_TRUNK), finished in the CRM as failed. */
+  readonly refused: number;
   readonly errors: number;
   readonly p50: number;
   readonly p99: number;
@@ -78,17 +80,28 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
     if (id) originatedAt.set(id, wallNow());
     return originate(req);
   };
+  // Clicks refused with a reason are answered, stored and finished, never originated: counted apart.
+  const counter = databaseUrl.startsWith('postgres')
+    ? knexFactory({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 1 } })
+    : knexFactory({ client: 'sqlite3', connection: { filename: databaseUrl }, useNullAsDefault: true });
+  const refusedSoFar = async (): Promise<number> => Number((await counter('calls').whereNotNull('refusal_code').count({ n: '*' }))[0]?.n ?? 0);
   child.send({ type: 'connector', agiPort: connector.agiPort, baseUrl });
   const installed = await next<{ status: number }>(child, 'installed');
   if (installed.status !== 200) throw new Error(`install failed: HTTP ${installed.status}`);
 
-  const load = async (rate: number, total: number): Promise<LoadDone> => {
+  const load = async (rate: number, total: number): Promise<LoadDone & { refused: number }> => {
     const before = originatedAt.size;
+    const refusedBefore = await refusedSoFar();
     child.send({ type: 'load', rate, total });
     const done = await next<LoadDone>(child, 'done');
     const deadline = Date.now() + 60_000;
-    while (originatedAt.size - before < total - done.errors && Date.now() < deadline) await pause(50);
-    return done;
+    let refused = 0;
+    for (;;) {
+      refused = (await refusedSoFar()) - refusedBefore;
+      if (originatedAt.size - before + refused >= total - done.errors || Date.now() >= deadline) break;
+      await pause(50);
+    }
+    return { ...done, refused };
   };
 
   // Warm-up at the top rate, not reported: the measured rounds see compiled code paths, as a
@@ -109,13 +122,14 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
     const replies = [...done.replies].sort((a, b) => a - b);
     for (const e of done.errorSamples) console.log(`  ${label} @${rate}/s error: ${e}`);
     rounds.push({
-      rate, posted: total, originated: latencies.length, errors: done.errors,
+      rate, posted: total, originated: latencies.length, refused: done.refused, errors: done.errors,
       p50: percentile(latencies, 50), p99: percentile(latencies, 99), replyP99: percentile(replies, 99),
     });
     // Let the calls of this round end and their CRM writes drain before the next rate.
     await pause(3000);
   }
   child.send({ type: 'stop' });
+  await counter.destroy();
   await connector.stop();
   return rounds;
 }
@@ -159,10 +173,10 @@ export async function run(): Promise<void> {
   }
   // The figures depend on what else the machine runs: its load is printed beside them.
   console.log(`webhook→originate: event posted → Originate sent, ms (${SECONDS} s per rate; target p99 <= 25 ms at 200/s; load average ${os.loadavg().map((l) => l.toFixed(1)).join(' ')}, ${os.cpus().length} cores)`);
-  const cell = (r: Round | undefined) => (r ? `${r.p50.toFixed(2).padStart(6)} / ${r.p99.toFixed(2).padStart(6)}  (${r.originated}/${r.posted}, ${r.errors} err, reply p99 ${r.replyP99.toFixed(1)})` : '');
-  console.log(`  rate    ${results.map((x) => `${x.label} p50 / p99`.padEnd(52)).join('')}`);
+  const cell = (r: Round | undefined) => (r ? `${r.p50.toFixed(2).padStart(6)} / ${r.p99.toFixed(2).padStart(6)}  (${r.originated}/${r.posted}, ${r.refused} refused, ${r.errors} err, reply p99 ${r.replyP99.toFixed(1)})` : '');
+  console.log(`  rate    ${results.map((x) => `${x.label} p50 / p99`.padEnd(64)).join('')}`);
   for (const rate of RATES) {
-    console.log(`  ${String(rate).padStart(3)}/s   ${results.map((x) => cell(x.rounds.find((r) => r.rate === rate)).padEnd(52)).join('')}`);
+    console.log(`  ${String(rate).padStart(3)}/s   ${results.map((x) => cell(x.rounds.find((r) => r.rate === rate)).padEnd(64)).join('')}`);
   }
 }
 
