@@ -15,6 +15,7 @@ import { hasLab, LAB_SKIP_NOTE } from './lab-asterisk.ts';
 // Lab users (rules/users.yaml): 1→100, 2→101, 3→102, 4→200, 5→201, 6→300, 7→400.
 const ANSWERING_MOBILE = labNumber(50, ['answer']);
 const SILENT_MOBILE = labNumber(51, ['noanswer']);
+const AWAY_MANAGER_MOBILE = labNumber(52, ['answer']);
 const INBOUND_YAML = `
 phoneDial: Local/{extension}@phones
 missedCallOwner: 5
@@ -22,6 +23,9 @@ numbers:
   - { number: '+74950000101', scenario: resp }
   - { number: '+74950000102', scenario: any }
   - { number: '+74950000103', scenario: resp-long }
+  - { number: '+74950000104', scenario: resp-team }
+  - { number: '+74950000105', scenario: resp-colleague }
+  - { number: '+74950000106', scenario: resp-timeman }
 scenarios:
   - id: resp
     department: 10
@@ -35,13 +39,30 @@ scenarios:
       - hangup
   - id: any
     steps: [{ anyManager: { ringTime: 30 } }, { group: pool }]
+  - id: resp-team
+    department: 10
+    steps:
+      - responsible: { ringTime: 2, mobileRingTime: 3, fallback: { group: team } }
+      - hangup
+  - id: resp-colleague
+    department: 10
+    steps:
+      - responsible: { ringTime: 2, mobileRingTime: 3, fallback: { user: 5 } }
+      - hangup
+  - id: resp-timeman
+    department: 10
+    steps:
+      - responsible: { ringTime: 3, mobileRingTime: 4, bitrix24State: true }
+      - hangup
 groups:
   - { id: pool, strategy: order, ringTime: 2, members: [7, 2, 4] }
+  - { id: team, strategy: order, ringTime: 2, members: [5, 2] }
 `;
 
 // Callers the CRM knows: whose contact, and so whose responsible manager.
 const OFFLINE_MANAGER_CALLER = '79160000101';
 const SILENT_MANAGER_CALLER = '79160000102';
+const AWAY_MANAGER_CALLER = '79160000103';
 
 describe.skipIf(!hasLab)(`real Asterisk: the responsible manager and any manager${LAB_SKIP_NOTE}`, () => {
   let tier: PbxTier;
@@ -50,9 +71,12 @@ describe.skipIf(!hasLab)(`real Asterisk: the responsible manager and any manager
     tier.bitrix24.state.users = [
       { ID: '7', UF_PHONE_INNER: '400', PERSONAL_MOBILE: ANSWERING_MOBILE, WORK_PHONE: null },
       { ID: '4', UF_PHONE_INNER: '200', PERSONAL_MOBILE: SILENT_MOBILE, WORK_PHONE: null },
+      // At the desk phone 100, which would answer, but their working day is closed in Bitrix24.
+      { ID: '1', UF_PHONE_INNER: '100', PERSONAL_MOBILE: AWAY_MANAGER_MOBILE, WORK_PHONE: null, TIMEMAN_STATUS: 'CLOSED' },
     ];
     tier.bitrix24.state.crmEntities.set(OFFLINE_MANAGER_CALLER, [{ CRM_ENTITY_TYPE: 'CONTACT', CRM_ENTITY_ID: 11, ASSIGNED_BY_ID: 7, NAME: 'Offline manager\'s client' }]);
     tier.bitrix24.state.crmEntities.set(SILENT_MANAGER_CALLER, [{ CRM_ENTITY_TYPE: 'CONTACT', CRM_ENTITY_ID: 12, ASSIGNED_BY_ID: 4, NAME: 'Silent manager\'s client' }]);
+    tier.bitrix24.state.crmEntities.set(AWAY_MANAGER_CALLER, [{ CRM_ENTITY_TYPE: 'CONTACT', CRM_ENTITY_ID: 13, ASSIGNED_BY_ID: 1, NAME: 'Away manager\'s client' }]);
   }, TIER_START_MS);
   afterAll(async () => {
     const left = await tier?.ami.channels() ?? [];
@@ -116,6 +140,37 @@ describe.skipIf(!hasLab)(`real Asterisk: the responsible manager and any manager
     await hangUpCaller(id);
     expect(steps(id).at(-1)).toBe(`forward ${SILENT_MOBILE}`);
     expect(await finishedInbound(id)).toMatchObject({ USER_ID: '4', STATUS_CODE: '304' });
+  });
+
+  it('neither the responsible manager\'s phone nor their mobile answers: the fallback group rings in its order (201, then 101), 101 answers; the call is theirs', async () => {
+    const id = await tier.inboundCall('74950000104', { caller: SILENT_MANAGER_CALLER });
+    expect(await tier.phoneAnswered(id)).toBe('101');
+    await tier.hangUp(id);
+    await tier.callGone(id);
+    expect(steps(id)).toEqual(['probe Local/200@phones', 'dial Local/200@phones', `forward ${SILENT_MOBILE}`, 'dial Local/201@phones', 'dial Local/101@phones']);
+    expect(tier.phonesRung(id)).toEqual(['200', '201', '101']);
+    expect(tier.attemptsOf(id).length).toBeGreaterThan(0);
+    expect(failOpens(id)).toEqual([]);
+    expect(await finishedInbound(id)).toMatchObject({ USER_ID: '2', STATUS_CODE: '200' });
+  });
+
+  it('the caller hangs up while the fallback user\'s phone rings: missed, and owned by the responsible manager, not the colleague rung last', async () => {
+    const id = await tier.inboundCall('74950000105', { caller: SILENT_MANAGER_CALLER });
+    await tier.ami.waitEvent('201 ringing', (e) => e.Event === 'DialBegin' && e.Linkedid === id && (e.DestChannel ?? '').startsWith('Local/201@phones'), 30_000);
+    await hangUpCaller(id);
+    expect(steps(id)).toEqual(['probe Local/200@phones', 'dial Local/200@phones', `forward ${SILENT_MOBILE}`, 'dial Local/201@phones']);
+    expect(failOpens(id)).toEqual([]);
+    expect(await finishedInbound(id)).toMatchObject({ USER_ID: '4', STATUS_CODE: '304' });
+  });
+
+  it('bitrix24State: a responsible manager whose working day is CLOSED is not probed nor rung, though their phone would answer: straight to their mobile', async () => {
+    const id = await tier.inboundCall('74950000106', { caller: AWAY_MANAGER_CALLER });
+    await tier.callGone(id, 30_000);
+    expect(steps(id)).toEqual([`forward ${AWAY_MANAGER_MOBILE}`]);
+    expect(tier.phonesRung(id)).toEqual([]);
+    expect(tier.attemptsOf(id).map((a) => a.exten).join()).toContain(AWAY_MANAGER_MOBILE.slice(2));
+    expect(failOpens(id)).toEqual([]);
+    expect(await finishedInbound(id)).toMatchObject({ USER_ID: '1', STATUS_CODE: '200' });
   });
 
   it('any manager: of 400 (offline), 101 (on a call) and 200, the one free phone rings; the caller hangs up there: missed, owned by that manager', async () => {

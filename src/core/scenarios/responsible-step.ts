@@ -1,4 +1,5 @@
 import type { InboundAction, MachineContext, Ringing } from './step-machine.ts';
+import { dialAction, nextInGroup, orderedMembers, phoneDial, startGroup } from './group-ring.ts';
 import type { Position } from './position.ts';
 import type { Scenario } from './model.ts';
 
@@ -59,12 +60,11 @@ export type Outcome =
 
 type Note = (text: string) => void;
 const at = (p: Position): string => `${p.scenario}#${p.step + 1}`;
-const dialOf = (ctx: MachineContext, extension: string): string => ctx.inbound.rules.phoneDial.replaceAll('{extension}', extension);
 const isAnswer = (r: string): boolean => r === 'ANSWER' || r === 'COMPLETECALLER' || r === 'COMPLETEAGENT';
 
 /** The device a phone's dial string names (`PJSIP/101`): what `DEVICE_STATE()` is asked about. */
 export function deviceOf(ctx: MachineContext, extension: string): string {
-  return dialOf(ctx, extension);
+  return phoneDial(ctx, extension);
 }
 
 /** The device states the dialplan read (`/NOT_INUSE/UNAVAILABLE`), one per device probed. */
@@ -98,6 +98,8 @@ export function responsibleMove(ctx: MachineContext, scenario: Scenario, step: R
     note(`${at(pos)}: responsible manager: user ${facts.user} (extension ${extension}); is their phone online?`);
     return { kind: 'act', action: { kind: 'probe', devices: [deviceOf(ctx, extension)] }, position: { ...found, sub: PROBE }, owner: facts.user };
   }
+  // The fallback's phase first: a weighted fallback group's seed has replaced the user there.
+  if (pos.sub >= FALLBACK) return afterFallback(ctx, step, pos, result ?? '', note);
   const user = String(pos.seed);
   switch (pos.sub) {
     case PROBE: {
@@ -108,15 +110,11 @@ export function responsibleMove(ctx: MachineContext, scenario: Scenario, step: R
         return afterExtension(ctx, scenario, step, pos, note);
       }
       note(`${at(pos)}: ring user ${user} at ${extension} for ${step.ringTime} s`);
-      const ringing: Ringing[] = [{ user, extension }];
-      return { kind: 'act', action: { kind: 'dial', dial: dialOf(ctx, extension), ringTime: step.ringTime, ringing }, position: { ...pos, sub: EXTENSION }, owner: user };
+      return { kind: 'act', action: dialAction(ctx, [{ user, extension }], step.ringTime), position: { ...pos, sub: EXTENSION }, owner: user };
     }
     case EXTENSION:
       note(`${at(pos)}: user ${user} did not answer (${result || 'no status'})`);
       return afterExtension(ctx, scenario, step, pos, note);
-    case FALLBACK:
-      note(`${at(pos)}: the fallback did not answer (${result || 'no status'}): next step`);
-      return { kind: 'next' };
     default:
       if (pos.sub >= PHONE) {
         note(`${at(pos)}: user ${user}'s phone did not answer (${result || 'no status'})`);
@@ -152,20 +150,36 @@ function phoneFrom(ctx: MachineContext, scenario: Scenario, step: ResponsibleSte
   return fallback(ctx, step, pos, note);
 }
 
+/** The scenario's fallback: a user's extension, or a group rung by its own strategy (as a `group` step). */
 function fallback(ctx: MachineContext, step: ResponsibleStep, pos: Position, note: Note): Outcome {
   const fb = step.fallback;
   if (fb === null) {
     note(`${at(pos)}: no fallback: next step`);
     return { kind: 'next' };
   }
-  const ringing = 'user' in fb ? usersRinging(ctx, [fb.user]) : groupRinging(ctx, fb.group);
-  const ringTime = 'user' in fb ? step.ringTime : ctx.inbound.groupById.get(fb.group)?.ringTime ?? step.ringTime;
-  if (ringing.length === 0) {
-    note(`${at(pos)}: the fallback ${'user' in fb ? `user ${fb.user}` : `group "${fb.group}"`} has no extension: next step`);
+  if ('group' in fb) {
+    note(`${at(pos)}: fallback group "${fb.group}"`);
+    const started = startGroup(ctx, fb.group, pos, FALLBACK);
+    if (started) return { kind: 'act', ...started };
+    note(`${at(pos)}: the fallback group "${fb.group}" has no member with an extension: next step`);
     return { kind: 'next' };
   }
-  note(`${at(pos)}: fallback ${'user' in fb ? `user ${fb.user}` : `group "${fb.group}" all at once`} (${ringing.map((r) => r.extension).join(', ')}) for ${ringTime} s`);
-  return { kind: 'act', action: { kind: 'dial', dial: ringing.map((r) => dialOf(ctx, r.extension)).join('&'), ringTime, ringing }, position: { ...pos, sub: FALLBACK } };
+  const extension = ctx.extensionOf(fb.user);
+  if (extension === null) {
+    note(`${at(pos)}: the fallback user ${fb.user} has no extension: next step`);
+    return { kind: 'next' };
+  }
+  note(`${at(pos)}: fallback user ${fb.user} (${extension}) for ${step.ringTime} s`);
+  return { kind: 'act', action: dialAction(ctx, [{ user: fb.user, extension }], step.ringTime), position: { ...pos, sub: FALLBACK } };
+}
+
+/** A fallback ringing ended unanswered: the fallback group's next member, else the next step. */
+function afterFallback(ctx: MachineContext, step: ResponsibleStep, pos: Position, result: string, note: Note): Outcome {
+  const fb = step.fallback;
+  const more = fb !== null && 'group' in fb ? nextInGroup(ctx, fb.group, pos, FALLBACK, result) : null;
+  if (more) return { kind: 'act', ...more };
+  note(`${at(pos)}: the fallback did not answer (${result || 'no status'}): next step`);
+  return { kind: 'next' };
 }
 
 function usersRinging(ctx: MachineContext, users: readonly string[]): Ringing[] {
@@ -177,12 +191,7 @@ function usersRinging(ctx: MachineContext, users: readonly string[]): Ringing[] 
 
 function groupRinging(ctx: MachineContext, groupId: string): Ringing[] {
   const group = ctx.inbound.groupById.get(groupId);
-  if (!group) return [];
-  return group.members.flatMap((m) => {
-    if (m.extension !== null) return [{ user: m.user ?? ctx.userOf(m.extension), extension: m.extension }];
-    const extension = m.user === null ? null : ctx.extensionOf(m.user);
-    return extension === null ? [] : [{ user: m.user, extension }];
-  });
+  return group ? orderedMembers(ctx, group, 0) : [];
 }
 
 /**
@@ -230,5 +239,5 @@ export function anyManagerMove(ctx: MachineContext, scenario: Scenario, step: An
     return { kind: 'next' };
   }
   note(`${at(pos)}: ${free.extension} is the first free phone: ring it for ${step.ringTime} s`);
-  return { kind: 'act', action: { kind: 'dial', dial: dialOf(ctx, free.extension), ringTime: step.ringTime, ringing: [free] }, position: { ...pos, sub: EXTENSION } };
+  return { kind: 'act', action: dialAction(ctx, [free], step.ringTime), position: { ...pos, sub: EXTENSION } };
 }

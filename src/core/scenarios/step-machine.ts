@@ -1,10 +1,9 @@
 import { inRange, isHoliday, localTime } from './calendar.ts';
 import type { CompiledInbound } from './compile.ts';
-import { queueName } from './compile.ts';
-import { weightedOrder } from './group-order.ts';
+import { dialAction, nextInGroup, phoneDial, startGroup } from './group-ring.ts';
 import type { MessageAction } from './message-model.ts';
 import { messageAction, messageReason } from './message-steps.ts';
-import type { Group, GroupMember, Scenario, Step } from './model.ts';
+import type { Scenario, Step } from './model.ts';
 import type { Position } from './position.ts';
 import { anyManagerMove, responsibleMove, type Outcome, type ResponsibleFacts } from './responsible-step.ts';
 
@@ -134,17 +133,8 @@ function resume(ctx: MachineContext, scenario: Scenario, step: Step, pos: Positi
     }
     case 'group': {
       if (answered) return hangup(scenario, 'answered');
-      const group = ctx.inbound.groupById.get(step.group);
-      if (group && (group.strategy === 'order' || group.strategy === 'wrandom')) {
-        const members = orderedMembers(ctx, group, pos.seed);
-        for (let sub = pos.sub + 1; sub < members.length; sub++) {
-          const ringing = members[sub];
-          if (ringing) {
-            note(`${at(pos)}: ${result || 'no answer'}: next member of "${group.id}"`);
-            return ringAction(ctx, scenario, { ...pos, sub }, [ringing], group.ringTime);
-          }
-        }
-      }
+      const more = nextInGroup(ctx, step.group, pos, 0, result);
+      if (more) return { ...more, scenario };
       note(`${at(pos)}: group "${step.group}" did not answer (${result || 'no status'}): next step`);
       return next();
     }
@@ -216,8 +206,8 @@ function enter(ctx: MachineContext, start: Position, hopsSoFar: number): StepDec
         note(`${at(pos)}: menu ${step.prompt}: keys ${Object.entries(step.keys).map(([k, s]) => `${k}→${s}`).join(', ')}`);
         return { action: { kind: 'read', prompt: step.prompt, timeout: step.timeout, maxDigits: 1 }, position: pos, scenario };
       case 'group': {
-        const started = groupAction(ctx, scenario, step.group, pos);
-        if (started) return started;
+        const started = startGroup(ctx, step.group, pos, 0);
+        if (started) return { ...started, scenario };
         note(`${at(pos)}: group "${step.group}" has no member with an extension: skipped`);
         pos = following;
         continue;
@@ -271,57 +261,6 @@ function enter(ctx: MachineContext, start: Position, hopsSoFar: number): StepDec
   return failopen(`the scenarios loop at ${at(pos)}`);
 }
 
-function memberRinging(ctx: MachineContext, m: GroupMember): Ringing | null {
-  if (m.extension !== null) return { user: m.user ?? ctx.userOf(m.extension), extension: m.extension };
-  const extension = m.user === null ? null : ctx.extensionOf(m.user);
-  return extension === null ? null : { user: m.user, extension };
-}
-
-/** Members in ringing order, those without an extension left out. */
-function orderedMembers(ctx: MachineContext, group: Group, seed: number): Ringing[] {
-  const members = group.strategy === 'wrandom' ? weightedOrder(group.members, seed) : group.members;
-  return members.map((m) => memberRinging(ctx, m)).filter((r): r is Ringing => r !== null);
-}
-
-function groupAction(ctx: MachineContext, scenario: Scenario, groupId: string, pos: Position): StepDecision | null {
-  const group = ctx.inbound.groupById.get(groupId);
-  if (!group) return null;
-  const note = (text: string): void => {
-    ctx.trace?.push(text);
-  };
-  switch (group.strategy) {
-    case 'all': {
-      const ringing = orderedMembers(ctx, group, 0);
-      if (ringing.length === 0) return null;
-      note(`${at(pos)}: ring group "${group.id}" all at once (${ringing.map((r) => r.extension).join(', ')}) for ${group.ringTime} s`);
-      return ringAction(ctx, scenario, pos, ringing, group.ringTime);
-    }
-    case 'order':
-    case 'wrandom': {
-      const seed = group.strategy === 'wrandom' ? Math.floor(ctx.random() * 0xffffffff) >>> 0 : 0;
-      const ringing = orderedMembers(ctx, group, seed);
-      const first = ringing[0];
-      if (!first) return null;
-      note(`${at(pos)}: ring group "${group.id}" ${group.strategy === 'order' ? 'in order' : 'in weighted random order'} (${ringing.map((r) => r.extension).join(' → ')}), ${group.ringTime} s each`);
-      return ringAction(ctx, scenario, { ...pos, sub: 0, seed }, [first], group.ringTime);
-    }
-    case 'rrmemory':
-    case 'leastrecent': {
-      const ringing = orderedMembers(ctx, group, 0);
-      if (ringing.length === 0) return null;
-      const queue = queueName(group.id);
-      note(`${at(pos)}: ring group "${group.id}" through queue ${queue} (${group.strategy}) for ${group.ringTime} s`);
-      return { action: { kind: 'queue', queue, ringTime: group.ringTime, ringing }, position: pos, scenario };
-    }
-  }
-}
-
 function ringAction(ctx: MachineContext, scenario: Scenario, pos: Position, ringing: readonly Ringing[], ringTime: number): StepDecision {
-  const dial = ringing.map((r) => phoneDial(ctx, r.extension)).join('&');
-  return { action: { kind: 'dial', dial, ringTime, ringing }, position: pos, scenario };
-}
-
-/** The phone of an extension (inbound.yaml's phoneDial, `{extension}` replaced). */
-export function phoneDial(ctx: Pick<MachineContext, 'inbound'>, extension: string): string {
-  return ctx.inbound.rules.phoneDial.replaceAll('{extension}', extension);
+  return { action: dialAction(ctx, ringing, ringTime), position: pos, scenario };
 }

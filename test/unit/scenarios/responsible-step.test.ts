@@ -21,6 +21,11 @@ numbers:
   - { number: '+74951234502', scenario: away }
   - { number: '+74951234503', scenario: any }
   - { number: '+74951234504', scenario: menu }
+  - { number: '+74951234505', scenario: fb-order }
+  - { number: '+74951234506', scenario: fb-random }
+  - { number: '+74951234507', scenario: fb-queue }
+  - { number: '+74951234508', scenario: fb-all }
+  - { number: '+74951234509', scenario: shares-step }
 scenarios:
   - id: main
     department: 10
@@ -37,8 +42,21 @@ scenarios:
     steps: [{ employee: 1 }, { group: pair }, anyManager, hangup]
   - id: menu
     steps: [{ play: welcome }, hangup]
+  - id: fb-order
+    steps: [{ responsible: { mobile: none, fallback: { group: pair } } }, hangup]
+  - id: fb-random
+    steps: [{ responsible: { mobile: none, fallback: { group: shares } } }, hangup]
+  - id: fb-queue
+    steps: [{ responsible: { mobile: none, fallback: { group: rr } } }, hangup]
+  - id: fb-all
+    steps: [{ responsible: { mobile: none, fallback: { group: both } } }, hangup]
+  - id: shares-step
+    steps: [{ group: shares }, hangup]
 groups:
   - { id: pair, strategy: order, ringTime: 10, members: [2, 3] }
+  - { id: shares, strategy: wrandom, ringTime: 12, members: [{ user: 2, weight: 4 }, { user: 3 }, { user: 4 }] }
+  - { id: rr, strategy: rrmemory, ringTime: 25, members: [2, 3] }
+  - { id: both, strategy: all, ringTime: 15, members: [2, 3] }
 `;
 const RULES = inboundRules(YAML);
 
@@ -49,16 +67,17 @@ const brief = (a: InboundAction): string => {
     case 'dial': return `dial ${a.dial} ${a.ringTime}s`;
     case 'forward': return `forward ${a.number} ${a.ringTime}s for ${a.ringing?.map((r) => r.user).join(',') ?? ''}`;
     case 'probe': return `probe ${a.devices.join('&')}`;
+    case 'queue': return `queue ${a.queue} ${a.ringTime}s`;
     case 'hangup': return `hangup ${a.reason}`;
     default: return a.kind;
   }
 };
 
 /** A call through the service: each action answered with the next of `results` (default NOANSWER). */
-async function walk(did: string, results: string[], found: ResponsibleFacts | null = MANAGER, crm?: InboundCrm): Promise<{ actions: string[]; lookups: number }> {
+async function walk(did: string, results: string[], found: ResponsibleFacts | null = MANAGER, crm?: InboundCrm, random = 0): Promise<{ actions: string[]; lookups: number }> {
   let lookups = 0;
   const service = new InboundService({
-    rules: { current: () => RULES }, now: () => WEDNESDAY_NOON, random: () => 0,
+    rules: { current: () => RULES }, now: () => WEDNESDAY_NOON, random: () => random,
     responsible: { find: () => { lookups++; return Promise.resolve(found); } },
     ...(crm ? { observe: crm.observe } : {}),
   });
@@ -102,6 +121,27 @@ describe('inbound step "responsible"', () => {
     const { actions } = await walk('74951234502', [], { ...MANAGER, timeman: 'CLOSED' });
     expect(actions).toEqual(['hangup hang-up step away#2']);
     expect((await walk('74951234502', ['/NOT_INUSE'], { ...MANAGER, timeman: 'OPENED' })).actions).toEqual(['probe PJSIP/100', 'dial PJSIP/100 20s', 'hangup hang-up step away#2']);
+  });
+
+  it('a fallback group rung in order goes member by member, each for the group\'s ringTime; a member answering ends the call', async () => {
+    expect((await walk('74951234505', ['/NOT_INUSE'])).actions).toEqual([
+      'probe PJSIP/100', 'dial PJSIP/100 20s', 'dial PJSIP/101 10s', 'dial PJSIP/102 10s', 'hangup hang-up step fb-order#2',
+    ]);
+    expect((await walk('74951234505', ['/UNAVAILABLE', 'NOANSWER', 'ANSWER'])).actions).toEqual(['probe PJSIP/100', 'dial PJSIP/101 10s', 'dial PJSIP/102 10s', 'hangup answered']);
+  });
+
+  it.each([0, 0.37, 0.99])('a weighted fallback group rings in the order a group step draws with the same randomness (%s)', async (random) => {
+    const asGroupStep = (await walk('74951234509', [], null, undefined, random)).actions.slice(0, -1);
+    expect(asGroupStep).toHaveLength(3);
+    expect((await walk('74951234506', ['/UNAVAILABLE'], MANAGER, undefined, random)).actions).toEqual(['probe PJSIP/100', ...asGroupStep, 'hangup hang-up step fb-random#2']);
+  });
+
+  it('a fallback group with memory across calls rings through its Asterisk queue, once; a queue timeout goes on to the next step', async () => {
+    expect((await walk('74951234507', ['/UNAVAILABLE', 'TIMEOUT'])).actions).toEqual(['probe PJSIP/100', 'queue connector-rr 25s', 'hangup hang-up step fb-queue#2']);
+  });
+
+  it('a fallback group of strategy all rings everyone at once', async () => {
+    expect((await walk('74951234508', ['/UNAVAILABLE'])).actions).toEqual(['probe PJSIP/100', 'dial PJSIP/101&PJSIP/102 15s', 'hangup hang-up step fb-all#2']);
   });
 
   it('a caller the CRM does not know (or not in time) goes on to the next step', async () => {
@@ -219,6 +259,14 @@ describe('missed inbound calls are always owned', () => {
     await walk('74951234500', ['/NOT_INUSE'], MANAGER, crm);
     crm.ended('L1', null);
     expect(await finishOf(box)).toMatchObject({ finish: { USER_ID: '1', STATUS_CODE: '304' }, register: { USER_ID: '1', TYPE: 2 } });
+  });
+
+  it('by the responsible manager, though a weighted fallback group rang after them', async () => {
+    const box = outbox();
+    const crm = new InboundCrm({ outbox: box, rules: { current: () => RULES }, now: () => WEDNESDAY_NOON, logger: silentLogger });
+    await walk('74951234506', ['/NOT_INUSE'], MANAGER, crm, 0.37);
+    crm.ended('L1', null);
+    expect(await finishOf(box)).toMatchObject({ finish: { USER_ID: '1', STATUS_CODE: '304' } });
   });
 
   it('a call that rang nobody: by missedCallOwner', async () => {
