@@ -117,35 +117,41 @@ export class DialerCycle {
     }
   }
 
-  /** The campaign's leads due now, as the pure lead choice sees them (attempt times read only when caps apply). */
-  private async dueLeads(campaign: Campaign, now: number, limit: number): Promise<{ due: DueLead[]; byId: Map<string, Lead> }> {
+  /**
+   * The campaign's leads due now, handed out one at a time by the pure lead choice (attempt times
+   * read only when caps apply); the leads it puts on hold are stored as it goes. Null: none left.
+   */
+  private async leadPicker(campaign: Campaign, now: number, limit: number): Promise<() => Promise<{ lead: Lead; mode: DialMode } | null>> {
     const { store } = this.deps;
     const leads = await store.dueLeads(campaign.id, now, limit);
     const capped = campaign.settings.caps.perDay !== null || campaign.settings.caps.perWeek !== null || campaign.settings.caps.perMonth !== null;
     const starts = capped && leads.length > 0 ? await store.attemptStarts(leads.map((l) => l.id)) : new Map<string, number[]>();
-    const due = leads.map((l): DueLead => ({
+    let due = leads.map((l): DueLead => ({
       id: l.id, digits: l.digits, timezone: this.deps.timezoneOf(l.digits), attemptStarts: starts.get(l.id) ?? [], reserveOperator: l.reserveOperator,
     }));
-    return { due, byId: new Map(leads.map((l) => [l.id, l])) };
+    const byId = new Map(leads.map((l) => [l.id, l]));
+    return async () => {
+      if (due.length === 0) return null;
+      const choice = chooseLead(due, campaign.settings, this.dnc, now);
+      await store.applyHolds(choice.holds);
+      if (!choice.dial) return null;
+      const picked = choice.dial.lead;
+      const skipped = new Set(choice.holds.map((h) => h.leadId));
+      due = due.filter((l) => l.id !== picked.id && !skipped.has(l.id));
+      return { lead: byId.get(picked.id) as Lead, mode: choice.dial.mode };
+    };
   }
 
   /** Gives each free operator of the campaign one lead; returns the operators now held. */
   private async fill(campaign: Campaign, operators: readonly Operator[]): Promise<string[]> {
-    const { store, clock } = this.deps;
+    const { clock } = this.deps;
     const now = clock.now();
-    const { due: first, byId } = await this.dueLeads(campaign, now, DUE_BATCH);
-    if (first.length === 0) return [];
-    let due = first;
+    const next = await this.leadPicker(campaign, now, DUE_BATCH);
     const held: string[] = [];
     for (const operator of operators) {
-      const choice = chooseLead(due, campaign.settings, this.dnc, now);
-      await store.applyHolds(choice.holds);
-      const skipped = new Set(choice.holds.map((h) => h.leadId));
-      if (!choice.dial) break;
-      const picked = choice.dial.lead;
-      due = due.filter((l) => l.id !== picked.id && !skipped.has(l.id));
-      const lead = byId.get(picked.id) as Lead;
-      if (await this.place(campaign, operator, lead, choice.dial.mode)) held.push(operator.id);
+      const pick = await next();
+      if (!pick) break;
+      if (await this.place(campaign, operator, pick.lead, pick.mode)) held.push(operator.id);
     }
     return held;
   }
@@ -155,24 +161,19 @@ export class DialerCycle {
    * (a lead reserved after a drop is still dialled operator first). Returns the operators now held.
    */
   private async fillPooled(campaign: Campaign, free: readonly Operator[], online: number): Promise<string[]> {
-    const { store, clock } = this.deps;
+    const { clock } = this.deps;
     const now = clock.now();
     const decision = await this.pooled.decide(campaign, online, free.length, now);
     if (decision.dial === 0) return [];
     this.deps.logger.info({ campaign: campaign.id, pacing: decision.mode, dial: decision.dial, free: free.length, online, why: decision.why }, 'dialer: pacing');
-    const { due: first, byId } = await this.dueLeads(campaign, now, Math.min(DUE_BATCH, decision.dial));
-    let due = first;
+    const next = await this.leadPicker(campaign, now, Math.min(DUE_BATCH, decision.dial));
     const operators = [...free];
     const held: string[] = [];
     for (let i = 0; i < decision.dial; i++) {
-      const choice = chooseLead(due, campaign.settings, this.dnc, now);
-      await store.applyHolds(choice.holds);
-      const skipped = new Set(choice.holds.map((h) => h.leadId));
-      if (!choice.dial) break;
-      const picked = choice.dial.lead;
-      due = due.filter((l) => l.id !== picked.id && !skipped.has(l.id));
-      const lead = byId.get(picked.id) as Lead;
-      if (choice.dial.mode === 'preview') {
+      const pick = await next();
+      if (!pick) break;
+      const lead = pick.lead;
+      if (pick.mode === 'preview') {
         const operator = operators.shift();
         if (operator && await this.place(campaign, operator, lead, 'preview')) held.push(operator.id);
       } else {

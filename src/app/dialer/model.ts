@@ -63,13 +63,17 @@ export interface NewLead {
   readonly title: string | null;
 }
 
-export interface DialerAttempt {
+/** A customer call of a campaign as it is placed. */
+export interface StartedAttempt {
   readonly leadId: string;
   readonly campaignId: string;
   readonly operatorId: string | null;
   readonly callId: string;
   readonly mode: DialMode;
   readonly startedAt: number;
+}
+
+export interface DialerAttempt extends StartedAttempt {
   readonly answeredAt: number | null;
   readonly endedAt: number | null;
   readonly outcome: CustomerOutcome | null;

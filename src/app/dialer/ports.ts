@@ -3,7 +3,9 @@ import type { CustomerOutcome } from '../../core/pacing/outcome.ts';
 import type { LeadHold } from '../../core/pacing/choose-lead.ts';
 import type { LeadNext } from '../../core/pacing/retry-plan.ts';
 import type { DialMode } from '../../core/pacing/settings.ts';
-import type { Campaign, CampaignProgress, CampaignStatus, DialerAttempt, Lead, NewLead, Operator } from './model.ts';
+import type { Campaign, CampaignProgress, CampaignStatus, DialerAttempt, Lead, NewLead, Operator, StartedAttempt } from './model.ts';
+
+export type { StartedAttempt } from './model.ts';
 
 export interface CampaignStore {
   listCampaigns(status?: CampaignStatus): Promise<Campaign[]>;
@@ -23,15 +25,6 @@ export interface OperatorStore {
   hold(id: string, callId: string, at: number): Promise<boolean>;
   /** Lets the operator go, if still held for this call. */
   release(id: string, callId: string, at: number): Promise<void>;
-}
-
-export interface StartedAttempt {
-  readonly leadId: string;
-  readonly campaignId: string;
-  readonly operatorId: string | null;
-  readonly callId: string;
-  readonly mode: DialMode;
-  readonly startedAt: number;
 }
 
 export interface EndedAttempt {

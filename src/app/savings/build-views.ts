@@ -1,8 +1,6 @@
-import { incrementsOf, prefixDigitsFor } from '../../core/savings/destination.ts';
-import { zoneOffsetMs } from '../../core/savings/calendar.ts';
 import { savingsReportOf } from '../../core/savings/report.ts';
 import type { SavingsGroupBy, SavingsReport } from '../../core/savings/types.ts';
-import type { SavingsDeps } from './build-report.ts';
+import { callCostGroupsOf, type SavingsDeps } from './build-report.ts';
 
 /** The report grouped as asked, and the three views the console plots (per day, carrier, department). */
 export interface SavingsViews {
@@ -18,13 +16,7 @@ export interface SavingsViews {
  */
 export async function buildSavingsViews(deps: SavingsDeps, from: number, to: number, groupBy: SavingsGroupBy): Promise<SavingsViews> {
   const rules = deps.rules();
-  const groups = await deps.source.callCostGroups({
-    from,
-    to,
-    prefixDigits: prefixDigitsFor(rules),
-    increments: incrementsOf(rules),
-    dayOffsetMs: zoneOffsetMs(rules.timezone, from),
-  });
+  const groups = await callCostGroupsOf(deps, rules, from, to, true);
   const as = (by: SavingsGroupBy): SavingsReport => savingsReportOf(groups, rules, { from, to, groupBy: by });
   const byDay = as('day');
   const byCarrier = as('carrier');
