@@ -5,6 +5,7 @@ import { openDb } from '../../src/adapters/db/connection.ts';
 import { labNumber, PbxTier, TIER_START_MS } from './harness.ts';
 import { hasLab, LAB_DIR, LAB_SKIP_NOTE } from './lab-asterisk.ts';
 import type { LabEvent } from './lab-ami.ts';
+import { writeTone } from './sounds.ts';
 
 /**
  * The lab trunk that answers talks 2 s; these calls need time to transfer, kill or hang up during
@@ -16,6 +17,19 @@ function longAnswers(dir: string): void {
   const long = text.replace(/(\[trunk-answer\][^[]*?same => n,Wait\()2\)/, '$1120)');
   if (long === text) throw new Error('the lab trunk-answer context has changed: cannot lengthen its talk');
   fs.writeFileSync(file, long);
+}
+
+/**
+ * Transfers from the keypad, as a site that lets its phones transfer sets them up: the feature
+ * codes in features.conf (the lab's has none) and prompts that exist (the lab has no sound files;
+ * a missing announcement makes Asterisk abandon the transfer).
+ */
+function transferFeatures(dir: string): void {
+  const tone = writeTone(path.join(path.dirname(dir), 'sounds'), 'transfer', 0.2);
+  fs.writeFileSync(path.join(dir, 'features.conf'), [
+    '[general]', 'transferdigittimeout = 3', `transferannouncesound = ${tone}`, `xfersound = ${tone}`, `xferfailsound = ${tone}`,
+    '[featuremap]', 'blindxfer => #1', 'atxfer => *2', '',
+  ].join('\n'));
 }
 
 /** The connector's own rows (its SQLite file), read beside the running process. */
@@ -74,7 +88,7 @@ async function marker(tier: PbxTier, scenario: number): Promise<void> {
 
 describe.skipIf(!hasLab)(`real Asterisk: the tracker follows what the connector has business with${LAB_SKIP_NOTE}`, () => {
   let tier: PbxTier;
-  beforeAll(async () => { tier = await PbxTier.start({ etc: longAnswers }); }, TIER_START_MS);
+  beforeAll(async () => { tier = await PbxTier.start({ etc: (dir) => { longAnswers(dir); transferFeatures(dir); } }); }, TIER_START_MS);
   afterAll(async () => { await tier?.stop(); });
 
   it('an inbound call and an internal call dialled through the connector context: no rows, no CRM writes', async () => {
@@ -119,7 +133,47 @@ describe.skipIf(!hasLab)(`real Asterisk: the tracker follows what the connector 
     expect(tier.registeredFor(number)).toHaveLength(1);
   });
 
-  it('the client bridged into an older internal call (what completing an attended transfer does): the Linkedid is rewritten, the record stays one and closes at the real end', async () => {
+  it('an attended transfer from the keypad (*2 101): the manager consults 101, hangs up, the client talks to 101; one record, closed at the real end', async () => {
+    const number = labNumber(87, ['answer']);
+    // The site lets its desk phones transfer (BRIDGE_FEATURES=T: the caller's side of the Dial may).
+    const linkedid = await tier.deskCall(number, { BRIDGE_FEATURES: 'T' });
+    const answer = await answered(tier, linkedid);
+    const client = answer.DestChannel ?? '';
+    await tier.ami.waitEvent('the manager\'s side in the bridge', (e) => e.Event === 'BridgeEnter' && e.Channel === answer.Channel);
+    // The manager's phone presses *2 and dials 101 (AMI Atxfer queues those keys on its channel).
+    const [res] = await tier.ami.action({ Action: 'Atxfer', Channel: answer.Channel ?? '', Context: 'lab-phones', Exten: '101' });
+    expect(res?.Response).toBe('Success');
+    // The consultation call: 101 answers, talking to the manager while the client waits.
+    const target = await tier.ami.waitEvent('101 answering the consultation', (e) => e.Event === 'Newstate' && e.ChannelStateDesc === 'Up' && (e.Channel ?? '').startsWith('Local/101@lab-internal'), 20_000);
+    await marker(tier, 88);
+    expect(tier.registeredFor(number)).toEqual([]);
+
+    // The manager puts the handset down: Asterisk completes the transfer (client and 101 bridged).
+    const handset = await tier.ami.waitEvent('the handset', (e) => e.Event === 'Newchannel' && e.Uniqueid === linkedid);
+    await hangup(tier, handset.Channel ?? '');
+    const transfer = await tier.ami.waitEvent('the attended transfer', (e) => e.Event === 'AttendedTransfer' && e.OrigTransfererChannel === answer.Channel);
+    expect(transfer.Result).toBe('Success');
+    await tier.ami.waitEvent('the client bridged with 101', (e) => e.Event === 'BridgeEnter' && e.BridgeUniqueid === transfer.OrigBridgeUniqueid && e.Channel !== client && e.Channel !== answer.Channel);
+    await marker(tier, 89);
+    expect(tier.registeredFor(number)).toEqual([]);
+
+    await hangup(tier, client);
+    await tier.callGone(linkedid);
+    const call = await tier.registered(number);
+    const finish = await tier.finished(call.CALL_ID);
+    expect(finish.STATUS_CODE).toBe('200');
+    expect(Math.abs(Number(finish.DURATION) - tier.talkSeconds(linkedid))).toBeLessThanOrEqual(1);
+    expect(tier.registeredFor(number)).toHaveLength(1);
+    expect(target.Linkedid).toBe(linkedid);
+    expect((await tier.ami.channels()).filter((c) => c.Linkedid === linkedid)).toEqual([]);
+  });
+
+  // A SIP phone's attended transfer (REFER with Replaces) joins two calls with their own Linkedids,
+  // and joining a bridge rewrites both to the older one. Only channel drivers start that kind of
+  // transfer (ast_bridge_transfer_attended: res_pjsip_refer, chan_dahdi, sig_pri); the lab has none,
+  // and its keypad transfer (above) gives the consultation call the transferer's Linkedid from the
+  // start. AMI Bridge joins the two calls the same way, so the rewrite is the real server's.
+  it('the client bridged into an older internal call (what a SIP phone\'s attended transfer does to Linkedids): the Linkedid is rewritten, the record stays one and closes at the real end', async () => {
     // 102 is on an internal call that started first: its Linkedid is the older one.
     const older = `int-${Date.now()}`;
     await tier.ami.action({ Action: 'Originate', Channel: 'Local/102@phones', Application: 'Wait', Data: '120', Async: 'true', ChannelId: older, OtherChannelId: `${older}-b` });
