@@ -1,36 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/adapters/db/connection.ts';
 import { labNumber, PbxTier, TIER_START_MS } from './harness.ts';
-import { hasLab, LAB_DIR, LAB_SKIP_NOTE } from './lab-asterisk.ts';
+import { hasLab, LAB_SKIP_NOTE } from './lab-asterisk.ts';
 import type { LabEvent } from './lab-ami.ts';
-import { writeTone } from './sounds.ts';
-
-/**
- * The lab trunk that answers talks 2 s; these calls need time to transfer, kill or hang up during
- * the call: here it stays until hung up (at most 2 minutes).
- */
-function longAnswers(dir: string): void {
-  const file = path.join(dir, 'extensions.conf');
-  const text = fs.readFileSync(file, 'utf8');
-  const long = text.replace(/(\[trunk-answer\][^[]*?same => n,Wait\()2\)/, '$1120)');
-  if (long === text) throw new Error('the lab trunk-answer context has changed: cannot lengthen its talk');
-  fs.writeFileSync(file, long);
-}
-
-/**
- * Transfers from the keypad, as a site that lets its phones transfer sets them up: the feature
- * codes in features.conf (the lab's has none) and prompts that exist (the lab has no sound files;
- * a missing announcement makes Asterisk abandon the transfer).
- */
-function transferFeatures(dir: string): void {
-  const tone = writeTone(path.join(path.dirname(dir), 'sounds'), 'transfer', 0.2);
-  fs.writeFileSync(path.join(dir, 'features.conf'), [
-    '[general]', 'transferdigittimeout = 3', `transferannouncesound = ${tone}`, `xfersound = ${tone}`, `xferfailsound = ${tone}`,
-    '[featuremap]', 'blindxfer => #1', 'atxfer => *2', '',
-  ].join('\n'));
-}
+import { cdrCsv, longAnswers, transferFeatures } from './lab-etc.ts';
 
 /** The connector's own rows (its SQLite file), read beside the running process. */
 async function rows(tier: PbxTier): Promise<{ calls: { id: string; number: string }[]; tracking: { linkedid: string; state: string }[] }> {
@@ -218,14 +192,7 @@ describe.skipIf(!hasLab)(`real Asterisk: talk time from the PBX's CDRs after an 
       env,
       etc: (dir) => {
         longAnswers(dir);
-        // The admin's config of docs/asterisk.md: cdr_csv loaded, with the Uniqueid column.
-        const lab = path.join(LAB_DIR, 'etc');
-        const modules = fs.existsSync(path.join(dir, 'modules.conf')) ? path.join(dir, 'modules.conf') : path.join(lab, 'modules.conf');
-        fs.writeFileSync(path.join(dir, 'modules.conf'), `${fs.readFileSync(modules, 'utf8')}\nload => cdr_csv.so\n`);
-        fs.writeFileSync(path.join(dir, 'cdr.conf'), `${fs.readFileSync(path.join(lab, 'cdr.conf'), 'utf8')}\n[csv]\nloguniqueid = yes\n`);
-        const logDir = path.join(path.dirname(dir), 'asterisk', 'log', 'cdr-csv');
-        fs.mkdirSync(logDir, { recursive: true });
-        env.CDR_CSV_PATH = path.join(logDir, 'Master.csv');
+        env.CDR_CSV_PATH = cdrCsv(dir);
       },
     });
   }, TIER_START_MS);
