@@ -142,6 +142,39 @@ describe.skipIf(!hasLab)(`real Asterisk: the tracker follows what the connector 
     expect((await tier.ami.channels()).filter((c) => c.Linkedid === linkedid)).toEqual([]);
   });
 
+  it('an attended transfer to a client from an internal call (*2 8XXXXXXXXXX): the consultation is routed and carries the internal call\'s Linkedid; one record for the client, closed at the real end', async () => {
+    // 100 talks to 102 (an internal call: no business of the connector's).
+    const internal = await tier.deskCall('102', { BRIDGE_FEATURES: 'T' });
+    const colleague = await tier.ami.waitEvent('102 answering', (e) => e.Event === 'DialEnd' && e.Linkedid === internal && e.DialStatus === 'ANSWER');
+    await tier.ami.waitEvent('the manager\'s side in the bridge', (e) => e.Event === 'BridgeEnter' && e.Channel === colleague.Channel);
+    // The manager presses *2 and dials the client as desk phones do (8 and ten digits).
+    const number = labNumber(75, ['answer']);
+    const [res] = await tier.ami.action({ Action: 'Atxfer', Channel: colleague.Channel ?? '', Context: 'lab-phones', Exten: `8${number.slice(2)}` });
+    expect(res?.Response).toBe('Success');
+    const client = await tier.ami.waitEvent('the client answering the consultation', (e) => e.Event === 'DialEnd' && e.Linkedid === internal && e.DialStatus === 'ANSWER' && (e.DestChannel ?? '').includes('@lab-t'), 20_000);
+    expect(tier.attemptsOf(internal).filter((a) => a.trunk !== 'internal')).toEqual([{ trunk: 't1', exten: number.slice(1), callerId: '74951234510' }]);
+
+    // The manager hangs up: 102 and the client are put through.
+    const handset = await tier.ami.waitEvent('the handset', (e) => e.Event === 'Newchannel' && e.Uniqueid === internal);
+    await hangup(tier, handset.Channel ?? '');
+    const transfer = await tier.ami.waitEvent('the attended transfer', (e) => e.Event === 'AttendedTransfer' && e.OrigTransfererChannel === colleague.Channel);
+    expect(transfer.Result).toBe('Success');
+    await marker(tier, 76);
+    expect(tier.registeredFor(number)).toEqual([]);
+
+    await hangup(tier, client.DestChannel ?? '');
+    await tier.callGone(internal);
+    const call = await tier.registered(number);
+    const finish = await tier.finished(call.CALL_ID);
+    expect(finish.STATUS_CODE).toBe('200');
+    const end = tier.ami.events.find((e) => e.Event === 'Hangup' && e.Uniqueid === client.DestUniqueid);
+    expect(Math.abs(Number(finish.DURATION) - (Number(end?.Timestamp) - Number(client.Timestamp)))).toBeLessThanOrEqual(1);
+    expect(tier.registeredFor(number)).toHaveLength(1);
+    // The internal call around it is written nowhere.
+    expect(tier.registeredFor('102')).toEqual([]);
+    expect((await tier.ami.channels()).filter((c) => c.Linkedid === internal)).toEqual([]);
+  });
+
   // A SIP phone's attended transfer (REFER with Replaces) joins two calls with their own Linkedids,
   // and joining a bridge rewrites both to the older one. Only channel drivers start that kind of
   // transfer (ast_bridge_transfer_attended: res_pjsip_refer, chan_dahdi, sig_pri); the lab has none,
