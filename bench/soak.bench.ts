@@ -78,14 +78,17 @@ export async function run(): Promise<void> {
   const warmUp = Math.max(30, SECONDS * 0.1);
   let afterWarmUp: { rss: number; heap: number } | null = null;
   let peak = 0;
+  let printed = 0;
   const outboxLeft = async () => Number(((await connector.db('crm_outbox').whereIn('state', ['pending', 'inflight']).count({ n: '*' }).first()) as { n: number | string }).n);
   const onProgress = (m: SoakCounts) => {
     if (m.type !== 'progress') return;
     peak = Math.max(peak, process.memoryUsage().rss);
     if (afterWarmUp === null && m.seconds >= warmUp) afterWarmUp = settled();
-    if (Math.floor(m.seconds) % 30 !== 0) return;
+    // Once per 30 s of the load (a late progress message must not skip its line).
+    if (Math.floor(m.seconds / 30) === printed) return;
+    printed = Math.floor(m.seconds / 30);
     const now = settled();
-    void outboxLeft().then((depth) => console.log(`soak: ${m.seconds.toFixed(0)} s, ${m.clicks + m.deskCalls + m.rotations} attempts (${m.clicks} clicks, ${m.deskCalls} desk calls, ${m.rotations} rotations), ${m.errors} errors, RSS ${mb(now.rss)}, heap ${mb(now.heap)}, outbox ${depth}, load ${load()}`));
+    void outboxLeft().catch((err: unknown) => `? (${(err as Error).message.slice(0, 80)})`).then((depth) => console.log(`soak: ${m.seconds.toFixed(0)} s, ${m.clicks + m.deskCalls + m.rotations} attempts (${m.clicks} clicks, ${m.deskCalls} desk calls, ${m.rotations} rotations), ${m.errors} errors, RSS ${mb(now.rss)}, heap ${mb(now.heap)}, outbox ${depth}, load ${load()}`));
   };
   child.on('message', onProgress);
   child.send({ type: 'load', rate: RATE, seconds: SECONDS });
