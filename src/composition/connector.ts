@@ -125,11 +125,12 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   // Built before the parts that raise alerts; the portal and the jobs lease are looked up when a notice goes out.
   let crmRef: CrmSide | null = null;
   let leadersRef: Leaders | null = null;
-  const alerts = buildAlerts({
-    env, logger: logger.child({ component: 'alerts' }), metrics,
+  const alertsPart = buildAlerts({
+    db, env, logger: logger.child({ component: 'alerts' }), metrics,
     gateway: () => crmRef?.connection.gateway() ?? null,
     isLeader: () => leadersRef?.jobs.gate.term() != null,
   });
+  const alerts = alertsPart.alerts;
   const health = buildTrunkHealth({ db, rules, logger: logger.child({ component: 'trunk-health' }), metrics, alerts });
   await health.start();
   const routing = {
@@ -149,7 +150,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
 
   const leaders: Leaders = createLeaders(db, { pbx: env.PBX_NAME ?? (env.AMI_HOST ? `${env.AMI_HOST}:${env.AMI_PORT}` : 'none'), ttlMs: env.LEADER_TTL_S * 1000, logger });
   leadersRef = leaders;
-  const amiAlerts = ami ? watchAmi(alerts, ami) : null;
+  const amiAlerts = ami ? watchAmi(alerts, ami, { graceMs: env.ALERT_AMI_GRACE_S * 1000 }) : null;
   try {
     await leaders.start();
     const callEvents = new EventEmitter();
@@ -298,7 +299,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
         await health.stop();
         amiAlerts?.stop();
         await ami?.stop();
-        await alerts.idle();
+        await alertsPart.stop();
         await rulesWatch.stop();
         await leaders.stop();
         await db.destroy();
@@ -307,6 +308,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   } catch (err) {
     // A start that fails half-way gives the leases back at once.
     amiAlerts?.stop();
+    await alertsPart.stop();
     await leaders.stop();
     throw err;
   }
