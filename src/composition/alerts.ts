@@ -5,6 +5,7 @@ import type { Logger } from '../adapters/logging/logger.ts';
 import type { Metrics } from '../adapters/metrics/metrics.ts';
 import { Alerts } from '../app/alerts/alerts.ts';
 import { bitrix24Notifier } from '../app/alerts/b24-notifier.ts';
+import type { BreakerState } from '../app/trunks/trunk-health.ts';
 import type { Env } from '../config/env.ts';
 
 export { watchAmi } from '../app/alerts/ami-watch.ts';
@@ -22,6 +23,8 @@ export function buildAlerts(o: {
   /** The connected portal (null while none is). */
   readonly gateway: () => B24Gateway | null;
   readonly isLeader: () => boolean;
+  /** What the leader sees now, to clear conditions that ended unseen (null until that part is built). */
+  readonly seen: () => { readonly amiConnected: boolean | null; readonly breakers: ReadonlyMap<string, BreakerState> | null };
   readonly clock?: { now(): number };
 }): { readonly alerts: Alerts; stop(): Promise<void> } {
   const userIds = o.env.ALERT_B24_USERS.split(',').map((s) => s.trim()).filter((s) => s !== '');
@@ -31,6 +34,12 @@ export function buildAlerts(o: {
     repeatMs: o.env.ALERT_REPEAT_MIN * 60_000,
     notifier: userIds.length > 0 ? bitrix24Notifier({ gateway: o.gateway, userIds }) : null,
     isLeader: o.isLeader,
+    stillHolds: (a) => {
+      const seen = o.seen();
+      if (a.kind === 'ami-down') return seen.amiConnected === null ? undefined : !seen.amiConnected;
+      const state = seen.breakers?.get(a.subject);
+      return state === undefined ? undefined : state !== 'closed';
+    },
     onRaised: (kind) => o.metrics.alertsRaisedTotal.inc({ kind }),
     logger: o.logger,
   });

@@ -31,6 +31,12 @@ export interface AlertsOptions {
    * whichever instance (or CLI run) recorded the alert. Absent: always (one instance).
    */
   readonly isLeader?: () => boolean;
+  /**
+   * Whether a stored condition of a shared kind still holds as this instance sees it now (false:
+   * the leader clears it; undefined: cannot tell). Catches what ended while no one was watching:
+   * a breaker that closed during a restart, AMI back before a new leader took over.
+   */
+  readonly stillHolds?: (alert: ActiveAlert) => boolean | undefined;
   /** Every raise recorded here, for the raised-total counter. */
   readonly onRaised?: (kind: AlertKind) => void;
   readonly logger: Logger;
@@ -127,6 +133,8 @@ export class Alerts {
     await this.o.store.change(key, (a) => {
       notice = null;
       if (!a || expired(a, now, this.o.repeatMs)) return null;
+      if (a.clearedAt === null && SHARED_KINDS.has(a.kind) && this.o.stillHolds?.(a) === false) a = cleared(a, now);
+      if (!a) return null;
       const due = noticeDue(a, now, this.o.repeatMs);
       if (!due) return a;
       if (!this.o.notifier) return due.type === 'cleared' ? null : a;

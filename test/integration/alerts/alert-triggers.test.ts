@@ -119,7 +119,8 @@ describe('alerts raised where trouble is noticed', () => {
     const handle = await tempSqliteDb();
     closers.push(() => handle.close());
     const metrics = createMetrics({ defaultMetrics: false });
-    const built = buildAlerts({ db: handle.db, env: loadEnv({ DATABASE_URL: ':memory:' }), logger: silentLogger, metrics, gateway: () => null, isLeader: () => true });
+    const built = buildAlerts({ db: handle.db, env: loadEnv({ DATABASE_URL: ':memory:' }), logger: silentLogger, metrics, gateway: () => null, isLeader: () => true,
+      seen: () => ({ amiConnected: null, breakers: null }) });
     closers.push(() => built.stop());
     built.alerts.raise({ kind: 'ami-down', subject: '', message: 'AMI is down' });
     await built.alerts.idle();

@@ -123,6 +123,22 @@ describe('alerts use case', () => {
     expect(leader.sent.map((s) => s.tag)).toEqual(['crm-parked']);
   });
 
+  it('the leader clears a stored condition that ended unseen (a breaker closed during a restart) and tells it', async () => {
+    const store = memoryStore();
+    const before = setup({ store });
+    before.alerts.raise(breaker);
+    before.alerts.raise({ ...breaker, subject: 'gsm-2' });
+    await before.alerts.idle();
+    const sent: string[] = [];
+    const after = new Alerts({
+      store, clock: { now: () => MIN }, repeatMs: REPEAT, logger: silentLogger, notifier: { async send(text) { sent.push(text); } },
+      stillHolds: (a) => (a.subject === 'gsm-1' ? false : undefined),
+    });
+    await after.tick();
+    expect(sent).toEqual(['[PBX connector] cleared trunk-breaker: trunk gsm-1: breaker open']);
+    expect((await after.active()).map((a) => a.key)).toEqual(['trunk-breaker:gsm-2']);
+  });
+
   it('a notice that cannot be delivered leaves the alert active and the next ones still go out', async () => {
     const { alerts } = setup({ failing: true });
     alerts.raise(breaker);
