@@ -126,19 +126,19 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   // Built before the parts that raise alerts; the portal and the jobs lease are looked up when a notice goes out.
   let crmRef: CrmSide | null = null;
   let leadersRef: Leaders | null = null;
-  let amiRef: AmiClient | null | undefined;
-  let healthRef: { states(): ReadonlyMap<string, BreakerState> } | null = null;
+  // Filled in as those parts are built.
+  const seenParts: { ami?: AmiClient | null; health?: { states(): ReadonlyMap<string, BreakerState> } } = {};
   const alertsPart = buildAlerts({
     db, env, logger: logger.child({ component: 'alerts' }), metrics,
     gateway: () => crmRef?.connection.gateway() ?? null,
     isLeader: () => leadersRef?.jobs.gate.term() != null,
     // No AMI configured: an ami-down left from an earlier configuration no longer holds.
-    seen: () => ({ amiConnected: amiRef === undefined ? null : (amiRef?.connected ?? true), breakers: healthRef?.states() ?? null }),
+    seen: () => ({ amiConnected: seenParts.ami === undefined ? null : (seenParts.ami?.connected ?? true), breakers: seenParts.health?.states() ?? null }),
   });
   const alerts = alertsPart.alerts;
   const health = buildTrunkHealth({ db, rules, logger: logger.child({ component: 'trunk-health' }), metrics, alerts });
   await health.start();
-  healthRef = health;
+  seenParts.health = health;
   const routing = {
     rules,
     carriers,
@@ -152,7 +152,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       keepaliveMs: env.AMI_KEEPALIVE_MS, logger: logger.child({ component: 'ami' }),
     })
     : null;
-  amiRef = ami;
+  seenParts.ami = ami;
   if (!ami) logger.warn('AMI_HOST/AMI_USER/AMI_SECRET not set: no click-to-call originate, no call tracking (FastAGI routing still works)');
 
   const leaders: Leaders = createLeaders(db, { pbx: env.PBX_NAME ?? (env.AMI_HOST ? `${env.AMI_HOST}:${env.AMI_PORT}` : 'none'), ttlMs: env.LEADER_TTL_S * 1000, logger });
