@@ -32,9 +32,9 @@ export interface AlertsOptions {
    */
   readonly isLeader?: () => boolean;
   /**
-   * Whether a stored condition of a shared kind still holds as this instance sees it now (false:
-   * the leader clears it; undefined: cannot tell). Catches what ended while no one was watching:
-   * a breaker that closed during a restart, AMI back before a new leader took over.
+   * Whether a stored condition of a shared kind that another process recorded still holds as this
+   * instance sees it now (false: the leader clears it; undefined: cannot tell). Catches what ended
+   * while no one was watching: a breaker that closed during a restart, AMI back before a new leader took over.
    */
   readonly stillHolds?: (alert: ActiveAlert) => boolean | undefined;
   /** Every raise recorded here, for the raised-total counter. */
@@ -54,6 +54,8 @@ export async function recordAlert(store: AlertStore, input: AlertInput, now: num
  */
 export class Alerts {
   private chain: Promise<void> = Promise.resolve();
+  /** Keys this process raised and has not cleared: its own raises and clears govern them, not `stillHolds`. */
+  private readonly own = new Set<string>();
   /** The last task queued is a tick not started yet: another one would find nothing new. */
   private tickLast = false;
 
@@ -63,13 +65,18 @@ export class Alerts {
     if (!this.records(input.kind)) return;
     this.o.onRaised?.(input.kind);
     const now = this.o.clock.now();
-    this.write(() => recordAlert(this.o.store, input, now));
+    // In queue order: a tick queued before this raise is not told of it.
+    this.write(async () => {
+      this.own.add(alertKey(input.kind, input.subject));
+      await recordAlert(this.o.store, input, now);
+    });
   }
 
   clear(kind: AlertKind, subject = ''): void {
     if (!this.records(kind)) return;
     const now = this.o.clock.now();
     this.write(async () => {
+      this.own.delete(alertKey(kind, subject));
       await this.o.store.change(alertKey(kind, subject), (before) => cleared(before, now));
     });
   }
@@ -133,7 +140,7 @@ export class Alerts {
     await this.o.store.change(key, (a) => {
       notice = null;
       if (!a || expired(a, now, this.o.repeatMs)) return null;
-      if (a.clearedAt === null && SHARED_KINDS.has(a.kind) && this.o.stillHolds?.(a) === false) a = cleared(a, now);
+      if (a.clearedAt === null && SHARED_KINDS.has(a.kind) && !this.own.has(a.key) && this.o.stillHolds?.(a) === false) a = cleared(a, now);
       if (!a) return null;
       const due = noticeDue(a, now, this.o.repeatMs);
       if (!due) return a;

@@ -66,6 +66,26 @@ describe('alerts reach the admins as Bitrix24 notifications', () => {
     expect(await svc.connector.alerts.active()).toEqual([expect.objectContaining({ kind: 'crm-parked' })]);
   });
 
+  it('a restart remembers the alert: still on /metrics, and a repeat within ALERT_REPEAT_MIN tells no one again', async () => {
+    s = await startService({ trunks: [], env: { ALERT_B24_USERS: '1' } });
+    const svc = s;
+    const park = async (key: string): Promise<void> => {
+      svc.bitrix24.faults.push({ method: 'crm.timeline.comment.add', kind: 'error', status: 400, error: 'ERROR_ARGUMENT', description: 'ENTITY_ID is not defined', times: 1 });
+      await svc.connector.crm.outbox.enqueue({ dedupeKey: key, method: 'crm.timeline.comment.add', params: { fields: { ENTITY_TYPE: 'lead', COMMENT: 'x' } } }, Date.now());
+      svc.connector.crm.worker.notify();
+    };
+    await park('restart-1');
+    await waitFor('the parked-write notice', () => notices(svc, 'ALERT crm-parked').length === 1);
+
+    const after = await svc.restartConnector();
+    expect(await activeOnMetrics(svc, 'crm-parked')).toBe(1);
+    await park('restart-2');
+    await waitFor('the second parked write stored', async () => (await after.alerts.active()).some((a) => a.kind === 'crm-parked' && a.count === 2));
+    await after.alerts.idle();
+    await after.alerts.tick();
+    expect(notices(svc, 'ALERT crm-parked')).toHaveLength(1);
+  });
+
   it('a blip of AMI tells no one; an import the CLI refuses is told by the running service and shown on its dashboard and /metrics', async () => {
     s = await startService({ trunks: [], env: { ALERT_B24_USERS: '1', ALERT_POLL_MS: '50' } });
     const svc = s;

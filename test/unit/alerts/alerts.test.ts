@@ -139,6 +139,18 @@ describe('alerts use case', () => {
     expect((await after.active()).map((a) => a.key)).toEqual(['trunk-breaker:gsm-2']);
   });
 
+  it('what this instance raised is told even when it is already over as the tick looks (AMI back at once)', async () => {
+    const sent: string[] = [];
+    const alerts = new Alerts({
+      store: memoryStore(), clock: { now: () => 0 }, repeatMs: REPEAT, logger: silentLogger, notifier: { async send(text) { sent.push(text); } },
+      stillHolds: () => false,
+    });
+    alerts.raise({ kind: 'ami-down', subject: '', message: 'AMI is down' });
+    alerts.clear('ami-down');
+    await alerts.idle();
+    expect(sent).toEqual(['[PBX connector] ALERT ami-down: AMI is down', '[PBX connector] cleared ami-down: AMI is down']);
+  });
+
   it('a notice that cannot be delivered leaves the alert active and the next ones still go out', async () => {
     const { alerts } = setup({ failing: true });
     alerts.raise(breaker);
