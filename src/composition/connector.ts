@@ -30,6 +30,7 @@ import { StoredRules, watchRules } from './stored-rules.ts';
 import { buildTrunkHealth } from './trunk-health.ts';
 import { buildAlerts, watchAmi } from './alerts.ts';
 import type { Alerts } from '../app/alerts/alerts.ts';
+import type { BreakerState } from '../app/trunks/trunk-health.ts';
 import { createDialerSide, type DialerSide } from './dialer-side.ts';
 import { createDialerRouter } from './dialer-router.ts';
 import { bitrix24LeadSource } from './dialer-crm-sources.ts';
@@ -125,13 +126,19 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   // Built before the parts that raise alerts; the portal and the jobs lease are looked up when a notice goes out.
   let crmRef: CrmSide | null = null;
   let leadersRef: Leaders | null = null;
-  const alerts = buildAlerts({
-    env, logger: logger.child({ component: 'alerts' }), metrics,
+  // Filled in as those parts are built.
+  const seenParts: { ami?: AmiClient | null; health?: { states(): ReadonlyMap<string, BreakerState> } } = {};
+  const alertsPart = buildAlerts({
+    db, env, logger: logger.child({ component: 'alerts' }), metrics,
     gateway: () => crmRef?.connection.gateway() ?? null,
     isLeader: () => leadersRef?.jobs.gate.term() != null,
+    // No AMI configured: an ami-down left from an earlier configuration no longer holds.
+    seen: () => ({ amiConnected: seenParts.ami === undefined ? null : (seenParts.ami?.connected ?? true), breakers: seenParts.health?.states() ?? null }),
   });
+  const alerts = alertsPart.alerts;
   const health = buildTrunkHealth({ db, rules, logger: logger.child({ component: 'trunk-health' }), metrics, alerts });
   await health.start();
+  seenParts.health = health;
   const routing = {
     rules,
     carriers,
@@ -145,11 +152,12 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       keepaliveMs: env.AMI_KEEPALIVE_MS, logger: logger.child({ component: 'ami' }),
     })
     : null;
+  seenParts.ami = ami;
   if (!ami) logger.warn('AMI_HOST/AMI_USER/AMI_SECRET not set: no click-to-call originate, no call tracking (FastAGI routing still works)');
 
   const leaders: Leaders = createLeaders(db, { pbx: env.PBX_NAME ?? (env.AMI_HOST ? `${env.AMI_HOST}:${env.AMI_PORT}` : 'none'), ttlMs: env.LEADER_TTL_S * 1000, logger });
   leadersRef = leaders;
-  const amiAlerts = ami ? watchAmi(alerts, ami) : null;
+  const amiAlerts = ami ? watchAmi(alerts, ami, { graceMs: env.ALERT_AMI_GRACE_S * 1000 }) : null;
   try {
     await leaders.start();
     const callEvents = new EventEmitter();
@@ -298,7 +306,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
         await health.stop();
         amiAlerts?.stop();
         await ami?.stop();
-        await alerts.idle();
+        await alertsPart.stop();
         await rulesWatch.stop();
         await leaders.stop();
         await db.destroy();
@@ -307,6 +315,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
   } catch (err) {
     // A start that fails half-way gives the leases back at once.
     amiAlerts?.stop();
+    await alertsPart.stop();
     await leaders.stop();
     throw err;
   }

@@ -44,7 +44,7 @@ export interface ConsoleParts {
   readonly signInLimits?: SignInLimits;
   readonly now?: () => number;
   /** The admin alerts: shown on the dashboard, told of refused plan imports. */
-  readonly alerts?: { active(): readonly ActiveAlert[]; raise(input: AlertInput): void };
+  readonly alerts?: { active(): Promise<readonly ActiveAlert[]>; raise(input: AlertInput): void };
 }
 
 const KNOWN_FILES = new Set(Object.values(RULES_FILES));

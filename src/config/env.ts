@@ -105,6 +105,10 @@ export const envSchema = z.object({
   ALERT_B24_USERS: z.string().regex(/^\s*(\d+\s*(,\s*\d+\s*)*)?$/, 'comma-separated Bitrix24 user ids, e.g. 1,7').default(''),
   /** At most one notification per alert in this many minutes (conditions also send one when cleared). */
   ALERT_REPEAT_MIN: z.coerce.number().positive().default(15),
+  /** AMI must stay down this long before it is an alert (a reconnect within it tells no one); 0: at once. */
+  ALERT_AMI_GRACE_S: z.coerce.number().min(0).max(3600).default(30),
+  /** How often the leader looks for alerts to tell (those another instance or the CLI stored); its own at once. */
+  ALERT_POLL_MS: ms.min(10).default(5000),
   RECORDINGS_DIR: z.string().default('/var/spool/asterisk/monitor'),
   RECORD_URL_SECRET: z.string().optional(),
   RECORD_URL_TTL_S: z.coerce.number().int().min(60).default(86_400),

@@ -36,8 +36,8 @@ export async function startConsole(o: {
   /** Wires the real savings report over this database, priced with these rules. */
   readonly savingsRules?: CompiledRules;
   readonly trustProxy?: string;
-  /** Admin alerts: shown on the dashboard, told of refused plan imports. */
-  readonly alerts?: ConsoleParts['alerts'];
+  /** Admin alerts over the console's database: shown on the dashboard, told of refused plan imports. */
+  readonly alerts?: (db: Db) => ConsoleParts['alerts'];
 } = {}): Promise<ConsoleHarness> {
   const { db, close } = await tempSqliteDb();
   const storedRules = new StoredRules(db, { rulesDir: RULES_DIR });
@@ -55,7 +55,7 @@ export async function startConsole(o: {
     checks: [{ name: 'database', check: async () => true }, { name: 'ami', check: async () => false }],
     ...(o.savings ? { savings: o.savings } : {}),
     ...(o.savingsRules ? { savings: consoleSavings(db, () => o.savingsRules!) } : {}),
-    ...(o.alerts ? { alerts: o.alerts } : {}),
+    ...(o.alerts ? { alerts: o.alerts(db) } : {}),
   });
   await saveConsoleUser(db, { name: 'anna', role: 'admin', password: PASSWORDS.anna }, TEST_HASH_COST);
   await saveConsoleUser(db, { name: 'viktor', role: 'viewer', password: PASSWORDS.viktor }, TEST_HASH_COST);

@@ -28,7 +28,7 @@ export interface Metrics {
   readonly alertsActive: Gauge<'kind'>;
   readonly alertsRaisedTotal: Counter<'kind'>;
   /** What `alertsActive` reports; the composition root points it at the alerts. */
-  alertSource: () => Readonly<Record<string, number>>;
+  alertSource: () => Promise<Readonly<Record<string, number>>>;
 }
 
 export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metrics {
@@ -58,12 +58,14 @@ export function createMetrics(options: { defaultMetrics?: boolean } = {}): Metri
     trunkSimLimited: new Gauge({ name: 'b24pbx_trunk_sim_limited', help: '1 while a SIM limit keeps the trunk out of routes', labelNames: ['trunk'], registers }),
     alertsActive: new Gauge({
       name: 'b24pbx_alerts_active', help: 'Admin alerts active now by kind (see docs/alerts.md)', labelNames: ['kind'], registers,
-      collect() {
-        for (const [kind, n] of Object.entries(metrics.alertSource())) this.set({ kind }, n);
+      async collect() {
+        // The alerts are read from the database: one it cannot reach keeps the last figures (the database check says why).
+        const counts = await metrics.alertSource().catch(() => null);
+        for (const [kind, n] of Object.entries(counts ?? {})) this.set({ kind }, n);
       },
     }),
     alertsRaisedTotal: new Counter({ name: 'b24pbx_alerts_raised_total', help: 'Admin alerts raised by kind (repeats included)', labelNames: ['kind'], registers }),
-    alertSource: () => ({}),
+    alertSource: async () => ({}),
   };
   return metrics;
 }

@@ -21,7 +21,7 @@ export interface ConsoleServiceDeps {
   /** Trunks out of routes now; all healthy when absent. */
   readonly health?: { snapshot(): HealthSnapshot };
   /** The admin alerts active now (none shown when absent). */
-  readonly alerts?: { active(): readonly ActiveAlert[] };
+  readonly alerts?: { active(): Promise<readonly ActiveAlert[]> };
   readonly callLog: CallLogSource;
   readonly counts: CallCounts;
   readonly outbox: OutboxPort;
@@ -88,8 +88,8 @@ export class ConsoleService {
   async dashboard(): Promise<Dashboard> {
     const rules = this.d.rules.current();
     const since = localMidnight(this.d.now(), rules.timezone);
-    const [rows, outbox, checks] = await Promise.all([this.d.counts.countSince(since), this.d.outbox.counts(), checkAll(this.d.checks)]);
-    return buildDashboard({ since, rows, rules, rulesVersion: this.d.rules.version, health: this.d.health?.snapshot() ?? HEALTHY, outbox, checks, alerts: this.d.alerts?.active() ?? [] });
+    const [rows, outbox, checks, alerts] = await Promise.all([this.d.counts.countSince(since), this.d.outbox.counts(), checkAll(this.d.checks), this.d.alerts?.active() ?? []]);
+    return buildDashboard({ since, rows, rules, rulesVersion: this.d.rules.version, health: this.d.health?.snapshot() ?? HEALTHY, outbox, checks, alerts });
   }
 
   /** `number` as an admin types it: any separators; a Russian trunk prefix 8 also matches as 7. */

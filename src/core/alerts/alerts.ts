@@ -1,6 +1,6 @@
 /**
- * Admin alerts as pure state: what is wrong now, and which notices that calls for. Time comes in
- * as an argument; the application keeps the state and sends the notices.
+ * Admin alerts as pure state: what is wrong now, and which notice that calls for. Time comes in
+ * as an argument; the application stores the alerts (shared by every instance) and sends the notices.
  */
 
 /** What went wrong. */
@@ -17,8 +17,8 @@ export const EVENT_KINDS: ReadonlySet<AlertKind> = new Set<AlertKind>(['crm-park
 
 /**
  * Seen alike by every instance (trunk health is shared through the database, every instance has its
- * own AMI session to the same PBX): only one instance should tell the admins. Events happen on one
- * instance only (the worker that parked the write, the one that ran the import): that one tells.
+ * own AMI session to the same PBX): only the leader records them, so a breaker seen by three
+ * instances is one raise, not three. Events happen on one instance only (or in the CLI): that one records.
  */
 export const SHARED_KINDS: ReadonlySet<AlertKind> = new Set<AlertKind>(['sim-credit', 'trunk-breaker', 'ami-down']);
 
@@ -41,18 +41,14 @@ export interface ActiveAlert extends AlertInput {
   readonly notifiedAt: number | null;
 }
 
-export type AlertState = ReadonlyMap<string, ActiveAlert>;
-
-export const NO_ALERTS: AlertState = new Map();
+/** An alert as stored: a cleared condition stays until its "cleared" notice is sent. */
+export interface StoredAlert extends ActiveAlert {
+  readonly clearedAt: number | null;
+}
 
 export interface Notice {
   readonly type: 'raised' | 'cleared';
   readonly alert: ActiveAlert;
-}
-
-export interface Step {
-  readonly state: AlertState;
-  readonly notice: Notice | null;
 }
 
 export function alertKey(kind: AlertKind, subject: string): string {
@@ -60,51 +56,58 @@ export function alertKey(kind: AlertKind, subject: string): string {
 }
 
 /**
- * Raises (or raises again) an alert. A notice goes out the first time, and again only when the
- * last one is at least `repeatMs` old: an alert raised every second is one notice per interval.
+ * Raises (or raises again) an alert. A condition raised again before its "cleared" notice went out
+ * simply goes on: the admin was told it was raised and is not told it cleared.
  */
-export function raise(state: AlertState, input: AlertInput, now: number, repeatMs: number): Step {
-  const key = alertKey(input.kind, input.subject);
-  const before = state.get(key);
-  const due = before?.notifiedAt == null || now - before.notifiedAt >= repeatMs;
-  const alert: ActiveAlert = {
-    ...input, key,
+export function raised(before: StoredAlert | null, input: AlertInput, now: number): StoredAlert {
+  return {
+    ...input,
+    key: alertKey(input.kind, input.subject),
     since: before?.since ?? now,
     lastAt: now,
     count: (before?.count ?? 0) + 1,
-    notifiedAt: due ? now : before.notifiedAt,
+    notifiedAt: before?.notifiedAt ?? null,
+    clearedAt: null,
   };
-  const next = new Map(state);
-  next.set(key, alert);
-  return { state: next, notice: due ? { type: 'raised', alert } : null };
 }
 
-/** Clears a condition; a "cleared" notice only when the admin was told it was raised. */
-export function clear(state: AlertState, key: string, now: number): Step {
-  const before = state.get(key);
-  if (!before) return { state, notice: null };
-  const next = new Map(state);
-  next.delete(key);
-  const told = before.notifiedAt !== null;
-  return { state: next, notice: told ? { type: 'cleared', alert: { ...before, lastAt: now } } : null };
+/** Clears a condition: kept for its "cleared" notice when the admin was told it was raised, else gone (null). */
+export function cleared(before: StoredAlert | null, now: number): StoredAlert | null {
+  if (!before || before.notifiedAt === null) return null;
+  return before.clearedAt === null ? { ...before, clearedAt: now } : before;
 }
 
-/** Drops events whose last occurrence is at least `repeatMs` old (conditions stay until cleared). */
-export function expire(state: AlertState, now: number, repeatMs: number): AlertState {
-  let next: Map<string, ActiveAlert> | null = null;
-  for (const [key, a] of state) {
-    if (EVENT_KINDS.has(a.kind) && now - a.lastAt >= repeatMs) {
-      next ??= new Map(state);
-      next.delete(key);
-    }
-  }
-  return next ?? state;
+/** An event whose last occurrence is at least `repeatMs` old: dropped without a notice. */
+export function expired(a: StoredAlert, now: number, repeatMs: number): boolean {
+  return a.clearedAt === null && EVENT_KINDS.has(a.kind) && now - a.lastAt >= repeatMs;
+}
+
+/** What the dashboard and /metrics show. */
+export function isActive(a: StoredAlert, now: number, repeatMs: number): boolean {
+  return a.clearedAt === null && !expired(a, now, repeatMs);
+}
+
+/**
+ * The notice an alert calls for now: "raised" the first time, and again only when it was raised
+ * since the last notice and that notice is at least `repeatMs` old (an alert raised every second
+ * is one notice per interval); "cleared" once, when the admin had been told.
+ */
+export function noticeDue(a: StoredAlert, now: number, repeatMs: number): Notice | null {
+  if (a.clearedAt !== null) return a.notifiedAt !== null ? { type: 'cleared', alert: { ...a, lastAt: a.clearedAt } } : null;
+  if (expired(a, now, repeatMs)) return null;
+  if (a.notifiedAt === null || (a.lastAt > a.notifiedAt && now - a.notifiedAt >= repeatMs)) return { type: 'raised', alert: a };
+  return null;
+}
+
+/** The alert once `notice` was sent: a "cleared" one is gone (null), a "raised" one remembers when. */
+export function afterNotice(a: StoredAlert, notice: Notice, now: number): StoredAlert | null {
+  return notice.type === 'cleared' ? null : { ...a, notifiedAt: now };
 }
 
 /** How many alerts of each kind are active (every kind present, 0 when none). */
-export function countByKind(state: AlertState): Record<AlertKind, number> {
+export function countByKind(alerts: Iterable<ActiveAlert>): Record<AlertKind, number> {
   const out = Object.fromEntries(ALERT_KINDS.map((k) => [k, 0])) as Record<AlertKind, number>;
-  for (const a of state.values()) out[a.kind] += 1;
+  for (const a of alerts) out[a.kind] += 1;
   return out;
 }
 

@@ -5,7 +5,9 @@ import { createMetrics } from '../../../src/adapters/metrics/metrics.ts';
 import { buildAlerts } from '../../../src/composition/alerts.ts';
 import { buildTrunkHealth } from '../../../src/composition/trunk-health.ts';
 import { loadEnv } from '../../../src/config/env.ts';
-import { Alerts } from '../../../src/app/alerts/alerts.ts';
+import { Alerts, recordAlert } from '../../../src/app/alerts/alerts.ts';
+import { AlertsRepository } from '../../../src/adapters/db/repositories/alerts-repository.ts';
+import type { Db } from '../../../src/adapters/db/connection.ts';
 import { labRules } from '../../contracts/calls-lab-rules.ts';
 import { signIn, startConsole } from '../../support/console.ts';
 import { tempSqliteDb } from '../../support/db.ts';
@@ -16,12 +18,12 @@ afterEach(async () => {
   for (const c of closers.splice(0)) await c();
 });
 
-/** Alerts whose notices land in `sent`, with /metrics wired as the connector wires them. */
-function capturedAlerts(now: () => number) {
+/** Alerts stored in `db` whose notices land in `sent`, with /metrics wired as the connector wires them. */
+function capturedAlerts(db: Db, now: () => number) {
   const metrics = createMetrics({ defaultMetrics: false });
   const sent: string[] = [];
   const alerts = new Alerts({
-    clock: { now }, repeatMs: 15 * 60_000, logger: silentLogger,
+    store: new AlertsRepository(db), clock: { now }, repeatMs: 15 * 60_000, logger: silentLogger,
     notifier: { async send(text) { sent.push(text); } },
     onRaised: (kind) => metrics.alertsRaisedTotal.inc({ kind }),
   });
@@ -46,10 +48,10 @@ describe('alerts raised where trouble is noticed', () => {
     const handle = await tempSqliteDb();
     closers.push(() => handle.close());
     const rules = labRules({ trunks: { 'trunk-nobalance': { kind: 'gsm', carrier: 'mts', international: false } } });
-    const { alerts, metrics, sent } = capturedAlerts(() => T0);
+    const { alerts, metrics, sent } = capturedAlerts(handle.db, () => T0);
     const health = buildTrunkHealth({ db: handle.db, rules: { current: () => rules }, logger: silentLogger, metrics, clock: { now: () => T0 }, alerts });
     await health.refresh();
-    expect(alerts.active()).toEqual([]);
+    expect(await alerts.active()).toEqual([]);
 
     await failedAttempt(new CallsRepository(handle.db, () => T0), 'desk-1', 'trunk-nobalance', 68);
     await health.refresh();
@@ -67,21 +69,22 @@ describe('alerts raised where trouble is noticed', () => {
     closers.push(() => handle.close());
     const rules = labRules({});
     const trunk = rules.trunks[0]!.trunk;
-    const { alerts, metrics, sent } = capturedAlerts(() => T0);
+    const { alerts, metrics, sent } = capturedAlerts(handle.db, () => T0);
     const health = buildTrunkHealth({ db: handle.db, rules: { current: () => rules }, logger: silentLogger, metrics, clock: { now: () => T0 }, alerts });
     const store = new CallsRepository(handle.db, () => T0);
     for (let i = 0; i < trunk.breaker.failures; i++) await failedAttempt(store, `desk-${i}`, trunk.id, 34);
     await health.refresh();
     await alerts.idle();
 
-    expect(alerts.active()).toEqual([expect.objectContaining({ kind: 'trunk-breaker', subject: trunk.id })]);
+    expect(await alerts.active()).toEqual([expect.objectContaining({ kind: 'trunk-breaker', subject: trunk.id })]);
     expect(sent).toEqual([expect.stringContaining(`ALERT trunk-breaker: trunk ${trunk.id}: breaker open after ${trunk.breaker.failures} failures (34 ×${trunk.breaker.failures})`)]);
     expect(await metrics.registry.getSingleMetricAsString('b24pbx_alerts_active')).toContain('b24pbx_alerts_active{kind="trunk-breaker"} 1');
   });
 
   it('a refused numbering-plan import from the console is an alert on the dashboard', async () => {
-    const { alerts, sent } = capturedAlerts(() => Date.now());
-    const h = await startConsole({ alerts });
+    let captured: ReturnType<typeof capturedAlerts> | null = null;
+    const h = await startConsole({ alerts: (db) => (captured = capturedAlerts(db, () => Date.now())).alerts });
+    const { alerts, sent } = captured!;
     closers.push(() => h.close());
     const { agent, csrf } = await signIn(h.app, 'anna');
     expect((await agent.get('/console/?lang=en').expect(200)).text).toContain('No active alerts');
@@ -102,11 +105,30 @@ describe('alerts raised where trouble is noticed', () => {
     expect(page).toContain('numbering-plan import of plan.csv refused');
   });
 
-  it('no ALERT_B24_USERS: alerts show on /metrics only; a malformed list is refused naming the variable', () => {
+  it('an alert recorded elsewhere (another instance, the CLI) is on this dashboard', async () => {
+    const h = await startConsole({ alerts: (db) => capturedAlerts(db, () => Date.now()).alerts });
+    closers.push(() => h.close());
+    await recordAlert(new AlertsRepository(h.db), { kind: 'import-refused', subject: '', message: 'numbering-plan import of DEF-9xx.csv refused (b24pbx carriers): the plan would lose 40 % of DEF numbers' }, Date.now());
+    const { agent } = await signIn(h.app, 'viktor');
+    const page = (await agent.get('/console/?lang=en').expect(200)).text;
+    expect(page).not.toContain('No active alerts');
+    expect(page).toContain('numbering-plan import of DEF-9xx.csv refused (b24pbx carriers): the plan would lose 40 % of DEF numbers');
+  });
+
+  it('no ALERT_B24_USERS: alerts show on /metrics only; bad settings are refused naming the variable', async () => {
+    const handle = await tempSqliteDb();
+    closers.push(() => handle.close());
     const metrics = createMetrics({ defaultMetrics: false });
-    const alerts = buildAlerts({ env: loadEnv({ DATABASE_URL: ':memory:' }), logger: silentLogger, metrics, gateway: () => null, isLeader: () => true });
-    alerts.raise({ kind: 'ami-down', subject: '', message: 'AMI is down' });
-    expect(metrics.alertSource()).toMatchObject({ 'ami-down': 1 });
+    const built = buildAlerts({ db: handle.db, env: loadEnv({ DATABASE_URL: ':memory:' }), logger: silentLogger, metrics, gateway: () => null, isLeader: () => true,
+      seen: () => ({ amiConnected: null, breakers: null }) });
+    closers.push(() => built.stop());
+    built.alerts.raise({ kind: 'ami-down', subject: '', message: 'AMI is down' });
+    await built.alerts.idle();
+    expect(await metrics.alertSource()).toMatchObject({ 'ami-down': 1 });
+    expect(await metrics.registry.getSingleMetricAsString('b24pbx_alerts_active')).toContain('b24pbx_alerts_active{kind="ami-down"} 1');
     expect(() => loadEnv({ DATABASE_URL: ':memory:', ALERT_B24_USERS: 'anna' })).toThrow(/ALERT_B24_USERS/);
+    expect(() => loadEnv({ DATABASE_URL: ':memory:', ALERT_AMI_GRACE_S: '-5' })).toThrow(/ALERT_AMI_GRACE_S/);
+    expect(() => loadEnv({ DATABASE_URL: ':memory:', ALERT_AMI_GRACE_S: 'soon' })).toThrow(/ALERT_AMI_GRACE_S/);
+    expect(loadEnv({ DATABASE_URL: ':memory:' }).ALERT_AMI_GRACE_S).toBe(30);
   });
 });

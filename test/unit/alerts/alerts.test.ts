@@ -1,56 +1,89 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/adapters/logging/logger.ts';
-import { Alerts } from '../../../src/app/alerts/alerts.ts';
-import { clear, countByKind, expire, NO_ALERTS, noticeText, raise } from '../../../src/core/alerts/alerts.ts';
+import { Alerts, type AlertStore } from '../../../src/app/alerts/alerts.ts';
+import { afterNotice, cleared, countByKind, expired, isActive, noticeDue, noticeText, raised, type StoredAlert } from '../../../src/core/alerts/alerts.ts';
 
 const MIN = 60_000;
 const REPEAT = 15 * MIN;
 const breaker = { kind: 'trunk-breaker', subject: 'gsm-1', message: 'trunk gsm-1: breaker open' } as const;
 const parked = { kind: 'crm-parked', subject: '', message: 'a write was parked' } as const;
 
+/** The notice due at `now`, and the alert as it is once that notice is sent. */
+function tell(a: StoredAlert, now: number): { notice: string | null; after: StoredAlert | null } {
+  const n = noticeDue(a, now, REPEAT);
+  return { notice: n && noticeText(n), after: n ? afterNotice(a, n, now) : a };
+}
+
 describe('alert model', () => {
   it('tells once per repeat interval however often the alert is raised, then once when it clears', () => {
-    let step = raise(NO_ALERTS, breaker, 0, REPEAT);
-    expect(step.notice?.type).toBe('raised');
-    step = raise(step.state, breaker, 5 * MIN, REPEAT);
-    expect(step.notice).toBeNull();
-    step = raise(step.state, breaker, 15 * MIN, REPEAT);
-    expect(step.notice?.type).toBe('raised');
-    expect(step.state.get('trunk-breaker:gsm-1')).toMatchObject({ since: 0, lastAt: 15 * MIN, count: 3, notifiedAt: 15 * MIN });
-    expect(noticeText(step.notice!)).toBe('[PBX connector] ALERT trunk-breaker: trunk gsm-1: breaker open (3 times since the first)');
-    const cleared = clear(step.state, 'trunk-breaker:gsm-1', 20 * MIN);
-    expect(cleared.state.size).toBe(0);
-    expect(cleared.notice && noticeText(cleared.notice)).toBe('[PBX connector] cleared trunk-breaker: trunk gsm-1: breaker open');
+    let a = raised(null, breaker, 0);
+    let t = tell(a, 0);
+    expect(t.notice).toBe('[PBX connector] ALERT trunk-breaker: trunk gsm-1: breaker open');
+    a = raised(t.after, breaker, 5 * MIN);
+    expect(tell(a, 5 * MIN).notice).toBeNull();
+    expect(tell(a, 14 * MIN).notice).toBeNull();
+    t = tell(a, 15 * MIN);
+    expect(t.notice).toBe('[PBX connector] ALERT trunk-breaker: trunk gsm-1: breaker open (2 times since the first)');
+    expect(t.after).toMatchObject({ since: 0, lastAt: 5 * MIN, count: 2, notifiedAt: 15 * MIN });
+    // Not raised again since the last notice: nothing more to tell however long it lasts.
+    expect(tell(t.after!, 60 * MIN).notice).toBeNull();
+    const c = cleared(t.after, 70 * MIN)!;
+    expect(isActive(c, 70 * MIN, REPEAT)).toBe(false);
+    t = tell(c, 70 * MIN);
+    expect(t.notice).toBe('[PBX connector] cleared trunk-breaker: trunk gsm-1: breaker open');
+    expect(t.after).toBeNull();
   });
 
-  it('clearing what is not raised changes nothing and tells no one', () => {
-    expect(clear(NO_ALERTS, 'ami-down', 0)).toEqual({ state: NO_ALERTS, notice: null });
+  it('clearing what is not raised, or what no one was told of, leaves nothing and tells no one', () => {
+    expect(cleared(null, 0)).toBeNull();
+    expect(cleared(raised(null, breaker, 0), MIN)).toBeNull();
   });
 
-  it('keeps alerts apart by kind and subject', () => {
-    let s = raise(NO_ALERTS, breaker, 0, REPEAT).state;
-    const other = raise(s, { ...breaker, subject: 'gsm-2' }, 0, REPEAT);
-    expect(other.notice?.type).toBe('raised');
-    s = raise(other.state, { kind: 'sim-credit', subject: 'gsm-1', message: 'no credit' }, 0, REPEAT).state;
-    expect(countByKind(s)).toEqual({ 'sim-credit': 1, 'trunk-breaker': 2, 'crm-parked': 0, 'ami-down': 0, 'import-refused': 0 });
+  it('a condition raised again before its cleared notice went out simply goes on', () => {
+    const told = tell(raised(null, breaker, 0), 0).after;
+    const again = raised(cleared(told, MIN), breaker, 2 * MIN);
+    expect(again).toMatchObject({ since: 0, count: 2, notifiedAt: 0, clearedAt: null });
+    expect(tell(again, 3 * MIN).notice).toBeNull();
+  });
+
+  it('counts by kind and subject', () => {
+    const all = [raised(null, breaker, 0), raised(null, { ...breaker, subject: 'gsm-2' }, 0), raised(null, { kind: 'sim-credit', subject: 'gsm-1', message: 'no credit' }, 0)];
+    expect(countByKind(all)).toEqual({ 'sim-credit': 1, 'trunk-breaker': 2, 'crm-parked': 0, 'ami-down': 0, 'import-refused': 0 });
   });
 
   it('drops an event one repeat interval after its last occurrence; a condition stays until cleared', () => {
-    let s = raise(NO_ALERTS, parked, 0, REPEAT).state;
-    s = raise(s, breaker, 0, REPEAT).state;
-    s = raise(s, parked, 10 * MIN, REPEAT).state;
-    expect(expire(s, 24 * MIN, REPEAT).size).toBe(2);
-    expect([...expire(s, 25 * MIN, REPEAT).keys()]).toEqual(['trunk-breaker:gsm-1']);
-    expect(expire(s, 24 * 60 * MIN, REPEAT).has('trunk-breaker:gsm-1')).toBe(true);
+    const p = raised(raised(null, parked, 0), parked, 10 * MIN);
+    const b = raised(null, breaker, 0);
+    expect(expired(p, 24 * MIN, REPEAT)).toBe(false);
+    expect(expired(p, 25 * MIN, REPEAT)).toBe(true);
+    expect(noticeDue(p, 25 * MIN, REPEAT)).toBeNull();
+    expect(isActive(b, 24 * 60 * MIN, REPEAT)).toBe(true);
   });
 });
 
+/** The store as a map (the database's is held to the same contract in test/contracts/alerts.contract.ts). */
+function memoryStore(): AlertStore & { rows: Map<string, StoredAlert> } {
+  const rows = new Map<string, StoredAlert>();
+  return {
+    rows,
+    async change(key, fn) {
+      const after = fn(rows.get(key) ?? null);
+      if (after) rows.set(key, after);
+      else rows.delete(key);
+      return after;
+    },
+    async list() {
+      return [...rows.values()];
+    },
+  };
+}
+
 describe('alerts use case', () => {
-  function setup(o: { leader?: boolean; failing?: boolean } = {}) {
+  function setup(o: { leader?: boolean; failing?: boolean; store?: AlertStore } = {}) {
     let now = 0;
     const sent: { text: string; tag: string }[] = [];
     const alerts = new Alerts({
-      clock: { now: () => now }, repeatMs: REPEAT, logger: silentLogger,
+      store: o.store ?? memoryStore(), clock: { now: () => now }, repeatMs: REPEAT, logger: silentLogger,
       notifier: { async send(text, tag) { if (o.failing) throw new Error('portal down'); sent.push({ text, tag }); } },
       ...(o.leader === undefined ? {} : { isLeader: () => o.leader! }),
     });
@@ -63,7 +96,8 @@ describe('alerts use case', () => {
     alerts.raise(breaker);
     at(MIN);
     alerts.raise(parked);
-    expect(alerts.active().map((a) => a.key)).toEqual(['trunk-breaker:gsm-1', 'crm-parked']);
+    await alerts.idle();
+    expect((await alerts.active()).map((a) => a.key)).toEqual(['trunk-breaker:gsm-1', 'crm-parked']);
     alerts.clear('trunk-breaker', 'gsm-1');
     await alerts.idle();
     expect(sent.map((s) => s.text)).toEqual([
@@ -72,16 +106,49 @@ describe('alerts use case', () => {
       '[PBX connector] cleared trunk-breaker: trunk gsm-1: breaker open',
     ]);
     expect(sent[0]!.tag).toBe('trunk-breaker:gsm-1');
+    expect(await alerts.active()).toHaveLength(1);
   });
 
-  it('an instance that is not the leader shows what every instance sees but leaves telling to the leader; its own events it tells', async () => {
-    const { alerts, sent } = setup({ leader: false });
-    alerts.raise(breaker);
+  it('an instance that is not the leader records its own events and leaves the shared kinds and every notice to the leader', async () => {
+    const store = memoryStore();
+    const other = setup({ leader: false, store });
+    other.alerts.raise(breaker);
+    other.alerts.raise({ kind: 'ami-down', subject: '', message: 'AMI is down' });
+    other.alerts.raise(parked);
+    await other.alerts.idle();
+    expect(other.sent).toEqual([]);
+    expect(await other.alerts.counts()).toMatchObject({ 'trunk-breaker': 0, 'ami-down': 0, 'crm-parked': 1 });
+    const leader = setup({ leader: true, store });
+    await leader.alerts.tick();
+    expect(leader.sent.map((s) => s.tag)).toEqual(['crm-parked']);
+  });
+
+  it('the leader clears a stored condition that ended unseen (a breaker closed during a restart) and tells it', async () => {
+    const store = memoryStore();
+    const before = setup({ store });
+    before.alerts.raise(breaker);
+    before.alerts.raise({ ...breaker, subject: 'gsm-2' });
+    await before.alerts.idle();
+    const sent: string[] = [];
+    const after = new Alerts({
+      store, clock: { now: () => MIN }, repeatMs: REPEAT, logger: silentLogger, notifier: { async send(text) { sent.push(text); } },
+      stillHolds: (a) => (a.subject === 'gsm-1' ? false : undefined),
+    });
+    await after.tick();
+    expect(sent).toEqual(['[PBX connector] cleared trunk-breaker: trunk gsm-1: breaker open']);
+    expect((await after.active()).map((a) => a.key)).toEqual(['trunk-breaker:gsm-2']);
+  });
+
+  it('what this instance raised is told even when it is already over as the tick looks (AMI back at once)', async () => {
+    const sent: string[] = [];
+    const alerts = new Alerts({
+      store: memoryStore(), clock: { now: () => 0 }, repeatMs: REPEAT, logger: silentLogger, notifier: { async send(text) { sent.push(text); } },
+      stillHolds: () => false,
+    });
     alerts.raise({ kind: 'ami-down', subject: '', message: 'AMI is down' });
-    alerts.raise(parked);
+    alerts.clear('ami-down');
     await alerts.idle();
-    expect(sent.map((s) => s.tag)).toEqual(['crm-parked']);
-    expect(alerts.counts()).toMatchObject({ 'trunk-breaker': 1, 'ami-down': 1, 'crm-parked': 1 });
+    expect(sent).toEqual(['[PBX connector] ALERT ami-down: AMI is down', '[PBX connector] cleared ami-down: AMI is down']);
   });
 
   it('a notice that cannot be delivered leaves the alert active and the next ones still go out', async () => {
@@ -89,6 +156,19 @@ describe('alerts use case', () => {
     alerts.raise(breaker);
     alerts.raise(parked);
     await alerts.idle();
-    expect(alerts.active()).toHaveLength(2);
+    expect(await alerts.active()).toHaveLength(2);
+  });
+
+  it('a store that fails is logged and later changes still go through', async () => {
+    const store = memoryStore();
+    let broken = true;
+    const flaky: AlertStore = { change: (k, fn) => (broken ? Promise.reject(new Error('database is down')) : store.change(k, fn)), list: () => store.list() };
+    const { alerts, sent } = setup({ store: flaky });
+    alerts.raise(breaker);
+    await alerts.idle();
+    broken = false;
+    alerts.raise(parked);
+    await alerts.idle();
+    expect(sent.map((s) => s.tag)).toEqual(['crm-parked']);
   });
 });

@@ -1,3 +1,4 @@
+import path from 'node:path';
 import type { Command } from 'commander';
 import { loadEnv } from '../../../config/env.ts';
 import { ensureMigrated, openDb, type Db } from '../../db/connection.ts';
@@ -11,6 +12,8 @@ import { NothingToRollBackError, planHistory, rollbackPlan } from '../../../app/
 import { CarrierIndexStore } from '../../../app/numbering/carrier-index-store.ts';
 import { planCodeOf } from '../../../core/numbering/carrier-index.ts';
 import { PortedRepository } from '../../db/repositories/ported-repository.ts';
+import { AlertsRepository } from '../../db/repositories/alerts-repository.ts';
+import { recordAlert } from '../../../app/alerts/alerts.ts';
 import type { PortedMode } from '../../numbering-plan/ported-file-reader.ts';
 import { CliFailure } from '../failure.ts';
 
@@ -60,6 +63,19 @@ async function progressBar(label: string): Promise<{ update(done: number, total:
       if (started) bar.stop();
     },
   };
+}
+
+/**
+ * A refused import is an admin alert: stored, so the running connector shows it on every dashboard
+ * and tells ALERT_B24_USERS (an import run by a scheduled script has no one reading its terminal).
+ */
+async function recordRefusal(db: Db, what: string, files: readonly string[], err: unknown): Promise<void> {
+  if (!(err instanceof Error)) return;
+  const names = files.map((f) => path.basename(f)).join(', ');
+  const message = `${what} of ${names} refused (b24pbx carriers): ${err.message}`;
+  await recordAlert(new AlertsRepository(db), { kind: 'import-refused', subject: '', message }, Date.now()).catch((e: unknown) => {
+    process.stderr.write(`the refusal could not be recorded as an alert: ${(e as Error).message}\n`);
+  });
 }
 
 const UNMAPPED_SHOWN = 25;
@@ -121,6 +137,7 @@ export function registerCarrierCommands(program: Command): void {
           bar.stop();
           printPlanSummary(summary, m);
         } catch (err) {
+          if (err instanceof PlanFileError || err instanceof ImportRefusedError) await recordRefusal(db, 'numbering-plan import', files, err);
           throw err instanceof PlanFileError ? new CliFailure(err.message, 1) : err;
         } finally {
           bar.stop();
@@ -150,6 +167,7 @@ export function registerCarrierCommands(program: Command): void {
           bar.stop();
           printPortedSummary(summary);
         } catch (err) {
+          if (err instanceof PortedFileError || err instanceof ImportRefusedError) await recordRefusal(db, 'ported-numbers import', [file], err);
           throw err instanceof PortedFileError ? new CliFailure(err.message, 1) : err;
         } finally {
           bar.stop();
