@@ -92,3 +92,35 @@ describe('predictive pacing with injected time and randomness', () => {
     expect(day(0.25, 'predictive', 7)).toEqual(day(0.25, 'predictive', 7));
   });
 });
+
+describe('answering machines in the simulated population', () => {
+  const population = { answerRate: 0.25, talkMeanS: 90, wrapUpS: 10, ringMaxS: 25 };
+  const run = (over: Partial<Parameters<typeof simulate>[0]>) => simulate({
+    operators: 10, minutes: 120, seed: 3, pacing: { ...DEFAULT_PACING_CONFIG, mode: 'progressive' }, population, ...over,
+  });
+
+  it('none by default: the same day as before, without the machine figures', () => {
+    const plain = run({});
+    expect(run({ population: { ...population, machineRate: 0 } })).toEqual(plain);
+    expect(plain.amd).toBeUndefined();
+  });
+
+  it('with AMD, the estimated live share of the MACHINE verdicts counts as abandoned, as the live dialer counts it', () => {
+    const r = run({ population: { ...population, machineRate: 0.3 }, amd: { falsePositivePct: 10, verdictS: 2.5 } });
+    const verdicts = r.amd?.machineVerdicts ?? 0;
+    // Progressive drops nobody, yet 10 % of the verdicts are counted as dropped live calls.
+    expect(r.abandoned).toBe(0);
+    expect(verdicts).toBeGreaterThan(100);
+    expect(r.abandonedPct).toBeCloseTo((100 * 0.1 * verdicts) / (r.answered + 0.1 * verdicts), 1);
+    // The population is drawn so that the configured share of the verdicts really are live people.
+    expect((r.amd?.liveHungUp ?? 0) / verdicts).toBeGreaterThan(0.05);
+    expect((r.amd?.liveHungUp ?? 0) / verdicts).toBeLessThan(0.15);
+  });
+
+  it('without AMD, machines reach operators: no talk time is counted for them', () => {
+    const plain = run({});
+    const machines = run({ population: { ...population, machineRate: 0.5 } });
+    expect(machines.amd?.machineVerdicts).toBe(0);
+    expect(machines.talkMinutesPerOperatorHour).toBeLessThan(plain.talkMinutesPerOperatorHour);
+  });
+});
