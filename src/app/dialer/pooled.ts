@@ -118,12 +118,20 @@ export class PooledCalls {
     this.stateOf(c.campaignId).history.addCall({ ringMs: now - c.placedAt, answered: true });
   }
 
-  /** AMD heard a machine: no operator was needed (its live share counts in the window). */
-  machine(callId: string, now: number): void {
+  /**
+   * AMD heard a machine: no operator was needed. Its estimated live share counts as a dropped
+   * customer in the window and in the margin's feedback (or the margin would aim past the target).
+   */
+  machine(callId: string, now: number, targetPct: number, falsePositivePct: number): void {
     const c = this.calls.get(callId);
     if (!c || c.machine) return;
     c.machine = true;
-    this.stateOf(c.campaignId).history.addCall({ ringMs: now - c.placedAt, answered: false });
+    const s = this.stateOf(c.campaignId);
+    s.history.addCall({ ringMs: now - c.placedAt, answered: false });
+    if (!c.settled) {
+      c.settled = true;
+      s.margin = nextMargin(s.margin, 1, targetPct, falsePositivePct / 100);
+    }
   }
 
   assigned(callId: string, operatorId: string): void {

@@ -115,6 +115,7 @@ export function simulate(input: SimulationInput): SimulationResult {
         machineVerdicts += 1;
         if (e.live) liveHungUp += 1;
         window.addCounts(e.at, (amd?.falsePositivePct ?? 0) / 100, (amd?.falsePositivePct ?? 0) / 100);
+        margin = nextMargin(margin, 1, input.pacing.abandonTargetPct, (amd?.falsePositivePct ?? 0) / 100);
         return;
       case 'unanswered':
         ringing.delete(e.call);
