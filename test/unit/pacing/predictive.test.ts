@@ -117,6 +117,17 @@ describe('answering machines in the simulated population', () => {
     expect((r.amd?.liveHungUp ?? 0) / verdicts).toBeLessThan(0.15);
   });
 
+  it('predictive with AMD keeps the rate as counted (drops and the verdicts\' live share) under the target, and talks more than progressive', () => {
+    const withAmd = { population: { ...population, machineRate: 0.3 }, amd: { falsePositivePct: 5, verdictS: 2.5 }, operators: 20, minutes: 240 };
+    const predictiveDay = run({ ...withAmd, pacing: predictive });
+    expect(predictiveDay.abandonedPct).toBeLessThanOrEqual(3);
+    expect(predictiveDay.talkMinutesPerOperatorHour).toBeGreaterThan(run(withAmd).talkMinutesPerOperatorHour);
+  });
+
+  it('a MACHINE verdict moves the margin by its live share of a drop', () => {
+    expect(nextMargin(1, 1, 3, 0.05)).toBeCloseTo(1 + 0.05 * MARGIN.step, 10);
+  });
+
   it('without AMD, machines reach operators: no talk time is counted for them', () => {
     const plain = run({});
     const machines = run({ population: { ...population, machineRate: 0.5 } });
