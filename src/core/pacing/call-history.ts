@@ -129,8 +129,12 @@ export function historyOf(calls: readonly StoredCallTimes[], handled: readonly S
   const byStart = (a: StoredCallTimes, b: StoredCallTimes) => a.startedAt - b.startedAt;
   for (const c of [...calls].sort(byStart)) {
     if (c.endedAt === null || c.outcome === null || c.outcome === 'technical') continue;
-    const live = c.answeredAt !== null && (c.outcome === 'answered' || c.outcome === 'abandoned');
-    h.addCall(live ? { ringMs: (c.answeredAt as number) - c.startedAt, answered: true } : { ringMs: c.endedAt - c.startedAt, answered: false });
+    if (c.outcome === 'answered' || c.outcome === 'abandoned') {
+      // An answer whose time was never reported (closed by the sweep) tells no ring time.
+      if (c.answeredAt !== null) h.addCall({ ringMs: c.answeredAt - c.startedAt, answered: true });
+    } else {
+      h.addCall({ ringMs: c.endedAt - c.startedAt, answered: false });
+    }
   }
   for (const c of [...handled].sort(byStart)) {
     if (c.outcome === 'answered' && c.answeredAt !== null && c.endedAt !== null) h.addHandle(c.endedAt - c.answeredAt);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ABANDON_WINDOWS, AbandonWindow, abandonedPct, atTarget } from '../../../src/core/pacing/abandon-window.ts';
-import { CallHistory } from '../../../src/core/pacing/call-history.ts';
+import { CallHistory, historyOf } from '../../../src/core/pacing/call-history.ts';
 import { DEFAULT_PACING_CONFIG, MARGIN, nextMargin, pace, type Floor, type PacingConfig } from '../../../src/core/pacing/pacer.ts';
 import { simulate } from '../../../src/core/pacing/simulation/simulate.ts';
 
@@ -133,5 +133,18 @@ describe('answering machines in the simulated population', () => {
     const machines = run({ population: { ...population, machineRate: 0.5 } });
     expect(machines.amd?.machineVerdicts).toBe(0);
     expect(machines.talkMinutesPerOperatorHour).toBeLessThan(plain.talkMinutesPerOperatorHour);
+  });
+});
+
+describe('the history rebuilt from stored calls', () => {
+  it('ring times of answered, unanswered and machine calls, handlings of the calls an operator took; technical failures left out', () => {
+    const call = (outcome: 'answered' | 'abandoned' | 'no-answer' | 'machine' | 'technical', answeredAt: number | null, endedAt: number) => ({ startedAt: 0, answeredAt, endedAt, outcome });
+    const calls = [call('answered', 8_000, 98_000), call('abandoned', 5_000, 20_000), call('no-answer', null, 25_000), call('machine', null, 12_000), call('technical', null, 1_000), call('answered', null, 60_000)];
+    const h = historyOf(calls, calls.filter((c) => c.outcome === 'answered'));
+    expect(h.callCount).toBe(4);
+    expect(h.answerRate()).toBe(0.5);
+    expect(h.answerQuantiles([0, 1])).toEqual([5_000, 8_000]);
+    expect(h.handleCount).toBe(1);
+    expect(h.freeWithin(0, 90_000)).toBe(1);
   });
 });
