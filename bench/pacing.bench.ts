@@ -5,15 +5,18 @@
 // (b) 20 operators, 25 % answer, talk 90 s, wrap-up 10 s, ring up to 25 s, 8 hours: progressive,
 //     predictive, and `ratio` at the multiplier giving predictive's talk time, with its abandoned %
 //     (goal: predictive >= 45 talk-min per operator-hour and >= 10 more than progressive).
+//     Beside it, fixed ratios around it: the trade-off any pacing that reacts to free operators makes here.
+// (c) the same floor with 30 % of the answers answering machines, AMD on (5 % of MACHINE verdicts
+//     live people, counted as dropped): what the estimated live drops do to the abandoned rate.
 // Seeded: the same figures on every machine; only the run time depends on the load.
 import os from 'node:os';
 import { DEFAULT_PACING_CONFIG, type PacingMode } from '../src/core/pacing/pacer.ts';
-import { simulate, type SimulationResult } from '../src/core/pacing/simulation/simulate.ts';
+import { simulate, type SimulationInput, type SimulationResult } from '../src/core/pacing/simulation/simulate.ts';
 
 const DAY_MIN = 480;
-const run = (mode: PacingMode, operators: number, answerRate: number, talkMeanS: number, seed: number, ratio = DEFAULT_PACING_CONFIG.ratio): SimulationResult => simulate({
+const run = (mode: PacingMode, operators: number, answerRate: number, talkMeanS: number, seed: number, ratio = DEFAULT_PACING_CONFIG.ratio, extra: Partial<SimulationInput> = {}): SimulationResult => simulate({
   operators, minutes: DAY_MIN, seed, pacing: { ...DEFAULT_PACING_CONFIG, mode, ratio },
-  population: { answerRate, talkMeanS, wrapUpS: 10, ringMaxS: 25 },
+  population: { answerRate, talkMeanS, wrapUpS: 10, ringMaxS: 25 }, ...extra,
 });
 const row = (label: string, r: SimulationResult) =>
   `  ${label.padEnd(22)} placed ${String(r.placed).padStart(6)}  answered ${String(r.answered).padStart(5)}  abandoned ${r.abandonedPct.toFixed(2).padStart(5)} %  occupancy ${r.occupancyPct.toFixed(1).padStart(5)} %  talk ${r.talkMinutesPerOperatorHour.toFixed(1).padStart(5)} min/operator-hour`;
@@ -40,6 +43,16 @@ else console.log('  ratio: no multiplier up to 6 reaches predictive\'s talk time
 const gain = predictive.talkMinutesPerOperatorHour - progressive.talkMinutesPerOperatorHour;
 console.log(`  predictive: ${predictive.talkMinutesPerOperatorHour.toFixed(1)} talk-min/operator-hour (goal >= 45: ${predictive.talkMinutesPerOperatorHour >= 45 ? 'met' : 'NOT met'}), ` +
   `+${gain.toFixed(1)} over progressive (goal >= 10: ${gain >= 10 ? 'met' : 'NOT met'}), abandoned ${predictive.abandonedPct.toFixed(2)} %`);
+
+for (const ratio of [3.4, 3.6, 3.8]) console.log(row(`ratio ${ratio}`, run('ratio', 20, 0.25, 90, 1, ratio)));
+
+// (c) answering machines.
+console.log('\n(c) the same floor, 30 % of the answers machines, AMD on (verdict 2.5 s after the answer, 5 % of MACHINE verdicts live)');
+const machines = { population: { answerRate: 0.25, talkMeanS: 90, wrapUpS: 10, ringMaxS: 25, machineRate: 0.3 }, amd: { falsePositivePct: 5, verdictS: 2.5 } };
+for (const mode of ['progressive', 'predictive'] as const) {
+  const r = run(mode, 20, 0.25, 90, 1, DEFAULT_PACING_CONFIG.ratio, machines);
+  console.log(`${row(mode, r)}  (${r.amd?.machineVerdicts ?? 0} MACHINE verdicts, ${r.amd?.liveHungUp ?? 0} live; live people dropped ${(r.amd?.liveAbandonedPct ?? 0).toFixed(2)} %)`);
+}
 
 // (a) the grid.
 const answerRates = [0.1, 0.175, 0.25, 0.325, 0.4];

@@ -67,6 +67,33 @@ export function dialerContract(name: string, open: () => Promise<DialerDbHandle>
       expect(await store.progress('c1')).toEqual({ leads: { pending: 2, calling: 0, done: 0, blocked: 1 }, outcomes: { busy: 1 }, attempts: 1 });
     });
 
+    it('the latest ended customer-first calls of a campaign, newest first, all or of one outcome (the pacing\'s history after a restart)', async () => {
+      await store.saveCampaign(campaign('c1'));
+      await store.saveCampaign(campaign('c2'));
+      await store.addLeads('c1', [lead('79260000001')], T0);
+      await store.addLeads('c2', [lead('79260000002')], T0);
+      const [l1] = await store.listLeads('c1', 1);
+      const [l2] = await store.listLeads('c2', 1);
+      const call = async (callId: string, leadId: string, campaignId: string, mode: 'progressive' | 'preview', at: number, outcome: 'answered' | 'no-answer' | null) => {
+        await store.startAttempt({ leadId, campaignId, operatorId: null, callId, mode, startedAt: at });
+        if (outcome === 'answered') await store.markAnswered(callId, at + 8_000);
+        if (outcome) await store.endAttempt(callId, { outcome, dialStatus: outcome === 'answered' ? 'ANSWER' : 'NOANSWER', hangupCause: 16, endedAt: at + 60_000 }, () => ({ kind: 'retry', at: T0, reserveOperator: false }));
+      };
+      await call('a1', l1!.id, 'c1', 'progressive', T0, 'answered');
+      await call('a2', l1!.id, 'c1', 'progressive', T0 + MIN, 'no-answer');
+      await call('a3', l1!.id, 'c1', 'progressive', T0 + 2 * MIN, 'answered');
+      await call('a4', l1!.id, 'c1', 'preview', T0 + 3 * MIN, 'answered');
+      await call('a5', l2!.id, 'c2', 'progressive', T0 + 4 * MIN, 'answered');
+      await call('a6', l1!.id, 'c1', 'progressive', T0 + 5 * MIN, null);
+
+      expect((await store.recentEndedAttempts('c1', 10)).map((a) => a.callId)).toEqual(['a3', 'a2', 'a1']);
+      expect((await store.recentEndedAttempts('c1', 2)).map((a) => a.callId)).toEqual(['a3', 'a2']);
+      expect(await store.recentEndedAttempts('c1', 10, 'answered')).toEqual([
+        expect.objectContaining({ callId: 'a3', startedAt: T0 + 2 * MIN, answeredAt: T0 + 2 * MIN + 8_000, endedAt: T0 + 3 * MIN, outcome: 'answered' }),
+        expect.objectContaining({ callId: 'a1', startedAt: T0, answeredAt: T0 + 8_000, endedAt: T0 + MIN, outcome: 'answered' }),
+      ]);
+    });
+
     it('an abandoned call\'s retry is reserved and ordered first', async () => {
       await store.saveCampaign(campaign('c1'));
       await store.addLeads('c1', [lead('79260000001'), lead('79260000002')], T0);

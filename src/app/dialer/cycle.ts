@@ -281,8 +281,10 @@ export class DialerCycle {
         }
         return;
       case 'machine':
-        if (live) live.machine = true;
-        this.pooled.machine(e.callId, this.deps.clock.now());
+        if (live) {
+          live.machine = true;
+          this.pooled.machine(e.callId, this.deps.clock.now(), this.targetOf(live), this.campaigns.get(live.campaignId)?.settings.amd?.falsePositivePct ?? 0);
+        }
         return;
       case 'operator-missed':
         await this.operatorOff(e.operatorId, `did not answer an offered call (${e.dialStatus})`);

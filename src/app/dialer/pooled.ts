@@ -1,5 +1,5 @@
 import { ABANDON_WINDOWS, type AbandonCounts } from '../../core/pacing/abandon-window.ts';
-import { CallHistory } from '../../core/pacing/call-history.ts';
+import { CallHistory, HISTORY_CALLS, HISTORY_HANDLES, historyOf } from '../../core/pacing/call-history.ts';
 import { MARGIN, nextMargin, pace, type PacingDecision } from '../../core/pacing/pacer.ts';
 import type { Campaign } from './model.ts';
 import type { PacingStore } from './ports.ts';
@@ -68,12 +68,29 @@ export class PooledCalls {
     return counts;
   }
 
+  /**
+   * The campaign's state, its history rebuilt from the stored calls the first time (after a
+   * restart predictive goes on from what it knew, not from progressive until 30 new calls).
+   */
+  private async loaded(campaignId: string): Promise<CampaignPacing> {
+    const known = this.campaigns.get(campaignId);
+    if (known) return known;
+    const [calls, handled] = await Promise.all([
+      this.store.recentEndedAttempts(campaignId, HISTORY_CALLS),
+      this.store.recentEndedAttempts(campaignId, HISTORY_HANDLES, 'answered'),
+    ]);
+    // A call that ended while the rows were read is in the state already (set meanwhile).
+    const s = this.campaigns.get(campaignId) ?? { history: historyOf(calls, handled), margin: MARGIN.start, window: null };
+    this.campaigns.set(campaignId, s);
+    return s;
+  }
+
   /** How many customer calls the campaign places now. */
   async decide(campaign: Campaign, onlineOperators: number, freeOperators: number, now: number): Promise<PacingDecision> {
     const pooled = campaign.settings.pooled;
     if (!pooled) return { dial: 0, mode: 'progressive', why: 'not a pooled campaign' };
     const mine = [...this.calls.values()].filter((c) => c.campaignId === campaign.id);
-    const s = this.stateOf(campaign.id);
+    const s = await this.loaded(campaign.id);
     return pace(
       { mode: pooled.mode, ratio: pooled.ratio, abandonTargetPct: pooled.abandonTargetPct, minOperators: pooled.minOperators, holdMs: HOLD_MS },
       {
@@ -101,12 +118,20 @@ export class PooledCalls {
     this.stateOf(c.campaignId).history.addCall({ ringMs: now - c.placedAt, answered: true });
   }
 
-  /** AMD heard a machine: no operator was needed (its live share counts in the window). */
-  machine(callId: string, now: number): void {
+  /**
+   * AMD heard a machine: no operator was needed. Its estimated live share counts as a dropped
+   * customer in the window and in the margin's feedback (or the margin would aim past the target).
+   */
+  machine(callId: string, now: number, targetPct: number, falsePositivePct: number): void {
     const c = this.calls.get(callId);
     if (!c || c.machine) return;
     c.machine = true;
-    this.stateOf(c.campaignId).history.addCall({ ringMs: now - c.placedAt, answered: false });
+    const s = this.stateOf(c.campaignId);
+    s.history.addCall({ ringMs: now - c.placedAt, answered: false });
+    if (!c.settled) {
+      c.settled = true;
+      s.margin = nextMargin(s.margin, 1, targetPct, falsePositivePct / 100);
+    }
   }
 
   assigned(callId: string, operatorId: string): void {

@@ -125,6 +125,11 @@ export interface CustomerLegs {
 export interface PacingStore {
   /** The campaign's attempts since `since`: answered by the customer, abandoned, hung up on as machines. */
   abandonCounts(campaignId: string, since: number): Promise<{ readonly answered: number; readonly abandoned: number; readonly machines: number }>;
+  /**
+   * The campaign's latest ended calls placed customer first, newest first — all of them, or only
+   * those with this outcome: the pacing's estimates are rebuilt from them after a restart.
+   */
+  recentEndedAttempts(campaignId: string, limit: number, outcome?: CustomerOutcome): Promise<DialerAttempt[]>;
   /** A ratio/predictive call's operator, once one took it. */
   setAttemptOperator(callId: string, operatorId: string): Promise<void>;
 }

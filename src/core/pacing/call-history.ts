@@ -1,3 +1,5 @@
+import type { CustomerOutcome } from './outcome.ts';
+
 /**
  * The campaign's own recent calls, as the predictive pacing reads them: how often a call still
  * ringing at a given age is answered, how long an answered call takes to answer, and how likely a
@@ -8,6 +10,10 @@ export interface EndedCall {
   readonly ringMs: number;
   readonly answered: boolean;
 }
+
+/** Calls and handlings kept (the newest): small enough to follow a change of the answer rate within minutes, large enough for a stable estimate. */
+export const HISTORY_CALLS = 150;
+export const HISTORY_HANDLES = 100;
 
 /** Enough calls and handlings to estimate from; before that the pacing stays progressive. */
 export const MIN_HISTORY = 30;
@@ -35,11 +41,7 @@ export class CallHistory {
   private sortedAnswered: number[] | null = null;
   private sortedHandles: number[] | null = null;
 
-  /**
-   * @param size calls kept (the newest): small enough to follow a change of the answer rate
-   *   within minutes, large enough for a stable estimate.
-   */
-  constructor(private readonly size = 150, private readonly handleSize = 100) {}
+  constructor(private readonly size = HISTORY_CALLS, private readonly handleSize = HISTORY_HANDLES) {}
 
   addCall(call: EndedCall): void {
     this.calls.push(call);
@@ -106,4 +108,36 @@ export class CallHistory {
     if (longer === 0) return 0;
     return (longer - countAbove(this.sortedHandles, elapsedMs + horizonMs)) / longer;
   }
+}
+
+/** A stored customer call, as the history is rebuilt from it. */
+export interface StoredCallTimes {
+  readonly startedAt: number;
+  readonly answeredAt: number | null;
+  readonly endedAt: number | null;
+  readonly outcome: CustomerOutcome | null;
+}
+
+/**
+ * The history as the live dialer had learnt it, from the stored calls (any order): ring times of
+ * the ended calls (a machine verdict is an unanswered call, as AMD leaves no customer for an
+ * operator; a technical failure never rang and is left out) and the handlings of the calls an
+ * operator took (answer to end: the bridge follows the answer within the customer's hold).
+ */
+export function historyOf(calls: readonly StoredCallTimes[], handled: readonly StoredCallTimes[]): CallHistory {
+  const h = new CallHistory();
+  const byStart = (a: StoredCallTimes, b: StoredCallTimes) => a.startedAt - b.startedAt;
+  for (const c of [...calls].sort(byStart)) {
+    if (c.endedAt === null || c.outcome === null || c.outcome === 'technical') continue;
+    if (c.outcome === 'answered' || c.outcome === 'abandoned') {
+      // An answer whose time was never reported (closed by the sweep) tells no ring time.
+      if (c.answeredAt !== null) h.addCall({ ringMs: c.answeredAt - c.startedAt, answered: true });
+    } else {
+      h.addCall({ ringMs: c.endedAt - c.startedAt, answered: false });
+    }
+  }
+  for (const c of [...handled].sort(byStart)) {
+    if (c.outcome === 'answered' && c.answeredAt !== null && c.endedAt !== null) h.addHandle(c.endedAt - c.answeredAt);
+  }
+  return h;
 }

@@ -104,11 +104,12 @@ export const MARGIN = Object.freeze({ start: 2.5, min: 0, max: 5, step: 0.05 });
 /**
  * The feedback term, after every answered customer: up by a step on a drop, down a little on a
  * served call, so that it settles where drops are `aim` of the answered calls — below the target
- * (`AIM_SHARE` of it), which leaves room for the noise of a day.
+ * (`AIM_SHARE` of it), which leaves room for the noise of a day. An AMD MACHINE verdict counts
+ * with the weight of its estimated live share (answered and dropped, as in the window).
  */
-export function nextMargin(margin: number, dropped: number, targetPct: number): number {
+export function nextMargin(margin: number, dropped: number, targetPct: number, weight = 1): number {
   const aim = (targetPct / 100) * AIM_SHARE;
   const down = (MARGIN.step * aim) / (1 - aim);
-  const next = margin + dropped * MARGIN.step - (1 - dropped) * down;
+  const next = margin + weight * (dropped * MARGIN.step - (1 - dropped) * down);
   return Math.min(MARGIN.max, Math.max(MARGIN.min, next));
 }

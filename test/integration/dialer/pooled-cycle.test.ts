@@ -104,6 +104,7 @@ describe('the abandoned-rate window of a predictive campaign', () => {
     const store = {
       abandonCounts: async (_campaign: string, since: number) => { asked.push(since); return { answered, abandoned: 2, machines }; },
       setAttemptOperator: async () => undefined,
+      recentEndedAttempts: async () => [],
     };
     const now = Date.UTC(2027, 0, 15, 9, 0);
     const campaign = (window: '24h' | '30d') => ({
@@ -129,5 +130,41 @@ describe('the abandoned-rate window of a predictive campaign', () => {
     expect(await pooled.decide(campaign('24h'), 5, 2, now + 10_000)).toMatchObject({ mode: 'predictive' });
     await pooled.decide(campaign('30d'), 5, 2, now);
     expect(asked).toEqual([now - 24 * 60 * MIN, now + 10_000 - 24 * 60 * MIN, now - 30 * 24 * 60 * MIN]);
+  });
+});
+
+describe('a predictive campaign after a restart', () => {
+  it('rebuilds its pacing history from the stored calls: it goes on predictive, not progressive until 30 new calls', async () => {
+    const { PooledCalls } = await import('../../../src/app/dialer/pooled.ts');
+    const handle = await tempSqliteDb();
+    try {
+      const store = new DialerRepository(handle.db);
+      const now = Date.UTC(2027, 0, 15, 9, 0);
+      const settings: PacingSettings = { ...defaultPacing('Europe/Moscow'), pooled: { mode: 'predictive', ratio: 1.2, abandonTargetPct: 3, abandonWindow: '24h', minOperators: 3 } };
+      const campaign = { id: 'p', name: 'p', status: 'running' as const, department: '10', operators: ['1', '2', '3', '4', '5'], settings, source: null, createdAt: now - 60 * MIN };
+      await store.saveCampaign(campaign);
+      await store.addLeads('p', [{ number: '+79261234561', digits: '79261234561', entityType: null, entityId: null, title: null }], now);
+      const [lead] = await store.listLeads('p', 1);
+      // The previous run's last hour: 120 calls, one in three answered after 8 s and talked 90 s.
+      for (let i = 0; i < 120; i++) {
+        const at = now - 60 * MIN + i * 20_000;
+        const callId = `c2c-dl-${i}`;
+        await store.startAttempt({ leadId: lead!.id, campaignId: 'p', operatorId: null, callId, mode: 'progressive', startedAt: at });
+        const answered = i % 3 === 0;
+        if (answered) await store.markAnswered(callId, at + 8_000);
+        await store.endAttempt(callId, { outcome: answered ? 'answered' : 'no-answer', dialStatus: answered ? 'ANSWER' : 'NOANSWER', hangupCause: 16, endedAt: at + (answered ? 98_000 : 25_000) },
+          () => ({ kind: 'retry', at: now, reserveOperator: false }));
+      }
+      const restarted = new PooledCalls(store);
+      const decision = await restarted.decide(campaign, 20, 10, now);
+      expect(decision).toMatchObject({ mode: 'predictive', why: expect.stringContaining('answer 33 %') });
+      // Ten free operators, one in three answering: more calls than free operators.
+      expect(decision.dial).toBeGreaterThan(10);
+      // A process that knows nothing stored starts progressive.
+      await handle.db('dialer_attempts').delete();
+      expect(await new PooledCalls(store).decide(campaign, 20, 10, now)).toMatchObject({ mode: 'progressive', dial: 10, why: expect.stringContaining('too few recent calls') });
+    } finally {
+      await handle.close();
+    }
   });
 });

@@ -27,6 +27,14 @@ describe('npx b24pbx dialer simulate (the real binary)', () => {
     expect(figures.talkMinutesPerOperatorHour).toBeGreaterThan((JSON.parse(progressive.stdout) as Record<string, number>).talkMinutesPerOperatorHour as number);
   });
 
+  it('answering machines and AMD are optional: their figures come after the same keys', async () => {
+    const amd = await run([...day, '--mode', 'predictive', '--machine-rate', '0.3', '--amd', '--amd-false-positive', '10', '--json']);
+    expect(amd.code, amd.stderr).toBe(0);
+    const figures = JSON.parse(amd.stdout) as Record<string, number>;
+    expect(Object.keys(figures)).toEqual(['placed', 'answered', 'abandonedPct', 'occupancyPct', 'talkMinutesPerOperatorHour', 'machineVerdicts', 'liveHungUp', 'liveAbandonedPct']);
+    expect(figures.machineVerdicts).toBeGreaterThan(0);
+  });
+
   it('bad input exits 2 naming the option', async () => {
     const [mode, rate] = await Promise.all([
       run([...day, '--mode', 'turbo']),

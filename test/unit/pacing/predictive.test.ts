@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ABANDON_WINDOWS, AbandonWindow, abandonedPct, atTarget } from '../../../src/core/pacing/abandon-window.ts';
-import { CallHistory } from '../../../src/core/pacing/call-history.ts';
+import { CallHistory, historyOf } from '../../../src/core/pacing/call-history.ts';
 import { DEFAULT_PACING_CONFIG, MARGIN, nextMargin, pace, type Floor, type PacingConfig } from '../../../src/core/pacing/pacer.ts';
 import { simulate } from '../../../src/core/pacing/simulation/simulate.ts';
 
@@ -90,5 +90,61 @@ describe('predictive pacing with injected time and randomness', () => {
 
   it('the same seed gives the same day', () => {
     expect(day(0.25, 'predictive', 7)).toEqual(day(0.25, 'predictive', 7));
+  });
+});
+
+describe('answering machines in the simulated population', () => {
+  const population = { answerRate: 0.25, talkMeanS: 90, wrapUpS: 10, ringMaxS: 25 };
+  const run = (over: Partial<Parameters<typeof simulate>[0]>) => simulate({
+    operators: 10, minutes: 120, seed: 3, pacing: { ...DEFAULT_PACING_CONFIG, mode: 'progressive' }, population, ...over,
+  });
+
+  it('none by default: the same day as before, without the machine figures', () => {
+    const plain = run({});
+    expect(run({ population: { ...population, machineRate: 0 } })).toEqual(plain);
+    expect(plain.amd).toBeUndefined();
+  });
+
+  it('with AMD, the estimated live share of the MACHINE verdicts counts as abandoned, as the live dialer counts it', () => {
+    const r = run({ population: { ...population, machineRate: 0.3 }, amd: { falsePositivePct: 10, verdictS: 2.5 } });
+    const verdicts = r.amd?.machineVerdicts ?? 0;
+    // Progressive drops nobody, yet 10 % of the verdicts are counted as dropped live calls.
+    expect(r.abandoned).toBe(0);
+    expect(verdicts).toBeGreaterThan(100);
+    expect(r.abandonedPct).toBeCloseTo((100 * 0.1 * verdicts) / (r.answered + 0.1 * verdicts), 1);
+    // The population is drawn so that the configured share of the verdicts really are live people.
+    expect((r.amd?.liveHungUp ?? 0) / verdicts).toBeGreaterThan(0.05);
+    expect((r.amd?.liveHungUp ?? 0) / verdicts).toBeLessThan(0.15);
+  });
+
+  it('predictive with AMD keeps the rate as counted (drops and the verdicts\' live share) under the target, and talks more than progressive', () => {
+    const withAmd = { population: { ...population, machineRate: 0.3 }, amd: { falsePositivePct: 5, verdictS: 2.5 }, operators: 20, minutes: 240 };
+    const predictiveDay = run({ ...withAmd, pacing: predictive });
+    expect(predictiveDay.abandonedPct).toBeLessThanOrEqual(3);
+    expect(predictiveDay.talkMinutesPerOperatorHour).toBeGreaterThan(run(withAmd).talkMinutesPerOperatorHour);
+  });
+
+  it('a MACHINE verdict moves the margin by its live share of a drop', () => {
+    expect(nextMargin(1, 1, 3, 0.05)).toBeCloseTo(1 + 0.05 * MARGIN.step, 10);
+  });
+
+  it('without AMD, machines reach operators: no talk time is counted for them', () => {
+    const plain = run({});
+    const machines = run({ population: { ...population, machineRate: 0.5 } });
+    expect(machines.amd?.machineVerdicts).toBe(0);
+    expect(machines.talkMinutesPerOperatorHour).toBeLessThan(plain.talkMinutesPerOperatorHour);
+  });
+});
+
+describe('the history rebuilt from stored calls', () => {
+  it('ring times of answered, unanswered and machine calls, handlings of the calls an operator took; technical failures left out', () => {
+    const call = (outcome: 'answered' | 'abandoned' | 'no-answer' | 'machine' | 'technical', answeredAt: number | null, endedAt: number) => ({ startedAt: 0, answeredAt, endedAt, outcome });
+    const calls = [call('answered', 8_000, 98_000), call('abandoned', 5_000, 20_000), call('no-answer', null, 25_000), call('machine', null, 12_000), call('technical', null, 1_000), call('answered', null, 60_000)];
+    const h = historyOf(calls, calls.filter((c) => c.outcome === 'answered'));
+    expect(h.callCount).toBe(4);
+    expect(h.answerRate()).toBe(0.5);
+    expect(h.answerQuantiles([0, 1])).toEqual([5_000, 8_000]);
+    expect(h.handleCount).toBe(1);
+    expect(h.freeWithin(0, 90_000)).toBe(1);
   });
 });

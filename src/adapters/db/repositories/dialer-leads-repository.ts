@@ -13,7 +13,7 @@ interface LeadRow {
   id: unknown; campaign_id: string; number: string; digits: string; entity_type: string | null; entity_id: string | null; title: string | null;
   status: string; next_at: unknown; attempts: unknown; last_outcome: string | null; reserve_operator: unknown; note: string | null;
 }
-interface AttemptRow {
+export interface AttemptRow {
   lead_id: unknown; campaign_id: string; operator_id: string | null; call_id: string; mode: string; started_at: unknown;
   answered_at: unknown; ended_at: unknown; outcome: string | null;
 }
@@ -125,7 +125,7 @@ function leadOf(r: LeadRow): Lead {
   };
 }
 
-function attemptOf(a: AttemptRow): DialerAttempt {
+export function attemptOf(a: AttemptRow): DialerAttempt {
   return {
     leadId: String(a.lead_id), campaignId: a.campaign_id, operatorId: a.operator_id, callId: a.call_id, mode: a.mode as DialMode,
     startedAt: num(a.started_at), answeredAt: a.answered_at === null ? null : num(a.answered_at), endedAt: a.ended_at === null ? null : num(a.ended_at),

@@ -1,8 +1,8 @@
 import type { DncEntry } from '../../../core/pacing/dnc.ts';
 import type { PacingSettings } from '../../../core/pacing/settings.ts';
-import type { Campaign, CampaignProgress, CampaignSource, CampaignStatus, LeadStatus, Operator } from '../../../app/dialer/model.ts';
+import type { Campaign, CampaignProgress, DialerAttempt, CampaignSource, CampaignStatus, LeadStatus, Operator } from '../../../app/dialer/model.ts';
 import type { DialerStore } from '../../../app/dialer/ports.ts';
-import { DialerLeadsRepository } from './dialer-leads-repository.ts';
+import { attemptOf, DialerLeadsRepository, type AttemptRow } from './dialer-leads-repository.ts';
 import type { CustomerOutcome } from '../../../core/pacing/outcome.ts';
 import type { Db } from '../connection.ts';
 
@@ -89,6 +89,14 @@ export class DialerRepository extends DialerLeadsRepository implements DialerSto
       .where('campaign_id', campaignId).where('started_at', '>=', since) as { answered: unknown; abandoned: unknown; machines: unknown }[];
     const r = rows[0];
     return { answered: num(r?.answered ?? 0), abandoned: num(r?.abandoned ?? 0), machines: num(r?.machines ?? 0) };
+  }
+
+  async recentEndedAttempts(campaignId: string, limit: number, outcome?: CustomerOutcome): Promise<DialerAttempt[]> {
+    // Served by the (campaign_id, started_at) index, read backwards.
+    const q = this.db<AttemptRow>('dialer_attempts').where('campaign_id', campaignId).where('mode', 'progressive').whereNotNull('ended_at')
+      .orderBy([{ column: 'started_at', order: 'desc' }, { column: 'id', order: 'desc' }]).limit(limit);
+    if (outcome) void q.where('outcome', outcome);
+    return (await q).map(attemptOf);
   }
 
   async setAttemptOperator(callId: string, operatorId: string): Promise<void> {

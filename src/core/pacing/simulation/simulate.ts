@@ -2,14 +2,16 @@ import { ABANDON_WINDOWS, AbandonWindow, abandonedPct } from '../abandon-window.
 import { CallHistory } from '../call-history.ts';
 import { MARGIN, nextMargin, pace, type PacingConfig } from '../pacer.ts';
 import { EventHeap } from './heap.ts';
-import { fateOf, type Population } from './population.ts';
+import { fateOf, liveCalledMachine, type AmdModel, type Population } from './population.ts';
 import { seededRandom } from './rng.ts';
 
 /**
  * `dialer simulate`: the pacing the live dialer runs (`pace`, `nextMargin`, the same history
  * and abandoned-rate window), every second, against the fixed population model. A customer who
  * answers takes a free operator, or waits up to `holdMs` for one (the live dialplan's wait)
- * before the recorded message — an abandoned call. Operators wrap up after every call.
+ * before the recorded message — an abandoned call. Operators wrap up after every call. With
+ * answering machines in the population and AMD on, a MACHINE verdict is hung up on and, as in the
+ * live dialer, its estimated live share counts as answered and abandoned.
  */
 export interface SimulationInput {
   readonly operators: number;
@@ -17,6 +19,8 @@ export interface SimulationInput {
   readonly minutes: number;
   readonly pacing: PacingConfig;
   readonly seed: number;
+  /** Answering-machine detection on every customer leg (none by default). */
+  readonly amd?: AmdModel | null;
 }
 
 export interface SimulationResult {
@@ -28,16 +32,20 @@ export interface SimulationResult {
   /** Operators' time talking and wrapping up, percent of their time on line. */
   readonly occupancyPct: number;
   readonly talkMinutesPerOperatorHour: number;
+  /** With machines or AMD modelled: MACHINE verdicts hung up on, live people among them, and the true share of live answers dropped. */
+  readonly amd?: { readonly machineVerdicts: number; readonly liveHungUp: number; readonly liveAbandonedPct: number };
 }
 
 type SimEvent =
-  | { readonly at: number; readonly kind: 'answer'; readonly call: number; readonly ringMs: number; readonly talkMs: number }
+  | { readonly at: number; readonly kind: 'answer'; readonly call: number; readonly ringMs: number; readonly talkMs: number; readonly machine: boolean }
+  | { readonly at: number; readonly kind: 'machine-verdict'; readonly call: number; readonly ringMs: number; readonly live: boolean }
   | { readonly at: number; readonly kind: 'unanswered'; readonly call: number; readonly ringMs: number }
   | { readonly at: number; readonly kind: 'operator-free'; readonly operator: number; readonly handleMs: number }
   | { readonly at: number; readonly kind: 'hold-end'; readonly customer: Waiting };
 
 interface Waiting {
   readonly talkMs: number;
+  readonly machine: boolean;
   served: boolean;
 }
 
@@ -60,12 +68,19 @@ export function simulate(input: SimulationInput): SimulationResult {
   let answered = 0;
   let abandoned = 0;
   let talkMs = 0;
+  const amd = input.amd ?? null;
+  const machineRate = input.population.machineRate ?? 0;
+  const liveAsMachine = amd ? liveCalledMachine(machineRate, amd.falsePositivePct) : 0;
+  let machineVerdicts = 0;
+  let liveHungUp = 0;
+  let machinesAnswered = 0;
+  let machinesDropped = 0;
   let handleMs = 0;
 
-  const take = (operator: number, at: number, talk: number): void => {
+  const take = (operator: number, at: number, talk: number, machine: boolean): void => {
     busySince[operator] = at;
-    // Only the part inside the simulated day counts.
-    talkMs += Math.max(0, Math.min(at + talk, endMs) - at);
+    // Only the part inside the simulated day counts; a machine's greeting is no talk.
+    if (!machine) talkMs += Math.max(0, Math.min(at + talk, endMs) - at);
     handleMs += Math.max(0, Math.min(at + talk + wrapMs, endMs) - at);
     events.push({ at: at + talk + wrapMs, kind: 'operator-free', operator, handleMs: talk + wrapMs });
   };
@@ -80,17 +95,28 @@ export function simulate(input: SimulationInput): SimulationResult {
         ringing.delete(e.call);
         history.addCall({ ringMs: e.ringMs, answered: true });
         answered += 1;
+        if (e.machine) machinesAnswered += 1;
         const free = busySince.indexOf(null);
         if (free >= 0) {
-          take(free, e.at, e.talkMs);
+          take(free, e.at, e.talkMs, e.machine);
           served(e.at);
         } else {
-          const customer: Waiting = { talkMs: e.talkMs, served: false };
+          const customer: Waiting = { talkMs: e.talkMs, machine: e.machine, served: false };
           waiting.push(customer);
           events.push({ at: e.at + holdMs, kind: 'hold-end', customer });
         }
         return;
       }
+      case 'machine-verdict':
+        // Hung up on; no operator needed. The campaign's estimate of live people among the
+        // verdicts counts as answered and abandoned (the live dialer's window does the same).
+        ringing.delete(e.call);
+        history.addCall({ ringMs: e.ringMs, answered: false });
+        machineVerdicts += 1;
+        if (e.live) liveHungUp += 1;
+        window.addCounts(e.at, (amd?.falsePositivePct ?? 0) / 100, (amd?.falsePositivePct ?? 0) / 100);
+        margin = nextMargin(margin, 1, input.pacing.abandonTargetPct, (amd?.falsePositivePct ?? 0) / 100);
+        return;
       case 'unanswered':
         ringing.delete(e.call);
         history.addCall({ ringMs: e.ringMs, answered: false });
@@ -101,7 +127,7 @@ export function simulate(input: SimulationInput): SimulationResult {
         const next = waiting.shift();
         if (next) {
           next.served = true;
-          take(e.operator, e.at, next.talkMs);
+          take(e.operator, e.at, next.talkMs, next.machine);
           served(e.at);
         }
         return;
@@ -110,6 +136,7 @@ export function simulate(input: SimulationInput): SimulationResult {
         if (e.customer.served) return;
         waiting.splice(waiting.indexOf(e.customer), 1);
         abandoned += 1;
+        if (e.customer.machine) machinesDropped += 1;
         window.add(e.at, 1);
         margin = nextMargin(margin, 1, input.pacing.abandonTargetPct);
       }
@@ -133,7 +160,13 @@ export function simulate(input: SimulationInput): SimulationResult {
       placed += 1;
       ringing.set(call, now);
       const fate = fateOf(input.population, random, now);
-      if (fate.answered) events.push({ at: now + fate.ringMs, kind: 'answer', call, ringMs: fate.ringMs, talkMs: fate.talkMs });
+      if (fate.answered && amd) {
+        // The dialer hears of the answer only with AMD's verdict.
+        const ringMs = fate.ringMs + amd.verdictS * 1000;
+        const live = !fate.machine && liveAsMachine > 0 && random() < liveAsMachine;
+        if (fate.machine || live) events.push({ at: now + ringMs, kind: 'machine-verdict', call, ringMs, live });
+        else events.push({ at: now + ringMs, kind: 'answer', call, ringMs, talkMs: fate.talkMs, machine: false });
+      } else if (fate.answered) events.push({ at: now + fate.ringMs, kind: 'answer', call, ringMs: fate.ringMs, talkMs: fate.talkMs, machine: fate.machine });
       else events.push({ at: now + fate.ringMs, kind: 'unanswered', call, ringMs: fate.ringMs });
     }
   }
@@ -141,13 +174,20 @@ export function simulate(input: SimulationInput): SimulationResult {
   for (let e = events.peek(); e !== undefined && e.at <= endMs; e = events.peek()) handle(events.pop() as SimEvent);
 
   const operatorMs = input.operators * endMs;
+  // As the dialer counts: the estimated live share of the MACHINE verdicts is answered and abandoned.
+  const estimatedLive = machineVerdicts * ((amd?.falsePositivePct ?? 0) / 100);
+  const liveAnswered = answered - machinesAnswered + liveHungUp;
+  const modelled = amd !== null || machineRate > 0;
   return {
     placed,
     answered,
     abandoned,
-    abandonedPct: round2(abandonedPct({ answered, abandoned })),
+    abandonedPct: round2(abandonedPct({ answered: answered + estimatedLive, abandoned: abandoned + estimatedLive })),
     occupancyPct: round2((100 * handleMs) / operatorMs),
     talkMinutesPerOperatorHour: round2((talkMs / 60_000) / (operatorMs / 3_600_000)),
+    ...(modelled ? {
+      amd: { machineVerdicts, liveHungUp, liveAbandonedPct: round2(abandonedPct({ answered: liveAnswered, abandoned: abandoned - machinesDropped + liveHungUp })) },
+    } : {}),
   };
 }
 
