@@ -171,9 +171,13 @@ export async function run(): Promise<void> {
   }
   // The connector's own defaults for its log level, write-behind and outbox polling (the test tier
   // logs at debug and shortens the others).
-  // CONNECTOR_NODE_OPTIONS reaches the connector's node, e.g. `--require` of a profiler preload
-  // (node refuses --cpu-prof in NODE_OPTIONS).
-  const tier = await PbxTier.start({ rules: roomyTrunks, env: { LOG_LEVEL: 'info', TRACKER_FLUSH_MS: '200', OUTBOX_POLL_MS: '1000', ...(process.env.CONNECTOR_NODE_OPTIONS ? { NODE_OPTIONS: process.env.CONNECTOR_NODE_OPTIONS } : {}) } });
+  // CONNECTOR_NODE_OPTIONS reaches the connector's node, e.g. `--import ./bench/support/cpu-profile.mjs`
+  // (node refuses --cpu-prof in NODE_OPTIONS), which writes its profile to CPU_PROFILE_DIR.
+  const profiling = {
+    ...(process.env.CONNECTOR_NODE_OPTIONS ? { NODE_OPTIONS: process.env.CONNECTOR_NODE_OPTIONS } : {}),
+    ...(process.env.CPU_PROFILE_DIR ? { CPU_PROFILE_DIR: path.resolve(process.env.CPU_PROFILE_DIR) } : {}),
+  };
+  const tier = await PbxTier.start({ rules: roomyTrunks, env: { LOG_LEVEL: 'info', TRACKER_FLUSH_MS: '200', OUTBOX_POLL_MS: '1000', ...profiling } });
   const responder = await instantResponder();
   try {
     const pid = tier.connector.pid;

@@ -1,8 +1,9 @@
 // The PBX and Bitrix24 doubles of the soak bench, in a process of their own, driving mixed
 // traffic at the connector: click-to-calls (Bitrix24 posts ONEXTERNALCALLSTART) and desk-phone
-// calls (the PBX asks the connector for a route over FastAGI), half each; a quarter of the
-// numbers meet a congested trunk first and rotate; every 20 s Bitrix24 answers 503 for 2 s.
-// Talks to the bench over IPC.
+// calls (the PBX asks the connector for a route over FastAGI), half each; 3 numbers in 10 meet a
+// congested trunk first and rotate. The rate counts attempts (a rotating call is two). Bitrix24
+// limits requests as an Enterprise portal does (leaky bucket, burst 250, 5 requests/s) and
+// answers 503 for 2 s of every 20 s. Talks to the bench over IPC.
 import { startPbxDouble } from '../../src/doubles/asterisk/index.ts';
 import { startBitrix24Double } from '../../src/doubles/bitrix24/server.ts';
 
@@ -21,11 +22,15 @@ export interface SoakCounts {
   readonly clicks: number;
   readonly deskCalls: number;
   readonly deskCallsFinished: number;
+  /** Calls whose first trunk is congested: each is a second attempt. */
+  readonly rotations: number;
   readonly errors: number;
   readonly errorSamples: readonly string[];
   /** Windows of 2 s in which Bitrix24 answered every request 503. */
   readonly crmOutages: number;
   readonly seconds: number;
+  /** How long the load was sent for (`seconds` also counts the wait for the last calls). */
+  readonly loadSeconds: number;
   /** Click webhook → reply times of each 30 s of the run, ms: drift shows as later windows growing. */
   readonly replyWindows: readonly ReplyWindow[];
 }
@@ -46,7 +51,9 @@ let agiPort = 0;
 let baseUrl = '';
 const client = { clientId: 'local.b24pbx.soak', clientSecret: 'soak-client-secret' };
 const amiSecret = 'soak-ami-secret';
-const bitrix24 = await startBitrix24Double({ ...client, rateLimit: false });
+/** An Enterprise portal's REST limit (a standard plan drains 2 requests/s, burst 50). */
+export const PORTAL_LIMIT = { burst: 250, drainPerSecond: 5 } as const;
+const bitrix24 = await startBitrix24Double({ ...client, rateLimit: PORTAL_LIMIT });
 const pbx = await startPbxDouble({
   users: [{ username: 'connector', secret: amiSecret, read: ['call', 'user'], write: ['originate', 'reporting'] }],
   fastAgi: { host: '127.0.0.1', get port() { return agiPort; } },
@@ -66,6 +73,7 @@ async function load(rate: number, seconds: number): Promise<void> {
   let clicks = 0;
   let deskCalls = 0;
   let deskCallsFinished = 0;
+  let rotations = 0;
   let errors = 0;
   let crmOutages = 0;
   const errorSamples: string[] = [];
@@ -85,7 +93,7 @@ async function load(rate: number, seconds: number): Promise<void> {
     replies = [];
     windowFrom += WINDOW_S;
   };
-  const counts = (type: 'progress' | 'done'): SoakCounts => ({ type, clicks, deskCalls, deskCallsFinished, errors, errorSamples, crmOutages, seconds: elapsed(), replyWindows });
+  const counts = (type: 'progress' | 'done'): SoakCounts => ({ type, clicks, deskCalls, deskCallsFinished, rotations, errors, errorSamples, crmOutages, seconds: elapsed(), loadSeconds: loadSeconds ?? elapsed(), replyWindows });
   const progress = setInterval(() => {
     if (elapsed() >= windowFrom + WINDOW_S) closeWindow();
     send(counts('progress'));
@@ -96,9 +104,11 @@ async function load(rate: number, seconds: number): Promise<void> {
     void p.finally(() => pending.delete(p));
   };
   const total = Math.round(rate * seconds);
+  let attempts = 0;
+  let loadSeconds: number | null = null;
   let down = false;
-  for (let i = 0; i < total; i++) {
-    const wait = started + (i * 1000) / rate - performance.now();
+  for (let i = 0; attempts < total; i++) {
+    const wait = started + (attempts * 1000) / rate - performance.now();
     if (wait > 1) await new Promise((r) => setTimeout(r, wait));
     // Bitrix24 answers 503 for 2 s of every 20 s.
     const outage = Math.floor(elapsed()) % 20 >= 18;
@@ -109,6 +119,9 @@ async function load(rate: number, seconds: number): Promise<void> {
     }
     const number = `+7915${String(1_000_000 + (i % 9_000_000)).padStart(7, '0')}`;
     const who = i % 3;
+    const rotates = /[012]$/.test(number);
+    attempts += rotates ? 2 : 1;
+    if (rotates) rotations += 1;
     if (i % 2 === 0) {
       clicks += 1;
       const call = bitrix24.state.registerClickToCall(USERS[who] as string, number);
@@ -128,6 +141,7 @@ async function load(rate: number, seconds: number): Promise<void> {
       }, (err: unknown) => failed(`desk call: ${(err as Error).message}`)));
     }
   }
+  loadSeconds = elapsed();
   await bitrix24.setOutage('none');
   await Promise.all([...pending]);
   clearInterval(progress);

@@ -85,6 +85,18 @@ export function outboxContract(name: string, open: () => Promise<{ db: Db; close
       expect([(await repo.get(a.id))?.state, (await repo.get(b.id))?.state, (await repo.get(c.id))?.state]).toEqual(['done', 'done', 'inflight']);
     });
 
+    it('records one failed attempt for several claimed entries in one go, only under its own claim', async () => {
+      const a = await repo.enqueue({ dedupeKey: 'a', method: 'm', params: {} }, T0);
+      const b = await repo.enqueue({ dedupeKey: 'b', method: 'm', params: {} }, T0);
+      const c = await repo.enqueue({ dedupeKey: 'c', method: 'm', params: {} }, T0);
+      await repo.claimDue(T0, 2, 'w1', 1000);
+      await repo.claimDue(T0, 10, 'w2', 1000);
+      await repo.markFailedMany([a.id, b.id, c.id], { error: 'SERVICE_UNAVAILABLE (HTTP 503)', park: false, nextAttemptAt: T0 + 2000 }, T0 + 1, 'w1');
+      const [ea, eb, ec] = [await repo.get(a.id), await repo.get(b.id), await repo.get(c.id)];
+      expect([ea, eb].map((e) => [e?.state, e?.attempts, e?.nextAttemptAt, e?.lastError])).toEqual(Array(2).fill(['pending', 1, T0 + 2000, 'SERVICE_UNAVAILABLE (HTTP 503)']));
+      expect([ec?.state, ec?.attempts]).toEqual(['inflight', 0]);
+    });
+
     it('holds a dependent entry until its predecessor is done, then hands it the result', async () => {
       const reg = await repo.enqueue({ dedupeKey: 'reg', method: 'register', params: {} }, T0);
       const fin = await repo.enqueue({ dedupeKey: 'fin', method: 'finish', params: { DURATION: 1 }, dependsOn: reg.id, inject: { CALL_ID: 'CALL_ID' } }, T0);

@@ -285,6 +285,22 @@ export class PbxTier {
     }
   }
 
+  /**
+   * Asterisk stopped (`stopped`: SIGTERM, it hangs up every channel first) or killed (`killed`:
+   * SIGKILL, nothing more is said) and started again; resolves once the test's AMI session is back
+   * and the connector has logged in again on its own.
+   */
+  async restartAsterisk(how: 'stopped' | 'killed'): Promise<void> {
+    let seen = 0;
+    const before = this.connector.lines.filter((l) => l.msg === 'AMI connected').length;
+    const back = this.connector.waitLog('the connector logging in to the restarted Asterisk', (l) => l.msg === 'AMI connected' && ++seen > before, 30_000);
+    await this.asterisk.kill(how === 'killed' ? 'SIGKILL' : 'SIGTERM');
+    await this.ami.closed;
+    await this.asterisk.start();
+    await this.ami.reopen();
+    await back;
+  }
+
   /** UserEvent(ConnectorFailOpen) of the call. */
   failOpensOf(linkedid: string): LabEvent[] {
     return this.ami.events.filter((e) => e.Event === 'UserEvent' && e.UserEvent === 'ConnectorFailOpen' && e.Linkedid === linkedid);

@@ -16,11 +16,21 @@ export class LabAmi {
   private readonly pending = new Map<string, { resolve: (r: LabEvent[]) => void; reject: (err: Error) => void; list: LabEvent[]; listEnd?: string }>();
   private seq = 0;
   private socket!: net.Socket;
+  /** Resolves when the current session's socket closes (Asterisk stopped, killed, or close()). */
+  closed: Promise<void> = Promise.resolve();
+
+  private constructor(private readonly port: number, private readonly username: string, private readonly secret: string) {}
 
   static async connect(port: number, secret: string, username = 'lab'): Promise<LabAmi> {
-    const ami = new LabAmi();
+    const ami = new LabAmi(port, username, secret);
     await ami.open(port, username, secret);
     return ami;
+  }
+
+  /** Logs in again after Asterisk was restarted; the events seen so far are kept. */
+  async reopen(): Promise<void> {
+    this.socket.destroy();
+    await this.open(this.port, this.username, this.secret);
   }
 
   private async open(port: number, username: string, secret: string): Promise<void> {
@@ -31,6 +41,7 @@ export class LabAmi {
     });
     this.socket.on('error', () => undefined);
     // A dropped session must fail what waits on it, not leave it waiting for ever.
+    this.closed = new Promise((resolve) => this.socket.once('close', () => resolve()));
     this.socket.on('close', () => {
       for (const [id, p] of this.pending) {
         this.pending.delete(id);

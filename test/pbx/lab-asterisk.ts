@@ -32,7 +32,16 @@ export interface LabAsterisk {
   readonly amiPort: number;
   /** `asterisk -rx COMMAND`: its output. */
   cli(command: string): Promise<string>;
+  /** Stops it as `stop.sh` does (SIGTERM: Asterisk hangs up every channel, then exits). */
   stop(): Promise<void>;
+  /**
+   * Signals the process and waits until it has exited: SIGTERM stops it as `core stop now` does
+   * (every channel hung up first), SIGKILL is a crash or a power cut. (stop.sh waits 5 s for an
+   * exited process nobody reaps here.)
+   */
+  kill(signal: 'SIGTERM' | 'SIGKILL'): Promise<void>;
+  /** Starts it again with the same files (start.sh: returns once it is fully booted and AMI answers). */
+  start(): Promise<void>;
 }
 
 let home: string | undefined;
@@ -49,7 +58,8 @@ export async function startLabAsterisk(o: LabStart): Promise<LabAsterisk> {
   for (const f of o.manager) args.push('--manager', f);
   if (o.etcDir) args.push('--etc', o.etcDir);
   const h = await asteriskHome();
-  await run('bash', args, { timeout: 60_000 });
+  const start = async (): Promise<void> => { await run('bash', args, { timeout: 60_000 }); };
+  await start();
   const env = { ...process.env, LD_LIBRARY_PATH: path.join(h, 'lib') };
   const conf = path.join(o.runDir, 'etc', 'asterisk.conf');
   return {
@@ -61,7 +71,29 @@ export async function startLabAsterisk(o: LabStart): Promise<LabAsterisk> {
     async stop() {
       await run('bash', [path.join(LAB_DIR, 'stop.sh'), o.runDir], { timeout: 30_000 }).catch(() => undefined);
     },
+    async kill(signal) {
+      const pid = Number(fs.readFileSync(path.join(o.runDir, 'asterisk.pid'), 'utf8').trim());
+      process.kill(pid, signal);
+      await gone(pid, signal);
+    },
+    start,
   };
+}
+
+/** Resolves once the process has exited (no longer listed, or a zombie nobody reaped yet). */
+async function gone(pid: number, signal: string, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    let state: string;
+    try {
+      state = fs.readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /s, '')[0] ?? '';
+    } catch {
+      return;
+    }
+    if (state === 'Z' || state === 'X') return;
+    if (Date.now() > deadline) throw new Error(`process ${pid} still runs ${timeoutMs} ms after ${signal}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
 }
 
 export const LAB_SKIP_NOTE = hasLab ? '' : ` (${LAB_SKIP_REASON})`;

@@ -1,22 +1,10 @@
-import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openDb } from '../../src/adapters/db/connection.ts';
 import { labNumber, PbxTier, TIER_START_MS } from './harness.ts';
-import { hasLab, LAB_DIR, LAB_SKIP_NOTE } from './lab-asterisk.ts';
+import { hasLab, LAB_SKIP_NOTE } from './lab-asterisk.ts';
 import type { LabEvent } from './lab-ami.ts';
-
-/**
- * The lab trunk that answers talks 2 s; these calls need time to transfer, kill or hang up during
- * the call: here it stays until hung up (at most 2 minutes).
- */
-function longAnswers(dir: string): void {
-  const file = path.join(dir, 'extensions.conf');
-  const text = fs.readFileSync(file, 'utf8');
-  const long = text.replace(/(\[trunk-answer\][^[]*?same => n,Wait\()2\)/, '$1120)');
-  if (long === text) throw new Error('the lab trunk-answer context has changed: cannot lengthen its talk');
-  fs.writeFileSync(file, long);
-}
+import { cdrCsv, longAnswers, transferFeatures } from './lab-etc.ts';
 
 /** The connector's own rows (its SQLite file), read beside the running process. */
 async function rows(tier: PbxTier): Promise<{ calls: { id: string; number: string }[]; tracking: { linkedid: string; state: string }[] }> {
@@ -74,7 +62,7 @@ async function marker(tier: PbxTier, scenario: number): Promise<void> {
 
 describe.skipIf(!hasLab)(`real Asterisk: the tracker follows what the connector has business with${LAB_SKIP_NOTE}`, () => {
   let tier: PbxTier;
-  beforeAll(async () => { tier = await PbxTier.start({ etc: longAnswers }); }, TIER_START_MS);
+  beforeAll(async () => { tier = await PbxTier.start({ etc: (dir) => { longAnswers(dir); transferFeatures(dir); } }); }, TIER_START_MS);
   afterAll(async () => { await tier?.stop(); });
 
   it('an inbound call and an internal call dialled through the connector context: no rows, no CRM writes', async () => {
@@ -119,7 +107,80 @@ describe.skipIf(!hasLab)(`real Asterisk: the tracker follows what the connector 
     expect(tier.registeredFor(number)).toHaveLength(1);
   });
 
-  it('the client bridged into an older internal call (what completing an attended transfer does): the Linkedid is rewritten, the record stays one and closes at the real end', async () => {
+  it('an attended transfer from the keypad (*2 101): the manager consults 101, hangs up, the client talks to 101; one record, closed at the real end', async () => {
+    const number = labNumber(87, ['answer']);
+    // The site lets its desk phones transfer (BRIDGE_FEATURES=T: the caller's side of the Dial may).
+    const linkedid = await tier.deskCall(number, { BRIDGE_FEATURES: 'T' });
+    const answer = await answered(tier, linkedid);
+    const client = answer.DestChannel ?? '';
+    await tier.ami.waitEvent('the manager\'s side in the bridge', (e) => e.Event === 'BridgeEnter' && e.Channel === answer.Channel);
+    // The manager's phone presses *2 and dials 101 (AMI Atxfer queues those keys on its channel).
+    const [res] = await tier.ami.action({ Action: 'Atxfer', Channel: answer.Channel ?? '', Context: 'lab-phones', Exten: '101' });
+    expect(res?.Response).toBe('Success');
+    // The consultation call (it carries the transferer's Linkedid from the start): 101 answers,
+    // talking to the manager while the client waits.
+    await await tier.ami.waitEvent('101 answering the consultation', (e) => e.Event === 'Newstate' && e.Linkedid === linkedid && e.ChannelStateDesc === 'Up' && (e.Channel ?? '').startsWith('Local/101@lab-internal'), 20_000);
+    await marker(tier, 88);
+    expect(tier.registeredFor(number)).toEqual([]);
+
+    // The manager puts the handset down: Asterisk completes the transfer (client and 101 bridged).
+    const handset = await tier.ami.waitEvent('the handset', (e) => e.Event === 'Newchannel' && e.Uniqueid === linkedid);
+    await hangup(tier, handset.Channel ?? '');
+    const transfer = await tier.ami.waitEvent('the attended transfer', (e) => e.Event === 'AttendedTransfer' && e.OrigTransfererChannel === answer.Channel);
+    expect(transfer.Result).toBe('Success');
+    await tier.ami.waitEvent('the client bridged with 101', (e) => e.Event === 'BridgeEnter' && e.BridgeUniqueid === transfer.OrigBridgeUniqueid && e.Channel !== client && e.Channel !== answer.Channel);
+    await marker(tier, 89);
+    expect(tier.registeredFor(number)).toEqual([]);
+
+    await hangup(tier, client);
+    await tier.callGone(linkedid);
+    const call = await tier.registered(number);
+    const finish = await tier.finished(call.CALL_ID);
+    expect(finish.STATUS_CODE).toBe('200');
+    expect(Math.abs(Number(finish.DURATION) - tier.talkSeconds(linkedid))).toBeLessThanOrEqual(1);
+    expect(tier.registeredFor(number)).toHaveLength(1);
+    expect((await tier.ami.channels()).filter((c) => c.Linkedid === linkedid)).toEqual([]);
+  });
+
+  it('an attended transfer to a client from an internal call (*2 8XXXXXXXXXX): the consultation is routed and carries the internal call\'s Linkedid; one record for the client, closed at the real end', async () => {
+    // 100 talks to 102 (an internal call: no business of the connector's).
+    const internal = await tier.deskCall('102', { BRIDGE_FEATURES: 'T' });
+    const colleague = await tier.ami.waitEvent('102 answering', (e) => e.Event === 'DialEnd' && e.Linkedid === internal && e.DialStatus === 'ANSWER');
+    await tier.ami.waitEvent('the manager\'s side in the bridge', (e) => e.Event === 'BridgeEnter' && e.Channel === colleague.Channel);
+    // The manager presses *2 and dials the client as desk phones do (8 and ten digits).
+    const number = labNumber(75, ['answer']);
+    const [res] = await tier.ami.action({ Action: 'Atxfer', Channel: colleague.Channel ?? '', Context: 'lab-phones', Exten: `8${number.slice(2)}` });
+    expect(res?.Response).toBe('Success');
+    const client = await tier.ami.waitEvent('the client answering the consultation', (e) => e.Event === 'DialEnd' && e.Linkedid === internal && e.DialStatus === 'ANSWER' && (e.DestChannel ?? '').includes('@lab-t'), 20_000);
+    expect(tier.attemptsOf(internal).filter((a) => a.trunk !== 'internal')).toEqual([{ trunk: 't1', exten: number.slice(1), callerId: '74951234510' }]);
+
+    // The manager hangs up: 102 and the client are put through.
+    const handset = await tier.ami.waitEvent('the handset', (e) => e.Event === 'Newchannel' && e.Uniqueid === internal);
+    await hangup(tier, handset.Channel ?? '');
+    const transfer = await tier.ami.waitEvent('the attended transfer', (e) => e.Event === 'AttendedTransfer' && e.OrigTransfererChannel === colleague.Channel);
+    expect(transfer.Result).toBe('Success');
+    await marker(tier, 76);
+    expect(tier.registeredFor(number)).toEqual([]);
+
+    await hangup(tier, client.DestChannel ?? '');
+    await tier.callGone(internal);
+    const call = await tier.registered(number);
+    const finish = await tier.finished(call.CALL_ID);
+    expect(finish.STATUS_CODE).toBe('200');
+    const end = tier.ami.events.find((e) => e.Event === 'Hangup' && e.Uniqueid === client.DestUniqueid);
+    expect(Math.abs(Number(finish.DURATION) - (Number(end?.Timestamp) - Number(client.Timestamp)))).toBeLessThanOrEqual(1);
+    expect(tier.registeredFor(number)).toHaveLength(1);
+    // The internal call around it is written nowhere.
+    expect(tier.registeredFor('102')).toEqual([]);
+    expect((await tier.ami.channels()).filter((c) => c.Linkedid === internal)).toEqual([]);
+  });
+
+  // A SIP phone's attended transfer (REFER with Replaces) joins two calls with their own Linkedids,
+  // and joining a bridge rewrites both to the older one. Only channel drivers start that kind of
+  // transfer (ast_bridge_transfer_attended: res_pjsip_refer, chan_dahdi, sig_pri); the lab has none,
+  // and its keypad transfer (above) gives the consultation call the transferer's Linkedid from the
+  // start. AMI Bridge joins the two calls the same way, so the rewrite is the real server's.
+  it('the client bridged into an older internal call (what a SIP phone\'s attended transfer does to Linkedids): the Linkedid is rewritten, the record stays one and closes at the real end', async () => {
     // 102 is on an internal call that started first: its Linkedid is the older one.
     const older = `int-${Date.now()}`;
     await tier.ami.action({ Action: 'Originate', Channel: 'Local/102@phones', Application: 'Wait', Data: '120', Async: 'true', ChannelId: older, OtherChannelId: `${older}-b` });
@@ -164,14 +225,7 @@ describe.skipIf(!hasLab)(`real Asterisk: talk time from the PBX's CDRs after an 
       env,
       etc: (dir) => {
         longAnswers(dir);
-        // The admin's config of docs/asterisk.md: cdr_csv loaded, with the Uniqueid column.
-        const lab = path.join(LAB_DIR, 'etc');
-        const modules = fs.existsSync(path.join(dir, 'modules.conf')) ? path.join(dir, 'modules.conf') : path.join(lab, 'modules.conf');
-        fs.writeFileSync(path.join(dir, 'modules.conf'), `${fs.readFileSync(modules, 'utf8')}\nload => cdr_csv.so\n`);
-        fs.writeFileSync(path.join(dir, 'cdr.conf'), `${fs.readFileSync(path.join(lab, 'cdr.conf'), 'utf8')}\n[csv]\nloguniqueid = yes\n`);
-        const logDir = path.join(path.dirname(dir), 'asterisk', 'log', 'cdr-csv');
-        fs.mkdirSync(logDir, { recursive: true });
-        env.CDR_CSV_PATH = path.join(logDir, 'Master.csv');
+        env.CDR_CSV_PATH = cdrCsv(dir);
       },
     });
   }, TIER_START_MS);

@@ -110,7 +110,10 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
    */
   follow(uniqueid: string, linkedid: string | null): void {
     const result = this.core.follow(uniqueid, linkedid, this.deps.clock.now());
-    if (result.kind !== 'ignored') this.changed(result.call.linkedid);
+    if (result.kind === 'ended') {
+      this.deps.logger.warn({ uniqueid, linkedid: result.call.linkedid }, 'tracker: the channel had hung up before the connector followed it; its call is closed as unseen');
+      this.ending.push(result.call);
+    } else if (result.kind !== 'ignored') this.changed(result.call.linkedid);
   }
 
   private changed(key: string): void {

@@ -118,12 +118,16 @@ export class OutboxWorker {
       await this.o.limiter.acquire();
       report.requests += 1;
       const outcome = await this.o.gateway.batch(batchable.map((p) => ({ key: `e${p.entry.id}`, method: p.entry.method, params: p.params })));
+      // A batch refused as a whole (503, the rate limit, no answer): every entry shares the failure.
+      if (!outcome.ok) {
+        if (outcome.error.code === 'QUERY_LIMIT_EXCEEDED') this.o.limiter.exhausted();
+        await this.failMany(batchable.map((p) => p.entry), outcome.error, report);
+        return this.sendInline(inline, report);
+      }
       // The successes of a batch are recorded in one statement; failures one by one.
       const done: { id: number; result: unknown }[] = [];
       for (const p of batchable) {
-        const one: RestOutcome = outcome.ok
-          ? (outcome.results.get(`e${p.entry.id}`) ?? { ok: false, error: restFailure('BATCH_NO_RESULT', 'no result for this command', 0) })
-          : { ok: false, error: outcome.error };
+        const one: RestOutcome = outcome.results.get(`e${p.entry.id}`) ?? { ok: false, error: restFailure('BATCH_NO_RESULT', 'no result for this command', 0) };
         if (one.ok) done.push({ id: p.entry.id, result: one.result });
         else await this.settle(p, one, report);
       }
@@ -133,6 +137,11 @@ export class OutboxWorker {
         for (const d of done) this.events.emit(`settled:${d.id}`, d.result);
       }
     }
+    return this.sendInline(inline, report);
+  }
+
+  /** Entries whose file goes inline (never in a batch): one request each. */
+  private async sendInline(inline: readonly Prepared[], report: DrainReport): Promise<DrainReport> {
     for (const p of inline) {
       await this.o.limiter.acquire();
       report.requests += 1;
@@ -284,22 +293,50 @@ export class OutboxWorker {
     await this.fail(p.entry, f, report, true);
   }
 
-  /** `sent`: the request went out (false: it failed while being prepared). */
-  private async fail(entry: ClaimedOutboxEntry, f: RestFailure, report: DrainReport, sent = false): Promise<void> {
+  /** One sent request failed for all these entries: recorded in one statement per distinct outcome. */
+  private async failMany(entries: readonly ClaimedOutboxEntry[], f: RestFailure, report: DrainReport): Promise<void> {
     const now = this.o.clock.now();
+    const groups = new Map<string, { failure: { error: string; park: boolean; nextAttemptAt: number }; entries: ClaimedOutboxEntry[] }>();
+    for (const entry of entries) {
+      const failure = this.failureOf(entry, f, true, now);
+      const key = `${failure.park}|${failure.nextAttemptAt}|${failure.error}`;
+      const group = groups.get(key) ?? { failure, entries: [] };
+      group.entries.push(entry);
+      groups.set(key, group);
+    }
+    for (const { failure, entries: group } of groups.values()) {
+      await this.o.repo.markFailedMany(group.map((e) => e.id), failure, now, this.owner);
+      for (const entry of group) this.failed(entry, f, failure, report);
+    }
+  }
+
+  /** How a failed attempt of `entry` is recorded: its error text, parked or not, when to try again. */
+  private failureOf(entry: ClaimedOutboxEntry, f: RestFailure, sent: boolean, now: number): { error: string; park: boolean; nextAttemptAt: number } {
     const attempts = entry.attempts + 1;
     const park = f.kind === 'permanent' || attempts >= this.o.maxAttempts;
     const landed = (sent && mayHaveLanded(f)) || earlierMayHaveLanded(entry.lastError);
-    const reason = (park && f.kind !== 'permanent' ? `gave up after ${attempts} attempts; last: ${describeFailure(f)}` : describeFailure(f)) + (landed ? MAY_HAVE_LANDED : '');
-    await this.o.repo.markFailed(entry.id, { error: reason, park, nextAttemptAt: now + this.backoff(attempts) }, now, this.owner);
-    if (park) {
+    const error = (park && f.kind !== 'permanent' ? `gave up after ${attempts} attempts; last: ${describeFailure(f)}` : describeFailure(f)) + (landed ? MAY_HAVE_LANDED : '');
+    return { error, park, nextAttemptAt: now + this.backoff(attempts) };
+  }
+
+  /** Reports a recorded failure: parked entries are logged, announced and settled; others logged for retry. */
+  private failed(entry: ClaimedOutboxEntry, f: RestFailure, failure: { error: string; park: boolean }, report: DrainReport): void {
+    if (failure.park) {
       report.parked += 1;
-      this.logger.warn({ outboxId: entry.id, method: entry.method, code: f.code, status: f.status }, `outbox entry parked: ${reason}`);
+      this.logger.warn({ outboxId: entry.id, method: entry.method, code: f.code, status: f.status }, `outbox entry parked: ${failure.error}`);
       this.events.emit(`settled:${entry.id}`, null);
-      this.o.onParked?.({ id: entry.id, method: entry.method }, reason);
+      this.o.onParked?.({ id: entry.id, method: entry.method }, failure.error);
     } else {
       report.retried += 1;
-      this.logger.info({ outboxId: entry.id, method: entry.method, code: f.code, status: f.status, attempts }, 'outbox entry will be retried');
+      this.logger.info({ outboxId: entry.id, method: entry.method, code: f.code, status: f.status, attempts: entry.attempts + 1 }, 'outbox entry will be retried');
     }
+  }
+
+  /** `sent`: the request went out (false: it failed while being prepared). */
+  private async fail(entry: ClaimedOutboxEntry, f: RestFailure, report: DrainReport, sent = false): Promise<void> {
+    const now = this.o.clock.now();
+    const failure = this.failureOf(entry, f, sent, now);
+    await this.o.repo.markFailed(entry.id, failure, now, this.owner);
+    this.failed(entry, f, failure, report);
   }
 }

@@ -51,6 +51,12 @@ export class CallTrackerCore {
   private readonly expected = new Map<string, Expected>();
   /** Linkedids ended lately: a late event (an OriginateResponse after the last Hangup) must not reopen them. */
   private readonly recentlyEnded = new Set<string>();
+  /**
+   * Channels of no followed call that hung up lately (Uniqueid → Linkedid): a route request read
+   * after its channel was gone (the connector lagging behind the PBX) closes its call at once
+   * instead of waiting for events that already passed.
+   */
+  private readonly goneLoose = new Map<string, string>();
 
   constructor(
     private readonly connectorContext: string,
@@ -88,6 +94,8 @@ export class CallTrackerCore {
       const call = this.open(seenLinkedid, uniqueid, now);
       return { kind: 'updated', call };
     }
+    const goneLinkedid = this.goneLoose.get(uniqueid);
+    if (goneLinkedid !== undefined) return this.closeGone(uniqueid, goneLinkedid, now);
     this.expected.delete(uniqueid);
     this.expected.set(uniqueid, { linkedid, at: now });
     for (const [u, x] of this.expected) {
@@ -95,6 +103,31 @@ export class CallTrackerCore {
       this.expected.delete(u);
     }
     return IGNORED;
+  }
+
+  /** A followed channel that had already hung up: its call ended, what happened on it unseen (the PBX's records tell). */
+  private closeGone(uniqueid: string, linkedid: string, now: number): TrackResult {
+    this.goneLoose.delete(uniqueid);
+    if (this.recentlyEnded.has(linkedid)) return IGNORED;
+    // Other channels of the call are still up (a transfer): it goes on, followed from them.
+    if (this.loose.has(linkedid)) return { kind: 'updated', call: this.open(linkedid, uniqueid, now) };
+    const call: TrackedCall = { ...newTrackedCall(linkedid, now), callerUniqueid: uniqueid, channels: 1, endedAt: now, gapAt: now, endUnseen: true };
+    this.remember(linkedid);
+    return { kind: 'ended', call };
+  }
+
+  private remember(linkedid: string): void {
+    this.recentlyEnded.add(linkedid);
+    while (this.recentlyEnded.size > this.rememberEnded) {
+      const oldest = this.recentlyEnded.values().next().value;
+      if (oldest === undefined) break;
+      this.recentlyEnded.delete(oldest);
+    }
+  }
+
+  /** How many entries each per-call table holds (all zero once every call has ended and been forgotten, but the bounded memory of ended ones). */
+  held(): { calls: number; channels: number; linkedids: number; loose: number; expected: number } {
+    return { calls: this.calls.size, channels: this.callOfChannel.size, linkedids: this.callOfLinkedid.size, loose: this.looseLinkedid.size + this.loose.size, expected: this.expected.size };
   }
 
   /** Forgets an ended call (its record was handed on). */
@@ -107,12 +140,7 @@ export class CallTrackerCore {
     for (const u of call.live) this.callOfChannel.delete(u);
     for (const l of call.linkedids) {
       if (this.callOfLinkedid.get(l) === key) this.callOfLinkedid.delete(l);
-      this.recentlyEnded.add(l);
-    }
-    while (this.recentlyEnded.size > this.rememberEnded) {
-      const oldest = this.recentlyEnded.values().next().value;
-      if (oldest === undefined) break;
-      this.recentlyEnded.delete(oldest);
+      this.remember(l);
     }
   }
 
@@ -260,7 +288,10 @@ export class CallTrackerCore {
 
   /** Channels of no followed call: only which Linkedid each carries, while it is up. */
   private followLoose(name: string, uniqueid: string, linkedid: string): void {
-    if (name === 'Hangup') return this.dropLoose(uniqueid);
+    if (name === 'Hangup') {
+      if (this.looseLinkedid.has(uniqueid)) this.rememberGone(uniqueid, linkedid);
+      return this.dropLoose(uniqueid);
+    }
     const was = this.looseLinkedid.get(uniqueid);
     if (was === linkedid || (was === undefined && name !== 'Newchannel')) return;
     if (was !== undefined) this.dropLoose(uniqueid);
@@ -268,6 +299,15 @@ export class CallTrackerCore {
     let set = this.loose.get(linkedid);
     if (!set) this.loose.set(linkedid, (set = new Set()));
     set.add(uniqueid);
+  }
+
+  private rememberGone(uniqueid: string, linkedid: string): void {
+    this.goneLoose.set(uniqueid, linkedid);
+    while (this.goneLoose.size > this.rememberEnded) {
+      const oldest = this.goneLoose.keys().next().value;
+      if (oldest === undefined) break;
+      this.goneLoose.delete(oldest);
+    }
   }
 
   private dropLoose(uniqueid: string): void {

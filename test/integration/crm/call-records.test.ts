@@ -175,6 +175,22 @@ describe('durability', () => {
     expect(register?.lastError).toMatch(/^gave up after 3 attempts; last: SERVICE_UNAVAILABLE \(HTTP 503\)/);
   });
 
+  it('a batch refused as a whole (Bitrix24 down): every entry keeps its failed attempt and is sent once it is back, none lost', async () => {
+    await setup();
+    await h.double.setOutage('unavailable');
+    const clicks = Array.from({ length: 30 }, (_, i) => h.double.state.registerClickToCall('1', `+7926123${String(4000 + i)}`));
+    for (const c of clicks) source.pending.push(callRecord({ callId: `call-${c.CALL_ID}`, crmCallId: c.CALL_ID, userId: '1', origin: 'crm', linkedid: c.CALL_ID }));
+    await handoff.drainPending();
+    await h.worker.drainOnce();
+    const failed = await h.outbox.list();
+    expect(failed).toHaveLength(30);
+    expect(failed.every((e) => e.state === 'pending' && e.attempts === 1 && /SERVICE_UNAVAILABLE \(HTTP 503\).*\[an earlier attempt may have landed\]$/.test(e.lastError ?? ''))).toBe(true);
+    await h.double.setOutage('none');
+    await drainAll();
+    expect((await h.outbox.list()).map((e) => e.state)).toEqual(Array(30).fill('done'));
+    expect(clicks.every((c) => h.double.state.calls.get(c.CALL_ID)?.finished !== undefined)).toBe(true);
+  });
+
   it('a lost finish answer stays known through later rate-limit refusals and a replay: "Call is not found" still means done', async () => {
     await setup({ timeoutMs: 300, maxAttempts: 2 });
     const call = h.double.state.registerClickToCall('1', '+79261234567');

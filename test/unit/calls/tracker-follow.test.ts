@@ -161,3 +161,41 @@ describe('what was not seen is not invented', () => {
     expect(summarizeCall(ended as TrackedCall, route, null).status.code).toBe('OTHER');
   });
 });
+
+describe('nothing of a call stays in memory once it has ended', () => {
+  const empty = { calls: 0, channels: 0, linkedids: 0, loose: 0, expected: 0 };
+
+  it('followed calls (desk phone, rotation, click-to-call) and calls of no interest leave every per-call table empty', () => {
+    const core = new CallTrackerCore(CTX);
+    for (let i = 0; i < 50; i++) {
+      const { caller, leg } = deskCall(`d${i}`);
+      const second = ch(`d${i}.3`, `d${i}.1`, 'from-trunk');
+      core.follow(caller.uniqueid, caller.linkedid, 0);
+      // The first trunk is congested, the next one answers (a rotation).
+      feed(core, new AmiScript().newchannel(caller).newchannel(leg).dialBegin(caller, leg, '79160000001@trunk-a').hangup(leg, 34)
+        .attempt(caller, 1, 'CONGESTION', 34).newchannel(second).dialBegin(caller, second, '79160000001@trunk-b').dialEnd(caller, second, 'ANSWER')
+        .bridgeEnter(second).wait(3).hangup(second, 16).hangup(caller, 16).events);
+      // A click-to-call: announced by its Originate before any event.
+      const manager = ch(`c${i}.1`, `c${i}.1`, CTX, '79160000002');
+      core.follow(manager.uniqueid, null, 0);
+      feed(core, new AmiScript().newchannel(manager).originateResponse(manager.uniqueid, 'Success', '4').wait(2).hangup(manager, 16).events);
+      // An internal call: never the connector's business.
+      const a = ch(`i${i}.1`, `i${i}.1`);
+      const b = ch(`i${i}.2`, `i${i}.1`);
+      feed(core, new AmiScript().newchannel(a).newchannel(b).dialBegin(a, b, 'PJSIP/101').wait(1).hangup(b, 16).hangup(a, 16).events);
+    }
+    expect(core.held()).toEqual(empty);
+  });
+
+  it('a route request read after its channel hung up closes the call at once, unseen, instead of waiting for events that passed', () => {
+    const core = new CallTrackerCore(CTX);
+    const { caller, leg } = deskCall('late');
+    feed(core, new AmiScript().newchannel(caller).newchannel(leg).dialBegin(caller, leg, '79160000001@trunk-a').wait(2).hangup(leg, 16).hangup(caller, 16).events);
+    const r = core.follow(caller.uniqueid, caller.linkedid, 5_000);
+    expect(r).toMatchObject({ kind: 'ended', call: { linkedid: 'late.1', callerUniqueid: 'late.1', endedAt: 5_000, endUnseen: true } });
+    expect(core.held()).toEqual(empty);
+    // A later request of the same call changes nothing.
+    expect(core.follow(caller.uniqueid, caller.linkedid, 6_000)).toEqual({ kind: 'ignored' });
+    expect(core.held()).toEqual(empty);
+  });
+});

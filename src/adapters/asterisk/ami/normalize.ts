@@ -20,7 +20,15 @@ export function normalizeAmiMessage(raw: AmiRawMessage): AmiEvent {
     else if (Array.isArray(value)) out[k] = MULTI.has(k) ? value.join('\n') : String(value[0] ?? '');
     else out[k] = Object.entries(value).map(([n, v]) => (v === '' ? n : `${n}=${v}`)).join('\n');
   }
-  return out;
+  return detached(out);
+}
+
+/**
+ * The package's values are slices of its whole read buffer (tens of KB): one Uniqueid kept for a
+ * call's life would keep that buffer alive. A JSON round trip gives every value its own storage.
+ */
+function detached(event: Record<string, string>): AmiEvent {
+  return JSON.parse(JSON.stringify(event)) as AmiEvent;
 }
 
 /** Case-insensitive read of a field (callers may spell keys as Asterisk does: `DialStatus`). */

@@ -234,6 +234,24 @@ export class OutboxRepository {
     return n > 0;
   }
 
+  /** Records the same failed attempt for several claimed entries in one statement (a whole batch refused). */
+  async markFailedMany(ids: readonly number[], failure: { error: string; park: boolean; nextAttemptAt: number }, now: number, owner: string): Promise<void> {
+    for (let i = 0; i < ids.length; i += 500) {
+      await this.db(TABLE)
+        .whereIn('id', ids.slice(i, i + 500))
+        .andWhere({ state: 'inflight', claimed_by: owner })
+        .update({
+          state: failure.park ? 'parked' : 'pending',
+          attempts: this.db.raw('attempts + 1'),
+          next_attempt_at: failure.nextAttemptAt,
+          last_error: failure.error.slice(0, 2000),
+          claimed_by: null,
+          claimed_until: null,
+          updated_at: now,
+        });
+    }
+  }
+
   /** Gives a claimed entry back without counting an attempt (e.g. the client-side limiter said wait). */
   async release(id: number, now: number, owner: string): Promise<void> {
     await this.db(TABLE)
