@@ -8,16 +8,22 @@
 // Calls are answered busy at once so every call also ends, is tracked and queued for the CRM
 // while the load runs. Each database gets a short unmeasured warm-up (WEBHOOK_WARMUP_SECONDS).
 // WEBHOOK_SQLITE=0 leaves SQLite out (PostgreSQL alone, for comparing changes on it).
+// Baseline of the same run: one single-row commit on the same database and settings, with nothing
+// else running — no click can be stored faster than that. Below the table, per round: the
+// connector's event-loop delay and GC pauses, and CPU ms per click of the connector, the doubles
+// and the PostgreSQL backends.
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import knexFactory from 'knex';
+import { openDb } from '../src/adapters/db/connection.ts';
 import { silentLogger } from '../src/adapters/logging/logger.ts';
 import { listenHttp, startConnector } from '../src/composition/connector.ts';
 import { loadEnv } from '../src/config/env.ts';
 import type { DoublesReady, LoadDone } from './support/doubles-process.ts';
+import { startRound } from './support/round-diagnostics.ts';
 
 const RATES = (process.env.WEBHOOK_RATES ?? '50,100,200').split(',').map(Number);
 const SECONDS = Number(process.env.WEBHOOK_SECONDS ?? 10);
@@ -34,6 +40,7 @@ interface Round {
   readonly p50: number;
   readonly p99: number;
   readonly replyP99: number;
+  readonly diagnostics: string;
 }
 
 function percentile(sorted: readonly number[], p: number): number {
@@ -52,6 +59,29 @@ function next<T>(child: ReturnType<typeof fork>, type: string): Promise<T> {
 }
 
 const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** p50 / p99 ms of a one-row insert committed alone (autocommit), 5 ms apart, on an idle database. */
+async function commitFloor(databaseUrl: string): Promise<{ p50: number; p99: number }> {
+  const db = openDb({ url: databaseUrl });
+  try {
+    await db.schema.createTable('bench_commit_floor', (t) => {
+      t.increments('id');
+      t.text('v');
+    });
+    const took: number[] = [];
+    for (let i = 0; i < 300; i++) {
+      const t0 = performance.now();
+      await db('bench_commit_floor').insert({ v: 'x' });
+      took.push(performance.now() - t0);
+      await pause(5);
+    }
+    await db.schema.dropTable('bench_commit_floor');
+    took.sort((a, b) => a - b);
+    return { p50: percentile(took, 50), p99: percentile(took, 99) };
+  } finally {
+    await db.destroy();
+  }
+}
 
 /** All rates on one database: a connector of its own, its doubles in a child process. */
 async function measure(label: string, databaseUrl: string, dir: string): Promise<Round[]> {
@@ -112,9 +142,14 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
     await pause(3000);
   }
   const rounds: Round[] = [];
+  const backends = async (): Promise<number[]> => (databaseUrl.startsWith('postgres')
+    ? ((await counter.raw('select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()')) as { rows: { pid: number }[] }).rows.map((r) => r.pid)
+    : []);
   for (const rate of RATES) {
     const total = rate * SECONDS;
+    const round = startRound({ doubles: child.pid ?? 0, backends: await backends() });
     const done = await load(rate, total);
+    const diagnostics = round.finish(total);
     const latencies = Object.entries(done.sentAt).flatMap(([id, t0]) => {
       const t1 = originatedAt.get(id);
       return t1 === undefined ? [] : [t1 - t0];
@@ -123,7 +158,7 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
     for (const e of done.errorSamples) console.log(`  ${label} @${rate}/s error: ${e}`);
     rounds.push({
       rate, posted: total, originated: latencies.length, refused: done.refused, errors: done.errors,
-      p50: percentile(latencies, 50), p99: percentile(latencies, 99), replyP99: percentile(replies, 99),
+      p50: percentile(latencies, 50), p99: percentile(latencies, 99), replyP99: percentile(replies, 99), diagnostics,
     });
     // Let the calls of this round end and their CRM writes drain before the next rate.
     await pause(3000);
@@ -154,14 +189,19 @@ async function freshPgDatabase(serverUrl: string): Promise<{ url: string; drop()
 
 export async function run(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'b24pbx-bench-webhook-'));
-  const results: { label: string; rounds: Round[] }[] = [];
+  const results: { label: string; floor: { p50: number; p99: number }; rounds: Round[] }[] = [];
   try {
-    if (process.env.WEBHOOK_SQLITE !== '0') results.push({ label: 'SQLite', rounds: await measure('SQLite', path.join(dir, 'bench.sqlite'), dir) });
+    if (process.env.WEBHOOK_SQLITE !== '0') {
+      const file = path.join(dir, 'bench.sqlite');
+      const floor = await commitFloor(path.join(dir, 'floor.sqlite'));
+      results.push({ label: 'SQLite', floor, rounds: await measure('SQLite', file, dir) });
+    }
     const pgServer = process.env.WEBHOOK_PG_URL;
     if (pgServer) {
       const pg = await freshPgDatabase(pgServer);
       try {
-        results.push({ label: 'PostgreSQL', rounds: await measure('PostgreSQL', pg.url, dir) });
+        const floor = await commitFloor(pg.url);
+        results.push({ label: 'PostgreSQL', floor, rounds: await measure('PostgreSQL', pg.url, dir) });
       } finally {
         await pg.drop();
       }
@@ -177,6 +217,10 @@ export async function run(): Promise<void> {
   console.log(`  rate    ${results.map((x) => `${x.label} p50 / p99`.padEnd(64)).join('')}`);
   for (const rate of RATES) {
     console.log(`  ${String(rate).padStart(3)}/s   ${results.map((x) => cell(x.rounds.find((r) => r.rate === rate)).padEnd(64)).join('')}`);
+  }
+  console.log(`  baseline  ${results.map((x) => `one commit alone ${x.floor.p50.toFixed(2)} / ${x.floor.p99.toFixed(2)}`.padEnd(64)).join('')}`);
+  for (const x of results) {
+    for (const r of x.rounds) console.log(`  ${x.label} @${r.rate}/s: ${r.diagnostics}`);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { ClickIntake, NewClick, StoredClick } from '../../app/crm/ports.ts';
+import { CLICK_CONNECTIONS, clickConnections } from './click-connections.ts';
 import { isSqlite, type Db } from './connection.ts';
 import { GroupCommit } from './group-commit.ts';
 import { urgently } from './priority-lane.ts';
@@ -12,31 +13,29 @@ const CALL_COLUMNS = [
   'state', 'plan', 'refusal_code', 'refusal_message', 'started_at', 'crm_handoff', 'updated_at',
 ] as const;
 
-/** Leaves the rest of the pool (10 connections) to the tracker, the outbox and the reads. */
-const PG_BATCHES_IN_FLIGHT = 4;
-
 const list = (columns: readonly string[], prefix = '') => columns.map((c) => `${prefix}"${c}"`).join(', ');
 
 /**
  * PostgreSQL: a batch of clicks in ONE statement, so one round trip and one commit (autocommit is
- * atomic per statement). The inputs travel as two JSON arrays typed by the tables' own row types;
- * a call is inserted only if its event was (a repeated delivery inserts nothing), and a call
- * refused by the database fails the statement, so no event is stored without its call. Events
- * are inserted in key order: two batches in flight that share a repeated key then wait for each
- * other in one order and never deadlock.
+ * atomic per statement), on the click path's own connections (clickConnections). The inputs
+ * travel as two JSON arrays typed by the tables' own row types; a call is inserted only if its
+ * event was (a repeated delivery inserts nothing), and a call refused by the database fails the
+ * statement, so no event is stored without its call. Events are inserted in key order: two
+ * batches in flight that share a repeated key then wait for each other in one order and never
+ * deadlock.
  */
 const PG_BATCH = `
 WITH new_events AS (
   INSERT INTO crm_events (${list(EVENT_COLUMNS)})
-  SELECT ${list(EVENT_COLUMNS, 'e.')} FROM json_populate_recordset(NULL::crm_events, ?::json) AS e
+  SELECT ${list(EVENT_COLUMNS, 'e.')} FROM json_populate_recordset(NULL::crm_events, $1::json) AS e
   ORDER BY e.event, e.event_key
   ON CONFLICT (event, event_key) DO NOTHING
   RETURNING *
 ), new_calls AS (
   INSERT INTO calls (${list(CALL_COLUMNS)})
   SELECT ${list(CALL_COLUMNS, 'c.')}
-  FROM json_populate_recordset(NULL::calls, ?::json) AS c
-  JOIN json_to_recordset(?::json) AS l(id text, event text, event_key text) ON l.id = c.id
+  FROM json_populate_recordset(NULL::calls, $2::json) AS c
+  JOIN json_to_recordset($3::json) AS l(id text, event text, event_key text) ON l.id = c.id
   JOIN new_events AS e ON e.event = l.event AND e.event_key = l.event_key
   ON CONFLICT DO NOTHING
   RETURNING id
@@ -53,6 +52,9 @@ SELECT (SELECT COALESCE(json_agg(new_events), '[]') FROM new_events) AS events,
  */
 export function clickIntake(db: Db, now: () => number = Date.now): ClickIntake {
   const calls = new CallsRepository(db, now);
+  const lane = () => clickConnections(db);
+  // One connection opened now: the first click does not wait for a connect.
+  if (!isSqlite(db)) void lane().connect().then((c) => c.release(), () => undefined);
 
   const sqliteBatch = (clicks: readonly NewClick[]): Promise<StoredClick[]> => urgently(() => db.transaction(async (trx) => {
     const events = await CrmEventsRepository.insertTaken(trx, clicks);
@@ -73,11 +75,11 @@ export function clickIntake(db: Db, now: () => number = Date.now): ClickIntake {
       return first;
     });
     const withCall = clicks.filter((c, i) => firsts[i] && c.call !== null);
-    const result = await db.raw(PG_BATCH, [
+    const result = await lane().query<{ events: EventRow[]; calls: string[] }>(PG_BATCH, [
       JSON.stringify(clicks.map(CrmEventsRepository.takenRow)),
       JSON.stringify(withCall.map((c) => calls.callRow(c.call!))),
       JSON.stringify(withCall.map((c) => ({ id: c.call!.id, event: c.event.event, event_key: c.event.eventKey }))),
-    ]) as { rows: { events: EventRow[]; calls: string[] }[] };
+    ]);
     const row = result.rows[0] ?? { events: [], calls: [] };
     const events = CrmEventsRepository.matchTaken(clicks, row.events);
     const created = new Set(row.calls);
@@ -86,10 +88,10 @@ export function clickIntake(db: Db, now: () => number = Date.now): ClickIntake {
 
   // On SQLite at most 40 clicks a batch: a call row has 18 columns, and old SQLite builds take 999
   // values a statement. PostgreSQL gets a batch as three JSON values, whatever its size, and up to
-  // PG_BATCHES_IN_FLIGHT batches at once on the pool: a click arriving while a batch commits is
-  // sent at once rather than behind that commit, and one slow commit does not hold up the rest.
+  // CLICK_CONNECTIONS batches at once: a click arriving while a batch commits is sent at once
+  // rather than behind that commit, and one slow commit does not hold up the rest.
   const batches = isSqlite(db)
     ? new GroupCommit<NewClick, StoredClick>(sqliteBatch, 40)
-    : new GroupCommit<NewClick, StoredClick>(pgBatch, 200, PG_BATCHES_IN_FLIGHT);
+    : new GroupCommit<NewClick, StoredClick>(pgBatch, 200, CLICK_CONNECTIONS);
   return { store: (click) => batches.submit(click) };
 }
