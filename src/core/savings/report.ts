@@ -2,6 +2,7 @@ import { policyDepartment, type CompiledRules, type CompiledTrunk } from '../rul
 import { incrementText } from '../rules/billing.ts';
 import { dayText } from './calendar.ts';
 import { adviseSavings, type PricedGroup } from './advice.ts';
+import { mergeCallCostGroups } from './groups.ts';
 import { canCarry, cheapestTrunks, destinationKey, groupCostVia, incrementOf } from './destination.ts';
 import { unitsOf } from './money.ts';
 import type { CallCostGroup, SavingsFigures, SavingsGroupBy, SavingsLine, SavingsReport } from './types.ts';
@@ -58,7 +59,6 @@ export function savingsReportOf(groups: readonly CallCostGroup[], rules: Compile
   const cheapest = cheapestTrunks(groups, rules);
   const total = zero();
   const lines = new Map<string, Sums>();
-  const priced: PricedGroup[] = [];
   let withoutBaseline = 0;
   for (const g of groups) {
     const carrying = g.trunk === null ? undefined : rules.trunkById.get(g.trunk);
@@ -80,7 +80,14 @@ export function savingsReportOf(groups: readonly CallCostGroup[], rules: Compile
       s.baseline += baseline;
       s.cheapest += cheapestCost;
     }
-    if (best !== null) priced.push({ group: g, carrying: carrying ?? null, cheapest: best, actualMinuteUnits: actual, cheapestMinuteUnits: cheapestCost });
+  }
+  // Advice compares each trunk and destination over the whole period, whatever the lines are.
+  const priced: PricedGroup[] = [];
+  for (const g of mergeCallCostGroups(groups, false)) {
+    const best = cheapest.get(destinationKey(g));
+    if (best === undefined) continue;
+    const carrying = g.trunk === null ? null : (rules.trunkById.get(g.trunk) ?? null);
+    priced.push({ group: g, carrying, cheapest: best, actualMinuteUnits: g.actualUnits * 60, cheapestMinuteUnits: groupCostVia(best, g) });
   }
   const out: SavingsLine[] = [...lines].map(([key, s]) => ({ key, name: lineName(key, period.groupBy, rules), ...figures(s) }));
   out.sort((a, b) => (period.groupBy === 'day' ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : b.actualUnits - a.actualUnits || (a.key < b.key ? -1 : 1)));
