@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Db } from '../../src/adapters/db/connection.ts';
 import { CallCostRepository } from '../../src/adapters/db/repositories/call-cost-repository.ts';
 import { CallsRepository } from '../../src/adapters/db/repositories/calls-repository.ts';
-import { readCallCostShape } from '../../src/adapters/db/call-cost-days.ts';
+import { readCallCostShape } from '../../src/adapters/db/call-cost-totals.ts';
 import type { EndedCall } from '../../src/app/calls/ports.ts';
 import { buildSavingsReport, callCostGroupsOf } from '../../src/app/savings/build-report.ts';
 import { buildSavingsViews } from '../../src/app/savings/build-views.ts';
@@ -11,8 +11,8 @@ import type { CompiledRules } from '../../src/core/rules/compile.ts';
 import type { CallCostGroup, SavingsGroupBy } from '../../src/core/savings/types.ts';
 import { DESTINATIONS, savingsRules, TEST_TARIFFS, type TestDest } from './savings-fixtures.ts';
 
-// The daily totals last: emptying calls first takes every call out of them.
-export const SAVINGS_TABLES = ['call_tracking', 'call_attempts', 'calls', 'call_cost_days'];
+// The totals last: emptying calls first takes every call out of them.
+export const SAVINGS_TABLES = ['call_tracking', 'call_attempts', 'calls', 'call_cost_totals'];
 
 export interface SavingsDbHandle {
   readonly db: Db;
@@ -137,7 +137,7 @@ function sorted(groups: readonly CallCostGroup[]): CallCostGroup[] {
 }
 
 /**
- * The report as the product builds it (whole days from the daily totals) and as the calls alone
+ * The report as the product builds it (whole hours from the hourly totals) and as the calls alone
  * give it (every call added up): groups and every figure of the report must be equal.
  */
 async function bothWays(db: Db, rules: CompiledRules, from: number, to: number, by: SavingsGroupBy) {
@@ -238,12 +238,13 @@ export function savingsContract(label: string, open: () => Promise<SavingsDbHand
       expect(r).toMatchObject({ calls: 0, actualCost: 0, baselineCost: 0, savingPct: 0, groups: [], advice: [] });
     });
 
-    it('whole days from the daily totals and the hours around them from the calls give what the calls alone give', async () => {
+    it('whole hours from the hourly totals and the minutes around them from the calls give what the calls alone give', async () => {
       const periods: [number, number][] = [
         [FROM, TO], // whole Moscow days
         [FROM + 5 * HOUR, TO - 7 * HOUR], // partial first and last days
-        [FROM - 12 * HOUR, TO + 30 * 60_000], // every stored call, edges on both sides
-        [FROM + 2 * HOUR, FROM + 26 * HOUR], // one day's length, no whole day in it
+        [FROM - 12 * HOUR, TO + 30 * 60_000], // every stored call, a partial hour at the end
+        [FROM + 5 * HOUR + 17 * 60_000, TO - 7 * HOUR - 3 * 60_000], // partial hours on both sides
+        [FROM + 10 * 60_000, FROM + 50 * 60_000], // no whole hour in it
       ];
       for (const [from, to] of periods) {
         for (const by of BY) {
@@ -264,7 +265,7 @@ export function savingsContract(label: string, open: () => Promise<SavingsDbHand
     });
   });
 
-  describe(`daily totals of call costs on ${label}`, () => {
+  describe(`hourly totals of call costs on ${label}`, () => {
     let handle: SavingsDbHandle;
     let repo: CallsRepository;
     const D2 = FROM + 24 * HOUR; // 2026-11-03 00:00 Moscow
@@ -347,16 +348,21 @@ export function savingsContract(label: string, open: () => Promise<SavingsDbHand
       expect((await bothWays(handle.db, rules, FROM, TO, 'trunk')).report.calls).toBe(5);
     });
 
-    it('days in another time zone: a report by day rebuilds the totals at its day boundaries', async () => {
-      const rules = savingsRules((f) => {
-        f['routing.yaml'] = 'timezone: Asia/Yekaterinburg\n';
+    it('days in another time zone: hours add up to its days; a zone whose days start between hours gets shorter buckets', async () => {
+      const zone = (name: string) => savingsRules((f) => {
+        f['routing.yaml'] = `timezone: ${name}\n`;
       });
       const from = Date.UTC(2026, 10, 1, 19); // 2 November 00:00 in Yekaterinburg (UTC+5)
-      const r = await bothWays(handle.db, rules, from, from + 72 * HOUR, 'day');
+      const r = await bothWays(handle.db, zone('Asia/Yekaterinburg'), from, from + 72 * HOUR, 'day');
       expect(r.report.groups.map((g) => g.key)).toEqual(['2026-11-03', '2026-11-04']);
       expect(r.report).toEqual(r.rawReport);
-      expect((await readCallCostShape(handle.db))?.dayOffsetMs).toBe(5 * HOUR);
-      await equalBothWays(rules, from, from + 72 * HOUR);
+      expect((await readCallCostShape(handle.db))?.bucketMs).toBe(HOUR);
+      await equalBothWays(zone('Asia/Yekaterinburg'), from, from + 72 * HOUR);
+      // India, UTC+5:30: days start on a half hour.
+      const kolkata = Date.UTC(2026, 10, 1, 18, 30);
+      await equalBothWays(zone('Asia/Kolkata'), kolkata, kolkata + 72 * HOUR);
+      await equalBothWays(zone('Asia/Kolkata'), kolkata + 20 * 60_000, kolkata + 50 * HOUR);
+      expect((await readCallCostShape(handle.db))?.bucketMs).toBe(15 * 60_000);
       await equalBothWays(savingsRules(), FROM, TO);
     });
   });

@@ -12,7 +12,7 @@ import { callCostsMigration } from './013_call_costs.ts';
 import { consoleMigration } from './014_console.ts';
 import { dialerPacingMigration } from './017_dialer_pacing.ts';
 import { inboundCardsMigration } from './020_inbound_cards.ts';
-import { callCostDaysMigration } from './021_call_cost_days.ts';
+import { callCostTotalsMigration } from './021_call_cost_totals.ts';
 
 export interface Migration {
   readonly name: string;
@@ -49,8 +49,8 @@ const migrations: readonly Migration[] = [
   dialerPacingMigration,
   // inbound calls' CRM cards in progress, shared by instances
   inboundCardsMigration,
-  // daily totals of call costs, kept by triggers, for the savings report
-  callCostDaysMigration,
+  // hourly totals of call costs, kept by triggers, for the savings report
+  callCostTotalsMigration,
 ];
 
 export function registerMigrations(): readonly Migration[] {
