@@ -32,12 +32,13 @@ export function callCostsMigrationContract(label: string, open: () => Promise<{ 
   });
 
   describe(`migration 021_call_cost_totals on ${label}`, () => {
-    it('adds calls stored before it to the hourly totals; a call written afterwards joins them; down removes the totals and keeps the calls', async () => {
+    it('adds calls stored before it to the daily totals; a call written afterwards joins them; down removes the totals and keeps the calls', async () => {
       const { db, close } = await open();
       try {
         const before = registerMigrations().findIndex((m) => m.name === '021_call_cost_totals');
         for (let i = 0; i < before; i++) await db.migrate.up({ migrationSource });
         const hour = Date.UTC(2026, 10, 2, 9);
+        const day = Math.floor((hour + 3 * 3_600_000) / 86_400_000); // a Moscow day
         const row = { origin: 'phone', state: 'ended', crm_handoff: 'done', updated_at: 1000, trunk_id: 'gsm-mts', dest_carrier: 'mts', dest_on_net: 'mts', dest_country: 'RU', department_id: '10' };
         await db('calls').insert([
           { ...row, id: 'old-1', number: '+79161234567', number_e164: '+79161234567', started_at: hour + 60_000, duration_sec: 61, cost_units: 50_000 },
@@ -48,9 +49,9 @@ export function callCostsMigrationContract(label: string, open: () => Promise<{ 
         await db.migrate.up({ migrationSource });
         const totals = async () => (await db('call_cost_totals').where({ first_sec: 60, step_sec: 60 }).select('bucket', 'prefix', 'calls', 'talk_sec', 'cost_units', 'billed_sec'))
           .map((r: Record<string, unknown>) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, k === 'prefix' ? v : Number(v)])));
-        expect(await totals()).toEqual([{ bucket: hour / 3_600_000, prefix: '7916', calls: 2, talk_sec: 66, cost_units: 75_000, billed_sec: 120 + 60 }]);
+        expect(await totals()).toEqual([{ bucket: day, prefix: '7916', calls: 2, talk_sec: 66, cost_units: 75_000, billed_sec: 120 + 60 }]);
         await db('calls').insert({ ...row, id: 'new-1', number: '+79160000000', number_e164: '+79160000000', started_at: hour + 3_000_000, duration_sec: 10, cost_units: 1_000 });
-        expect(await totals()).toEqual([{ bucket: hour / 3_600_000, prefix: '7916', calls: 3, talk_sec: 76, cost_units: 76_000, billed_sec: 240 }]);
+        expect(await totals()).toEqual([{ bucket: day, prefix: '7916', calls: 3, talk_sec: 76, cost_units: 76_000, billed_sec: 240 }]);
         await db.migrate.down({ migrationSource });
         expect(await db.schema.hasTable('call_cost_totals')).toBe(false);
         await db('calls').insert({ ...row, id: 'new-2', number: '+79160000001', number_e164: '+79160000001', started_at: hour, duration_sec: 10, cost_units: 1_000 });

@@ -11,8 +11,8 @@ import type { CompiledRules } from '../../src/core/rules/compile.ts';
 import type { CallCostGroup, SavingsGroupBy } from '../../src/core/savings/types.ts';
 import { DESTINATIONS, savingsRules, TEST_TARIFFS, type TestDest } from './savings-fixtures.ts';
 
-// The totals last: emptying calls first takes every call out of them.
-export const SAVINGS_TABLES = ['call_tracking', 'call_attempts', 'calls', 'call_cost_totals'];
+// The totals last: emptying calls first takes every call out of them; without a shape the next report builds them anew.
+export const SAVINGS_TABLES = ['call_tracking', 'call_attempts', 'calls', 'call_cost_totals', 'call_cost_shape'];
 
 export interface SavingsDbHandle {
   readonly db: Db;
@@ -137,7 +137,7 @@ function sorted(groups: readonly CallCostGroup[]): CallCostGroup[] {
 }
 
 /**
- * The report as the product builds it (whole hours from the hourly totals) and as the calls alone
+ * The report as the product builds it (whole days from the daily totals) and as the calls alone
  * give it (every call added up): groups and every figure of the report must be equal.
  */
 async function bothWays(db: Db, rules: CompiledRules, from: number, to: number, by: SavingsGroupBy) {
@@ -238,13 +238,14 @@ export function savingsContract(label: string, open: () => Promise<SavingsDbHand
       expect(r).toMatchObject({ calls: 0, actualCost: 0, baselineCost: 0, savingPct: 0, groups: [], advice: [] });
     });
 
-    it('whole hours from the hourly totals and the minutes around them from the calls give what the calls alone give', async () => {
+    it('whole days from the daily totals and the hours around them from the calls give what the calls alone give', async () => {
       const periods: [number, number][] = [
         [FROM, TO], // whole Moscow days
         [FROM + 5 * HOUR, TO - 7 * HOUR], // partial first and last days
         [FROM - 12 * HOUR, TO + 30 * 60_000], // every stored call, a partial hour at the end
         [FROM + 5 * HOUR + 17 * 60_000, TO - 7 * HOUR - 3 * 60_000], // partial hours on both sides
-        [FROM + 10 * 60_000, FROM + 50 * 60_000], // no whole hour in it
+        [FROM + 10 * 60_000, FROM + 50 * 60_000], // no whole day in it
+        [FROM + 2 * HOUR, FROM + 26 * HOUR], // a day's length, no whole day in it
       ];
       for (const [from, to] of periods) {
         for (const by of BY) {
@@ -265,7 +266,7 @@ export function savingsContract(label: string, open: () => Promise<SavingsDbHand
     });
   });
 
-  describe(`hourly totals of call costs on ${label}`, () => {
+  describe(`daily totals of call costs on ${label}`, () => {
     let handle: SavingsDbHandle;
     let repo: CallsRepository;
     const D2 = FROM + 24 * HOUR; // 2026-11-03 00:00 Moscow
@@ -348,21 +349,23 @@ export function savingsContract(label: string, open: () => Promise<SavingsDbHand
       expect((await bothWays(handle.db, rules, FROM, TO, 'trunk')).report.calls).toBe(5);
     });
 
-    it('days in another time zone: hours add up to its days; a zone whose days start between hours gets shorter buckets', async () => {
+    it('days in another time zone: a report by day rebuilds the totals at its day boundaries; other reports read them as they are', async () => {
       const zone = (name: string) => savingsRules((f) => {
         f['routing.yaml'] = `timezone: ${name}\n`;
       });
       const from = Date.UTC(2026, 10, 1, 19); // 2 November 00:00 in Yekaterinburg (UTC+5)
+      const byTrunk = await bothWays(handle.db, zone('Asia/Yekaterinburg'), from, from + 72 * HOUR, 'trunk');
+      expect(byTrunk.report).toEqual(byTrunk.rawReport);
+      expect((await readCallCostShape(handle.db))?.offsetMs).toBe(3 * HOUR);
       const r = await bothWays(handle.db, zone('Asia/Yekaterinburg'), from, from + 72 * HOUR, 'day');
       expect(r.report.groups.map((g) => g.key)).toEqual(['2026-11-03', '2026-11-04']);
       expect(r.report).toEqual(r.rawReport);
-      expect((await readCallCostShape(handle.db))?.bucketMs).toBe(HOUR);
+      expect((await readCallCostShape(handle.db))?.offsetMs).toBe(5 * HOUR);
       await equalBothWays(zone('Asia/Yekaterinburg'), from, from + 72 * HOUR);
       // India, UTC+5:30: days start on a half hour.
       const kolkata = Date.UTC(2026, 10, 1, 18, 30);
       await equalBothWays(zone('Asia/Kolkata'), kolkata, kolkata + 72 * HOUR);
       await equalBothWays(zone('Asia/Kolkata'), kolkata + 20 * 60_000, kolkata + 50 * HOUR);
-      expect((await readCallCostShape(handle.db))?.bucketMs).toBe(15 * 60_000);
       await equalBothWays(savingsRules(), FROM, TO);
     });
   });

@@ -31,16 +31,17 @@ function billedSql(i: Increment): string {
  * `started_at >= ? AND started_at < ?` (or every call when `range` is false), by day or by bucket
  * (`day` is then the bucket number). The `calls_savings` index (migration 013) covers every column read.
  */
-export function groupedCallsSql(q: GroupingQuery, range: boolean, bucketMs: number | null = null): string {
+export function groupedCallsSql(q: GroupingQuery, range: boolean, bucket: { readonly ms: number; readonly offsetMs: number } | null = null): string {
   checkGrouping(q);
-  if (bucketMs !== null && (!Number.isInteger(bucketMs) || bucketMs < 60_000 || bucketMs > DAY_MS)) throw new Error(`bucket ${bucketMs} ms out of range`);
+  if (bucket !== null && (!Number.isInteger(bucket.ms) || bucket.ms < 60_000 || bucket.ms > DAY_MS)) throw new Error(`bucket ${bucket.ms} ms out of range`);
+  if (bucket !== null && (!Number.isInteger(bucket.offsetMs) || Math.abs(bucket.offsetMs) > DAY_MS)) throw new Error(`bucket offset ${bucket.offsetMs} ms out of range`);
   const keys = ['trunk_id', 'department_id', 'dest_carrier', 'dest_on_net', 'dest_country'];
   const prefix = `COALESCE(SUBSTR(number_e164, 2, ${q.prefixDigits}), '')`;
   const groupBy = [...keys, prefix];
   const select = [...keys, `${prefix} AS prefix`, 'COUNT(*) AS calls', 'SUM(duration_sec) AS talk_sec', 'SUM(cost_units) AS actual_units'];
-  if (bucketMs !== null || q.dayOffsetMs !== null) {
+  if (bucket !== null || q.dayOffsetMs !== null) {
     // Buckets: the same expression as the totals' triggers (migration 021).
-    const day = bucketMs !== null ? `(started_at / ${bucketMs})` : `((started_at + ${q.dayOffsetMs}) / ${DAY_MS})`;
+    const day = bucket !== null ? `((started_at + ${bucket.offsetMs}) / ${bucket.ms})` : `((started_at + ${q.dayOffsetMs}) / ${DAY_MS})`;
     select.push(`${day} AS day`);
     groupBy.push(day);
   }
@@ -57,7 +58,7 @@ export function rowsOf(result: unknown): Row[] {
 }
 
 const n = (v: string | number | null | undefined): number => (v === null || v === undefined ? 0 : Number(v));
-/** Key columns: NULL in calls, '' in the hourly totals; both mean "not known". */
+/** Key columns: NULL in calls, '' in the daily totals; both mean "not known". */
 const s = (v: string | number | null | undefined): string | null => (v === null || v === undefined || v === '' ? null : String(v));
 
 /** Rows of groupedCallsSql as groups. */

@@ -5,20 +5,22 @@ import { checkGrouping, DAY_MS, groupedCallsSql, groupsOfRows, pgReportSettings,
 
 const HOUR_MS = 3_600_000;
 
-/** How the totals are cut: bucket length, callee digits kept, increments billed under. */
+/** How the totals are cut: buckets, callee digits kept, increments billed under. */
 export interface CallCostShape {
-  /** Calls are added up per started_at / bucketMs: an hour, unless a zone's days start between hours. */
+  /** Calls are added up per (started_at + offsetMs) / bucketMs: days of the rules' zone. */
   readonly bucketMs: number;
+  readonly offsetMs: number;
   readonly prefixDigits: number;
   readonly increments: readonly Increment[];
 }
 
 /**
- * What the shipped rules need: hours, four digits (`7495`), and the increments carriers bill with
- * most (every started minute, per second, a first minute then per second).
+ * What the shipped rules need: Moscow days, four digits (`7495`), and the increments carriers bill
+ * with most (every started minute, per second, a first minute then per second).
  */
 export const DEFAULT_CALL_COST_SHAPE: CallCostShape = {
-  bucketMs: HOUR_MS,
+  bucketMs: DAY_MS,
+  offsetMs: 3 * HOUR_MS,
   prefixDigits: 4,
   increments: [PER_MINUTE, { first: 1, step: 1 }, { first: 60, step: 1 }],
 };
@@ -29,19 +31,15 @@ export const CALL_COST_TOTALS_LOCK = 2_115_021;
 const isPg = (db: Knex): boolean => db.client.config.client === 'pg';
 
 export async function readCallCostShape(db: Knex): Promise<CallCostShape | null> {
-  const row = (await db('call_cost_shape').where({ id: 1 }).first()) as { bucket_ms: number | string; prefix_digits: number | string } | undefined;
+  const row = (await db('call_cost_shape').where({ id: 1 }).first()) as { bucket_ms: number | string; offset_ms: number | string; prefix_digits: number | string } | undefined;
   if (row === undefined) return null;
   const incs = (await db('call_cost_increments').select('first_sec', 'step_sec')) as { first_sec: number | string; step_sec: number | string }[];
   return {
     bucketMs: Number(row.bucket_ms),
+    offsetMs: Number(row.offset_ms),
     prefixDigits: Number(row.prefix_digits),
     increments: incs.map((i) => ({ first: Number(i.first_sec), step: Number(i.step_sec) })),
   };
-}
-
-/** The bucket for days starting at this offset: an hour, else a quarter of one (UTC+5:45), else a minute. */
-export function bucketFor(dayOffsetMs: number): number {
-  return [HOUR_MS, 900_000].find((b) => dayOffsetMs % b === 0) ?? 60_000;
 }
 
 /** Whether totals of this shape answer the query: enough digits, every increment, buckets that fit its days. */
@@ -49,7 +47,7 @@ export function shapeFits(shape: CallCostShape, q: GroupingQuery): boolean {
   const have = new Set(shape.increments.map(incrementText));
   return shape.prefixDigits >= q.prefixDigits
     && q.increments.every((i) => have.has(incrementText(i)))
-    && (q.dayOffsetMs === null || q.dayOffsetMs % shape.bucketMs === 0);
+    && (q.dayOffsetMs === null || (q.dayOffsetMs - shape.offsetMs) % shape.bucketMs === 0);
 }
 
 /**
@@ -63,12 +61,12 @@ export async function rebuildCallCostTotals(db: Knex, shape: CallCostShape): Pro
   checkGrouping(q);
   await db.transaction(async (trx) => {
     if (isPg(trx)) await trx.raw('SELECT pg_advisory_xact_lock(?)', [CALL_COST_TOTALS_LOCK]);
-    await trx('call_cost_shape').insert({ id: 1, bucket_ms: shape.bucketMs, prefix_digits: shape.prefixDigits }).onConflict('id').merge();
+    await trx('call_cost_shape').insert({ id: 1, bucket_ms: shape.bucketMs, offset_ms: shape.offsetMs, prefix_digits: shape.prefixDigits }).onConflict('id').merge();
     await trx('call_cost_increments').delete();
     await trx('call_cost_increments').insert(increments.map((i) => ({ first_sec: i.first, step_sec: i.step })));
     await trx('call_cost_totals').delete();
     await pgReportSettings(trx);
-    const groups = groupsOfRows(rowsOf(await trx.raw(groupedCallsSql(q, false, shape.bucketMs))), q, true);
+    const groups = groupsOfRows(rowsOf(await trx.raw(groupedCallsSql(q, false, { ms: shape.bucketMs, offsetMs: shape.offsetMs }))), q, true);
     const rows = groups.flatMap((g) => increments.map((i) => ({
       bucket: g.day, trunk_id: g.trunk ?? '', department_id: g.department ?? '', dest_carrier: g.carrier ?? '', dest_on_net: g.onNet ?? '',
       dest_country: g.country ?? '', prefix: g.prefix, first_sec: i.first, step_sec: i.step,
@@ -83,11 +81,11 @@ export async function rebuildCallCostTotals(db: Knex, shape: CallCostShape): Pro
  * whole span, callee digits cut to what is asked. Each increment's row of a key carries the same
  * calls, talk and cost; only its billed seconds differ.
  */
-export async function readCallCostTotals(db: Knex, q: GroupingQuery, bucketMs: number, first: number, end: number): Promise<CallCostGroup[]> {
+export async function readCallCostTotals(db: Knex, q: GroupingQuery, shape: CallCostShape, first: number, end: number): Promise<CallCostGroup[]> {
   checkGrouping(q);
   const keys = ['trunk_id', 'department_id', 'dest_carrier', 'dest_on_net', 'dest_country'];
   const prefix = `SUBSTR(prefix, 1, ${q.prefixDigits})`;
-  const day = q.dayOffsetMs === null ? null : `((bucket * ${bucketMs} + ${q.dayOffsetMs}) / ${DAY_MS})`;
+  const day = q.dayOffsetMs === null ? null : `((bucket * ${shape.bucketMs} - ${shape.offsetMs} + ${q.dayOffsetMs}) / ${DAY_MS})`;
   const groupBy = [...(day ? [day] : []), ...keys, prefix, 'first_sec', 'step_sec'];
   const incs = q.increments.map((i) => `(first_sec = ${i.first} AND step_sec = ${i.step})`).join(' OR ');
   const sql = `SELECT ${day ? `${day} AS day, ` : ''}${keys.join(', ')}, ${prefix} AS prefix, first_sec, step_sec,
@@ -112,7 +110,11 @@ export async function readCallCostTotals(db: Knex, q: GroupingQuery, bucketMs: n
   return [...out.values()];
 }
 
-/** The whole buckets of [from, to), as bucket numbers [first, end); empty when end <= first. */
-export function wholeBuckets(from: number, to: number, bucketMs: number): { readonly first: number; readonly end: number } {
-  return { first: Math.ceil(from / bucketMs), end: Math.floor(to / bucketMs) };
+/** The whole buckets of [from, to), as bucket numbers [first, end) (empty when end <= first), and where bucket b starts. */
+export function wholeBuckets(from: number, to: number, shape: CallCostShape): { readonly first: number; readonly end: number; readonly start: (b: number) => number } {
+  return {
+    first: Math.ceil((from + shape.offsetMs) / shape.bucketMs),
+    end: Math.floor((to + shape.offsetMs) / shape.bucketMs),
+    start: (b) => b * shape.bucketMs - shape.offsetMs,
+  };
 }

@@ -14,7 +14,7 @@ export interface SavingsDeps {
 /**
  * The calls started in [from, to), added up by the database by trunk, department and destination —
  * and by day when `byDay` (days as the call centre counts them: its zone's offset at the start of
- * the period). Whole hours come from the hourly totals, the rest from the calls themselves.
+ * the period). Whole days come from the daily totals, the rest from the calls themselves.
  */
 export async function callCostGroupsOf(deps: SavingsDeps, rules: CompiledRules, from: number, to: number, byDay: boolean): Promise<CallCostGroup[]> {
   return deps.source.callCostGroups({

@@ -6,7 +6,7 @@ function keyOf(g: CallCostGroup, days: boolean): string {
 
 /**
  * Groups with the same trunk, department and destination (and day, unless `days` is false) added
- * into one: the same calls read from hourly totals and from the calls themselves, or a period's days
+ * into one: the same calls read from daily totals and from the calls themselves, or a period's days
  * taken together, make the same groups.
  */
 export function mergeCallCostGroups(groups: readonly CallCostGroup[], days = true): CallCostGroup[] {

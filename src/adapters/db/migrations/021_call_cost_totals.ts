@@ -10,7 +10,7 @@ const KEYS = 'bucket, trunk_id, department_id, dest_carrier, dest_on_net, dest_c
 function applySql(r: 'NEW' | 'OLD', sign: 1 | -1): string {
   const billed = `CASE WHEN ${r}.duration_sec <= i.first_sec THEN i.first_sec ELSE i.first_sec + ((${r}.duration_sec - i.first_sec + i.step_sec - 1) / i.step_sec) * i.step_sec END`;
   return `INSERT INTO call_cost_totals (${KEYS}, calls, talk_sec, cost_units, billed_sec)
-    SELECT ${r}.started_at / s.bucket_ms, COALESCE(${r}.trunk_id, ''), COALESCE(${r}.department_id, ''),
+    SELECT (${r}.started_at + s.offset_ms) / s.bucket_ms, COALESCE(${r}.trunk_id, ''), COALESCE(${r}.department_id, ''),
       COALESCE(${r}.dest_carrier, ''), COALESCE(${r}.dest_on_net, ''), COALESCE(${r}.dest_country, ''),
       COALESCE(SUBSTR(${r}.number_e164, 2, s.prefix_digits), ''), i.first_sec, i.step_sec,
       ${sign}, ${sign} * ${r}.duration_sec, ${sign} * ${r}.cost_units, ${sign} * (${billed})
@@ -24,14 +24,14 @@ function applySql(r: 'NEW' | 'OLD', sign: 1 | -1): string {
 const counted = (r: 'NEW' | 'OLD') => `(${r}.cost_units IS NOT NULL AND ${r}.duration_sec > 0)`;
 
 /**
- * Hourly totals of answered, priced calls (`call_cost_totals`), by trunk, department and
+ * Daily totals of answered, priced calls (`call_cost_totals`), by trunk, department and
  * destination, with billed seconds under each billing increment of `call_cost_increments`: the
- * savings report reads whole hours from here instead of adding up every call. Triggers on `calls`
+ * savings report reads whole days from here instead of adding up every call. Triggers on `calls`
  * keep them in the same transaction as any write of a call's cost — a re-finished call moves its
- * share, never counts twice. `call_cost_shape` says how long a bucket is (an hour; shorter for a
- * zone whose offset is not whole hours) and how many callee digits are kept; the report rebuilds
- * the totals when the rules need another shape (call-cost-totals.ts). PostgreSQL: the triggers
- * take a shared advisory lock, so a rebuild (exclusive) counts every call once.
+ * share, never counts twice. `call_cost_shape` says where a bucket starts and how long it is (a
+ * day of the rules' time zone) and how many callee digits are kept; the report rebuilds the
+ * totals when the rules need another shape (call-cost-totals.ts). PostgreSQL: the triggers take a
+ * shared advisory lock, so a rebuild (exclusive) counts every call once.
  */
 export const callCostTotalsMigration: Migration = {
   name: '021_call_cost_totals',
@@ -39,6 +39,7 @@ export const callCostTotalsMigration: Migration = {
     await db.schema.createTable('call_cost_shape', (t) => {
       t.integer('id').primary();
       t.bigInteger('bucket_ms').notNullable();
+      t.bigInteger('offset_ms').notNullable();
       t.integer('prefix_digits').notNullable();
     });
     await db.schema.createTable('call_cost_increments', (t) => {
@@ -47,7 +48,7 @@ export const callCostTotalsMigration: Migration = {
       t.primary(['first_sec', 'step_sec']);
     });
     await db.schema.createTable('call_cost_totals', (t) => {
-      // started_at / bucket_ms: the hour (the shape's bucket) the call started in.
+      // (started_at + offset_ms) / bucket_ms: the local day (the shape's bucket) the call started on.
       t.bigInteger('bucket').notNullable();
       // '' where the call's column is NULL: a key column of a primary key cannot be NULL.
       t.string('trunk_id', 64).notNullable();

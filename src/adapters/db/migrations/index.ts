@@ -49,7 +49,7 @@ const migrations: readonly Migration[] = [
   dialerPacingMigration,
   // inbound calls' CRM cards in progress, shared by instances
   inboundCardsMigration,
-  // hourly totals of call costs, kept by triggers, for the savings report
+  // daily totals of call costs, kept by triggers, for the savings report
   callCostTotalsMigration,
 ];
 

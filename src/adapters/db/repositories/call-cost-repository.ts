@@ -2,16 +2,16 @@ import type { Knex } from 'knex';
 import type { CallCostQuery, CallCostSource } from '../../../app/savings/ports.ts';
 import { mergeCallCostGroups } from '../../../core/savings/groups.ts';
 import type { CallCostGroup } from '../../../core/savings/types.ts';
-import { bucketFor, readCallCostShape, readCallCostTotals, rebuildCallCostTotals, shapeFits, wholeBuckets } from '../call-cost-totals.ts';
+import { DEFAULT_CALL_COST_SHAPE, readCallCostShape, readCallCostTotals, rebuildCallCostTotals, shapeFits, wholeBuckets } from '../call-cost-totals.ts';
 import { groupedCallsSql, groupsOfRows, pgReportSettings, rowsOf, type GroupingQuery } from '../call-cost-sql.ts';
 
 export { PG_REPORT_SETTINGS } from '../call-cost-sql.ts';
 
 /**
- * Answered calls with a cost, added up by the savings report's keys: whole hours from the hourly
- * totals (migration 021), the minutes before the first and after the last whole hour from the
- * calls themselves. The totals are rebuilt first when the rules need another shape of them (more
- * callee digits, another billing increment, days that start between hours).
+ * Answered calls with a cost, added up by the savings report's keys: whole days from the daily
+ * totals (migration 021), the hours before the first and after the last whole day from the calls
+ * themselves. The totals are rebuilt first when the rules need another shape of them (more callee
+ * digits, another billing increment, other day boundaries for a report by day).
  */
 export class CallCostRepository implements CallCostSource {
   constructor(private readonly db: Knex) {}
@@ -21,7 +21,8 @@ export class CallCostRepository implements CallCostSource {
     const shape = await readCallCostShape(this.db);
     if (shape === null || !shapeFits(shape, grouping)) {
       await rebuildCallCostTotals(this.db, {
-        bucketMs: Math.min(shape?.bucketMs ?? Infinity, bucketFor(q.dayOffsetMs)),
+        bucketMs: DEFAULT_CALL_COST_SHAPE.bucketMs,
+        offsetMs: q.byDay || shape === null ? q.dayOffsetMs : shape.offsetMs,
         prefixDigits: q.prefixDigits,
         increments: q.increments,
       });
@@ -30,15 +31,15 @@ export class CallCostRepository implements CallCostSource {
     return this.db.transaction(async (trx) => {
       const now = await readCallCostShape(trx);
       if (now === null || !shapeFits(now, grouping)) return this.rawIn(trx, grouping, [[q.from, q.to]]);
-      const { first, end } = wholeBuckets(q.from, q.to, now.bucketMs);
+      const { first, end, start } = wholeBuckets(q.from, q.to, now);
       if (end <= first) return this.rawIn(trx, grouping, [[q.from, q.to]]);
-      const edges: [number, number][] = [[q.from, first * now.bucketMs], [end * now.bucketMs, q.to]];
-      const totals = await readCallCostTotals(trx, grouping, now.bucketMs, first, end);
+      const edges: [number, number][] = [[q.from, start(first)], [start(end), q.to]];
+      const totals = await readCallCostTotals(trx, grouping, now, first, end);
       return mergeCallCostGroups([...totals, ...(await this.rawIn(trx, grouping, edges.filter(([a, b]) => a < b)))]);
     }, this.db.client.config.client === 'pg' ? { isolationLevel: 'repeatable read' } : undefined);
   }
 
-  /** The same groups added up from the calls themselves only (the hourly totals are checked against it). */
+  /** The same groups added up from the calls themselves only (the daily totals are checked against it). */
   async rawCallCostGroups(q: CallCostQuery): Promise<CallCostGroup[]> {
     const grouping: GroupingQuery = { prefixDigits: q.prefixDigits, increments: q.increments, dayOffsetMs: q.byDay ? q.dayOffsetMs : null };
     return this.db.transaction((trx) => this.rawIn(trx, grouping, [[q.from, q.to]]));
