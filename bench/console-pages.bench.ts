@@ -55,7 +55,8 @@ async function measure(label: string, database: { readonly db: Db; close(): Prom
   await h.db.raw(`
     INSERT INTO call_attempts (call_id, attempt_no, plan_index, trunk_id, dial, dial_status, hangup_cause, decision, outcome_source, started_at, ended_at)
     SELECT id, 1, 0, trunk_id, 'PJSIP/' || number || '@' || trunk_id, 'ANSWER', 16, 'stop', 'agi', started_at, ended_at FROM calls`);
-  await h.db.raw(pg ? 'VACUUM ANALYZE' : 'ANALYZE');
+  // PostgreSQL's autovacuum would analyze the new rows; SQLite is left as a connector leaves it.
+  if (pg) await h.db.raw('VACUUM ANALYZE');
   console.log(`${label}: stored ${CALLS} calls with one attempt each in ${((performance.now() - fill) / 1000).toFixed(1)} s`);
 
   const server = http.createServer(h.app);

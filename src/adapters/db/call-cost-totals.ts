@@ -95,7 +95,8 @@ export async function readCallCostTotals(db: Knex, q: GroupingQuery, shape: Call
   const out = new Map<string, CallCostGroup & { billedSec: Record<string, number> }>();
   const str = (v: Row[string] | undefined): string | null => (v === null || v === undefined || v === '' ? null : String(v));
   for (const r of rowsOf(await db.raw(sql, [first, end]))) {
-    const key = JSON.stringify([r.day ?? null, r.trunk_id, r.department_id, r.dest_carrier, r.dest_on_net, r.dest_country, r.prefix]);
+    // Key columns hold no NUL: joined with one they cannot run together.
+    const key = `${r.day ?? ''}\0${r.trunk_id}\0${r.department_id}\0${r.dest_carrier}\0${r.dest_on_net}\0${r.dest_country}\0${r.prefix}`;
     let g = out.get(key);
     if (!g) {
       g = {
