@@ -75,7 +75,7 @@ export async function seed(db: Knex, pg: boolean): Promise<void> {
     console.log(`savings: ${CALLS.toLocaleString('en-US')} calls stored without the totals' triggers in ${((performance.now() - t) / 1000).toFixed(1)} s`);
     const r = performance.now();
     await rebuildCallCostTotals(db, DEFAULT_CALL_COST_SHAPE);
-    console.log(`savings: hourly totals built from them in ${((performance.now() - r) / 1000).toFixed(1)} s (migration 021 on existing calls; a rules change needing more digits or another increment)`);
+    console.log(`savings: daily totals built from them in ${((performance.now() - r) / 1000).toFixed(1)} s (migration 021 on existing calls; a rules change needing more digits or another increment)`);
   } else {
     await db.raw(`WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${CALLS - 1}) INSERT INTO calls (${COLUMNS}) ${rowSql(false)} FROM n`);
     await db.raw('ANALYZE');
