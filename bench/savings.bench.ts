@@ -60,7 +60,7 @@ const COLUMNS = 'id, origin, extension, number, number_e164, state, status_code,
 const TRIGGERS = ['call_cost_totals_insert', 'call_cost_totals_update', 'call_cost_totals_delete'];
 
 /**
- * On PostgreSQL the hourly totals' row triggers would cost one upsert per call of this one
+ * On PostgreSQL the daily totals' row triggers would cost one upsert per call of this one
  * million-row statement (tens of minutes on the shared machine): the calls are stored without them
  * and the totals built afterwards in one pass, as migration 021 does for calls stored before it.
  * SQLite stores them through the triggers.
