@@ -56,7 +56,10 @@ function figures(s: Sums): SavingsFigures {
  * Baseline and cheapest use the current rules' tariffs; the actual cost is the one stored per call.
  */
 export function savingsReportOf(groups: readonly CallCostGroup[], rules: CompiledRules, period: SavingsPeriod): SavingsReport {
-  const cheapest = cheapestTrunks(groups, rules);
+  // The period's groups, days taken together: costs add up, so the cheapest trunk per destination
+  // and the advice come out the same as from each day's groups, for a thirtieth of the pricing.
+  const wholePeriod = mergeCallCostGroups(groups, false);
+  const cheapest = cheapestTrunks(wholePeriod, rules);
   const total = zero();
   const lines = new Map<string, Sums>();
   let withoutBaseline = 0;
@@ -83,7 +86,7 @@ export function savingsReportOf(groups: readonly CallCostGroup[], rules: Compile
   }
   // Advice compares each trunk and destination over the whole period, whatever the lines are.
   const priced: PricedGroup[] = [];
-  for (const g of mergeCallCostGroups(groups, false)) {
+  for (const g of wholePeriod) {
     const best = cheapest.get(destinationKey(g));
     if (best === undefined) continue;
     const carrying = g.trunk === null ? null : (rules.trunkById.get(g.trunk) ?? null);
