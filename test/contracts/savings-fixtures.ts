@@ -24,8 +24,11 @@ departments:
 `,
 };
 
-export function savingsRules(): CompiledRules {
-  const loaded = loadRulesFromTexts('savings', SAVINGS_RULES, { knownCarriers: ['mts', 'beeline', 'tele2', 'megafon'] });
+/** The rules above, with some files' texts edited (a tariff or zone change). */
+export function savingsRules(edit: (files: Record<string, string>) => void = () => undefined): CompiledRules {
+  const files: Record<string, string> = { ...SAVINGS_RULES };
+  edit(files);
+  const loaded = loadRulesFromTexts('savings', files, { knownCarriers: ['mts', 'beeline', 'tele2', 'megafon'] });
   if (!loaded.ok) throw new Error(loaded.errors.join('\n'));
   return loaded.compiled;
 }

@@ -38,8 +38,10 @@ export async function startConsole(o: {
   readonly trustProxy?: string;
   /** Admin alerts over the console's database: shown on the dashboard, told of refused plan imports. */
   readonly alerts?: (db: Db) => ConsoleParts['alerts'];
+  /** A migrated database to use instead of a fresh SQLite one (`close` ends it). */
+  readonly database?: { readonly db: Db; close(): Promise<void> };
 } = {}): Promise<ConsoleHarness> {
-  const { db, close } = await tempSqliteDb();
+  const { db, close } = o.database ?? await tempSqliteDb();
   const storedRules = new StoredRules(db, { rulesDir: RULES_DIR });
   const first = await storedRules.newest();
   const rules = new EffectiveRules(first.compiled, first.version);

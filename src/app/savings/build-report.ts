@@ -12,9 +12,9 @@ export interface SavingsDeps {
 }
 
 /**
- * The calls started in [from, to), added up by the database in one pass by trunk, department and
- * destination — and by day when `byDay` (days as the call centre counts them: its zone's offset at
- * the start of the period).
+ * The calls started in [from, to), added up by the database by trunk, department and destination —
+ * and by day when `byDay` (days as the call centre counts them: its zone's offset at the start of
+ * the period). Whole days come from the daily totals, the rest from the calls themselves.
  */
 export async function callCostGroupsOf(deps: SavingsDeps, rules: CompiledRules, from: number, to: number, byDay: boolean): Promise<CallCostGroup[]> {
   return deps.source.callCostGroups({
@@ -22,7 +22,8 @@ export async function callCostGroupsOf(deps: SavingsDeps, rules: CompiledRules, 
     to,
     prefixDigits: prefixDigitsFor(rules),
     increments: incrementsOf(rules),
-    dayOffsetMs: byDay ? zoneOffsetMs(rules.timezone, from) : null,
+    dayOffsetMs: zoneOffsetMs(rules.timezone, from),
+    byDay,
   });
 }
 

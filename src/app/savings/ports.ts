@@ -10,8 +10,10 @@ export interface CallCostQuery {
   readonly prefixDigits: number;
   /** Sum billed seconds under each of these increments. */
   readonly increments: readonly Increment[];
-  /** Group by day too, with days starting at this offset from UTC (ms); null = not by day. */
-  readonly dayOffsetMs: number | null;
+  /** Days start at this offset from UTC (ms): the report's zone at the start of the period. */
+  readonly dayOffsetMs: number;
+  /** Group by day too. */
+  readonly byDay: boolean;
 }
 
 /** Answered, priced calls grouped by trunk, department and destination (CallCostRepository). */

@@ -2,6 +2,7 @@ import { policyDepartment, type CompiledRules, type CompiledTrunk } from '../rul
 import { incrementText } from '../rules/billing.ts';
 import { dayText } from './calendar.ts';
 import { adviseSavings, type PricedGroup } from './advice.ts';
+import { mergeCallCostGroups } from './groups.ts';
 import { canCarry, cheapestTrunks, destinationKey, groupCostVia, incrementOf } from './destination.ts';
 import { unitsOf } from './money.ts';
 import type { CallCostGroup, SavingsFigures, SavingsGroupBy, SavingsLine, SavingsReport } from './types.ts';
@@ -55,10 +56,12 @@ function figures(s: Sums): SavingsFigures {
  * Baseline and cheapest use the current rules' tariffs; the actual cost is the one stored per call.
  */
 export function savingsReportOf(groups: readonly CallCostGroup[], rules: CompiledRules, period: SavingsPeriod): SavingsReport {
-  const cheapest = cheapestTrunks(groups, rules);
+  // The period's groups, days taken together: costs add up, so the cheapest trunk per destination
+  // and the advice come out the same as from each day's groups, for a thirtieth of the pricing.
+  const wholePeriod = mergeCallCostGroups(groups, false);
+  const cheapest = cheapestTrunks(wholePeriod, rules);
   const total = zero();
   const lines = new Map<string, Sums>();
-  const priced: PricedGroup[] = [];
   let withoutBaseline = 0;
   for (const g of groups) {
     const carrying = g.trunk === null ? undefined : rules.trunkById.get(g.trunk);
@@ -80,7 +83,14 @@ export function savingsReportOf(groups: readonly CallCostGroup[], rules: Compile
       s.baseline += baseline;
       s.cheapest += cheapestCost;
     }
-    if (best !== null) priced.push({ group: g, carrying: carrying ?? null, cheapest: best, actualMinuteUnits: actual, cheapestMinuteUnits: cheapestCost });
+  }
+  // Advice compares each trunk and destination over the whole period, whatever the lines are.
+  const priced: PricedGroup[] = [];
+  for (const g of wholePeriod) {
+    const best = cheapest.get(destinationKey(g));
+    if (best === undefined) continue;
+    const carrying = g.trunk === null ? null : (rules.trunkById.get(g.trunk) ?? null);
+    priced.push({ group: g, carrying, cheapest: best, actualMinuteUnits: g.actualUnits * 60, cheapestMinuteUnits: groupCostVia(best, g) });
   }
   const out: SavingsLine[] = [...lines].map(([key, s]) => ({ key, name: lineName(key, period.groupBy, rules), ...figures(s) }));
   out.sort((a, b) => (period.groupBy === 'day' ? (a.key < b.key ? -1 : a.key > b.key ? 1 : 0) : b.actualUnits - a.actualUnits || (a.key < b.key ? -1 : 1)));

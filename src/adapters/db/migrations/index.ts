@@ -12,6 +12,7 @@ import { callCostsMigration } from './013_call_costs.ts';
 import { consoleMigration } from './014_console.ts';
 import { dialerPacingMigration } from './017_dialer_pacing.ts';
 import { inboundCardsMigration } from './020_inbound_cards.ts';
+import { callCostTotalsMigration } from './021_call_cost_totals.ts';
 import { alertsMigration } from './022_alerts.ts';
 
 export interface Migration {
@@ -49,6 +50,8 @@ const migrations: readonly Migration[] = [
   dialerPacingMigration,
   // inbound calls' CRM cards in progress, shared by instances
   inboundCardsMigration,
+  // daily totals of call costs, kept by triggers, for the savings report
+  callCostTotalsMigration,
   // admin alerts shared by instances and the CLI
   alertsMigration,
 ];
