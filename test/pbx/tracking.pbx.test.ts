@@ -52,6 +52,17 @@ async function hangup(tier: PbxTier, channel: string): Promise<void> {
  * A desk-phone call to a busy trunk, finished by the connector: AMI events reach the connector in
  * order, so once it is finished every event before it was taken in.
  */
+/** The client hangs up: the call is registered once and finished 200 with the client leg's real talk time. */
+async function clientHangsUpOneRecord(tier: PbxTier, client: string, linkedid: string, number: string): Promise<void> {
+  await hangup(tier, client);
+  await tier.callGone(linkedid);
+  const call = await tier.registered(number);
+  const finish = await tier.finished(call.CALL_ID);
+  expect(finish.STATUS_CODE).toBe('200');
+  expect(Math.abs(Number(finish.DURATION) - tier.talkSeconds(linkedid))).toBeLessThanOrEqual(1);
+  expect(tier.registeredFor(number)).toHaveLength(1);
+}
+
 async function marker(tier: PbxTier, scenario: number): Promise<void> {
   const number = labNumber(scenario, ['busy']);
   const linkedid = await tier.deskCall(number);
@@ -98,13 +109,7 @@ describe.skipIf(!hasLab)(`real Asterisk: the tracker follows what the connector 
     await marker(tier, 82);
     expect(tier.registeredFor(number)).toEqual([]);
 
-    await hangup(tier, client);
-    await tier.callGone(linkedid);
-    const call = await tier.registered(number);
-    const finish = await tier.finished(call.CALL_ID);
-    expect(finish.STATUS_CODE).toBe('200');
-    expect(Math.abs(Number(finish.DURATION) - tier.talkSeconds(linkedid))).toBeLessThanOrEqual(1);
-    expect(tier.registeredFor(number)).toHaveLength(1);
+    await clientHangsUpOneRecord(tier, client, linkedid, number);
   });
 
   it('an attended transfer from the keypad (*2 101): the manager consults 101, hangs up, the client talks to 101; one record, closed at the real end', async () => {
@@ -119,7 +124,7 @@ describe.skipIf(!hasLab)(`real Asterisk: the tracker follows what the connector 
     expect(res?.Response).toBe('Success');
     // The consultation call (it carries the transferer's Linkedid from the start): 101 answers,
     // talking to the manager while the client waits.
-    await await tier.ami.waitEvent('101 answering the consultation', (e) => e.Event === 'Newstate' && e.Linkedid === linkedid && e.ChannelStateDesc === 'Up' && (e.Channel ?? '').startsWith('Local/101@lab-internal'), 20_000);
+    await tier.ami.waitEvent('101 answering the consultation', (e) => e.Event === 'Newstate' && e.Linkedid === linkedid && e.ChannelStateDesc === 'Up' && (e.Channel ?? '').startsWith('Local/101@lab-internal'), 20_000);
     await marker(tier, 88);
     expect(tier.registeredFor(number)).toEqual([]);
 
@@ -132,13 +137,7 @@ describe.skipIf(!hasLab)(`real Asterisk: the tracker follows what the connector 
     await marker(tier, 89);
     expect(tier.registeredFor(number)).toEqual([]);
 
-    await hangup(tier, client);
-    await tier.callGone(linkedid);
-    const call = await tier.registered(number);
-    const finish = await tier.finished(call.CALL_ID);
-    expect(finish.STATUS_CODE).toBe('200');
-    expect(Math.abs(Number(finish.DURATION) - tier.talkSeconds(linkedid))).toBeLessThanOrEqual(1);
-    expect(tier.registeredFor(number)).toHaveLength(1);
+    await clientHangsUpOneRecord(tier, client, linkedid, number);
     expect((await tier.ami.channels()).filter((c) => c.Linkedid === linkedid)).toEqual([]);
   });
 

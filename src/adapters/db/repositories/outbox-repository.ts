@@ -222,15 +222,7 @@ export class OutboxRepository {
   async markFailed(id: number, failure: { error: string; park: boolean; nextAttemptAt: number }, now: number, owner: string): Promise<boolean> {
     const n = await this.db(TABLE)
       .where({ id, state: 'inflight', claimed_by: owner })
-      .update({
-        state: failure.park ? 'parked' : 'pending',
-        attempts: this.db.raw('attempts + 1'),
-        next_attempt_at: failure.nextAttemptAt,
-        last_error: failure.error.slice(0, 2000),
-        claimed_by: null,
-        claimed_until: null,
-        updated_at: now,
-      });
+      .update(this.failedAttempt(failure, now));
     return n > 0;
   }
 
@@ -240,16 +232,21 @@ export class OutboxRepository {
       await this.db(TABLE)
         .whereIn('id', ids.slice(i, i + 500))
         .andWhere({ state: 'inflight', claimed_by: owner })
-        .update({
-          state: failure.park ? 'parked' : 'pending',
-          attempts: this.db.raw('attempts + 1'),
-          next_attempt_at: failure.nextAttemptAt,
-          last_error: failure.error.slice(0, 2000),
-          claimed_by: null,
-          claimed_until: null,
-          updated_at: now,
-        });
+        .update(this.failedAttempt(failure, now));
     }
+  }
+
+  /** The columns of a failed attempt: one more attempt, unclaimed, pending again or parked. */
+  private failedAttempt(failure: { error: string; park: boolean; nextAttemptAt: number }, now: number) {
+    return {
+      state: failure.park ? 'parked' : 'pending',
+      attempts: this.db.raw('attempts + 1'),
+      next_attempt_at: failure.nextAttemptAt,
+      last_error: failure.error.slice(0, 2000),
+      claimed_by: null,
+      claimed_until: null,
+      updated_at: now,
+    };
   }
 
   /** Gives a claimed entry back without counting an attempt (e.g. the client-side limiter said wait). */
