@@ -10,7 +10,7 @@ import { chromium } from 'playwright-core';
 import { renderPlanFile } from '../src/adapters/numbering-plan/sample.ts';
 import { FIXTURE_ROWS } from '../test/contracts/numbering-fixtures.ts';
 import { savingsRules } from '../test/contracts/savings-fixtures.ts';
-import { endedCall, KNOWN_CALLS, PERIOD } from '../test/e2e/console/savings-known-calls.ts';
+import { PERIOD, seedConsoleCalls } from '../test/e2e/console/savings-known-calls.ts';
 import { PASSWORDS, startConsole } from '../test/support/console.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -20,17 +20,7 @@ async function main(): Promise<void> {
   if (!fs.existsSync(CHROMIUM)) throw new Error(`${CHROMIUM} is missing: apt-get install -y chromium`);
   fs.mkdirSync(out, { recursive: true });
   const h = await startConsole({ savingsRules: savingsRules() });
-  await h.calls.applyTracking({ save: [], remove: [], ended: KNOWN_CALLS.map(endedCall) });
-  const now = Date.now();
-  await h.db('calls').insert({
-    id: 'call-1', crm_call_id: null, channel_id: 'chan-1', linkedid: 'lid-1', origin: 'phone', user_id: '1', extension: '100',
-    number: '+79261234567', number_e164: '+79261234567', line: null, state: 'ended', plan: null, status_code: '200', trunk_id: 'gsm-beeline',
-    started_at: now - 60_000, ended_at: now - 1000, duration_sec: 55, crm_handoff: 'done', updated_at: now,
-  });
-  await h.db('call_attempts').insert([
-    { call_id: 'call-1', attempt_no: 1, plan_index: 0, trunk_id: 'gsm-mts', dial: 'PJSIP/89261234567@gsm-mts', dial_status: 'CONGESTION', hangup_cause: 34, decision: 'rotate', outcome_source: 'agi', started_at: now - 60_000, ended_at: now - 58_000 },
-    { call_id: 'call-1', attempt_no: 2, plan_index: 1, trunk_id: 'gsm-beeline', dial: 'PJSIP/89261234567@gsm-beeline', dial_status: 'ANSWER', hangup_cause: 16, decision: 'stop', outcome_source: 'ami', started_at: now - 58_000, ended_at: now - 1000 },
-  ]);
+  await seedConsoleCalls(h);
   const server = http.createServer(h.app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -1,4 +1,5 @@
 import { loadRulesFromTexts } from '../../src/adapters/rules/load.ts';
+import type { EndedCall } from '../../src/app/calls/ports.ts';
 import type { CompiledRules } from '../../src/core/rules/compile.ts';
 
 /**
@@ -57,3 +58,24 @@ export const DESTINATIONS: readonly TestDest[] = [
   { number: '+74991112233', carrier: null, country: 'RU' },
   { number: '+493012345678', carrier: null, country: 'DE' },
 ];
+
+/** A priced test call as the tracker stores it when the call ends (answered when it has talk time). */
+export function endedTestCall(c: {
+  readonly id: string; readonly department: string | null; readonly dest: TestDest; readonly trunk: string; readonly durationSec: number; readonly startedAt: number;
+}, cost: number | null): EndedCall {
+  const mobile = c.dest.carrier !== null;
+  return {
+    call: {
+      id: c.id, crmCallId: null, channelId: null, linkedid: `L-${c.id}`, origin: 'phone', userId: null, extension: '100',
+      number: c.dest.number, numberE164: c.dest.number, line: null, state: 'ended',
+      plan: {
+        attempts: [], manualLine: null, rotateAfterManualLine: false, maxAttempts: 5, record: true,
+        carrier: c.dest.carrier, onNet: mobile ? c.dest.carrier : null, country: c.dest.country, department: c.department,
+      },
+      refusalCode: null, refusalMessage: null, startedAt: c.startedAt,
+    },
+    statusCode: c.durationSec > 0 ? '200' : '304', failedReason: null, trunkId: c.trunk, b24Line: null,
+    answeredAt: c.durationSec > 0 ? c.startedAt + 5000 : null, endedAt: c.startedAt + 5000 + c.durationSec * 1000,
+    durationSec: c.durationSec, cost, recording: null, tracked: {}, crmHandoff: 'done', newAttempts: [], attemptOutcomes: [],
+  };
+}

@@ -9,7 +9,7 @@ import { buildSavingsViews } from '../../src/app/savings/build-views.ts';
 import { savingsToJson } from '../../src/app/savings/render.ts';
 import type { CompiledRules } from '../../src/core/rules/compile.ts';
 import type { CallCostGroup, SavingsGroupBy } from '../../src/core/savings/types.ts';
-import { DESTINATIONS, savingsRules, TEST_TARIFFS, type TestDest } from './savings-fixtures.ts';
+import { DESTINATIONS, endedTestCall, savingsRules, TEST_TARIFFS, type TestDest } from './savings-fixtures.ts';
 
 // The totals last: emptying calls first takes every call out of them; without a shape the next report builds them anew.
 export const SAVINGS_TABLES = ['call_tracking', 'call_attempts', 'calls', 'call_cost_totals', 'call_cost_shape'];
@@ -81,21 +81,7 @@ function makeCalls(n: number): TestCall[] {
 }
 
 function ended(c: TestCall): EndedCall {
-  const mobile = c.dest.carrier !== null;
-  return {
-    call: {
-      id: c.id, crmCallId: null, channelId: null, linkedid: `L-${c.id}`, origin: 'phone', userId: null, extension: '100',
-      number: c.dest.number, numberE164: c.dest.number, line: null, state: 'ended',
-      plan: {
-        attempts: [], manualLine: null, rotateAfterManualLine: false, maxAttempts: 5, record: true,
-        carrier: c.dest.carrier, onNet: mobile ? c.dest.carrier : null, country: c.dest.country, department: c.department,
-      },
-      refusalCode: null, refusalMessage: null, startedAt: c.startedAt,
-    },
-    statusCode: c.durationSec > 0 ? '200' : '304', failedReason: null, trunkId: c.trunk, b24Line: null,
-    answeredAt: c.durationSec > 0 ? c.startedAt + 5000 : null, endedAt: c.startedAt + 5000 + c.durationSec * 1000,
-    durationSec: c.durationSec, cost: c.cost, recording: null, tracked: {}, crmHandoff: 'done', newAttempts: [], attemptOutcomes: [],
-  };
+  return endedTestCall(c, c.cost);
 }
 
 /** The report's definitions, computed here from the calls themselves. */

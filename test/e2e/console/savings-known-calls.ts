@@ -1,5 +1,6 @@
 import type { EndedCall } from '../../../src/app/calls/ports.ts';
-import { DESTINATIONS, TEST_TARIFFS, type TestDest } from '../../contracts/savings-fixtures.ts';
+import type { ConsoleHarness } from '../../support/console.ts';
+import { DESTINATIONS, endedTestCall, TEST_TARIFFS, type TestDest } from '../../contracts/savings-fixtures.ts';
 
 const HOUR = 3_600_000;
 /** 2026-11-02 00:00 in Moscow: the first day of the period the test asks for (three days). */
@@ -73,19 +74,20 @@ export function expectedFigures() {
 
 /** A known call as the tracker stores it when the call ends. */
 export function endedCall(c: KnownCall): EndedCall {
-  const mobile = c.dest.carrier !== null;
-  return {
-    call: {
-      id: c.id, crmCallId: null, channelId: null, linkedid: `L-${c.id}`, origin: 'phone', userId: null, extension: '100',
-      number: c.dest.number, numberE164: c.dest.number, line: null, state: 'ended',
-      plan: {
-        attempts: [], manualLine: null, rotateAfterManualLine: false, maxAttempts: 5, record: true,
-        carrier: c.dest.carrier, onNet: mobile ? c.dest.carrier : null, country: c.dest.country, department: c.department,
-      },
-      refusalCode: null, refusalMessage: null, startedAt: c.startedAt,
-    },
-    statusCode: c.durationSec > 0 ? '200' : '304', failedReason: null, trunkId: c.trunk, b24Line: null,
-    answeredAt: c.durationSec > 0 ? c.startedAt + 5000 : null, endedAt: c.startedAt + 5000 + c.durationSec * 1000,
-    durationSec: c.durationSec, cost: actualUnits(c) / 10_000, recording: null, tracked: {}, crmHandoff: 'done', newAttempts: [], attemptOutcomes: [],
-  };
+  return endedTestCall(c, actualUnits(c) / 10_000);
+}
+
+/** The console's calls: the known calls, and a call traced now (rotated off gsm-mts, answered on gsm-beeline). */
+export async function seedConsoleCalls(h: ConsoleHarness): Promise<void> {
+  await h.calls.applyTracking({ save: [], remove: [], ended: KNOWN_CALLS.map(endedCall) });
+  const now = Date.now();
+  await h.db('calls').insert({
+    id: 'call-1', crm_call_id: null, channel_id: 'chan-1', linkedid: 'lid-1', origin: 'phone', user_id: '1', extension: '100',
+    number: '+79261234567', number_e164: '+79261234567', line: null, state: 'ended', plan: null, status_code: '200', trunk_id: 'gsm-beeline',
+    started_at: now - 60_000, ended_at: now - 1000, duration_sec: 55, crm_handoff: 'done', updated_at: now,
+  });
+  await h.db('call_attempts').insert([
+    { call_id: 'call-1', attempt_no: 1, plan_index: 0, trunk_id: 'gsm-mts', dial: 'PJSIP/89261234567@gsm-mts', dial_status: 'CONGESTION', hangup_cause: 34, decision: 'rotate', outcome_source: 'agi', started_at: now - 60_000, ended_at: now - 58_000 },
+    { call_id: 'call-1', attempt_no: 2, plan_index: 1, trunk_id: 'gsm-beeline', dial: 'PJSIP/89261234567@gsm-beeline', dial_status: 'ANSWER', hangup_cause: 16, decision: 'stop', outcome_source: 'ami', started_at: now - 58_000, ended_at: now - 1000 },
+  ]);
 }
