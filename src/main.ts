@@ -32,7 +32,7 @@ async function main(): Promise<void> {
     logger.info({ url: doubled.baseUrl }, 'demo: placing the scripted click-to-calls (ring 3 s, talk 20 s each)');
     void runDemoCalls(doubled).then(
       (outcomes) => process.stderr.write(`\n*** DEMO: scripted click-to-calls\n${formatDemo(outcomes)}\n\n`),
-      (err: unknown) => logger.error({ err: { message: (err as Error).message } }, 'demo calls failed'),
+      (err: unknown) => logger.error({ err }, 'demo calls failed'),
     );
   } else {
     connector = await startConnector({ env, logger });
@@ -53,7 +53,7 @@ async function main(): Promise<void> {
     stopAll().then(
       () => process.exit(0),
       (err: unknown) => {
-        logger.error({ err: { message: (err as Error).message } }, 'shutdown failed');
+        logger.error({ err }, 'shutdown failed');
         process.exit(1);
       },
     );

@@ -153,7 +153,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     if (!o.ami.connected || stopping.signal.aborted) return;
     reconciling = reconcileWithPbx(o.ami, tracker, o.env.TRACKER_RECONCILE_MS)
       .catch((err: unknown) => {
-        o.logger.warn({ err: { message: (err as Error).message } }, 'tracker: reconciling with the PBX channel list failed');
+        o.logger.warn({ err }, 'tracker: reconciling with the PBX channel list failed');
       })
       .finally(() => {
         reconciling = null;

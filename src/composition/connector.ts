@@ -227,7 +227,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       rules.setRules(loaded.compiled, loaded.version);
       await carriers.reload();
       logger.info({ version: loaded.version }, 'rules version in use');
-      if (crm.connection.gateway() && leaders.jobs.gate.term() !== null) await crm.syncLines().catch((err: unknown) => logger.warn({ err: { message: (err as Error).message } }, 'line sync after reload failed'));
+      if (crm.connection.gateway() && leaders.jobs.gate.term() !== null) await crm.syncLines().catch((err: unknown) => logger.warn({ err }, 'line sync after reload failed'));
     };
     // SIGHUP and POST /admin/rules/reload: RULES_DIR is imported as a new version (when it differs).
     const reload = async () => {
@@ -284,7 +284,7 @@ export async function startConnector(options: ConnectorOptions): Promise<Connect
       // The supervisor keeps retrying in the background: a PBX that is down at start is not fatal.
       await ami.start().catch((err: unknown) => {
         amiAlerts?.startFailed(err);
-        logger.error({ err: { message: (err as Error).message } }, 'AMI not connected yet; retrying in the background');
+        logger.error({ err }, 'AMI not connected yet; retrying in the background');
       });
     }
 

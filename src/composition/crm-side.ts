@@ -148,8 +148,8 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
   };
   const afterConnect = async (): Promise<void> => {
     // Failures here are logged, never fatal: the next reload / cron run tries again.
-    await lines().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'line sync failed'));
-    await userSync.run().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'user sync failed'));
+    await lines().catch((err: unknown) => logger.warn({ err }, 'line sync failed'));
+    await userSync.run().catch((err: unknown) => logger.warn({ err }, 'user sync failed'));
   };
 
   const router = createBitrix24Router({
@@ -191,7 +191,7 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     const p = work.finally(() => running.delete(p));
     running.add(p);
   };
-  const onCallEnded = () => background(handoff.drainPending().catch((err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'call record hand-off failed')));
+  const onCallEnded = () => background(handoff.drainPending().catch((err: unknown) => logger.error({ err }, 'call record hand-off failed')));
 
   const urgentGateway = (): B24Gateway | null => {
     const gateway = connection.gateway();
@@ -212,16 +212,16 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
       const unprocessed = await events.takeOverUnprocessed();
       background((async () => {
         for (const id of unprocessed) await events.process(id);
-      })().catch((err: unknown) => logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'resuming stored events failed')));
+      })().catch((err: unknown) => logger.error({ err }, 'resuming stored events failed')));
       onCallEnded();
       deps.callEvents?.on('call-ended', onCallEnded);
       const lead = async (): Promise<void> => {
         if (connection.gateway()) background(afterConnect());
         tasks.push(cron.schedule(env.B24_USER_SYNC_CRON, () => {
-          background(userSync.run().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'scheduled user sync failed')));
+          background(userSync.run().catch((err: unknown) => logger.warn({ err }, 'scheduled user sync failed')));
         }));
         tasks.push(cron.schedule(env.OUTBOX_PURGE_CRON, () => {
-          background(housekeeping().catch((err: unknown) => logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'outbox housekeeping failed')));
+          background(housekeeping().catch((err: unknown) => logger.warn({ err }, 'outbox housekeeping failed')));
         }));
       };
       const stepDown = async (): Promise<void> => {

@@ -63,7 +63,7 @@ export function createHttpApp(options: HttpAppOptions): express.Express {
   const onError: ErrorRequestHandler = (err, req, res, _next) => {
     const status = typeof err?.status === 'number' && err.status >= 400 && err.status < 500 ? err.status : 500;
     // Body-parser errors (malformed JSON/form) are the client's; everything else is ours.
-    if (status >= 500) logger.error({ err: { message: err?.message, name: err?.name }, path: req.path }, 'request failed');
+    if (status >= 500) logger.error({ err, path: req.path }, 'request failed');
     else logger.warn({ path: req.path, status, reason: err?.type ?? err?.message }, 'bad request');
     if (res.headersSent) return;
     res.status(status).json({ error: status >= 500 ? 'INTERNAL' : 'BAD_REQUEST', message: status >= 500 ? 'internal error' : String(err?.message ?? 'bad request') });

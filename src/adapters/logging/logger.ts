@@ -11,6 +11,17 @@ const REDACT = [
   'clientSecret', '*.clientSecret', 'originalError', '*.originalError',
 ];
 
+/** What HTTP clients hang on their errors: the request's config, headers and body carry tokens. */
+const HTTP_BAGGAGE = ['config', 'request', 'response', 'headers', 'options'];
+
+/** pino's error serializer (type, message, stack, cause, own fields) without an HTTP client's baggage. */
+function serializeErr(err: unknown): unknown {
+  if (!(err instanceof Error)) return err;
+  const out = pino.stdSerializers.err(err) as unknown as Record<string, unknown>;
+  for (const key of HTTP_BAGGAGE) delete out[key];
+  return out;
+}
+
 /**
  * JSON logs on stdout; one child logger per call stamps call id, user and trunk on every line.
  * pino escapes C0 controls inside strings; the line hook escapes the rest (DEL, C1, bidi
@@ -22,7 +33,7 @@ export function createLogger(level: string = process.env.LOG_LEVEL ?? 'info', de
 
 /** The service logger's options (exported for the escaping bench). */
 export function loggerOptions(level: string): pino.LoggerOptions {
-  return { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { svc: 'b24-pbx-connector' }, hooks: { streamWrite: terminalSafe } };
+  return { level, serializers: { err: serializeErr }, redact: { paths: REDACT, censor: '[redacted]' }, base: { svc: 'b24-pbx-connector' }, hooks: { streamWrite: terminalSafe } };
 }
 
 /** A logger that drops everything (tests, CLI). */

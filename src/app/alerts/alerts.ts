@@ -125,7 +125,7 @@ export class Alerts {
   private enqueue(task: () => Promise<void>): Promise<void> {
     this.tickLast = false;
     this.chain = this.chain.then(task).catch((err: unknown) => {
-      this.o.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'alerts: storing or telling failed');
+      this.o.logger.warn({ err }, 'alerts: storing or telling failed');
     });
     return this.chain;
   }
@@ -153,7 +153,7 @@ export class Alerts {
     const log = n.type === 'raised' ? this.o.logger.warn.bind(this.o.logger) : this.o.logger.info.bind(this.o.logger);
     log({ alert: n.alert.key, count: n.alert.count }, `alert ${n.type}: ${n.alert.message}`);
     await this.o.notifier.send(noticeText(n), n.alert.key).catch((err: unknown) => {
-      this.o.logger.warn({ alert: n.alert.key, err: { message: err instanceof Error ? err.message : String(err) } }, 'alert notice not delivered');
+      this.o.logger.warn({ alert: n.alert.key, err }, 'alert notice not delivered');
     });
   }
 }

@@ -205,7 +205,7 @@ export class RouteService {
   /** Stores a step behind the answer (RouteWriter); a failure is logged, the answer stands. */
   private persist(write: RouteStepWrite, query: RouteQuery): void {
     this.writer.enqueue(write, [write.callId, query.uniqueid]).catch((err: unknown) => {
-      this.deps.logger.error({ callId: write.callId, attempt: query.attemptNo, err: { message: (err as Error).message } }, 'route: storing the route step failed');
+      this.deps.logger.error({ callId: write.callId, attempt: query.attemptNo, err }, 'route: storing the route step failed');
     });
   }
 

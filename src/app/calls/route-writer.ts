@@ -66,7 +66,7 @@ export class RouteWriter {
               await this.store.applyRouteSteps([q.write]);
               q.resolve();
             } catch (one) {
-              this.logger.error({ callId: q.write.callId, err: { message: (one as Error).message } }, 'route: storing a route step failed');
+              this.logger.error({ callId: q.write.callId, err: one }, 'route: storing a route step failed');
               q.reject(one as Error);
             }
           }

@@ -163,7 +163,7 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
         this.follow(uniqueid, call.linkedid);
         if (this.core.knowsChannel(uniqueid)) this.handle(event);
       })
-      .catch((err: unknown) => this.deps.logger.warn({ uniqueid, err: { message: (err as Error).message } }, 'tracker: OriginateResponse lookup failed'))
+      .catch((err: unknown) => this.deps.logger.warn({ uniqueid, err }, 'tracker: OriginateResponse lookup failed'))
       .finally(() => {
         this.lookups.delete(lookup);
       });
@@ -178,7 +178,7 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
       .then((call) => {
         if (call?.channelId && call.state !== 'ended') this.handle({ ...event, uniqueid: call.channelId });
       })
-      .catch((err: unknown) => this.deps.logger.warn({ actionId, err: { message: (err as Error).message } }, 'tracker: OriginateResponse lookup failed'))
+      .catch((err: unknown) => this.deps.logger.warn({ actionId, err }, 'tracker: OriginateResponse lookup failed'))
       .finally(() => {
         this.lookups.delete(lookup);
       });
@@ -288,7 +288,7 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     } catch (err) {
       // Keep what is not written for the next flush: nothing is lost while the database is away
       // (a call closed twice is recognised as ended and dropped).
-      this.deps.logger.error({ err: { message: (err as Error).message } }, 'tracker: writing call state failed; will retry');
+      this.deps.logger.error({ err }, 'tracker: writing call state failed; will retry');
       if (written === 0) for (const l of dirty) if (this.core.calls.has(l)) this.dirty.add(l);
       this.ending.unshift(...ending);
     } finally {
@@ -345,7 +345,7 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     try {
       return await records.talkOf(wanted);
     } catch (err) {
-      this.deps.logger.warn({ err: { message: (err as Error).message } }, 'tracker: reading the PBX call records failed');
+      this.deps.logger.warn({ err }, 'tracker: reading the PBX call records failed');
       return new Map();
     }
   }

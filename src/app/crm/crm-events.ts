@@ -154,7 +154,7 @@ export class CrmEvents {
 
   private failure(event: StoredCrmEvent, err: unknown): Outcome {
     const message = err instanceof Error ? err.message : String(err);
-    this.logger.error({ eventId: event.id, event: event.event, err: { message } }, 'bitrix24 event failed');
+    this.logger.error({ eventId: event.id, event: event.event, err }, 'bitrix24 event failed');
     return { text: `error: ${message}`, failed: true };
   }
 
@@ -165,7 +165,7 @@ export class CrmEvents {
       else await this.finish(id, outcome.failed ? 'failed' : 'done', outcome.text);
       this.logger.info({ eventId: id, event: event.event, outcome: outcome.text }, 'bitrix24 event handled');
     } catch (err) {
-      this.logger.error({ eventId: id, event: event.event, err: { message: (err as Error).message } }, 'bitrix24 event outcome not stored');
+      this.logger.error({ eventId: id, event: event.event, err }, 'bitrix24 event outcome not stored');
     }
   }
 

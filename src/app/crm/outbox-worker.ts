@@ -175,7 +175,7 @@ export class OutboxWorker {
         try {
           claimed = (await this.drainOnce()).claimed;
         } catch (err) {
-          this.logger.error({ err: { message: err instanceof Error ? err.message : String(err) } }, 'outbox round failed');
+          this.logger.error({ err }, 'outbox round failed');
         }
         if (claimed === 0 && this.running) await this.idle(pollMs);
       }

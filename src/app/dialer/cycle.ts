@@ -215,7 +215,7 @@ export class DialerCycle {
         ringSeconds: campaign.settings.ringSeconds, operatorRingSeconds: this.deps.operatorRingSeconds, amd: campaign.settings.amd != null && mode !== 'preview',
       });
     } catch (err) {
-      log.warn({ err: { message: (err as Error).message } }, 'dialer: the call could not be placed');
+      log.warn({ err }, 'dialer: the call could not be placed');
       if (stored) await this.deps.legs.abandon(callId, `originate failed: ${(err as Error).message}`).catch(() => undefined);
       await this.close(callId, campaign, operator?.id ?? null, { outcome: 'technical', dialStatus: null, hangupCause: null });
       return false;
@@ -231,7 +231,7 @@ export class DialerCycle {
       await this.deps.card.register({ callId, operatorId, e164, entityType: lead.entityType, entityId: lead.entityId, externalId: `${callId}-a`, at });
       return true;
     } catch (err) {
-      log.warn({ err: { message: (err as Error).message } }, 'dialer: the card could not be registered; placed without a card');
+      log.warn({ err }, 'dialer: the card could not be registered; placed without a card');
       return false;
     }
   }
@@ -338,7 +338,7 @@ export class DialerCycle {
       try {
         await pbx.assignOperator(live.lead.channelId, o);
       } catch (err) {
-        log.warn({ err: { message: (err as Error).message } }, 'dialer: the answered customer could not be handed to the operator');
+        log.warn({ err }, 'dialer: the answered customer could not be handed to the operator');
         live.operatorId = null;
         await store.release(o.id, callId, now);
         return;
@@ -357,7 +357,7 @@ export class DialerCycle {
     live.cardShown = true;
     const deadlineMs = this.deps.cardDeadlineMs ?? 2000;
     const shown = await this.deps.card.show({ callId, operatorId: live.operatorId }, deadlineMs).catch((err: unknown) => {
-      this.deps.logger.warn({ callId, err: { message: (err as Error).message } }, 'dialer: the lead card could not be shown');
+      this.deps.logger.warn({ callId, err }, 'dialer: the lead card could not be shown');
       return true;
     });
     if (!shown) this.deps.logger.warn({ callId, operator: live.operatorId, deadlineMs }, 'dialer: Bitrix24 had not registered the call in time: card not shown (the call is still recorded)');

@@ -91,7 +91,7 @@ export class DurableInboundCards implements InboundCallEvents {
     } catch (err) {
       // The database is away: go on with this process's copy, if it has one (its last event here).
       had = true;
-      logger.warn({ linkedid, err: { message: (err as Error).message } }, 'inbound: loading the CRM card failed; using this instance\'s copy');
+      logger.warn({ linkedid, err }, 'inbound: loading the CRM card failed; using this instance\'s copy');
     }
     act();
     await crm.flushed();
@@ -104,7 +104,7 @@ export class DurableInboundCards implements InboundCallEvents {
     } catch (err) {
       if (card) this.unsaved.add(linkedid);
       else this.unsaved.delete(linkedid);
-      logger.warn({ linkedid, err: { message: (err as Error).message } }, 'inbound: storing the CRM card failed; kept in this instance only');
+      logger.warn({ linkedid, err }, 'inbound: storing the CRM card failed; kept in this instance only');
     }
     // This process keeps its copy too: it is used only while the store cannot be read.
   }
@@ -113,6 +113,6 @@ export class DurableInboundCards implements InboundCallEvents {
     const now = this.deps.now();
     if (now - this.lastPurge < PURGE_EVERY_MS) return;
     this.lastPurge = now;
-    this.deps.store.purgeBefore(now - MAX_CALL_MS).catch((err: unknown) => this.deps.logger.warn({ err: { message: (err as Error).message } }, 'inbound: purging old CRM cards failed'));
+    this.deps.store.purgeBefore(now - MAX_CALL_MS).catch((err: unknown) => this.deps.logger.warn({ err }, 'inbound: purging old CRM cards failed'));
   }
 }

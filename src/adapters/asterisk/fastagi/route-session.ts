@@ -195,14 +195,14 @@ export async function runRouteSession(conn: AgiConnection, deps: RouteSessionDep
         log().warn({ attempt: parsed.query.attemptNo, deadlineMs: deps.routeDeadlineMs }, 'fastagi: no route decision within the deadline: answering fail-open');
         // A decision that comes later was never dialled: its attempt is closed as such.
         routing.then((late) => (late.action === 'dial' ? deps.service.abandon(late) : undefined))
-          .catch((err: unknown) => log().warn({ err: { message: (err as Error).message } }, 'fastagi: a route request past its deadline failed'));
+          .catch((err: unknown) => log().warn({ err }, 'fastagi: a route request past its deadline failed'));
         await send(conn, env, ROUTE_DEADLINE, log);
         return;
       }
       answer = decided;
     } catch (err) {
       if (err instanceof AgiCommandError || conn.hungUp) throw err;
-      log().error({ err: { message: (err as Error).message } }, 'fastagi: route request failed inside the connector: answering fail-open');
+      log().error({ err }, 'fastagi: route request failed inside the connector: answering fail-open');
       await send(conn, env, FAIL_OPEN, log);
       return;
     }

@@ -66,12 +66,12 @@ export async function startFastAgiServer(options: FastAgiServerOptions): Promise
     };
     runRouteSession(conn, session, peer)
       .catch((err: unknown) => {
-        options.logger.error({ peer, err: { message: (err as Error).message } }, 'fastagi: session crashed');
+        options.logger.error({ peer, err }, 'fastagi: session crashed');
         socket.destroy();
       });
   });
   server.maxConnections = 10_000;
-  server.on('error', (err) => options.logger.error({ err: { message: err.message } }, 'fastagi: server error'));
+  server.on('error', (err) => options.logger.error({ err }, 'fastagi: server error'));
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port, options.host, () => {

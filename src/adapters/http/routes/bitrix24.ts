@@ -141,7 +141,7 @@ export function createCrmAdminRouter(deps: CrmAdminDeps): Router {
     try {
       res.json({ status: 'synced', ...(await deps.syncUsers()) });
     } catch (err) {
-      deps.logger.warn({ err: { message: err instanceof Error ? err.message : String(err) } }, 'user sync failed');
+      deps.logger.warn({ err }, 'user sync failed');
       res.status(502).json({ error: 'SYNC_FAILED', message: err instanceof Error ? err.message : String(err) });
     }
   });

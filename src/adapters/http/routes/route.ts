@@ -74,7 +74,7 @@ export function createRouteRouter(deps: RouteRouterDeps): Router {
     try {
       res.send(routeBody(await deps.service.route(parsed.query, probe)));
     } catch (err) {
-      deps.logger.error({ err: { message: (err as Error).message } }, 'http route: route request failed inside the connector');
+      deps.logger.error({ err }, 'http route: route request failed inside the connector');
       res.status(500).send('failopen|connector error');
     }
   });
