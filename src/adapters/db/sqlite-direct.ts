@@ -7,7 +7,6 @@ interface RawStatement {
 }
 interface RawDatabase {
   prepare(sql: string, callback: (err: Error | null) => void): RawStatement;
-  run(sql: string, callback: (err: Error | null) => void): unknown;
 }
 interface PoolClient {
   readonly dialect: string;
@@ -55,8 +54,9 @@ function runOn(conn: RawDatabase, sql: string, params: readonly unknown[]): Prom
   }));
 }
 
-function exec(conn: RawDatabase, sql: string): Promise<void> {
-  return new Promise((resolve, reject) => conn.run(sql, (err) => (err ? reject(err) : resolve())));
+/** BEGIN, COMMIT and ROLLBACK are prepared once too (node-sqlite3 prepares every `Database#run` anew). */
+function exec(conn: RawDatabase, sql: 'BEGIN' | 'COMMIT' | 'ROLLBACK'): Promise<void> {
+  return runOn(conn, sql, []);
 }
 
 export function isSqlite(db: Knex): boolean {
