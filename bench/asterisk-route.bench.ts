@@ -19,16 +19,32 @@ import type { LabEvent } from '../test/pbx/lab-ami.ts';
 
 const RATE = Number(process.env.RATE ?? 100);
 const SECONDS = Number(process.env.SECONDS ?? 60);
-// Settings: RATE, SECONDS, BASELINE_SECONDS, RUNS (median reported).
+// Settings: RATE, SECONDS, BASELINE_SECONDS, RUNS (median reported); DB_STATEMENTS_DIR with
+// CONNECTOR_NODE_OPTIONS="--import ./bench/support/db-statements.mjs" also counts the connector's statements.
 const BASELINE_SECONDS = Number(process.env.BASELINE_SECONDS ?? 10);
 const RUNS = Number(process.env.RUNS ?? 3);
 const TICK = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
 
 /** User and system CPU seconds of a process so far (fields 14 and 15 of /proc/PID/stat). */
-function cpuTimes(pid: number): { user: number; system: number } {
-  const stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+function cpuTimes(pid: number, file = `/proc/${pid}/stat`): { user: number; system: number } {
+  const stat = fs.readFileSync(file, 'utf8');
   const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
   return { user: Number(fields[11]) / TICK, system: Number(fields[12]) / TICK };
+}
+
+/** CPU seconds so far of the main thread and of the others by name (libuv's pool runs SQLite's statements, V8's threads GC and compiling). */
+function threadCpu(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  for (const tid of fs.readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = Number(tid) === pid ? 'main' : `other ${fs.readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim().replace(/\d+$/, '')}`;
+      const t = cpuTimes(Number(tid), `/proc/${pid}/task/${tid}/stat`);
+      out.set(name, (out.get(name) ?? 0) + t.user + t.system);
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return out;
 }
 
 function cpuSeconds(pid: number): number {
@@ -82,6 +98,8 @@ interface Phase {
   readonly cpuMsPerSec: number;
   /** The share of that CPU spent in the kernel (sockets, file writes). */
   readonly systemShare: number;
+  /** CPU ms per route request by thread name. */
+  readonly threads: string;
   /** The 1-minute load average at the start and at the end of the phase. */
   readonly load: string;
 }
@@ -101,6 +119,7 @@ async function phase(tier: PbxTier, seconds: number, scenario: number, cpuPid: n
     if (e.Application === 'AGI') agiAt.set(id, Number(e.Timestamp));
   });
   const cpu0 = cpuTimes(cpuPid);
+  const threads0 = threadCpu(cpuPid);
   const load0 = load();
   const total = Math.round(RATE * seconds);
   const t0 = performance.now();
@@ -124,6 +143,7 @@ async function phase(tier: PbxTier, seconds: number, scenario: number, cpuPid: n
     await new Promise((r) => setTimeout(r, 200));
   }
   const cpu1 = cpuTimes(cpuPid);
+  const threads1 = threadCpu(cpuPid);
   const system = cpu1.system - cpu0.system;
   const cpu = cpu1.user - cpu0.user + system;
   const elapsed = (performance.now() - t0) / 1000;
@@ -137,6 +157,7 @@ async function phase(tier: PbxTier, seconds: number, scenario: number, cpuPid: n
     cpuMsPer: routed && rtts.length > 0 ? (cpu * 1000) / rtts.length : null,
     cpuMsPerSec: (cpu * 1000) / elapsed,
     systemShare: cpu > 0 ? system / cpu : 0,
+    threads: [...threads1].map(([name, t]) => `${name} ${(((t - (threads0.get(name) ?? 0)) * 1000) / Math.max(1, rtts.length)).toFixed(2)}`).join(', '),
     load: `${load0} → ${load()}`,
   };
 }
@@ -159,6 +180,29 @@ async function setAgi(tier: PbxTier, url: string): Promise<void> {
   if (res?.Response !== 'Success') throw new Error(`Setvar CONNECTOR_AGI: ${JSON.stringify(res)}`);
 }
 
+/**
+ * With DB_STATEMENTS_DIR set (and bench/support/db-statements.mjs preloaded through
+ * CONNECTOR_NODE_OPTIONS): the connector's SQLite statements so far, by shape.
+ */
+async function statements(pid: number): Promise<Map<string, number> | null> {
+  const dir = process.env.DB_STATEMENTS_DIR;
+  if (!dir) return null;
+  const file = path.join(path.resolve(dir), `statements-${pid}.json`);
+  const before = fs.existsSync(file) ? fs.statSync(file).mtimeMs : 0;
+  process.kill(pid, 'SIGUSR2');
+  for (let i = 0; i < 200 && (!fs.existsSync(file) || fs.statSync(file).mtimeMs === before); i++) await new Promise((r) => setTimeout(r, 10));
+  return new Map(Object.entries(JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, number>));
+}
+
+/** Statements per route request between two snapshots, most frequent first. */
+function statementReport(a: Map<string, number>, b: Map<string, number>, requests: number): string {
+  const diff = [...b].map(([k, n]) => [k, n - (a.get(k) ?? 0)] as const).filter(([, n]) => n > 0).sort((x, y) => y[1] - x[1]);
+  const total = diff.reduce((s, [, n]) => s + n, 0);
+  const commits = diff.filter(([k]) => /^(commit|release)/i.test(k)).reduce((s, [, n]) => s + n, 0);
+  const lines = diff.slice(0, 25).map(([k, n]) => `    ${(n / requests).toFixed(3)}  ${k}`);
+  return `asterisk-route: connector SQLite statements per route request ${(total / requests).toFixed(2)} (${total} over ${requests}), commits ${(commits / requests).toFixed(3)}:\n${lines.join('\n')}`;
+}
+
 function median(values: readonly number[]): number {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)] as number;
@@ -176,6 +220,7 @@ export async function run(): Promise<void> {
   const profiling = {
     ...(process.env.CONNECTOR_NODE_OPTIONS ? { NODE_OPTIONS: process.env.CONNECTOR_NODE_OPTIONS } : {}),
     ...(process.env.CPU_PROFILE_DIR ? { CPU_PROFILE_DIR: path.resolve(process.env.CPU_PROFILE_DIR) } : {}),
+    ...(process.env.DB_STATEMENTS_DIR ? { DB_STATEMENTS_DIR: path.resolve(process.env.DB_STATEMENTS_DIR) } : {}),
   };
   const tier = await PbxTier.start({ rules: roomyTrunks, env: { LOG_LEVEL: 'info', TRACKER_FLUSH_MS: '200', OUTBOX_POLL_MS: '1000', ...profiling } });
   const responder = await instantResponder();
@@ -197,9 +242,14 @@ export async function run(): Promise<void> {
       await setAgi(tier, baselineAgi);
       const base = await phase(tier, BASELINE_SECONDS, 90 + i, pid, false);
       await setAgi(tier, connectorAgi);
+      const s0 = await statements(pid);
       const conn = await phase(tier, SECONDS, 93 + i, pid, true);
+      // The last calls' tracking and CRM writes are behind their hang-up by a flush or two.
+      if (s0) await new Promise((r) => setTimeout(r, 3000));
+      const s1 = await statements(pid);
       results.push({ base, conn });
-      console.log(`asterisk-route run ${i + 1}: connector ${fmt(conn)}, ${conn.cpuMsPer?.toFixed(3)} ms CPU each (${conn.cpuMsPerSec.toFixed(0)} ms/s, ${(conn.systemShare * 100).toFixed(0)} % of it system), load average ${conn.load} | baseline (instant responder) ${fmt(base)}; connector meanwhile ${base.cpuMsPerSec.toFixed(0)} ms CPU/s (it still records these calls, from the dialplan's ConnectorAttempt events, and writes them to the CRM)`);
+      if (s0 && s1) console.log(statementReport(s0, s1, conn.requests));
+      console.log(`asterisk-route run ${i + 1}: connector ${fmt(conn)}, ${conn.cpuMsPer?.toFixed(3)} ms CPU each (${conn.cpuMsPerSec.toFixed(0)} ms/s, ${(conn.systemShare * 100).toFixed(0)} % of it system; ms per request by thread: ${conn.threads}), load average ${conn.load} | baseline (instant responder) ${fmt(base)}; connector meanwhile ${base.cpuMsPerSec.toFixed(0)} ms CPU/s (it still records these calls, from the dialplan's ConnectorAttempt events, and writes them to the CRM)`);
     }
     const m = (f: (r: { base: Phase; conn: Phase }) => number): string => median(results.map(f)).toFixed(3);
     console.log(`asterisk-route: ${RATE} new calls/s for ${SECONDS} s, median of ${RUNS} runs: AGI round trip as Asterisk sees it p50 ${m((r) => r.conn.p50)} ms, p99 ${m((r) => r.conn.p99)} ms (target <= 2 ms); baseline responder p50 ${m((r) => r.base.p50)} ms, p99 ${m((r) => r.base.p99)} ms`);

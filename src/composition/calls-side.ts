@@ -114,6 +114,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
     failOpenPerMinute: null,
     incrementOf: (id) => o.routing.rules.current().trunkById.get(id)?.trunk.tariffs.increment ?? PER_MINUTE,
     beforeClose: () => routes.drain(),
+    known: (uniqueid) => routes.known(uniqueid),
     pbxRecords: o.env.CDR_CSV_PATH ? csvCdrRecords(o.env.CDR_CSV_PATH) : null,
   });
   followCall = (u, l) => tracker.follow(u, l);

@@ -65,6 +65,7 @@ export async function callsHarness(rules: CompiledRules = labRules(), openDb?: (
     lineOf: (id) => routing.rules.current().trunkById.get(id)?.trunk.line ?? null, failOpenTrunk: 'failopen', failOpenPerMinute: null,
     incrementOf: (id) => routing.rules.current().trunkById.get(id)?.trunk.tariffs.increment ?? PER_MINUTE,
     beforeClose: () => service.drain(),
+    known: (uniqueid) => service.known(uniqueid),
   });
   follow = (u, l) => tracker.follow(u, l);
   tracker.on('call-ended', (r) => service.callEnded(r.callId));

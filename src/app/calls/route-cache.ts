@@ -4,6 +4,11 @@ import type { CallAttemptRecord, StoredCall } from './call-record.ts';
 export interface RoutingEntry {
   call: StoredCall;
   attempts: CallAttemptRecord[];
+  /**
+   * Planned by this instance's route service, which has made every write of it since: the entry
+   * is what is stored (once the route writer has drained), so closing the call needs no read.
+   */
+  readonly own?: boolean;
 }
 
 /**

@@ -92,7 +92,7 @@ export class RouteService {
     if (entry === null) {
       if (query.attemptNo > 1) return this.unknownLaterAttempt(query);
       newCall = this.deskCall(query, found.facts, linkedid);
-      entry = { call: storedOf(newCall), attempts: [] };
+      entry = { call: storedOf(newCall), attempts: [], own: true };
     }
     const call = entry.call;
     const update: { linkedid?: string; state?: CallState; stopReason?: string } = {};
@@ -161,7 +161,8 @@ export class RouteService {
     if (outcome) this.healthOutcome(call.id, previous?.trunkId ?? null, outcome.outcome.decision);
     health?.started(step.attempt.trunk, now);
     entry.call = { ...call, state: 'routing', linkedid: linkedid ?? call.linkedid };
-    entry.attempts.push({ ...attempt, dialStatus: null, hangupCause: null, decision: null, outcomeSource: null, endedAt: null });
+    const { callId: _callId, ...stored } = attempt;
+    entry.attempts.push({ ...stored, dialStatus: null, hangupCause: null, decision: null, outcomeSource: null, endedAt: null });
     this.cache.set(query.uniqueid, entry);
     this.channels.acquire(call.id, step.attempt.trunk);
     if (claimed) {
@@ -171,6 +172,15 @@ export class RouteService {
     const answer = this.dialAnswer(call, query.attemptNo, toRecordLike(step.attempt, step.planIndex));
     this.deps.logger.debug({ callId: call.id, attempt: query.attemptNo, trunk: answer.trunkId, previous: step.previousDecision }, 'route: dial');
     return answer;
+  }
+
+  /**
+   * The call and attempts of a channel this instance planned and has routed since, as stored once
+   * `drain()` has resolved; undefined when only the database knows (the tracker reads it there).
+   */
+  known(uniqueid: string): { readonly call: StoredCall; readonly attempts: readonly CallAttemptRecord[] } | undefined {
+    const entry = this.cache.get(uniqueid);
+    return entry?.own === true ? entry : undefined;
   }
 
   /** A call planned elsewhere in this process (click-to-call): its first route request needs no database read. */

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import type { Logger } from '../../adapters/logging/logger.ts';
 import { CallTrackerCore, type AmiEventRecord } from '../../core/calls/track-event.ts';
 import { newTrackedCall, type TrackedCall } from '../../core/calls/tracked-call.ts';
-import type { CallRecord, StoredCall } from './call-record.ts';
+import type { CallAttemptRecord, CallRecord, StoredCall } from './call-record.ts';
 import { finishCall, type FinishOptions } from './finish-call.ts';
 import type { PbxTalk } from '../../core/calls/summarize.ts';
 import type { CallStore, Clock, EndedCall, PbxRecords } from './ports.ts';
@@ -20,6 +20,11 @@ export interface CallTrackerDeps extends FinishOptions {
   readonly beforeClose?: () => Promise<void>;
   /** The PBX's stored call records, for calls the tracker saw only in part; null = none configured. */
   readonly pbxRecords?: PbxRecords | null;
+  /**
+   * A call and its attempts as stored, when this process knows them without a read (the route
+   * service planned and routed it: RouteService.known); asked after `beforeClose`.
+   */
+  readonly known?: (uniqueid: string) => { readonly call: StoredCall; readonly attempts: readonly CallAttemptRecord[] } | undefined;
 }
 
 /** Ended calls written per transaction. */
@@ -303,9 +308,16 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     if (ending.length === 0) return { ended, records, dropped };
     await this.deps.beforeClose?.();
     const { store } = this.deps;
-    const calls = await store.findForTracking(
-      ending.map((t) => t.linkedid),
-      ending.flatMap((t) => (t.callerUniqueid !== null ? [t.callerUniqueid] : [])),
+    // Calls this process routed from their start are known as stored: only the others are read.
+    const inMemory = new Map<TrackedCall, { readonly call: StoredCall; readonly attempts: readonly CallAttemptRecord[] }>();
+    for (const t of ending) {
+      const known = t.callerUniqueid !== null ? this.deps.known?.(t.callerUniqueid) : undefined;
+      if (known && known.call.linkedid === t.linkedid) inMemory.set(t, known);
+    }
+    const unknown = ending.filter((t) => !inMemory.has(t));
+    const calls = unknown.length === 0 ? [] : await store.findForTracking(
+      unknown.map((t) => t.linkedid),
+      unknown.flatMap((t) => (t.callerUniqueid !== null ? [t.callerUniqueid] : [])),
     );
     const byLinkedid = new Map<string, StoredCall>();
     const byChannel = new Map<string, StoredCall>();
@@ -314,11 +326,13 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
       if (c.channelId !== null) byChannel.set(c.channelId, c);
     }
     const matched = ending.map((t) => {
-      const call = byLinkedid.get(t.linkedid) ?? (t.callerUniqueid !== null ? byChannel.get(t.callerUniqueid) : undefined) ?? byChannel.get(t.linkedid)
+      const call = inMemory.get(t)?.call ?? byLinkedid.get(t.linkedid) ?? (t.callerUniqueid !== null ? byChannel.get(t.callerUniqueid) : undefined) ?? byChannel.get(t.linkedid)
         ?? null;
       return { tracked: t, call };
     });
-    const attempts = await store.listAttemptsOf(matched.flatMap((m) => (m.call ? [m.call.id] : [])));
+    const toRead = matched.flatMap((m) => (m.call && !inMemory.has(m.tracked) ? [m.call.id] : []));
+    const attempts = toRead.length === 0 ? new Map<string, readonly CallAttemptRecord[]>() : await store.listAttemptsOf(toRead);
+    for (const known of inMemory.values()) attempts.set(known.call.id, known.attempts);
     const pbx = await this.pbxTalk(ending);
     for (const { tracked, call } of matched) {
       // Not an outgoing connector call (an internal or inbound call), or already closed.

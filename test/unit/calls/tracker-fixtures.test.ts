@@ -62,6 +62,22 @@ describe('call tracker (hand-made events)', () => {
     expect(ended).toMatchObject([{ callId: 'c2c-f12', statusCode: '200', durationSec: 7, trunkId: 'failopen' }]);
   });
 
+  it('a desk-phone call routed here is closed without reading it back: the CRM gets the record that is stored', async () => {
+    const caller = { channel: 'PJSIP/100-00000001', uniqueid: 'dk1.1', linkedid: 'dk1.1', context: 'connector-outbound', exten: '79160000001' };
+    const leg = { channel: 'Local/79160000001@trunk-congestion-00000001;1', uniqueid: 'dk1.2', linkedid: 'dk1.1', context: 'from-trunk', exten: 's' };
+    const answer = await h.service.route({ exten: '79160000001', attemptNo: 1, dialStatus: '', hangupCause: null, uniqueid: caller.uniqueid, callerIdNum: '100' }, labProbe(caller.linkedid, { CONNECTOR_EXTEN: '100' }));
+    expect(answer).toMatchObject({ action: 'dial', callId: 'desk-dk1.1' });
+    const findForTracking = vi.spyOn(h.store, 'findForTracking');
+    const listAttemptsOf = vi.spyOn(h.store, 'listAttemptsOf');
+    for (const e of new AmiScript().newchannel(caller).newchannel(leg).dialBegin(caller, leg, '79160000001@trunk-congestion').wait(2)
+      .dialEnd(caller, leg, 'ANSWER').bridgeEnter(leg).wait(65).hangup(leg, 16).hangup(caller, 16).events) h.tracker.handle(e);
+    await h.tracker.flush();
+    expect(findForTracking).not.toHaveBeenCalled();
+    expect(listAttemptsOf).not.toHaveBeenCalled();
+    expect(ended).toMatchObject([{ callId: 'desk-dk1.1', origin: 'phone', statusCode: '200', durationSec: 65, attempts: [{ attemptNo: 1, dialStatus: 'ANSWER' }] }]);
+    expect(await h.store.getRecord('desk-dk1.1')).toEqual(ended[0]);
+  });
+
   it('never closes or classifies a call on Cdr events', async () => {
     await c2cWithRoute('f2', [['CONGESTION', 34]]);
     const events = rotateThenAnswer('f2', 5).events;

@@ -13,22 +13,24 @@ const MULTI = new Set(['output', 'chanvariable']);
  */
 export function normalizeAmiMessage(raw: AmiRawMessage): AmiEvent {
   const out: Record<string, string> = {};
-  for (const [key, value] of Object.entries(raw)) {
+  for (const key in raw) {
+    const value = raw[key];
     if (value === undefined) continue;
     const k = key.toLowerCase();
-    if (typeof value === 'string') out[k] = value;
-    else if (Array.isArray(value)) out[k] = MULTI.has(k) ? value.join('\n') : String(value[0] ?? '');
+    if (typeof value === 'string') out[k] = own(value);
+    else if (Array.isArray(value)) out[k] = own(MULTI.has(k) ? value.join('\n') : String(value[0] ?? ''));
     else out[k] = Object.entries(value).map(([n, v]) => (v === '' ? n : `${n}=${v}`)).join('\n');
   }
-  return detached(out);
+  return out;
 }
 
 /**
  * The package's values are slices of its whole read buffer (tens of KB): one Uniqueid kept for a
- * call's life would keep that buffer alive. A JSON round trip gives every value its own storage.
+ * call's life would keep that buffer alive. V8 shares storage only for substrings of 13 characters
+ * or more; those are copied: slicing a concatenation flattens it into storage of its own first.
  */
-function detached(event: Record<string, string>): AmiEvent {
-  return JSON.parse(JSON.stringify(event)) as AmiEvent;
+function own(value: string): string {
+  return value.length < 13 ? value : ` ${value}`.slice(1);
 }
 
 /** Case-insensitive read of a field (callers may spell keys as Asterisk does: `DialStatus`). */
