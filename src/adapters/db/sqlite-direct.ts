@@ -9,7 +9,6 @@ interface RawDatabase {
   prepare(sql: string, callback: (err: Error | null) => void): RawStatement;
 }
 interface PoolClient {
-  readonly dialect: string;
   acquireConnection(): Promise<unknown>;
   releaseConnection(connection: unknown): Promise<void>;
   destroyRawConnection(connection: unknown): Promise<void>;
@@ -57,10 +56,6 @@ function runOn(conn: RawDatabase, sql: string, params: readonly unknown[]): Prom
 /** BEGIN, COMMIT and ROLLBACK are prepared once too (node-sqlite3 prepares every `Database#run` anew). */
 function exec(conn: RawDatabase, sql: 'BEGIN' | 'COMMIT' | 'ROLLBACK'): Promise<void> {
   return runOn(conn, sql, []);
-}
-
-export function isSqlite(db: Knex): boolean {
-  return (db.client as PoolClient).dialect === 'sqlite3';
 }
 
 /**

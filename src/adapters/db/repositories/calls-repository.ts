@@ -5,11 +5,11 @@ import {
 import type {
   AttemptOutcomeUpdate, CallStore, CallUpdate, EndedCall, NewAttempt, NewCall, RouteStepWrite, TrackingWrite,
 } from '../../../app/calls/ports.ts';
-import type { Db } from '../connection.ts';
+import { isSqlite, type Db } from '../connection.ts';
 import { GroupCommit } from '../group-commit.ts';
 import { urgently } from '../priority-lane.ts';
 import { updateRows, type RowUpdate } from '../batch-update.ts';
-import { insertSql, isSqlite, sqliteTransaction, type DirectWrites } from '../sqlite-direct.ts';
+import { insertSql, sqliteTransaction, type DirectWrites } from '../sqlite-direct.ts';
 import { UNITS_PER_RUB } from '../../../core/savings/money.ts';
 import { ATTEMPT_OUTCOME_TYPES, CALL_COLUMN_TYPES, CALL_COLUMNS, planColumns, toAttempt, toStoredCall, type AttemptRow, type CallRow } from './calls-rows.ts';
 
