@@ -2,9 +2,10 @@
 // left by churn (each inserted pending, claimed, recorded done) and BENCH_OPEN (default 10,000)
 // open ones (register/finish pairs, the finish waiting for its register), on SQLite and, with
 // BENCH_PG_URL set, on PostgreSQL. Prints the claim's p50/p99 and the drain rate (writes/s) through
-// a Bitrix24 stand-in answering at once and through the client-side limiter of an Enterprise
-// portal (5 requests/s, batches of 50), beside the claim query before migration 023 (an EXISTS on
-// done rows), in the same run on the same table.
+// a Bitrix24 stand-in answering at once, and through the client-side limiter of an Enterprise
+// portal (5 requests/s, batches of 50) with the stand-in answering at once or in BENCH_PORTAL_MS
+// (300), beside the claim query before migration 023 (an EXISTS on done rows) sent one round at a
+// time, in the same run on the same table.
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -20,6 +21,8 @@ const DONE = Number(process.env.BENCH_DONE ?? 130_000);
 const OPEN = Number(process.env.BENCH_OPEN ?? 10_000);
 const CLAIM_SECONDS = Number(process.env.BENCH_CLAIM_SECONDS ?? 12);
 const DRAIN_SECONDS = Number(process.env.BENCH_DRAIN_SECONDS ?? 10);
+/** How long the slower stand-in takes to answer a request (a portal's batch of 50 is not instant). */
+const PORTAL_MS = Number(process.env.BENCH_PORTAL_MS ?? 300);
 const LEASE_MS = 120_000;
 
 /** The claim as it was before migration 023: due rows by crm_outbox_due, the predecessor by EXISTS. */
@@ -46,11 +49,14 @@ function claimSql(repo: OutboxRepository, trx: Knex.Transaction, now: number): K
   return (repo as unknown as { dueQuery(trx: Knex.Transaction, now: number, limit: number): DueIdsQuery }).dueQuery(trx, now, 50).toSQL();
 }
 
-/** Answers every write at once, like a portal with no latency; CALL_ID feeds the finishes. */
-class InstantPortal implements B24Gateway {
+/** Answers every write after `latencyMs` (0: at once); CALL_ID feeds the finishes. */
+class BenchPortal implements B24Gateway {
   sent = 0;
   private onTarget: (() => void) | null = null;
-  constructor(private readonly target: number) {}
+  constructor(private readonly target: number, private readonly latencyMs: number) {}
+  private answer(): Promise<void> {
+    return new Promise((r) => (this.latencyMs > 0 ? setTimeout(r, this.latencyMs) : setImmediate(r)));
+  }
   reached(): Promise<void> {
     return new Promise((resolve) => {
       this.onTarget = resolve;
@@ -61,12 +67,12 @@ class InstantPortal implements B24Gateway {
     if (this.sent >= this.target) this.onTarget?.();
   }
   async call(): Promise<RestOutcome> {
-    await new Promise((r) => setImmediate(r));
+    await this.answer();
     this.count(1);
     return { ok: true, result: { CALL_ID: 'externalCall.bench' }, more: false, total: 0 };
   }
   async batch(commands: readonly BatchCommand[]): Promise<BatchOutcome> {
-    await new Promise((r) => setImmediate(r));
+    await this.answer();
     this.count(commands.length);
     const results = new Map<string, RestOutcome>();
     for (const c of commands) results.set(c.key, { ok: true, result: { CALL_ID: 'externalCall.bench' }, more: false, total: 0 });
@@ -141,9 +147,9 @@ async function claimTimes(db: Db, repos: readonly { name: string; repo: OutboxRe
 }
 
 /** Writes per second through a worker until the open rows are sent or DRAIN_SECONDS pass. */
-async function drainRate(db: Db, firstOpen: number, repo: OutboxRepository, rounds: number, limited: boolean): Promise<number> {
+async function drainRate(db: Db, firstOpen: number, repo: OutboxRepository, rounds: number, limited: boolean, latencyMs: number): Promise<number> {
   await reopen(db, firstOpen);
-  const portal = new InstantPortal(OPEN);
+  const portal = new BenchPortal(OPEN, latencyMs);
   const limiter = limited ? new RequestRateLimiter(systemCrmClock, 250, 5) : new RequestRateLimiter(systemCrmClock, 1e9, 1e9);
   // Limited: the steady 5 requests/s, not the burst of 250 (the soak's portal has spent it).
   if (limited) limiter.exhausted();
@@ -170,14 +176,23 @@ async function runOn(label: string, db: Db): Promise<void> {
     { name: 'before (EXISTS over done rows)', repo: new ExistsClaimRepository(db) },
     { name: 'now (open rows in id order)   ', repo: new OutboxRepository(db) },
   ];
+  // The oldest open entries are finishes whose register is done, as in a running connector: the
+  // claim has to look at their predecessors.
+  const registers = (await db('crm_outbox').where('id', '>=', firstOpen).whereNull('depends_on').orderBy('id').limit(250).select('id')) as { id: number | string }[];
+  await db('crm_outbox').whereIn('id', registers.map((r) => Number(r.id))).update({ state: 'done', result: '{"CALL_ID":"externalCall.done"}' });
   await plans(db, repos);
   await claimTimes(db, repos);
-  for (const limited of [false, true]) {
+  const modes = [
+    { title: 'portal answering at once, no limit', limited: false, latencyMs: 0 },
+    { title: 'limiter 5 requests/s, batches of 50 (at most 250/s), portal answering at once', limited: true, latencyMs: 0 },
+    { title: `limiter 5 requests/s, batches of 50, portal answering in ${PORTAL_MS} ms`, limited: true, latencyMs: PORTAL_MS },
+  ];
+  for (const { title, limited, latencyMs } of modes) {
     const figures: string[] = [];
     for (const [name, repo, rounds] of [['before, 1 round', repos[0]?.repo, 1], ['now, 1 round', repos[1]?.repo, 1], ['now, 3 rounds', repos[1]?.repo, 3]] as const) {
-      figures.push(`${name} ${(await drainRate(db, firstOpen, repo as OutboxRepository, rounds, limited)).toFixed(0)}`);
+      figures.push(`${name} ${(await drainRate(db, firstOpen, repo as OutboxRepository, rounds, limited, latencyMs)).toFixed(0)}`);
     }
-    console.log(`  drain writes/s, ${limited ? 'limiter 5 requests/s, batches of 50 (at most 250/s)' : 'portal answering at once, no limit'}: ${figures.join(' · ')} (load ${load()})`);
+    console.log(`  drain writes/s, ${title}: ${figures.join(' · ')} (load ${load()})`);
   }
 }
 

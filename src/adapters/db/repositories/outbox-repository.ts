@@ -202,6 +202,7 @@ export class OutboxRepository {
     return trx<OutboxRow>(from)
       .select('o.id')
       .whereRaw(`o.${OPEN_STATES}`)
+      // One expression, not an OR of two ranges of crm_outbox_due, which the planners would read and sort.
       .andWhereRaw(`(case when o.state = 'pending' then o.next_attempt_at <= ? else o.claimed_until < ? end)`, [now, now])
       .andWhere((w) => {
         w.whereNull('o.depends_on').orWhereRaw(`(select d.state from ${TABLE} d where d.id = o.depends_on) = 'done'`);
