@@ -89,8 +89,8 @@ export class OutboxWorker {
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
-  /** Something changed since the last claim began (an enqueue, a round recorded): do not idle. */
-  private woken = false;
+  /** A round was recorded since the last claim began (it may have released dependent entries): do not idle. */
+  private roundRecorded = false;
 
   constructor(private readonly o: OutboxWorkerOptions) {
     this.owner = o.owner ?? `worker-${crypto.randomBytes(6).toString('hex')}`;
@@ -108,7 +108,7 @@ export class OutboxWorker {
   }
 
   private claim(): Promise<ClaimedOutboxEntry[]> {
-    this.woken = false;
+    this.roundRecorded = false;
     return this.o.repo.claimDue(this.o.clock.now(), this.batchSize, this.owner, this.leaseMs);
   }
 
@@ -213,7 +213,8 @@ export class OutboxWorker {
           // What it recorded may have released dependent entries: claim again.
           .finally(() => {
             rounds.delete(round);
-            this.notify();
+            this.roundRecorded = true;
+            this.wake?.();
           });
         rounds.add(round);
       }
@@ -223,7 +224,6 @@ export class OutboxWorker {
 
   /** New entries were enqueued: start a round now instead of waiting for the poll. */
   notify(): void {
-    this.woken = true;
     this.wake?.();
   }
 
@@ -258,7 +258,7 @@ export class OutboxWorker {
   }
 
   private idle(ms: number): Promise<void> {
-    if (this.woken) return Promise.resolve();
+    if (this.roundRecorded) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         this.wake = null;
