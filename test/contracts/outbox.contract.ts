@@ -1,5 +1,6 @@
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import type { Db } from '../../src/adapters/db/connection.ts';
+import { isSqlite, type Db } from '../../src/adapters/db/connection.ts';
+import { migrationSource } from '../../src/adapters/db/migrations/index.ts';
 import { LEASE_EXPIRED, OutboxRepository } from '../../src/adapters/db/repositories/outbox-repository.ts';
 import { enqueuePlans } from '../../src/app/crm/enqueue-plan.ts';
 
@@ -139,6 +140,19 @@ export function outboxContract(name: string, open: () => Promise<{ db: Db; close
       const ids = claims.flat().map((e) => e.id);
       expect(new Set(ids).size).toBe(ids.length);
       expect(ids.length).toBe(30);
+    });
+
+    it('rolls back the index of open entries (migration 023) and builds it again, the claim working after', async () => {
+      const db = handle!.db;
+      const hasIndex = async () => (isSqlite(db)
+        ? (await db('sqlite_master').where({ type: 'index', name: 'crm_outbox_open' })).length
+        : (await db('pg_indexes').where({ indexname: 'crm_outbox_open' })).length) === 1;
+      const a = await repo.enqueue({ dedupeKey: 'a', method: 'm', params: {} }, T0);
+      await db.migrate.down({ migrationSource, name: '023_outbox_open' });
+      expect(await hasIndex()).toBe(false);
+      await db.migrate.up({ migrationSource, name: '023_outbox_open' });
+      expect(await hasIndex()).toBe(true);
+      expect((await repo.claimDue(T0, 10, 'w', 1000)).map((e) => e.id)).toEqual([a.id]);
     });
   });
 }

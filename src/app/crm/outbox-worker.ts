@@ -27,6 +27,11 @@ export interface OutboxWorkerOptions {
   readonly batchSize?: number;
   /** A claim expires after this long (a worker that died mid-send); longer than Bitrix24's 60 s cut. */
   readonly leaseMs?: number;
+  /**
+   * Rounds sent at once by start() (default 3): the next claim runs while earlier rounds wait for
+   * the limiter or the portal, so the database's latency does not idle the limiter. 1: one at a time.
+   */
+  readonly roundsInFlight?: number;
   readonly owner?: string;
   readonly logger?: Logger;
   readonly backoff?: (attemptsSoFar: number) => number;
@@ -80,14 +85,18 @@ export class OutboxWorker {
   private readonly leaseMs: number;
   private readonly logger: Logger;
   private readonly backoff: (n: number) => number;
+  private readonly roundsInFlight: number;
   private running = false;
   private loop: Promise<void> | null = null;
   private wake: (() => void) | null = null;
+  /** A round was recorded since the last claim began (it may have released dependent entries): do not idle. */
+  private roundRecorded = false;
 
   constructor(private readonly o: OutboxWorkerOptions) {
     this.owner = o.owner ?? `worker-${crypto.randomBytes(6).toString('hex')}`;
     this.batchSize = Math.min(MAX_BATCH_COMMANDS, Math.max(1, o.batchSize ?? MAX_BATCH_COMMANDS));
     this.leaseMs = o.leaseMs ?? 120_000;
+    this.roundsInFlight = Math.max(1, o.roundsInFlight ?? 3);
     this.logger = o.logger ?? silentLogger;
     this.backoff = o.backoff ?? ((n) => backoffMs(n));
     this.events.setMaxListeners(0);
@@ -95,8 +104,16 @@ export class OutboxWorker {
 
   /** One round: claim, send, record. Returns what happened. */
   async drainOnce(): Promise<DrainReport> {
-    const report = emptyReport();
-    const claimed = await this.o.repo.claimDue(this.o.clock.now(), this.batchSize, this.owner, this.leaseMs);
+    return this.send(await this.claim(), emptyReport());
+  }
+
+  private claim(): Promise<ClaimedOutboxEntry[]> {
+    this.roundRecorded = false;
+    return this.o.repo.claimDue(this.o.clock.now(), this.batchSize, this.owner, this.leaseMs);
+  }
+
+  /** Sends claimed entries and records each outcome. */
+  private async send(claimed: readonly ClaimedOutboxEntry[], report: DrainReport): Promise<DrainReport> {
     report.claimed = claimed.length;
     if (claimed.length === 0) return report;
 
@@ -165,20 +182,43 @@ export class OutboxWorker {
     return total;
   }
 
-  /** Runs rounds until stopped; idles `pollMs` (on the injected clock) when nothing is due. */
+  /**
+   * Runs rounds until stopped, up to `roundsInFlight` at once; idles `pollMs` (on the injected
+   * clock) when nothing is due. Claims are taken one after another, so they never overlap; an
+   * entry waiting for a predecessor is claimed only once that one is recorded done, whichever
+   * round sent it.
+   */
   start(pollMs = 1000): void {
     if (this.running) return;
     this.running = true;
     this.loop = (async () => {
+      const rounds = new Set<Promise<unknown>>();
       while (this.running) {
-        let claimed = 0;
+        if (rounds.size >= this.roundsInFlight) {
+          await Promise.race(rounds);
+          continue;
+        }
+        let claimed: ClaimedOutboxEntry[] = [];
         try {
-          claimed = (await this.drainOnce()).claimed;
+          claimed = await this.claim();
         } catch (err) {
           this.logger.error({ err }, 'outbox round failed');
         }
-        if (claimed === 0 && this.running) await this.idle(pollMs);
+        if (claimed.length === 0) {
+          if (this.running) await this.idle(pollMs);
+          continue;
+        }
+        const round: Promise<unknown> = this.send(claimed, emptyReport())
+          .catch((err: unknown) => this.logger.error({ err }, 'outbox round failed'))
+          // What it recorded may have released dependent entries: claim again.
+          .finally(() => {
+            rounds.delete(round);
+            this.roundRecorded = true;
+            this.wake?.();
+          });
+        rounds.add(round);
       }
+      await Promise.all(rounds);
     })();
   }
 
@@ -218,6 +258,7 @@ export class OutboxWorker {
   }
 
   private idle(ms: number): Promise<void> {
+    if (this.roundRecorded) return Promise.resolve();
     return new Promise((resolve) => {
       const done = () => {
         this.wake = null;

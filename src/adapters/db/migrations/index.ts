@@ -14,6 +14,7 @@ import { dialerPacingMigration } from './017_dialer_pacing.ts';
 import { inboundCardsMigration } from './020_inbound_cards.ts';
 import { callCostTotalsMigration } from './021_call_cost_totals.ts';
 import { alertsMigration } from './022_alerts.ts';
+import { outboxOpenMigration } from './023_outbox_open.ts';
 
 export interface Migration {
   readonly name: string;
@@ -54,6 +55,8 @@ const migrations: readonly Migration[] = [
   callCostTotalsMigration,
   // admin alerts shared by instances and the CLI
   alertsMigration,
+  // the outbox's open entries in id order, for the claim
+  outboxOpenMigration,
 ];
 
 export function registerMigrations(): readonly Migration[] {

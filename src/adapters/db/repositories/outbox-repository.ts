@@ -48,6 +48,11 @@ interface OutboxRow {
 }
 
 const TABLE = 'crm_outbox';
+/** The predicate of the partial index crm_outbox_open (migration 023), repeated as is so both databases use it. */
+const OPEN_STATES = "state in ('pending', 'inflight')";
+
+/** A select of outbox ids, claimed in the order it returns them. */
+export type DueIdsQuery = Knex.QueryBuilder<OutboxRow, { id: number | string }[]>;
 
 /** last_error of an entry taken over from an instance whose claim ran out mid-send. */
 export const LEASE_EXPIRED = 'LEASE_EXPIRED: the previous attempt never reported back (instance stopped mid-send)';
@@ -149,19 +154,7 @@ export class OutboxRepository {
   async claimDue(now: number, limit: number, owner: string, leaseMs: number): Promise<ClaimedOutboxEntry[]> {
     const until = now + leaseMs;
     const claimedIds = await this.db.transaction(async (trx) => {
-      let q = trx<OutboxRow>(`${TABLE} as o`)
-        .select('o.id')
-        .where((w) => {
-          w.where((p) => p.where('o.state', 'pending').andWhere('o.next_attempt_at', '<=', now))
-            .orWhere((p) => p.where('o.state', 'inflight').andWhere('o.claimed_until', '<', now));
-        })
-        .andWhere((w) => {
-          w.whereNull('o.depends_on').orWhereExists(function dependencyDone() {
-            this.select(trx.raw('1')).from(`${TABLE} as d`).whereRaw('d.id = o.depends_on').andWhere('d.state', 'done');
-          });
-        })
-        .orderBy('o.id')
-        .limit(limit);
+      let q = this.dueQuery(trx, now, limit);
       if (!isSqlite(this.db)) q = q.forUpdate().skipLocked();
       const candidates = (await q).map((r) => Number(r.id));
       if (candidates.length === 0) return [];
@@ -196,6 +189,26 @@ export class OutboxRepository {
       for (const d of deps) depResults.set(Number(d.id), parseJson(d.result));
     }
     return entries.map((e) => ({ ...e, dependencyResult: e.dependsOn === null ? null : depResults.get(e.dependsOn) ?? null }));
+  }
+
+  /**
+   * The ids of the entries a claim takes (see claimDue). It walks the open entries in id order
+   * (crm_outbox_open) and looks each predecessor up by its key: neither step reads the done rows,
+   * however many the purge has left.
+   */
+  protected dueQuery(trx: Knex.Transaction, now: number, limit: number): DueIdsQuery {
+    // SQLite, without statistics, would rather read the open rows through crm_outbox_due and sort them.
+    const from = isSqlite(this.db) ? trx.raw(`${TABLE} as o indexed by crm_outbox_open`) : `${TABLE} as o`;
+    return trx<OutboxRow>(from)
+      .select('o.id')
+      .whereRaw(`o.${OPEN_STATES}`)
+      // One expression, not an OR of two ranges of crm_outbox_due, which the planners would read and sort.
+      .andWhereRaw(`(case when o.state = 'pending' then o.next_attempt_at <= ? else o.claimed_until < ? end)`, [now, now])
+      .andWhere((w) => {
+        w.whereNull('o.depends_on').orWhereRaw(`(select d.state from ${TABLE} d where d.id = o.depends_on) = 'done'`);
+      })
+      .orderBy('o.id')
+      .limit(limit);
   }
 
   /** Marks a claimed entry done with the portal's result. */
