@@ -11,7 +11,8 @@
 // Baseline of the same run: one single-row commit on the same database and settings, with nothing
 // else running — no click can be stored faster than that. Below the table, per round: the
 // connector's event-loop delay and GC pauses, and CPU ms per click of the connector, the doubles
-// and the PostgreSQL backends.
+// and the PostgreSQL backends: until the round's last Originate, and through the calls' ends and
+// CRM writes (the next round starts once they are done).
 import { fork } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -23,7 +24,7 @@ import { silentLogger } from '../src/adapters/logging/logger.ts';
 import { listenHttp, startConnector } from '../src/composition/connector.ts';
 import { loadEnv } from '../src/config/env.ts';
 import type { DoublesReady, LoadDone } from './support/doubles-process.ts';
-import { startRound } from './support/round-diagnostics.ts';
+import { measureIdle, startRound } from './support/round-diagnostics.ts';
 
 const RATES = (process.env.WEBHOOK_RATES ?? '50,100,200').split(',').map(Number);
 const SECONDS = Number(process.env.WEBHOOK_SECONDS ?? 10);
@@ -115,6 +116,16 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
     ? knexFactory({ client: 'pg', connection: databaseUrl, pool: { min: 0, max: 1 } })
     : knexFactory({ client: 'sqlite3', connection: { filename: databaseUrl }, useNullAsDefault: true });
   const refusedSoFar = async (): Promise<number> => Number((await counter('calls').whereNotNull('refusal_code').count({ n: '*' }))[0]?.n ?? 0);
+  // Calls not ended yet, CRM writes not done, events not handled: the work a round leaves behind.
+  const unsettled = async (): Promise<number> => (await Promise.all([
+    counter('calls').whereIn('state', ['planned', 'routing']).count({ n: '*' }),
+    counter('crm_outbox').whereIn('state', ['pending', 'inflight']).count({ n: '*' }),
+    counter('crm_events').whereIn('state', ['pending', 'processing']).count({ n: '*' }),
+  ])).reduce((sum, rows) => sum + Number(rows[0]?.n ?? 0), 0);
+  const settle = async (): Promise<void> => {
+    const deadline = Date.now() + 60_000;
+    while (await unsettled() > 0 && Date.now() < deadline) await pause(100);
+  };
   child.send({ type: 'connector', agiPort: connector.agiPort, baseUrl });
   const installed = await next<{ status: number }>(child, 'installed');
   if (installed.status !== 200) throw new Error(`install failed: HTTP ${installed.status}`);
@@ -147,9 +158,14 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
     : []);
   for (const rate of RATES) {
     const total = rate * SECONDS;
-    const round = startRound({ doubles: child.pid ?? 0, backends: await backends() });
+    await settle();
+    const processes = { doubles: child.pid ?? 0, backends: await backends() };
+    const idle = await measureIdle(processes, 1000);
+    const round = startRound(processes);
     const done = await load(rate, total);
-    const diagnostics = round.finish(total);
+    const untilOriginated = round.finish(total);
+    await settle();
+    const diagnostics = `${untilOriginated}\n    ${round.settled(total, idle)}`;
     const latencies = Object.entries(done.sentAt).flatMap(([id, t0]) => {
       const t1 = originatedAt.get(id);
       return t1 === undefined ? [] : [t1 - t0];
@@ -160,8 +176,6 @@ async function measure(label: string, databaseUrl: string, dir: string): Promise
       rate, posted: total, originated: latencies.length, refused: done.refused, errors: done.errors,
       p50: percentile(latencies, 50), p99: percentile(latencies, 99), replyP99: percentile(replies, 99), diagnostics,
     });
-    // Let the calls of this round end and their CRM writes drain before the next rate.
-    await pause(3000);
   }
   child.send({ type: 'stop' });
   await counter.destroy();
