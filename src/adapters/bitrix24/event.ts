@@ -31,11 +31,24 @@ export function parseB24Event(body: FormObject): ParseEventResult {
   return { ok: true, event: { event: event.toUpperCase(), handlerId: str(body.event_handler_id), ts, data, auth } };
 }
 
+const sha256 = (text: string): Buffer => crypto.createHash('sha256').update(text, 'utf8').digest();
+
+/** The digests of the few stored secrets events are checked against: hashed once, not per event. */
+const expectedDigests = new Map<string, Buffer>();
+
+function expectedDigest(expected: string): Buffer {
+  let digest = expectedDigests.get(expected);
+  if (digest === undefined) {
+    if (expectedDigests.size >= 8) expectedDigests.clear();
+    digest = sha256(expected);
+    expectedDigests.set(expected, digest);
+  }
+  return digest;
+}
+
 /** Constant-time comparison of secrets of any length (compares SHA-256 digests). */
 export function secretEquals(given: string, expected: string): boolean {
-  const a = crypto.createHash('sha256').update(given, 'utf8').digest();
-  const b = crypto.createHash('sha256').update(expected, 'utf8').digest();
-  return crypto.timingSafeEqual(a, b);
+  return crypto.timingSafeEqual(sha256(given), expectedDigest(expected));
 }
 
 /** What an event must match: the installed portal (or the webhook-mode configuration). */

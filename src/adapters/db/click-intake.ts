@@ -4,7 +4,7 @@ import { isSqlite, type Db } from './connection.ts';
 import { GroupCommit } from './group-commit.ts';
 import { urgently } from './priority-lane.ts';
 import { CallsRepository } from './repositories/calls-repository.ts';
-import { CrmEventsRepository, type EventRow } from './repositories/crm-events-repository.ts';
+import { CrmEventsRepository, type TakenKey } from './repositories/crm-events-repository.ts';
 
 /** The columns a new event and a new call are written with (the rows' keys, in one fixed order). */
 const EVENT_COLUMNS = ['event', 'event_key', 'data', 'ts', 'state', 'attempts', 'received_at'] as const;
@@ -30,7 +30,7 @@ WITH new_events AS (
   SELECT ${list(EVENT_COLUMNS, 'e.')} FROM json_populate_recordset(NULL::crm_events, $1::json) AS e
   ORDER BY e.event, e.event_key
   ON CONFLICT (event, event_key) DO NOTHING
-  RETURNING *
+  RETURNING id, event, event_key
 ), new_calls AS (
   INSERT INTO calls (${list(CALL_COLUMNS)})
   SELECT ${list(CALL_COLUMNS, 'c.')}
@@ -75,7 +75,7 @@ export function clickIntake(db: Db, now: () => number = Date.now): ClickIntake {
       return first;
     });
     const withCall = clicks.filter((c, i) => firsts[i] && c.call !== null);
-    const result = await lane().query<{ events: EventRow[]; calls: string[] }>(PG_BATCH, [
+    const result = await lane().query<{ events: TakenKey[]; calls: string[] }>(PG_BATCH, [
       JSON.stringify(clicks.map(CrmEventsRepository.takenRow)),
       JSON.stringify(withCall.map((c) => calls.callRow(c.call!))),
       JSON.stringify(withCall.map((c) => ({ id: c.call!.id, event: c.event.event, event_key: c.event.eventKey }))),

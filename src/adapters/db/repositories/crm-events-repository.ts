@@ -40,6 +40,13 @@ export interface EventRow {
 
 const TABLE = 'crm_events';
 
+/** What an insert of taken events hands back for each new row. */
+export interface TakenKey {
+  readonly id: number | string;
+  readonly event: string;
+  readonly event_key: string;
+}
+
 export interface RecordResult {
   readonly id: number;
   readonly created: boolean;
@@ -135,7 +142,8 @@ export class CrmEventsRepository {
    * for each one stored already (a repeated delivery, or the same key earlier in `inputs`).
    */
   static async insertTaken(q: Knex.Transaction, inputs: readonly TakenInput[]): Promise<(StoredCrmEvent | null)[]> {
-    const inserted = (await q(TABLE).insert(inputs.map(CrmEventsRepository.takenRow)).onConflict(['event', 'event_key']).ignore().returning('*')) as EventRow[];
+    const inserted = (await q(TABLE).insert(inputs.map(CrmEventsRepository.takenRow)).onConflict(['event', 'event_key']).ignore()
+      .returning(['id', 'event', 'event_key'])) as TakenKey[];
     return CrmEventsRepository.matchTaken(inputs, inserted);
   }
 
@@ -144,14 +152,19 @@ export class CrmEventsRepository {
     return { event: e.event, event_key: e.eventKey, data: JSON.stringify(e.data), ts: e.ts, state: 'processing', attempts: 1, received_at: receivedAt };
   }
 
-  /** Each input's inserted row, or null (stored before, or a repeat earlier in `inputs`). */
-  static matchTaken(inputs: readonly TakenInput[], inserted: readonly EventRow[]): (StoredCrmEvent | null)[] {
-    const fresh = new Map(inserted.map((r) => [`${r.event}\n${r.event_key}`, r]));
-    return inputs.map(({ event: e }) => {
+  /**
+   * Each input as stored, or null (stored before, or a repeat earlier in `inputs`): the insert
+   * hands back only the new rows' keys and ids, the rest is what was written.
+   */
+  static matchTaken(inputs: readonly TakenInput[], inserted: readonly TakenKey[]): (StoredCrmEvent | null)[] {
+    const fresh = new Map(inserted.map((r) => [`${r.event}\n${r.event_key}`, r.id]));
+    return inputs.map(({ event: e, receivedAt }) => {
       const key = `${e.event}\n${e.eventKey}`;
-      const row = fresh.get(key);
+      const id = fresh.get(key);
       fresh.delete(key);
-      return row ? toEvent(row) : null;
+      return id === undefined ? null : {
+        id: Number(id), event: e.event, eventKey: e.eventKey, data: e.data, ts: e.ts, state: 'processing', attempts: 1, outcome: null, receivedAt, processedAt: null,
+      };
     });
   }
 
