@@ -1,4 +1,4 @@
-import crypto from 'node:crypto';
+import { randomHexIds } from '../adapters/security/random-ids.ts';
 import type { Router } from 'express';
 import { csvCdrRecords } from '../adapters/asterisk/cdr/csv-records.ts';
 import { parsePeerAllowlist } from '../adapters/asterisk/fastagi/peer-allowlist.ts';
@@ -180,7 +180,7 @@ export function createCallsSide(o: CallsSideOptions): CallsSide {
 
   const clicks: ClickToCallDeps = {
     store, routing: o.routing, originator: o.ami, clock, logger: o.logger.child({ component: 'click-to-call' }),
-    newId: () => crypto.randomBytes(8).toString('hex'),
+    newId: randomHexIds(8),
     channelTemplate: o.env.ORIGINATE_CHANNEL, context: o.env.ORIGINATE_CONTEXT, timeoutMs: o.env.ORIGINATE_TIMEOUT_MS,
     channels: routes.channels, onPlanned: (call) => routes.remember(call),
     recordOriginate: (callId, actionId) => routes.recordOriginate(callId, actionId),

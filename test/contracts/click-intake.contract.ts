@@ -14,6 +14,11 @@ export interface ClickDbHandle {
   readonly db: Db;
   /** What another process opens to reach the same database. */
   readonly url: string;
+  /**
+   * After the process at `url` was killed: returns once nothing it sent can still commit (on
+   * PostgreSQL a statement already on the server commits all the same, after the kill).
+   */
+  afterKill?(): Promise<void>;
   clean(): Promise<void>;
   close(): Promise<void>;
 }
@@ -90,6 +95,7 @@ export function clickIntakeContract(name: string, open: () => Promise<ClickDbHan
         });
       });
       await exited;
+      await h.afterKill?.();
       const stored = await rows();
       expect(stored.events).toEqual(expect.arrayContaining(acknowledged));
       // Atomic: no event without its call, no call without its event.

@@ -75,11 +75,12 @@ export function clickIntake(db: Db, now: () => number = Date.now): ClickIntake {
       return first;
     });
     const withCall = clicks.filter((c, i) => firsts[i] && c.call !== null);
-    const result = await lane().query<{ events: TakenKey[]; calls: string[] }>(PG_BATCH, [
+    // A named statement: each connection parses and plans it once, not once per batch.
+    const result = await lane().query<{ events: TakenKey[]; calls: string[] }>({ name: 'click-batch', text: PG_BATCH, values: [
       JSON.stringify(clicks.map(CrmEventsRepository.takenRow)),
       JSON.stringify(withCall.map((c) => calls.callRow(c.call!))),
       JSON.stringify(withCall.map((c) => ({ id: c.call!.id, event: c.event.event, event_key: c.event.eventKey }))),
-    ]);
+    ] });
     const row = result.rows[0] ?? { events: [], calls: [] };
     const events = CrmEventsRepository.matchTaken(clicks, row.events);
     const created = new Set(row.calls);
