@@ -177,13 +177,11 @@ export async function originateClickToCall(deps: ClickToCallDeps, input: ClickTo
  */
 export async function dialPlanned(deps: ClickToCallDeps, planned: PlannedClick): Promise<ClickToCallResult> {
   const { call } = planned;
-  // The call's fields on each line, without a child logger per click.
-  const log = deps.logger;
-  const who = { callId: call.id, crmCallId: call.crmCallId, user: call.userId };
+  const log = deps.logger.child({ callId: call.id, crmCallId: call.crmCallId, user: call.userId });
   if (planned.originate === null) {
     const code = call.refusalCode ?? 'INVALID_REQUEST';
     const message = call.refusalMessage ?? code;
-    log.info({ ...who, code, reason: message }, 'click-to-call refused');
+    log.info({ code, reason: message }, 'click-to-call refused');
     return { ok: false, callId: call.id, code, message, duplicate: false };
   }
   deps.onPlanned?.(storedCallOf(call));
@@ -196,15 +194,15 @@ export async function dialPlanned(deps: ClickToCallDeps, planned: PlannedClick):
     const reason = `originate failed: ${(err as Error).message}`;
     const failed: CallUpdate = { state: 'ended', statusCode: '503', failedReason: reason, endedAt: deps.clock.now(), crmHandoff: 'none' };
     await deps.store.updateCall(call.id, failed);
-    log.warn({ ...who, reason }, 'click-to-call could not be originated');
+    log.warn({ reason }, 'click-to-call could not be originated');
     return { ok: false, callId: call.id, code: 'ORIGINATE_FAILED', message: reason, duplicate: false };
   }
   try {
     await (deps.recordOriginate ?? ((callId, a) => deps.store.updateCall(callId, { originateActionId: a })))(call.id, actionId);
   } catch (err) {
     // The call is placed all the same; only a failed Originate's response goes unmatched.
-    log.warn({ ...who, actionId, err }, 'the Originate ActionID could not be stored');
+    log.warn({ actionId, err }, 'the Originate ActionID could not be stored');
   }
-  log.info({ ...who, actionId, trunk: planned.firstTrunk }, 'click-to-call originated');
+  log.info({ actionId, trunk: planned.firstTrunk }, 'click-to-call originated');
   return { ok: true, callId: call.id, channelId: call.channelId ?? '', duplicate: false };
 }
