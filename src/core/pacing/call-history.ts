@@ -38,12 +38,24 @@ function countAbove(sorted: readonly number[], x: number): number {
   return sorted.length - lo;
 }
 
+/** Where `x` is, or would go, in a sorted array: how many values are less than it. */
+function countBelow(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 const ascending = (a: number, b: number) => a - b;
 
 export class CallHistory {
   private readonly calls: EndedCall[] = [];
   private readonly handles: number[] = [];
-  // Sorted views, rebuilt when a sample arrives (read many times per pass).
+  // Sorted views, read many times per pass: the calls' kept in step, the handlings' rebuilt when one arrives.
   private sortedAll: number[] | null = null;
   private sortedAnswered: number[] | null = null;
   private sortedHandles: number[] | null = null;
@@ -60,14 +72,22 @@ export class CallHistory {
     this.recentAnswered += answered;
     const n = this.calls.length;
     if (n > RECENT_CALLS && (this.calls[n - RECENT_CALLS - 1] as EndedCall).answered) this.recentAnswered -= 1;
-    if (n > this.size && (this.calls.shift() as EndedCall).answered) this.answeredCount -= 1;
+    const gone = n > this.size ? (this.calls.shift() as EndedCall) : null;
+    if (gone?.answered) this.answeredCount -= 1;
     // The campaign changed (another list, another hour): what it was no longer tells what it is.
     if (this.shifted()) {
       this.calls.splice(0, this.calls.length - RECENT_CALLS);
       this.answeredCount = this.recentAnswered;
+      this.sortedAll = null;
+      this.sortedAnswered = null;
+      return;
     }
-    this.sortedAll = null;
-    this.sortedAnswered = null;
+    // The sorted views follow by one insertion and one removal: cheaper than sorting 1,000 calls again.
+    for (const [view, counts] of [[this.sortedAll, () => true], [this.sortedAnswered, (c: EndedCall) => c.answered]] as const) {
+      if (!view) continue;
+      if (counts(call)) view.splice(countBelow(view, call.ringMs), 0, call.ringMs);
+      if (gone && counts(gone)) view.splice(countBelow(view, gone.ringMs), 1);
+    }
   }
 
   /** The newest calls answer at a rate the older ones would give only by a rare chance (a two-proportion test). */
