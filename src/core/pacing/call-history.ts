@@ -11,9 +11,16 @@ export interface EndedCall {
   readonly answered: boolean;
 }
 
-/** Calls and handlings kept (the newest): small enough to follow a change of the answer rate within minutes, large enough for a stable estimate. */
-export const HISTORY_CALLS = 150;
-export const HISTORY_HANDLES = 100;
+/**
+ * Calls and handlings kept (the newest). Long, for a steady estimate: the pacing's drops grow with
+ * the noise of a short one. A change of the answer rate is followed by `RECENT_CALLS` (see `shifted`).
+ */
+export const HISTORY_CALLS = 1000;
+export const HISTORY_HANDLES = 500;
+/** The newest calls, compared with the older ones to notice a change of the answer rate. */
+export const RECENT_CALLS = 150;
+/** How far (standard errors) the newest calls' answer rate must be from the older ones' to be a change, not chance. */
+const CHANGE_Z = 4;
 
 /** Enough calls and handlings to estimate from; before that the pacing stays progressive. */
 export const MIN_HISTORY = 30;
@@ -31,23 +38,66 @@ function countAbove(sorted: readonly number[], x: number): number {
   return sorted.length - lo;
 }
 
+/** Where `x` is, or would go, in a sorted array: how many values are less than it. */
+function countBelow(sorted: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if ((sorted[mid] as number) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
 const ascending = (a: number, b: number) => a - b;
 
 export class CallHistory {
   private readonly calls: EndedCall[] = [];
   private readonly handles: number[] = [];
-  // Sorted views, rebuilt when a sample arrives (read many times per pass).
+  // Sorted views, read many times per pass: the calls' kept in step, the handlings' rebuilt when one arrives.
   private sortedAll: number[] | null = null;
   private sortedAnswered: number[] | null = null;
   private sortedHandles: number[] | null = null;
+  // Answered calls among all kept and among the newest `RECENT_CALLS`.
+  private answeredCount = 0;
+  private recentAnswered = 0;
 
   constructor(private readonly size = HISTORY_CALLS, private readonly handleSize = HISTORY_HANDLES) {}
 
   addCall(call: EndedCall): void {
     this.calls.push(call);
-    if (this.calls.length > this.size) this.calls.shift();
-    this.sortedAll = null;
-    this.sortedAnswered = null;
+    const answered = call.answered ? 1 : 0;
+    this.answeredCount += answered;
+    this.recentAnswered += answered;
+    const n = this.calls.length;
+    if (n > RECENT_CALLS && (this.calls[n - RECENT_CALLS - 1] as EndedCall).answered) this.recentAnswered -= 1;
+    const gone = n > this.size ? (this.calls.shift() as EndedCall) : null;
+    if (gone?.answered) this.answeredCount -= 1;
+    // The campaign changed (another list, another hour): what it was no longer tells what it is.
+    if (this.shifted()) {
+      this.calls.splice(0, this.calls.length - RECENT_CALLS);
+      this.answeredCount = this.recentAnswered;
+      this.sortedAll = null;
+      this.sortedAnswered = null;
+      return;
+    }
+    // The sorted views follow by one insertion and one removal: cheaper than sorting 1,000 calls again.
+    for (const [view, counts] of [[this.sortedAll, () => true], [this.sortedAnswered, (c: EndedCall) => c.answered]] as const) {
+      if (!view) continue;
+      if (counts(call)) view.splice(countBelow(view, call.ringMs), 0, call.ringMs);
+      if (gone && counts(gone)) view.splice(countBelow(view, gone.ringMs), 1);
+    }
+  }
+
+  /** The newest calls answer at a rate the older ones would give only by a rare chance (a two-proportion test). */
+  private shifted(): boolean {
+    const older = this.calls.length - RECENT_CALLS;
+    if (older < MIN_HISTORY) return false;
+    const p = this.answeredCount / this.calls.length;
+    if (p <= 0 || p >= 1) return false;
+    const diff = this.recentAnswered / RECENT_CALLS - (this.answeredCount - this.recentAnswered) / older;
+    return Math.abs(diff) > CHANGE_Z * Math.sqrt(p * (1 - p) * (1 / RECENT_CALLS + 1 / older));
   }
 
   /** An operator's handling of one answered call (talk and wrap-up, ms). */

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ABANDON_WINDOWS, AbandonWindow, abandonedPct, atTarget } from '../../../src/core/pacing/abandon-window.ts';
-import { CallHistory, historyOf } from '../../../src/core/pacing/call-history.ts';
+import { CallHistory, HISTORY_CALLS, RECENT_CALLS, historyOf } from '../../../src/core/pacing/call-history.ts';
 import { DEFAULT_PACING_CONFIG, MARGIN, nextMargin, pace, type Floor, type PacingConfig } from '../../../src/core/pacing/pacer.ts';
 import { simulate } from '../../../src/core/pacing/simulation/simulate.ts';
 
@@ -133,6 +133,27 @@ describe('answering machines in the simulated population', () => {
     const machines = run({ population: { ...population, machineRate: 0.5 } });
     expect(machines.amd?.machineVerdicts).toBe(0);
     expect(machines.talkMinutesPerOperatorHour).toBeLessThan(plain.talkMinutesPerOperatorHour);
+  });
+});
+
+describe('the answer rate learnt from the recent calls', () => {
+  const calls = (h: CallHistory, n: number, every: number) => {
+    for (let i = 0; i < n; i++) h.addCall(i % every === 0 ? { ringMs: 10_000, answered: true } : { ringMs: 25_000, answered: false });
+  };
+
+  it('keeps a long history while the rate holds (a steady estimate)', () => {
+    const h = new CallHistory();
+    calls(h, 3000, 4);
+    expect(h.callCount).toBe(HISTORY_CALLS);
+    expect(h.answerRate()).toBeCloseTo(0.25, 2);
+  });
+
+  it('follows a change of the answer rate within the newest calls, not the whole history', () => {
+    const h = new CallHistory();
+    calls(h, HISTORY_CALLS, 10);
+    calls(h, RECENT_CALLS, 2);
+    expect(h.callCount).toBeLessThan(2 * RECENT_CALLS);
+    expect(h.answerRate()).toBeGreaterThan(0.4);
   });
 });
 
