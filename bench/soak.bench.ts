@@ -1,7 +1,8 @@
 // Soak: mixed traffic through the doubles at SOAK_RATE attempts/s (default 200; a call rotating past
 // a congested trunk is two attempts) for SOAK_SECONDS (default 600) — click-to-calls and desk-phone
 // calls, half each; 3 in 10 rotate; Bitrix24 limits requests as an Enterprise portal (burst 250,
-// 5/s) and answers 503 for 2 s of every 20 s. The connector runs here as in production (SQLite by
+// 5/s) and answers 503 for 2 s of every 20 s; the sample rules' breaker is held shut, so the
+// congested first attempts rotate instead of taking every trunk out of routes. The connector runs here as in production (SQLite by
 // default, SOAK_DB=postgres://… for PostgreSQL), the doubles and the load in a child process, so
 // this process's memory is the connector's. Reports errors (failed requests, calls that never
 // finished, error log lines, parked CRM writes), RSS and heap after the warm-up (the first 10 %, at
@@ -60,11 +61,19 @@ export async function run(): Promise<void> {
       done();
     },
   });
+  // The sample rules, but a breaker that never opens: the soak's congestion (3 numbers in 10 on
+  // their first attempt, on every trunk) is a traffic mix to rotate through, not a dead trunk.
+  const rulesDir = path.join(dir, 'rules');
+  fs.cpSync(path.join(here, '../rules'), rulesDir, { recursive: true });
+  const routing = path.join(rulesDir, 'routing.yaml');
+  const withBreaker = fs.readFileSync(routing, 'utf8').replace(/^breaker: .*$/m, 'breaker: { failures: 1000, windowSeconds: 1, openSeconds: 1 }');
+  if (!withBreaker.includes('failures: 1000')) throw new Error(`no breaker line to replace in ${routing}`);
+  fs.writeFileSync(routing, withBreaker);
   const http = await listenHttp(0, '127.0.0.1');
   const address = http.address();
   const baseUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   const env = loadEnv({
-    DATABASE_URL: process.env.SOAK_DB ?? path.join(dir, 'soak.sqlite'), PORT: '0', AGI_PORT: '0', AGI_HOST: '127.0.0.1', LOG_LEVEL: 'error',
+    DATABASE_URL: process.env.SOAK_DB ?? path.join(dir, 'soak.sqlite'), RULES_DIR: rulesDir, PORT: '0', AGI_PORT: '0', AGI_HOST: '127.0.0.1', LOG_LEVEL: 'error',
     AMI_HOST: '127.0.0.1', AMI_PORT: String(ready.amiPort), AMI_USER: 'connector', AMI_SECRET: ready.amiSecret,
     B24_MODE: 'app', B24_CLIENT_ID: ready.clientId, B24_CLIENT_SECRET: ready.clientSecret, PUBLIC_URL: baseUrl,
     B24_OAUTH_URL: ready.oauthUrl, B24_ALLOW_HTTP_LOOPBACK: '1',
@@ -108,7 +117,9 @@ export async function run(): Promise<void> {
   const drainSeconds = (Date.now() - drainStarted) / 1000;
   const parked = Number(((await connector.db('crm_outbox').where({ state: 'parked' }).count({ n: '*' }).first()) as { n: number | string }).n);
   const openCalls = Number(((await connector.db('calls').whereNot({ state: 'ended' }).whereNull('refusal_code').count({ n: '*' }).first()) as { n: number | string }).n);
-  const refused = Number(((await connector.db('calls').whereNotNull('refusal_code').count({ n: '*' }).first()) as { n: number | string }).n);
+  const refusals = (await connector.db('calls').whereNotNull('refusal_code').groupBy('refusal_code').select('refusal_code').count({ n: '*' })) as { refusal_code: string; n: number | string }[];
+  const refused = refusals.reduce((sum, r) => sum + Number(r.n), 0);
+  const refusedBy = refusals.map((r) => `${r.refusal_code} ${r.n}`).join(', ');
   // Every call has ended: what the connector still holds in memory per call should be gone.
   const held = largeCollections(connector).filter((c) => !/\.(db|knex|client|pool|_events|metrics|registry)\b/i.test(c.path)).slice(0, 8);
   const writes = Number(((await connector.db('crm_outbox').count({ n: '*' }).first()) as { n: number | string }).n);
@@ -122,7 +133,7 @@ export async function run(): Promise<void> {
   const errors = done.errors + errorLogCount + parked + unfinished;
   const base = afterWarmUp ?? atEnd;
   console.log(`soak (${process.env.SOAK_DB ? 'PostgreSQL' : 'SQLite'}): ${attempts} attempts in ${done.loadSeconds.toFixed(0)} s (${(attempts / done.loadSeconds).toFixed(0)}/s of ${RATE}/s): ${done.clicks} clicks, ${done.deskCalls} desk calls, ${done.rotations} rotations; ${done.crmOutages} Bitrix24 outages of 2 s; load average at the end ${loadAtEnd}`);
-  console.log(`  errors: ${errors} (target 0) — requests ${done.errors}, error log lines ${errorLogCount}, parked CRM writes ${parked}, desk calls unfinished ${unfinished}; calls refused by policy ${refused}`);
+  console.log(`  errors: ${errors} (target 0) — requests ${done.errors}, error log lines ${errorLogCount}, parked CRM writes ${parked}, desk calls unfinished ${unfinished}; calls refused by policy ${refused}${refused > 0 ? ` (${refusedBy})` : ''}`);
   for (const e of [...done.errorSamples, ...errorLines]) console.log(`    ${e.trim()}`);
   console.log(`  RSS after warm-up (${warmUp.toFixed(0)} s) ${mb(base.rss)}, peak ${mb(peak)}, at the end ${mb(atEnd.rss)}: growth ${(((atEnd.rss - base.rss) / base.rss) * 100).toFixed(1)} % (target < 10 %); heap used ${mb(base.heap)} → ${mb(atEnd.heap)}`);
   // Latency drift: the click replies of each 30 s, the warm-up's first.
