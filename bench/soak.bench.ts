@@ -13,6 +13,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { Writable } from 'node:stream';
+import v8 from 'node:v8';
 import { fileURLToPath } from 'node:url';
 import { createLogger } from '../src/adapters/logging/logger.ts';
 import { listenHttp, startConnector } from '../src/composition/connector.ts';
@@ -24,6 +25,8 @@ const RATE = Number(process.env.SOAK_RATE ?? 200);
 const SECONDS = Number(process.env.SOAK_SECONDS ?? 600);
 const DRAIN_SECONDS = Number(process.env.SOAK_DRAIN_SECONDS ?? 900);
 const here = path.dirname(fileURLToPath(import.meta.url));
+/** A folder: heap snapshots after the warm-up, when the load stops and after the drain, for `bench/support/heap-diff.mjs`. */
+const SNAPSHOTS = process.env.SOAK_HEAP_SNAPSHOTS;
 
 function next<T>(child: ReturnType<typeof fork>, type: string): Promise<T> {
   return new Promise((resolve) => {
@@ -92,7 +95,10 @@ export async function run(): Promise<void> {
   const onProgress = (m: SoakCounts) => {
     if (m.type !== 'progress') return;
     peak = Math.max(peak, process.memoryUsage().rss);
-    if (afterWarmUp === null && m.seconds >= warmUp) afterWarmUp = settled();
+    if (afterWarmUp === null && m.seconds >= warmUp) {
+      afterWarmUp = settled();
+      if (SNAPSHOTS) console.log(`soak: heap snapshot ${v8.writeHeapSnapshot(path.join(SNAPSHOTS, 'after-warm-up.heapsnapshot'))}`);
+    }
     // Once per 30 s of the load (a late progress message must not skip its line).
     if (Math.floor(m.seconds / 30) === printed) return;
     printed = Math.floor(m.seconds / 30);
@@ -104,6 +110,7 @@ export async function run(): Promise<void> {
   const done = await next<SoakCounts>(child, 'done');
   child.off('message', onProgress);
   const atEnd = settled();
+  if (SNAPSHOTS) console.log(`soak: heap snapshot ${v8.writeHeapSnapshot(path.join(SNAPSHOTS, 'at-load-end.heapsnapshot'))}`);
   const loadAtEnd = load();
 
   // Drained: nothing pending or in flight in the outbox (Bitrix24 is back up).
@@ -122,6 +129,10 @@ export async function run(): Promise<void> {
   const refusedBy = refusals.map((r) => `${r.refusal_code} ${r.n}`).join(', ');
   // Every call has ended: what the connector still holds in memory per call should be gone.
   const held = largeCollections(connector).filter((c) => !/\.(db|knex|client|pool|_events|metrics|registry)\b/i.test(c.path)).slice(0, 8);
+  if (SNAPSHOTS) {
+    settled();
+    console.log(`soak: heap snapshot ${v8.writeHeapSnapshot(path.join(SNAPSHOTS, 'after-drain.heapsnapshot'))}`);
+  }
   const writes = Number(((await connector.db('crm_outbox').count({ n: '*' }).first()) as { n: number | string }).n);
 
   child.send({ type: 'stop' });

@@ -17,6 +17,8 @@ export class RouteWriter {
   private queue: Queued[] = [];
   private running: Promise<void> | null = null;
   private readonly pendingByKey = new Map<string, Promise<void>>();
+  /** The newest write's outcome: batches go in order, so once it settles every earlier one has. */
+  private newest: Promise<void> = Promise.resolve();
 
   constructor(private readonly store: Pick<CallStore, 'applyRouteSteps'>, private readonly logger: Logger) {}
 
@@ -27,6 +29,7 @@ export class RouteWriter {
     });
     // Waiters only need ordering, not the outcome: a failed write is logged where it happens.
     const settled = done.catch(() => undefined);
+    this.newest = settled;
     for (const key of keys) {
       this.pendingByKey.set(key, settled);
       void settled.then(() => {
@@ -42,9 +45,12 @@ export class RouteWriter {
     return this.pendingByKey.get(key) ?? Promise.resolve();
   }
 
-  /** Resolves once everything queued so far is written. */
-  async drain(): Promise<void> {
-    while (this.running) await this.running;
+  /**
+   * Resolves once everything queued so far is written (or refused). Writes queued later are not
+   * waited for: under steady routing the queue never empties, and the tracker closing calls waits here.
+   */
+  drain(): Promise<void> {
+    return this.newest;
   }
 
   private async run(): Promise<void> {

@@ -110,7 +110,9 @@ export class Bitrix24Double {
   private latency: number | ((method: string) => number);
   private readonly server: http.Server;
   /** Event posts reuse connections, as a queue server posting to one handler does. */
-  private readonly eventAgent = new http.Agent({ keepAlive: true, maxSockets: 64 });
+  // An idle socket is let go after 4 s, before the connector's server closes it at 5 s (Node's
+  // keepAliveTimeout): a request sent on a socket the server is closing fails with ECONNRESET.
+  private readonly eventAgent = new http.Agent({ keepAlive: true, maxSockets: 64, timeout: 4000 });
   private readonly sockets = new Set<Socket>();
   private readonly hanging = new Set<http.ServerResponse>();
   private boundPort = 0;

@@ -66,3 +66,29 @@ describe('route writer (group commit behind the answer)', () => {
     await w.drain();
   });
 });
+
+describe('route writer drain under steady routing', () => {
+  it('resolves once the writes queued before it are stored, without waiting for those queued after', async () => {
+    const store = fakeStore();
+    const w = new RouteWriter(store, silentLogger);
+    store.hold();
+    void w.enqueue({ callId: 'before' }, []);
+    const drained = w.drain().then(() => [...store.transactions]);
+    // Routing goes on: a write queued after the drain began, still held when the first is stored.
+    void w.enqueue({ callId: 'after-1' }, []);
+    store.open();
+    store.hold();
+    void w.enqueue({ callId: 'after-2' }, []);
+    expect(await drained).toEqual([['before']]);
+    store.open();
+    await w.drain();
+    expect(store.transactions.flat()).toEqual(['before', 'after-1', 'after-2']);
+  });
+
+  it('counts a refused write as done', async () => {
+    const store = fakeStore(new Set(['bad']));
+    const w = new RouteWriter(store, silentLogger);
+    await expect(w.enqueue({ callId: 'bad' }, [])).rejects.toThrow('unique constraint');
+    await w.drain();
+  });
+});
