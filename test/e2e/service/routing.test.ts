@@ -1,8 +1,8 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { TrunkRule } from '../../../src/doubles/asterisk/index.ts';
-import { acceptedFinishes, allFinishes, attemptTrunks, click, mark, originates, settle, startService, trunkDials, type Service } from './harness.ts';
+import { acceptedFinishes, allFinishes, attemptTrunks, click, mark, originates, settle, startService, trunkDials, waitFor, type Service } from './harness.ts';
 
 /**
  * Which trunk a click-to-call goes out on, end to end: Bitrix24 event → connector → AMI Originate
@@ -26,6 +26,11 @@ describe('routing of click-to-calls through the whole service (shipped example r
   });
   afterAll(async () => {
     await s.close();
+  });
+  // Each case expects a first trunk with one channel: the previous case's call must have let it go
+  // in the connector's count of busy channels (a second behind the PBX at most, by design).
+  beforeEach(async () => {
+    await waitFor('every trunk channel free', () => Object.keys(s.connector.calls.routes.channels.busy()).length === 0);
   });
 
   it('an MTS callee goes out on the MTS gateway and is finished 200 once', async () => {
