@@ -48,6 +48,16 @@ function settled(): { rss: number; heap: number } {
   const m = process.memoryUsage();
   return { rss: m.rss, heap: m.heapUsed };
 }
+/** A log line, its SQL folded: component, message and the error's cause (a database error's code, constraint and detail). */
+function errorLine(line: string): string {
+  try {
+    const l = JSON.parse(line) as { component?: string; msg?: string; err?: { type?: string; message?: string; code?: string; constraint?: string; detail?: string } };
+    const message = (l.err?.message ?? '').replace(/\((?:\$\d+, )*\$\d+\)(?:, \((?:\$\d+, )*\$\d+\))*/g, '(…)').replace(/\([^)]{200,}\)/g, '(…)');
+    return `${l.component ?? '-'}: ${l.msg ?? ''} — ${l.err?.type ?? ''} ${l.err?.code ?? ''} ${l.err?.constraint ?? ''} ${l.err?.detail ?? ''}: ${message}`.slice(0, 600);
+  } catch {
+    return line.slice(0, 600);
+  }
+}
 const load = () => os.loadavg().map((l) => l.toFixed(1)).join(' ');
 
 export async function run(): Promise<void> {
@@ -60,7 +70,7 @@ export async function run(): Promise<void> {
   const errorLog = new Writable({
     write(chunk: Buffer, _enc, done) {
       errorLogCount += 1;
-      if (errorLines.length < 5) errorLines.push(chunk.toString('utf8').slice(0, 300));
+      if (errorLines.length < 5) errorLines.push(errorLine(chunk.toString('utf8')));
       done();
     },
   });

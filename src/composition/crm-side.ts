@@ -14,6 +14,7 @@ import type { Env } from '../config/env.ts';
 import type { CompiledRules } from '../core/rules/compile.ts';
 import type { B24Gateway } from '../adapters/bitrix24/gateway.ts';
 import { createOAuthServer } from '../adapters/bitrix24/oauth-server.ts';
+import type { CallRecord } from '../app/calls/call-record.ts';
 import { CallRecordHandoff, type EndedCallsSource } from '../app/crm/call-record-handoff.ts';
 import { systemCrmClock, type CrmClock } from '../app/crm/clock.ts';
 import { B24Connection } from '../app/crm/connection.ts';
@@ -37,7 +38,7 @@ export interface CrmSideDeps {
   readonly rules: { current(): CompiledRules };
   readonly clickToCall: ClickToCallPort;
   readonly endedCalls: EndedCallsSource<Knex.Transaction>;
-  /** Emits 'call-ended' when the tracker closes a call (low latency; the pending list is the durable path). */
+  /** Emits 'call-ended' (CallRecord) once the tracker has stored a call as ended: handed off as it is (the pending list is the durable path). */
   readonly callEvents?: EventEmitter;
   /** The directory changed (after a user sync): rebuild the merged rules. */
   readonly onDirectory?: (directory: Directory) => void | Promise<void>;
@@ -50,6 +51,9 @@ export interface CrmSideDeps {
   /** Real time, which clicks' ages are judged by (default: the system's; `clock` may run scaled). */
   readonly wallClock?: { now(): number };
 }
+
+/** How often every pending call is looked for (calls ended elsewhere, hand-offs that failed). */
+const HANDOFF_SWEEP_MS = 5_000;
 
 /** Everything of the Bitrix24 side, wired; the composition root mounts the routers and calls start/stop. */
 export interface CrmSide {
@@ -191,7 +195,12 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
     const p = work.finally(() => running.delete(p));
     running.add(p);
   };
-  const onCallEnded = () => background(handoff.drainPending().catch((err: unknown) => logger.error({ err }, 'call record hand-off failed')));
+  // Every pending call, now and then: calls ended elsewhere (the dialer) and hand-offs that failed.
+  const sweep = (): void => background(handoff.drainPending().catch((err: unknown) => logger.error({ err }, 'call record hand-off failed')));
+  let sweeping: NodeJS.Timeout | null = null;
+  const onCallEnded = (record: CallRecord): void => background(handoff.takeClosed(record).catch((err: unknown) => {
+    logger.error({ err }, 'call record hand-off failed; the call stays pending for the next sweep');
+  }));
 
   const urgentGateway = (): B24Gateway | null => {
     const gateway = connection.gateway();
@@ -213,7 +222,9 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
       background((async () => {
         for (const id of unprocessed) await events.process(id);
       })().catch((err: unknown) => logger.error({ err }, 'resuming stored events failed')));
-      onCallEnded();
+      sweep();
+      sweeping = setInterval(sweep, HANDOFF_SWEEP_MS);
+      sweeping.unref();
       deps.callEvents?.on('call-ended', onCallEnded);
       const lead = async (): Promise<void> => {
         if (connection.gateway()) background(afterConnect());
@@ -238,6 +249,8 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
       leading = null;
       for (const task of tasks.splice(0)) task.stop();
       deps.callEvents?.off('call-ended', onCallEnded);
+      if (sweeping) clearInterval(sweeping);
+      sweeping = null;
       // Bounded: a resumed callback may be waiting on a portal that is down; what it has not done
       // stays stored and is taken over at the next start.
       await Promise.race([Promise.allSettled([...running]), new Promise((resolve) => setTimeout(resolve, 5_000).unref())]);

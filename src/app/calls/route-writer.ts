@@ -13,6 +13,12 @@ interface Queued {
  * A later request of the same call waits for that call's pending write first, so it always reads
  * what the previous request stored. A crash loses at most the batch being written (milliseconds).
  */
+/**
+ * Writes per transaction at most: a backlog (the database slower than the PBX for a while) is
+ * written in bounded transactions, and a bad write costs at most this many writes one by one.
+ */
+export const MAX_ROUTE_BATCH = 200;
+
 export class RouteWriter {
   private queue: Queued[] = [];
   private running: Promise<void> | null = null;
@@ -56,8 +62,7 @@ export class RouteWriter {
   private async run(): Promise<void> {
     try {
       while (this.queue.length > 0) {
-        const batch = this.queue;
-        this.queue = [];
+        const batch = this.queue.splice(0, MAX_ROUTE_BATCH);
         try {
           await this.store.applyRouteSteps(batch.map((q) => q.write));
           for (const q of batch) q.resolve();

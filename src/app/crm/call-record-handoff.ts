@@ -37,6 +37,8 @@ const HANDOFF_CHUNK = 50;
 export class CallRecordHandoff<Tx> {
   private running: Promise<number> | null = null;
   private again = false;
+  private readonly closed: CallRecord[] = [];
+  private taking: Promise<void> | null = null;
 
   constructor(private readonly o: CallRecordHandoffOptions<Tx>) {}
 
@@ -76,6 +78,30 @@ export class CallRecordHandoff<Tx> {
       }
     }
     return total;
+  }
+
+  /**
+   * A call the tracker has just stored as ended (hand-off pending): handed off as it is, without
+   * reading back the row just written. Calls closed in the same turn share one transaction; those
+   * closing meanwhile, the next. What fails stays pending for `drainPending`, the durable path.
+   */
+  takeClosed(record: CallRecord): Promise<void> {
+    this.closed.push(record);
+    if (this.taking) return this.taking;
+    this.taking = (async () => {
+      // The tracker closes a flush's calls in one go: they share the first transaction.
+      await Promise.resolve();
+      let total = 0;
+      try {
+        while (this.closed.length > 0) total += await this.handOffBatch(this.closed.splice(0, HANDOFF_CHUNK));
+      } finally {
+        this.closed.length = 0;
+        if (total > 0) this.o.onEnqueued?.();
+      }
+    })().finally(() => {
+      this.taking = null;
+    });
+    return this.taking;
   }
 
   /** Hands off every pending call; concurrent triggers coalesce into one more pass. */

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderPlanFile, type SampleRow } from '../../../src/adapters/numbering-plan/sample.ts';
 import { FIXTURE_ROWS } from '../../contracts/numbering-fixtures.ts';
 import { savingsRules } from '../../contracts/savings-fixtures.ts';
+import { DAY_MS, localMidnight } from '../../../src/core/health/sim-limits.ts';
 import { PASSWORDS, startConsole, type ConsoleHarness } from '../../support/console.ts';
 import { expectedFigures, PERIOD, seedConsoleCalls } from './savings-known-calls.ts';
 
@@ -16,6 +17,16 @@ const hasChromium = fs.existsSync(CHROMIUM);
 const inCi = process.env.CI === 'true';
 const SKIP_NOTE = hasChromium || inCi ? '' : ` (skipped: ${CHROMIUM} is missing; install it with \`apt-get install -y chromium\`)`;
 
+/**
+ * "Calls today" counts from the rules' local midnight, and the traced call is seeded a minute
+ * before now: a run that would cross midnight waits until that minute is past it.
+ */
+async function pastImminentMidnight(timeZone: string): Promise<void> {
+  const next = localMidnight(Date.now(), timeZone) + DAY_MS;
+  const left = next - Date.now();
+  if (left < 3 * 60_000) await new Promise((resolve) => setTimeout(resolve, left + 61_000));
+}
+
 let h: ConsoleHarness;
 let server: http.Server;
 let base: string;
@@ -25,12 +36,13 @@ describe.skipIf(!hasChromium && !inCi)(`the console in a real browser${SKIP_NOTE
   beforeAll(async () => {
     if (!hasChromium) throw new Error(`${CHROMIUM} is missing: CI must install Debian's chromium (.ci/run does)`);
     h = await startConsole({ savingsRules: savingsRules() });
+    await pastImminentMidnight(h.rules.current().timezone);
     await seedConsoleCalls(h);
     server = http.createServer(h.app);
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({ executablePath: CHROMIUM, headless: true, args: ['--no-sandbox'] });
-  });
+  }, 5 * 60_000);
 
   afterAll(async () => {
     await browser?.close();

@@ -88,6 +88,52 @@ describe('call records of desk-phone calls', () => {
     await handoff.handOff(r); // a repeated hand-off (e.g. a crash before markDone was seen)
     expect(await h.outbox.list()).toHaveLength(2);
   });
+
+  it('calls the tracker has just closed are handed off as given, without reading the pending list; calls closed together share one transaction', async () => {
+    await setup();
+    let reads = 0;
+    const listPending = source.listPending.bind(source);
+    source.listPending = async (limit) => {
+      reads += 1;
+      return listPending(limit);
+    };
+    const records = [callRecord({ linkedid: '1732356000.1' }), callRecord({ linkedid: '1732356000.2' }), callRecord({ linkedid: '1732356000.3' })];
+    source.pending.push(...records);
+    let transactions = 0;
+    handoff = new CallRecordHandoff({
+      transaction: (work) => {
+        transactions += 1;
+        return h.db.transaction(work);
+      },
+      source, outbox: h.outbox, rules: h.rules, clock: h.clock,
+    });
+    await Promise.all(records.map((r) => handoff.takeClosed(r)));
+    expect(reads).toBe(0);
+    expect(transactions).toBe(1);
+    expect(source.done).toEqual(records.map((r) => r.callId));
+    expect(await h.outbox.list()).toHaveLength(6);
+    // The sweep finds nothing left and repeats nothing.
+    expect(await handoff.drainPending()).toBe(0);
+    expect(await h.outbox.list()).toHaveLength(6);
+  });
+
+  it('a closed call whose hand-off fails stays pending, and the sweep hands it off once', async () => {
+    await setup();
+    const r = callRecord({});
+    source.pending.push(r);
+    const markDone = source.markDone.bind(source);
+    let failing = true;
+    source.markDone = async (callId, trx) => {
+      if (failing) throw new Error('database locked');
+      return markDone(callId, trx);
+    };
+    await expect(handoff.takeClosed(r)).rejects.toThrow('database locked');
+    expect(source.done).toEqual([]);
+    expect(await h.outbox.list()).toEqual([]);
+    failing = false;
+    expect(await handoff.drainPending()).toBe(2);
+    expect(source.done).toEqual([r.callId]);
+  });
 });
 
 describe('durability', () => {

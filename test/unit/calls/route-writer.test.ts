@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { silentLogger } from '../../../src/adapters/logging/logger.ts';
 import type { RouteStepWrite } from '../../../src/app/calls/ports.ts';
-import { RouteWriter } from '../../../src/app/calls/route-writer.ts';
+import { MAX_ROUTE_BATCH, RouteWriter } from '../../../src/app/calls/route-writer.ts';
 
 /** A store that records its transactions; `fail` names call ids whose write is refused. */
 function fakeStore(fail: Set<string> = new Set()) {
@@ -64,6 +64,23 @@ describe('route writer (group commit behind the answer)', () => {
     expect(results.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
     expect(store.transactions).toEqual([['x'], ['ok1'], ['ok2']]);
     await w.drain();
+  });
+
+  it('writes a backlog in bounded transactions, so a bad write is retried alone among a bounded few', async () => {
+    const store = fakeStore(new Set(['bad']));
+    const w = new RouteWriter(store, silentLogger);
+    store.hold();
+    const first = w.enqueue({ callId: 'first' }, []);
+    const backlog = Array.from({ length: 2 * MAX_ROUTE_BATCH + 10 }, (_, i) => w.enqueue({ callId: i === MAX_ROUTE_BATCH + 5 ? 'bad' : `c${i}` }, []));
+    store.open();
+    await first;
+    const results = await Promise.allSettled(backlog);
+    expect(results.filter((r) => r.status === 'rejected')).toHaveLength(1);
+    // The batch with the bad write went one by one; the others whole.
+    const sizes = store.transactions.map((t) => t.length);
+    expect(Math.max(...sizes)).toBe(MAX_ROUTE_BATCH);
+    expect(sizes.filter((n) => n === 1)).toHaveLength(1 + MAX_ROUTE_BATCH - 1);
+    expect(store.transactions.flat()).toHaveLength(1 + 2 * MAX_ROUTE_BATCH + 10 - 1);
   });
 });
 
