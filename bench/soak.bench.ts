@@ -64,13 +64,17 @@ export async function run(): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'b24pbx-bench-soak-'));
   const child = fork(path.join(here, 'support/soak-doubles-process.ts'), [], { execArgv: ['--import', 'tsx'] });
   const ready = await next<SoakReady>(child, 'ready');
-  // Error log lines count as errors; the first few are shown.
-  const errorLines: string[] = [];
+  // Error log lines count as errors; the first of each kind (component and message) is shown, with its count.
+  const errorKinds = new Map<string, { first: string; n: number }>();
   let errorLogCount = 0;
   const errorLog = new Writable({
     write(chunk: Buffer, _enc, done) {
       errorLogCount += 1;
-      if (errorLines.length < 5) errorLines.push(errorLine(chunk.toString('utf8')));
+      const line = chunk.toString('utf8');
+      const kind = /"component":"([^"]*)".*"msg":"([^"]*)"/.exec(line)?.slice(1).join(': ') ?? line.slice(0, 80);
+      const seen = errorKinds.get(kind);
+      if (seen) seen.n += 1;
+      else if (errorKinds.size < 10) errorKinds.set(kind, { first: errorLine(line), n: 1 });
       done();
     },
   });
@@ -155,7 +159,8 @@ export async function run(): Promise<void> {
   const base = afterWarmUp ?? atEnd;
   console.log(`soak (${process.env.SOAK_DB ? 'PostgreSQL' : 'SQLite'}): ${attempts} attempts in ${done.loadSeconds.toFixed(0)} s (${(attempts / done.loadSeconds).toFixed(0)}/s of ${RATE}/s): ${done.clicks} clicks, ${done.deskCalls} desk calls, ${done.rotations} rotations; ${done.crmOutages} Bitrix24 outages of 2 s; load average at the end ${loadAtEnd}`);
   console.log(`  errors: ${errors} (target 0) — requests ${done.errors}, error log lines ${errorLogCount}, parked CRM writes ${parked}, desk calls unfinished ${unfinished}; calls refused by policy ${refused}${refused > 0 ? ` (${refusedBy})` : ''}`);
-  for (const e of [...done.errorSamples, ...errorLines]) console.log(`    ${e.trim()}`);
+  for (const e of done.errorSamples) console.log(`    ${e.trim()}`);
+  for (const { first, n } of errorKinds.values()) console.log(`    ${n} × ${first.trim()}`);
   console.log(`  RSS after warm-up (${warmUp.toFixed(0)} s) ${mb(base.rss)}, peak ${mb(peak)}, at the end ${mb(atEnd.rss)}: growth ${(((atEnd.rss - base.rss) / base.rss) * 100).toFixed(1)} % (target < 10 %); heap used ${mb(base.heap)} → ${mb(atEnd.heap)}`);
   // Latency drift: the click replies of each 30 s, the warm-up's first.
   const windows = done.replyWindows.map((w) => `${w.fromSeconds}s ${w.p50.toFixed(1)}/${w.p99.toFixed(1)}`);

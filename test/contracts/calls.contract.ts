@@ -82,7 +82,7 @@ export function callsRepositoryContract(name: string, open: () => Promise<CallsD
       expect(grouped.get('c4')).toHaveLength(2);
     });
 
-    it('writes route steps in one transaction, and rolls all of them back when one is refused', async () => {
+    it('writes route steps in one transaction; a new call stored already leaves out that call\'s steps, not the others', async () => {
       const attempt = { callId: 'r1', attemptNo: 1, planIndex: 0, trunkId: 'gw', dial: 'PJSIP/x@gw', callerId: null, tier: 'on-net', perMinute: 0.5, linkedid: 'r1-a', startedAt: T0 };
       await repo.applyRouteSteps([{ callId: 'r1', newCall: newCall('r1', { state: 'routing' }), attempt }]);
       await repo.applyRouteSteps([{
@@ -91,12 +91,24 @@ export function callsRepositoryContract(name: string, open: () => Promise<CallsD
       }]);
       expect((await repo.listAttempts('r1')).map((a) => [a.attemptNo, a.trunkId, a.dialStatus])).toEqual([[1, 'gw', 'CONGESTION'], [2, 'gw2', null]]);
       expect(await repo.getCall('r1')).toMatchObject({ state: 'routing', linkedid: 'L-r1' });
-      // The same new call again (a duplicate first request) refuses the whole batch.
+      // The same new call again (a first request the PBX gave up on, recorded meanwhile): its steps are left
+      // out — no attempt, no change to the stored call — and the other calls of the batch are stored.
+      await repo.updateCall('r1', { state: 'ended', statusCode: '200' });
+      expect(await repo.applyRouteSteps([
+        { callId: 'r2', newCall: newCall('r2', { crmCallId: null, channelId: 'r2-a' }), attempt: { ...attempt, callId: 'r2', linkedid: 'r2-a' } },
+        { callId: 'r1', newCall: newCall('r1', { state: 'routing' }), attempt: { ...attempt, attemptNo: 3 }, update: { state: 'routing' } },
+        { callId: 'r1', outcome: { attemptNo: 2, outcome: { dialStatus: 'BUSY', hangupCause: 17, decision: 'stop', source: 'agi', endedAt: T0 + 2 } } },
+      ])).toEqual(['r1']);
+      expect(await repo.getCall('r2')).toMatchObject({ state: 'planned' });
+      expect((await repo.listAttempts('r2')).map((a) => a.attemptNo)).toEqual([1]);
+      expect(await repo.getCall('r1')).toMatchObject({ state: 'ended', statusCode: '200' });
+      expect((await repo.listAttempts('r1')).map((a) => [a.attemptNo, a.dialStatus])).toEqual([[1, 'CONGESTION'], [2, null]]);
+      // A steps' own error still refuses the whole batch.
       await expect(repo.applyRouteSteps([
-        { callId: 'r2', newCall: newCall('r2', { crmCallId: null, channelId: 'r2-a' }) },
-        { callId: 'r1', newCall: newCall('r1') },
+        { callId: 'r3', newCall: newCall('r3', { crmCallId: null, channelId: 'r3-a' }) },
+        { callId: 'r1', attempt: { ...attempt, callId: 'no-such-call', attemptNo: 9 } },
       ])).rejects.toThrow();
-      expect(await repo.getCall('r2')).toBeNull();
+      expect(await repo.getCall('r3')).toBeNull();
     });
 
     it('writes a batch of route steps with one statement per kind: each call gets its own outcome and changes, the later winning', async () => {

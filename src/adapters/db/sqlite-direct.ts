@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 
 /** The parts of node-sqlite3's Database and Statement used here. */
 interface RawStatement {
-  run(params: readonly unknown[], callback: (err: Error | null) => void): unknown;
+  run(params: readonly unknown[], callback: (this: { readonly changes: number }, err: Error | null) => void): unknown;
   finalize(callback?: (err: Error | null) => void): unknown;
 }
 interface RawDatabase {
@@ -21,7 +21,8 @@ const MAX_PREPARED = 64;
 
 /** Writes on SQLite's one connection without knex's query building: each statement is prepared once per connection. */
 export interface DirectWrites {
-  run(sql: string, params: readonly unknown[]): Promise<void>;
+  /** Resolves with the number of rows the statement changed. */
+  run(sql: string, params: readonly unknown[]): Promise<number>;
 }
 
 function statementOf(conn: RawDatabase, sql: string): Promise<RawStatement> {
@@ -47,15 +48,18 @@ function statementOf(conn: RawDatabase, sql: string): Promise<RawStatement> {
   });
 }
 
-function runOn(conn: RawDatabase, sql: string, params: readonly unknown[]): Promise<void> {
-  return statementOf(conn, sql).then((stmt) => new Promise<void>((resolve, reject) => {
-    stmt.run(params, (err) => (err ? reject(err) : resolve()));
+function runOn(conn: RawDatabase, sql: string, params: readonly unknown[]): Promise<number> {
+  return statementOf(conn, sql).then((stmt) => new Promise<number>((resolve, reject) => {
+    stmt.run(params, function done(err) {
+      if (err) reject(err);
+      else resolve(this.changes);
+    });
   }));
 }
 
 /** BEGIN, COMMIT and ROLLBACK are prepared once too (node-sqlite3 prepares every `Database#run` anew). */
-function exec(conn: RawDatabase, sql: 'BEGIN' | 'COMMIT' | 'ROLLBACK'): Promise<void> {
-  return runOn(conn, sql, []);
+async function exec(conn: RawDatabase, sql: 'BEGIN' | 'COMMIT' | 'ROLLBACK'): Promise<void> {
+  await runOn(conn, sql, []);
 }
 
 /**

@@ -102,7 +102,8 @@ export interface CallStore {
   findCall(key: string): Promise<StoredCall | null>;
   updateCall(id: string, update: CallUpdate): Promise<void>;
   addAttempt(attempt: NewAttempt): Promise<boolean>;
-  applyRouteSteps(writes: readonly RouteStepWrite[]): Promise<void>;
+  /** Returns the ids of calls whose steps were left out: their new call was stored already. */
+  applyRouteSteps(writes: readonly RouteStepWrite[]): Promise<readonly string[]>;
   setAttemptOutcome(callId: string, attemptNo: number, outcome: AttemptOutcomeUpdate): Promise<void>;
   listAttempts(callId: string): Promise<CallAttemptRecord[]>;
   listCalls(options: { readonly limit: number }): Promise<StoredCall[]>;

@@ -59,12 +59,18 @@ export class RouteWriter {
     return this.newest;
   }
 
+  /** Steps of calls stored already (their new call was there): the rest of the batch went in. */
+  private leftOut(callIds: readonly string[]): void {
+    if (callIds.length === 0) return;
+    this.logger.warn({ calls: callIds.slice(0, 10), count: callIds.length }, 'route: steps not stored, their calls were recorded already (the PBX stopped waiting for these answers, or a first request came again)');
+  }
+
   private async run(): Promise<void> {
     try {
       while (this.queue.length > 0) {
         const batch = this.queue.splice(0, MAX_ROUTE_BATCH);
         try {
-          await this.store.applyRouteSteps(batch.map((q) => q.write));
+          this.leftOut(await this.store.applyRouteSteps(batch.map((q) => q.write)));
           for (const q of batch) q.resolve();
         } catch (err) {
           if (batch.length === 1) {
@@ -74,7 +80,7 @@ export class RouteWriter {
           // One bad write must not sink the others: write them one by one.
           for (const q of batch) {
             try {
-              await this.store.applyRouteSteps([q.write]);
+              this.leftOut(await this.store.applyRouteSteps([q.write]));
               q.resolve();
             } catch (one) {
               this.logger.error({ callId: q.write.callId, err: one }, 'route: storing a route step failed');

@@ -5,7 +5,7 @@ import { newTrackedCall, type TrackedCall } from '../../core/calls/tracked-call.
 import type { CallAttemptRecord, CallRecord, StoredCall } from './call-record.ts';
 import { finishCall, type FinishOptions } from './finish-call.ts';
 import type { PbxTalk } from '../../core/calls/summarize.ts';
-import type { CallStore, Clock, EndedCall, PbxRecords } from './ports.ts';
+import type { CallStore, Clock, EndedCall, PbxRecords, TrackingWrite } from './ports.ts';
 import { CLICK_TO_CALL_PREFIX } from './route-service.ts';
 
 export interface CallTrackerDeps extends FinishOptions {
@@ -58,6 +58,8 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
   /** The ended calls of the write under way (neither in memory nor in `ending` meanwhile). */
   private closing: readonly TrackedCall[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** Calls the database refused to close alone, by Linkedid: how often (for the log). */
+  private readonly refusals = new Map<string, number>();
   private flushing: Promise<void> | null = null;
   eventsSeen = 0;
   /** Per call, the event count when it last changed (reconcile must not close calls newer than its snapshot). */
@@ -279,17 +281,26 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
       if (call) save.push({ linkedid, state: call });
     }
     let written = 0;
+    const refused: TrackedCall[] = [];
     try {
       const { ended, records, dropped } = await this.close(ending);
       // Ended calls in small transactions (each with its own in-flight rows removed), so a burst
       // of hang-ups never holds the connection long while clicks wait for it.
       for (let i = 0; i === 0 || i < ended.length; i += CLOSE_CHUNK) {
         const chunk = ended.slice(i, i + CLOSE_CHUNK);
+        const chunkRecords = records.slice(i, i + chunk.length);
         const gone = [...chunk.map((e) => e.tracked as TrackedCall), ...(i === 0 ? dropped : [])].map((t) => t.linkedid);
-        await this.deps.store.applyTracking({ save: i === 0 ? save : [], remove: gone, ended: chunk });
+        const write: TrackingWrite = { save: i === 0 ? save : [], remove: gone, ended: chunk };
+        try {
+          await this.deps.store.applyTracking(write);
+          for (const r of chunkRecords) this.emit('call-ended', r);
+        } catch (err) {
+          if (chunk.length < 2) throw err;
+          refused.push(...(await this.closeOneByOne(write, chunkRecords, err)));
+        }
         written = i + chunk.length;
-        for (const r of records.slice(i, i + chunk.length)) this.emit('call-ended', r);
       }
+      this.ending.unshift(...refused);
     } catch (err) {
       // Keep what is not written for the next flush: nothing is lost while the database is away
       // (a call closed twice is recognised as ended and dropped).
@@ -299,6 +310,35 @@ export class CallTracker extends EventEmitter<CallTrackerEvents> {
     } finally {
       this.closing = [];
     }
+  }
+
+  /**
+   * A chunk the database refused, call by call: one call it refuses (a constraint, a bad value)
+   * must not keep every later call from closing. Returns the calls refused alone, kept for the
+   * next flush; throws `chunkErr` when every one is refused (the database itself is away).
+   */
+  private async closeOneByOne(write: TrackingWrite, records: readonly CallRecord[], chunkErr: unknown): Promise<TrackedCall[]> {
+    const own = new Set(write.ended.map((e) => (e.tracked as TrackedCall).linkedid));
+    // What is no single call's (in-flight states, calls dropped) first, on its own.
+    const rest = write.remove.filter((l) => !own.has(l));
+    if (write.save.length > 0 || rest.length > 0) await this.deps.store.applyTracking({ save: write.save, remove: rest, ended: [] });
+    const refused: TrackedCall[] = [];
+    for (const [k, e] of write.ended.entries()) {
+      const tracked = e.tracked as TrackedCall;
+      try {
+        await this.deps.store.applyTracking({ save: [], remove: [tracked.linkedid], ended: [e] });
+        this.refusals.delete(tracked.linkedid);
+        this.emit('call-ended', records[k] as CallRecord);
+      } catch (err) {
+        refused.push(tracked);
+        const n = (this.refusals.get(tracked.linkedid) ?? 0) + 1;
+        this.refusals.set(tracked.linkedid, n);
+        // Retried at every flush: said at the first refusal and every 100th after it.
+        if (n % 100 === 1) this.deps.logger.error({ err, callId: e.call.id, linkedid: tracked.linkedid, refusals: n }, 'tracker: the database refused this call\'s end; the other calls go on, this one is retried');
+      }
+    }
+    if (refused.length === write.ended.length) throw chunkErr;
+    return refused;
   }
 
   private async close(ending: readonly TrackedCall[]): Promise<{ ended: EndedCall[]; records: CallRecord[]; dropped: TrackedCall[] }> {

@@ -21,6 +21,7 @@ function fakeStore(fail: Set<string> = new Set()) {
       if (gate) await gate;
       if (writes.some((w) => fail.has(w.callId))) throw new Error('unique constraint');
       transactions.push(writes.map((w) => w.callId));
+      return [];
     },
   };
 }

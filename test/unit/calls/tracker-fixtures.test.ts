@@ -221,6 +221,48 @@ describe('call tracker (hand-made events)', () => {
     expect(await h.store.getCall('c2c-u6')).toMatchObject({ state: 'ended', statusCode: '200' });
   });
 
+  it('one call whose end the database refuses does not hold up the others closed with it; it is retried until stored', async () => {
+    for (const id of ['p1', 'p2', 'p3']) await c2cWithRoute(id, [['CONGESTION', 34]]);
+    const applyTracking = h.store.applyTracking.bind(h.store);
+    let refusing = true;
+    h.store.applyTracking = async (write) => {
+      if (refusing && write.ended.some((e) => e.call.id === 'c2c-p2')) throw new Error('insert into "calls" … violates check constraint');
+      return applyTracking(write);
+    };
+    for (const id of ['p1', 'p2', 'p3']) for (const e of rotateThenAnswer(id, 5).events) h.tracker.handle(e);
+    await h.tracker.flush();
+    expect(ended.map((r) => r.callId).sort()).toEqual(['c2c-p1', 'c2c-p3']);
+    expect(await h.store.getCall('c2c-p1')).toMatchObject({ state: 'ended', statusCode: '200' });
+    expect(await h.store.getCall('c2c-p2')).not.toMatchObject({ state: 'ended' });
+    // Still refused at the next flush; then accepted: closed once, with its real outcome.
+    await h.tracker.flush();
+    expect(ended).toHaveLength(2);
+    refusing = false;
+    await h.tracker.flush();
+    expect(ended.map((r) => [r.callId, r.statusCode]).sort()).toEqual([['c2c-p1', '200'], ['c2c-p2', '200'], ['c2c-p3', '200']]);
+    expect(await h.store.getCall('c2c-p2')).toMatchObject({ state: 'ended', statusCode: '200', durationSec: 5 });
+  });
+
+  it('the database away: nothing is closed, nothing lost, every call closes once it is back', async () => {
+    for (const id of ['q1', 'q2']) await c2cWithRoute(id, [['CONGESTION', 34]]);
+    const applyTracking = h.store.applyTracking.bind(h.store);
+    let away = true;
+    let writes = 0;
+    h.store.applyTracking = async (write) => {
+      writes += 1;
+      if (away) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      return applyTracking(write);
+    };
+    for (const id of ['q1', 'q2']) for (const e of rotateThenAnswer(id, 5).events) h.tracker.handle(e);
+    await h.tracker.flush();
+    expect(ended).toEqual([]);
+    // The chunk, then each of its calls alone: no more than that per flush.
+    expect(writes).toBe(3);
+    away = false;
+    await h.tracker.flush();
+    expect(ended.map((r) => r.callId).sort()).toEqual(['c2c-q1', 'c2c-q2']);
+  });
+
   it('a reconnect snapshot does not close a call that changed after it was taken', async () => {
     await c2cWithRoute('f10', [['CONGESTION', 34]]);
     const events = rotateThenAnswer('f10', 2).events;

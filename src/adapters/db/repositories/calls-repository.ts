@@ -119,35 +119,48 @@ export class CallsRepository implements CallStore {
 
   /**
    * Route requests' writes in one transaction (one disk sync for the batch): for each, the new call
-   * (a desk phone's first request; fails if it exists), the previous attempt's outcome, the new
-   * attempt, the call's state.
+   * (a desk phone's first request), the previous attempt's outcome, the new attempt, the call's
+   * state. A new call already stored (the PBX stopped waiting for this answer and the call was
+   * recorded without it, or a first request repeated) leaves all of that call's steps out; the
+   * rest of the batch is stored. Returns the ids of the calls left out.
    */
-  async applyRouteSteps(writes: readonly RouteStepWrite[]): Promise<void> {
+  async applyRouteSteps(writes: readonly RouteStepWrite[]): Promise<string[]> {
     // As few statements as the batch allows (each one waits its turn on the connection): new calls
     // and new attempts in multi-row inserts; per call, its updates merged in order, and calls that
     // end up with the same change updated together. Order within a call holds: the call before its
     // attempts, an attempt before its outcome, later changes over earlier ones.
     const newCalls = writes.flatMap((w) => (w.newCall ? [this.callRow(w.newCall)] : []));
-    const attempts = writes.flatMap((w) => (w.attempt ? [this.attemptRow(w.attempt)] : []));
-    const merged = new Map<string, Record<string, unknown>>();
-    for (const w of writes) {
-      if (!w.update || Object.keys(w.update).length === 0) continue;
-      merged.set(w.callId, { ...merged.get(w.callId), ...this.callPatch(w.update) });
-    }
-    const now = this.now();
-    const outcomes = writes.flatMap((w) => (w.outcome ? [outcomeRow(w.callId, w.outcome.attemptNo, w.outcome.outcome)] : []));
-    const updates = [...merged].map(([id, patch]) => ({ key: [id], set: { ...patch, updated_at: now } }));
+    const rest = (left: ReadonlySet<string>) => {
+      const kept = writes.filter((w) => !left.has(w.callId));
+      const merged = new Map<string, Record<string, unknown>>();
+      for (const w of kept) {
+        if (!w.update || Object.keys(w.update).length === 0) continue;
+        merged.set(w.callId, { ...merged.get(w.callId), ...this.callPatch(w.update) });
+      }
+      const now = this.now();
+      return {
+        attempts: kept.flatMap((w) => (w.attempt ? [this.attemptRow(w.attempt)] : [])),
+        outcomes: kept.flatMap((w) => (w.outcome ? [outcomeRow(w.callId, w.outcome.attemptNo, w.outcome.outcome)] : [])),
+        updates: [...merged].map(([id, patch]) => ({ key: [id], set: { ...patch, updated_at: now } })),
+      };
+    };
     if (isSqlite(this.db)) {
-      await sqliteTransaction(this.db, (w) => applyRouteStepsDirect(w, newCalls, attempts, outcomes, updates));
-      return;
+      return sqliteTransaction(this.db, (w) => applyRouteStepsDirect(w, newCalls, rest));
     }
-    await this.db.transaction(async (trx) => {
-      for (let i = 0; i < newCalls.length; i += 40) await trx('calls').insert(newCalls.slice(i, i + 40));
+    return this.db.transaction(async (trx) => {
+      const left = new Set<string>();
+      for (let i = 0; i < newCalls.length; i += 40) {
+        const chunk = newCalls.slice(i, i + 40);
+        const stored = new Set(((await trx('calls').insert(chunk).onConflict().ignore().returning('id')) as { id: string }[]).map((r) => r.id));
+        for (const row of chunk) if (!stored.has(row.id as string)) left.add(row.id as string);
+      }
+      const { attempts, outcomes, updates } = rest(left);
       for (let i = 0; i < attempts.length; i += 80) {
         await trx('call_attempts').insert(attempts.slice(i, i + 80)).onConflict(['call_id', 'attempt_no']).ignore();
       }
       await updateRows(trx, 'call_attempts', ['call_id', 'attempt_no'], ATTEMPT_OUTCOME_TYPES, outcomes);
       await updateRows(trx, 'calls', ['id'], CALL_COLUMN_TYPES, updates);
+      return [...left];
     });
   }
 
@@ -368,16 +381,19 @@ export class CallsRepository implements CallStore {
 async function applyRouteStepsDirect(
   w: DirectWrites,
   calls: readonly Record<string, unknown>[],
-  attempts: readonly Record<string, unknown>[],
-  outcomes: readonly RowUpdate[],
-  updates: readonly RowUpdate[],
-): Promise<void> {
+  rest: (left: ReadonlySet<string>) => { attempts: readonly Record<string, unknown>[]; outcomes: readonly RowUpdate[]; updates: readonly RowUpdate[] },
+): Promise<string[]> {
   // An undefined value is stored as NULL, as knex's insert stores it.
   const values = (row: Record<string, unknown>): unknown[] => Object.values(row).map((v) => v ?? null);
-  for (const row of calls) await w.run(insertSql('calls', Object.keys(row)), values(row));
+  const left = new Set<string>();
+  for (const row of calls) {
+    if ((await w.run(insertSql('calls', Object.keys(row), ' ON CONFLICT DO NOTHING'), values(row))) === 0) left.add(row.id as string);
+  }
+  const { attempts, outcomes, updates } = rest(left);
   for (const row of attempts) await w.run(insertSql('call_attempts', Object.keys(row), ' ON CONFLICT ("call_id", "attempt_no") DO NOTHING'), values(row));
   for (const u of outcomes) await runUpdate(w, 'call_attempts', ['call_id', 'attempt_no'], u);
   for (const u of updates) await runUpdate(w, 'calls', ['id'], u);
+  return [...left];
 }
 
 /** One row's UPDATE; undefined values leave their column alone (as knex's update). */
