@@ -103,6 +103,8 @@ export async function run(): Promise<void> {
 
   const warmUp = Math.max(30, SECONDS * 0.1);
   let afterWarmUp: { rss: number; heap: number } | null = null;
+  // Every 30 s from the warm-up on: one sample after a full collection can still catch a peak.
+  const samples: { rss: number; heap: number }[] = [];
   let peak = 0;
   let printed = 0;
   const outboxLeft = async () => Number(((await connector.db('crm_outbox').whereIn('state', ['pending', 'inflight']).count({ n: '*' }).first()) as { n: number | string }).n);
@@ -117,6 +119,7 @@ export async function run(): Promise<void> {
     if (Math.floor(m.seconds / 30) === printed) return;
     printed = Math.floor(m.seconds / 30);
     const now = settled();
+    if (afterWarmUp !== null) samples.push(now);
     void outboxLeft().catch((err: unknown) => `? (${(err as Error).message.slice(0, 80)})`).then((depth) => console.log(`soak: ${m.seconds.toFixed(0)} s, ${m.clicks + m.deskCalls + m.rotations} attempts (${m.clicks} clicks, ${m.deskCalls} desk calls, ${m.rotations} rotations), ${m.errors} errors, RSS ${mb(now.rss)}, heap ${mb(now.heap)}, outbox ${depth}, load ${load()}`));
   };
   child.on('message', onProgress);
@@ -162,6 +165,14 @@ export async function run(): Promise<void> {
   for (const e of done.errorSamples) console.log(`    ${e.trim()}`);
   for (const { first, n } of errorKinds.values()) console.log(`    ${n} × ${first.trim()}`);
   console.log(`  RSS after warm-up (${warmUp.toFixed(0)} s) ${mb(base.rss)}, peak ${mb(peak)}, at the end ${mb(atEnd.rss)}: growth ${(((atEnd.rss - base.rss) / base.rss) * 100).toFixed(1)} % (target < 10 %); heap used ${mb(base.heap)} → ${mb(atEnd.heap)}`);
+  const series = [base, ...samples, atEnd];
+  if (series.length >= 6) {
+    const median = (xs: number[]): number => xs.sort((a, b) => a - b)[Math.floor(xs.length / 2)] as number;
+    const first = series.slice(0, 3);
+    const last = series.slice(-3);
+    const [r0, r1] = [median(first.map((x) => x.rss)), median(last.map((x) => x.rss))];
+    console.log(`  RSS median of the first 3 samples from the warm-up on ${mb(r0)}, of the last 3 ${mb(r1)}: growth ${(((r1 - r0) / r0) * 100).toFixed(1)} %; heap ${mb(median(first.map((x) => x.heap)))} → ${mb(median(last.map((x) => x.heap)))}`);
+  }
   // Latency drift: the click replies of each 30 s, the warm-up's first.
   const windows = done.replyWindows.map((w) => `${w.fromSeconds}s ${w.p50.toFixed(1)}/${w.p99.toFixed(1)}`);
   console.log(`  click webhook reply p50/p99 ms per 30 s: ${windows.join(', ')}`);

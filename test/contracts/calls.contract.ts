@@ -103,7 +103,14 @@ export function callsRepositoryContract(name: string, open: () => Promise<CallsD
       expect((await repo.listAttempts('r2')).map((a) => a.attemptNo)).toEqual([1]);
       expect(await repo.getCall('r1')).toMatchObject({ state: 'ended', statusCode: '200' });
       expect((await repo.listAttempts('r1')).map((a) => [a.attemptNo, a.dialStatus])).toEqual([[1, 'CONGESTION'], [2, null]]);
-      // A steps' own error still refuses the whole batch.
+      // The same new call twice in one batch is stored once, not left out.
+      expect(await repo.applyRouteSteps([
+        { callId: 'r4', newCall: newCall('r4', { crmCallId: null, channelId: 'r4-a' }), attempt: { ...attempt, callId: 'r4', linkedid: 'r4-a' } },
+        { callId: 'r4', newCall: newCall('r4', { crmCallId: null, channelId: 'r4-a' }), update: { linkedid: 'L-r4' } },
+      ])).toEqual([]);
+      expect(await repo.getCall('r4')).toMatchObject({ linkedid: 'L-r4' });
+      expect((await repo.listAttempts('r4')).map((a) => a.attemptNo)).toEqual([1]);
+      // A step's own error still refuses the whole batch.
       await expect(repo.applyRouteSteps([
         { callId: 'r3', newCall: newCall('r3', { crmCallId: null, channelId: 'r3-a' }) },
         { callId: 'r1', attempt: { ...attempt, callId: 'no-such-call', attemptNo: 9 } },

@@ -62,7 +62,8 @@ export class Leadership extends EventEmitter<{ acquired: [number]; lost: [number
   private held: { term: number; until: number } | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private expiry: NodeJS.Timeout | null = null;
-  private lastSent = -Infinity;
+  /** When the newest claim whose answer was applied was sent. */
+  private lastApplied = -Infinity;
   private stopped = false;
   private readonly now: () => number;
 
@@ -104,7 +105,6 @@ export class Leadership extends EventEmitter<{ acquired: [number]; lost: [number
 
   private async tick(takeOver = false): Promise<void> {
     const sentAt = this.now();
-    this.lastSent = sentAt;
     let term: number | null;
     try {
       term = await this.o.store.claim(this.o.name, this.o.holder, this.o.ttlMs, takeOver);
@@ -113,8 +113,11 @@ export class Leadership extends EventEmitter<{ acquired: [number]; lost: [number
       this.o.logger.warn({ lease: this.o.name, err }, 'leader lease: claim failed');
       return;
     }
-    // A late answer to an older claim (a hung connection) says nothing about now.
-    if (this.stopped || sentAt !== this.lastSent) return;
+    // Under load a claim can wait in the pool longer than the heartbeat, while newer ones are sent:
+    // its answer still renews the lease from when it was sent. Answers older than one already
+    // applied, or come after the lease they would renew ran out, say nothing about now.
+    if (this.stopped || sentAt <= this.lastApplied || sentAt + this.o.ttlMs <= this.now()) return;
+    this.lastApplied = sentAt;
     if (term === null) return this.lose('held by another instance');
     // Our lease ran out and we took it again: what was started under the old term is void.
     if (this.held && this.held.term !== term) this.lose('expired before it was renewed');

@@ -1,5 +1,5 @@
 import { once } from 'node:events';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { silentLogger } from '../../../src/adapters/logging/logger.ts';
 import { LeaseLostError, Leadership, whileLeader, type LeaseStore } from '../../../src/app/leadership/leadership.ts';
 
@@ -31,6 +31,41 @@ describe('a leader lease seen from its holder', () => {
     expect(gate.term()).toBeNull();
     await expect(gate.check()).rejects.toBeInstanceOf(LeaseLostError);
     await gate.stop();
+  });
+
+  it('a holder whose renewals are answered slower than the heartbeat (a loaded pool) keeps its lease', async () => {
+    vi.useFakeTimers();
+    try {
+      let inFlight = 0;
+      let most = 0;
+      let claims = 0;
+      // ttl 60 ms, so a claim every 20 ms; each answered 35 ms after it is sent, inside the ttl.
+      const store: LeaseStore = {
+        claim: async () => {
+          claims += 1;
+          inFlight += 1;
+          most = Math.max(most, inFlight);
+          if (claims > 1) await new Promise((resolve) => setTimeout(resolve, 35));
+          inFlight -= 1;
+          return 1;
+        },
+        release: async () => undefined,
+        check: async () => undefined,
+      };
+      const gate = new Leadership({ name: 'pbx', holder: 'me', store, ttlMs: 60, logger: silentLogger, now: () => Date.now() });
+      let lost = false;
+      gate.on('lost', () => (lost = true));
+      await gate.start();
+      await vi.advanceTimersByTimeAsync(500);
+      expect(claims).toBeGreaterThanOrEqual(20);
+      expect(lost).toBe(false);
+      expect(gate.term()).toBe(1);
+      // The claims overlapped: each answer came after the next claim was sent.
+      expect(most).toBeGreaterThan(1);
+      await gate.stop();
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it('another holder\'s running lease: never acquired, and leader-only checks refuse', async () => {

@@ -148,12 +148,12 @@ export class CallsRepository implements CallStore {
       return sqliteTransaction(this.db, (w) => applyRouteStepsDirect(w, newCalls, rest));
     }
     return this.db.transaction(async (trx) => {
-      const left = new Set<string>();
+      const stored = new Set<string>();
       for (let i = 0; i < newCalls.length; i += 40) {
-        const chunk = newCalls.slice(i, i + 40);
-        const stored = new Set(((await trx('calls').insert(chunk).onConflict().ignore().returning('id')) as { id: string }[]).map((r) => r.id));
-        for (const row of chunk) if (!stored.has(row.id as string)) left.add(row.id as string);
+        const inserted = (await trx('calls').insert(newCalls.slice(i, i + 40)).onConflict().ignore().returning('id')) as { id: string }[];
+        for (const r of inserted) stored.add(r.id);
       }
+      const left = notStored(newCalls, stored);
       const { attempts, outcomes, updates } = rest(left);
       for (let i = 0; i < attempts.length; i += 80) {
         await trx('call_attempts').insert(attempts.slice(i, i + 80)).onConflict(['call_id', 'attempt_no']).ignore();
@@ -385,15 +385,21 @@ async function applyRouteStepsDirect(
 ): Promise<string[]> {
   // An undefined value is stored as NULL, as knex's insert stores it.
   const values = (row: Record<string, unknown>): unknown[] => Object.values(row).map((v) => v ?? null);
-  const left = new Set<string>();
+  const stored = new Set<string>();
   for (const row of calls) {
-    if ((await w.run(insertSql('calls', Object.keys(row), ' ON CONFLICT DO NOTHING'), values(row))) === 0) left.add(row.id as string);
+    if ((await w.run(insertSql('calls', Object.keys(row), ' ON CONFLICT DO NOTHING'), values(row))) > 0) stored.add(row.id as string);
   }
+  const left = notStored(calls, stored);
   const { attempts, outcomes, updates } = rest(left);
   for (const row of attempts) await w.run(insertSql('call_attempts', Object.keys(row), ' ON CONFLICT ("call_id", "attempt_no") DO NOTHING'), values(row));
   for (const u of outcomes) await runUpdate(w, 'call_attempts', ['call_id', 'attempt_no'], u);
   for (const u of updates) await runUpdate(w, 'calls', ['id'], u);
   return [...left];
+}
+
+/** New calls this batch did not store (stored before it): the same call twice in a batch is stored once, not left out. */
+function notStored(calls: readonly Record<string, unknown>[], stored: ReadonlySet<string>): Set<string> {
+  return new Set(calls.map((row) => row.id as string).filter((id) => !stored.has(id)));
 }
 
 /** One row's UPDATE; undefined values leave their column alone (as knex's update). */
