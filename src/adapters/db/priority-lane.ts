@@ -25,7 +25,9 @@ interface Waiter {
 /**
  * A one-at-a-time gate with two queues: whoever holds the connection hands it to the next urgent
  * waiter before any other — unless the oldest ordinary waiter has waited `maxNormalWaitMs`, so a
- * steady stream of clicks cannot starve the writes behind them (call ends, CRM writes). What holds
+ * steady stream of clicks cannot starve the writes behind them (call ends, CRM writes). An overdue
+ * ordinary waiter gets every other turn, not every turn: behind a backlog of ordinary writes, each
+ * of them overdue, clicks would otherwise wait for the whole backlog (tens of seconds). What holds
  * it is never interrupted: an urgent statement waits for the statement or transaction under way,
  * not for the queue. A wait longer than `timeoutMs` fails (as knex's own pool would), naming the
  * likely cause.
@@ -34,6 +36,8 @@ export class PriorityGate {
   private held = false;
   private readonly urgentQueue: Waiter[] = [];
   private readonly normalQueue: Waiter[] = [];
+  /** The last turn went to an overdue ordinary waiter: the next goes to an urgent one, if any. */
+  private lastWasOverdue = false;
 
   constructor(private readonly timeoutMs = 60_000, private readonly maxNormalWaitMs = 200, private readonly now: () => number = () => performance.now()) {}
 
@@ -63,7 +67,8 @@ export class PriorityGate {
 
   leave(): void {
     const oldest = this.normalQueue[0];
-    const overdue = oldest !== undefined && this.now() - oldest.since >= this.maxNormalWaitMs;
+    const overdue = !this.lastWasOverdue && oldest !== undefined && this.now() - oldest.since >= this.maxNormalWaitMs;
+    this.lastWasOverdue = overdue;
     const next = overdue ? this.normalQueue.shift() : (this.urgentQueue.shift() ?? this.normalQueue.shift());
     if (next) next.go();
     else this.held = false;

@@ -42,6 +42,27 @@ describe('priority gate in front of the one SQLite connection', () => {
     expect(order).toEqual(['click', 'tracker', 'click-2']);
   });
 
+  it('behind a backlog of overdue ordinary waiters, urgent ones still get every other turn', async () => {
+    let t = 0;
+    const gate = new PriorityGate(60_000, 200, () => t);
+    const order: string[] = [];
+    await gate.enter(false);
+    const turns = [
+      ...['w1', 'w2', 'w3', 'w4'].map((name) => gate.enter(false).then(() => order.push(name))),
+      ...['c1', 'c2'].map((name) => gate.enter(true).then(() => order.push(name))),
+    ];
+    // Every ordinary waiter has waited past its bound (a backlog).
+    t = 1_000;
+    for (let i = 0; i < turns.length; i++) {
+      const before = order.length;
+      gate.leave();
+      while (order.length === before) await Promise.resolve();
+    }
+    gate.leave();
+    await Promise.all(turns);
+    expect(order).toEqual(['w1', 'c1', 'w2', 'c2', 'w3', 'w4']);
+  });
+
   it('marks what runs inside urgently(), through awaits, and nothing outside it', async () => {
     expect(isUrgent()).toBe(false);
     const inside = await urgently(async () => {

@@ -132,6 +132,16 @@ describe('AmiClient against the PBX double', () => {
     await expect(c.originate({ ...base, channelId: 'ok', callerId: 'evil\r\nAction: Logoff' })).rejects.toThrow(/line break/);
   });
 
+  it('remembers only the last rememberChannelIds ChannelIds, so the memory they take stays bounded', async () => {
+    const c = client({ rememberChannelIds: 2 });
+    await c.start();
+    const base = { channel: 'Local/100@phones', context: 'connector-outbound', exten: '79160000001', timeoutMs: 30000 };
+    for (const id of ['c2c-old', 'c2c-mid', 'c2c-new']) await c.originate({ ...base, channelId: id });
+    await expect(c.originate({ ...base, channelId: 'c2c-new' })).rejects.toBeInstanceOf(AmiRequestError);
+    await expect(c.originate({ ...base, channelId: 'c2c-mid' })).rejects.toBeInstanceOf(AmiRequestError);
+    await expect(c.originate({ ...base, channelId: 'c2c-old' })).resolves.toMatchObject({ actionId: expect.any(String) });
+  });
+
   it('rejects pending actions when the connection drops, then reconnects and events flow again', async () => {
     await pbx.close();
     await startDouble(1); // real time: the blocked session stays blocked until the drop
