@@ -119,7 +119,7 @@ export function createCrmSide(deps: CrmSideDeps): CrmSide {
   });
   const events = new CrmEvents({
     events: eventsRepo,
-    clicks: clickIntake(db),
+    clicks: clickIntake(db, logger.child({ part: 'click-intake' })),
     outbox,
     results: worker,
     gateway: limited,

@@ -1,4 +1,5 @@
 import type { ClickIntake, NewClick, StoredClick } from '../../app/crm/ports.ts';
+import { silentLogger, type Logger } from '../logging/logger.ts';
 import { CLICK_CONNECTIONS, clickConnections } from './click-connections.ts';
 import { isSqlite, type Db } from './connection.ts';
 import { GroupCommit } from './group-commit.ts';
@@ -50,7 +51,7 @@ SELECT (SELECT COALESCE(json_agg(new_events), '[]') FROM new_events) AS events,
  * of other writes (`urgently`). If one click's writes fail, each click of the batch is stored
  * again on its own, so only its asker sees the error.
  */
-export function clickIntake(db: Db, now: () => number = Date.now): ClickIntake {
+export function clickIntake(db: Db, logger: Logger = silentLogger, now: () => number = Date.now): ClickIntake {
   const calls = new CallsRepository(db, now);
   const lane = () => clickConnections(db);
   // One connection opened now: the first click does not wait for a connect.
@@ -91,8 +92,9 @@ export function clickIntake(db: Db, now: () => number = Date.now): ClickIntake {
   // values a statement. PostgreSQL gets a batch as three JSON values, whatever its size, and up to
   // CLICK_CONNECTIONS batches at once: a click arriving while a batch commits is sent at once
   // rather than behind that commit, and one slow commit does not hold up the rest.
+  const split = (err: unknown, size: number) => logger.warn({ err, clicks: size }, 'click batch failed; storing its clicks one at a time');
   const batches = isSqlite(db)
-    ? new GroupCommit<NewClick, StoredClick>(sqliteBatch, 40)
-    : new GroupCommit<NewClick, StoredClick>(pgBatch, 200, CLICK_CONNECTIONS);
+    ? new GroupCommit<NewClick, StoredClick>(sqliteBatch, 40, 1, split)
+    : new GroupCommit<NewClick, StoredClick>(pgBatch, 200, CLICK_CONNECTIONS, split);
   return { store: (click) => batches.submit(click) };
 }

@@ -10,11 +10,16 @@ export class GroupCommit<In, Out> {
   private queue: { input: In; resolve: (out: Out) => void; reject: (err: unknown) => void }[] = [];
   private running = 0;
 
-  /** `run` answers a batch: one result per input, in order. */
+  /**
+   * `run` answers a batch: one result per input, in order. `onSplit` hears of a batch that failed
+   * and is tried again one input at a time: when those succeed nobody sees an error, so without it
+   * a cause that fails whole batches (a database that timed out) would go unseen.
+   */
   constructor(
     private readonly run: (inputs: readonly In[]) => Promise<readonly Out[]>,
     private readonly maxBatch = 200,
     private readonly inFlight = 1,
+    private readonly onSplit?: (err: unknown, size: number) => void,
   ) {}
 
   submit(input: In): Promise<Out> {
@@ -42,6 +47,7 @@ export class GroupCommit<In, Out> {
             continue;
           }
           // One bad input must not fail the others: each alone, so only its own asker sees the error.
+          this.onSplit?.(err, batch.length);
           for (const b of batch) {
             try {
               b.resolve((await this.run([b.input]))[0] as Out);

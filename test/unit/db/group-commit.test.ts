@@ -45,4 +45,16 @@ describe('group commit', () => {
     const answers = [1, 2, 3].map((n) => commits.submit(n).catch((err: Error) => err.message));
     expect(await Promise.all(answers)).toEqual([10, 'refused: 2', 30]);
   });
+
+  it('a batch that fails whole is told of, even when each input then succeeds alone', async () => {
+    const splits: { message: string; size: number }[] = [];
+    const commits = new GroupCommit(async (inputs: readonly number[]) => {
+      // A shared batch times out; alone, each input goes through. (1 runs alone at once; 2 and 3 share the next batch.)
+      if (inputs.length > 1) throw new Error('database connection not free after 60000 ms');
+      return inputs.map((n) => n * 10);
+    }, 200, 1, (err, size) => splits.push({ message: (err as Error).message, size }));
+    const answers = [1, 2, 3].map((n) => commits.submit(n));
+    expect(await Promise.all(answers)).toEqual([10, 20, 30]);
+    expect(splits).toEqual([{ message: 'database connection not free after 60000 ms', size: 2 }]);
+  });
 });
