@@ -5,11 +5,10 @@
 // 2. the history rebuilt when the dialer starts: the last 1,000 ended calls and 500 answered ones.
 // Beside them, the baseline of the same run: one attempt read by its primary key.
 // SQLite always; PostgreSQL too when BENCH_PG_URL names a database of its own (its tables are dropped).
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
-import { migrateLatest, openDb, type Db } from '../src/adapters/db/connection.ts';
+import { isSqlite, migrateLatest, type Db } from '../src/adapters/db/connection.ts';
 import { DialerRepository } from '../src/adapters/db/repositories/dialer-repository.ts';
+import { onEachDatabase } from './support/each-database.ts';
 
 const DAYS = Number(process.env.WINDOW_BENCH_DAYS ?? 30);
 const CALLS_PER_DAY = Number(process.env.WINDOW_BENCH_CALLS_PER_DAY ?? 19_500);
@@ -64,6 +63,7 @@ async function timed(label: string, fn: () => Promise<unknown>): Promise<string>
 }
 
 async function runOn(title: string, db: Db): Promise<void> {
+  if (!isSqlite(db)) await db.raw('drop schema public cascade; create schema public');
   await migrateLatest(db);
   const t0 = performance.now();
   await seed(db);
@@ -81,20 +81,4 @@ async function runOn(title: string, db: Db): Promise<void> {
   console.log(`  (the window is read every 5 s per running campaign; load ${load()})`);
 }
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'b24pbx-bench-window-'));
-const sqlite = openDb({ url: path.join(dir, 'window.sqlite') });
-try {
-  await runOn('SQLite', sqlite);
-} finally {
-  await sqlite.destroy();
-  fs.rmSync(dir, { recursive: true, force: true });
-}
-if (process.env.BENCH_PG_URL) {
-  const pg = openDb({ url: process.env.BENCH_PG_URL });
-  try {
-    await pg.raw('drop schema public cascade; create schema public');
-    await runOn('PostgreSQL', pg);
-  } finally {
-    await pg.destroy();
-  }
-} else console.log('(PostgreSQL: set BENCH_PG_URL to a database of its own)');
+await onEachDatabase('window', runOn);

@@ -6,11 +6,10 @@
 // portal (5 requests/s, batches of 50) with the stand-in answering at once or in BENCH_PORTAL_MS
 // (300), beside the claim query before migration 023 (an EXISTS on done rows) sent one round at a
 // time, in the same run on the same table.
-import fs from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import type { Knex } from 'knex';
-import { isSqlite, migrateLatest, openDb, type Db } from '../src/adapters/db/connection.ts';
+import { isSqlite, migrateLatest, type Db } from '../src/adapters/db/connection.ts';
+import { onEachDatabase } from './support/each-database.ts';
 import { OutboxRepository, type DueIdsQuery } from '../src/adapters/db/repositories/outbox-repository.ts';
 import type { B24Gateway, BatchCommand, BatchOutcome, RestOutcome } from '../src/adapters/bitrix24/gateway.ts';
 import { systemCrmClock } from '../src/app/crm/clock.ts';
@@ -196,19 +195,4 @@ async function runOn(label: string, db: Db): Promise<void> {
   }
 }
 
-const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'b24pbx-bench-claim-'));
-const sqlite = openDb({ url: path.join(dir, 'claim.sqlite') });
-try {
-  await runOn('SQLite', sqlite);
-} finally {
-  await sqlite.destroy();
-  fs.rmSync(dir, { recursive: true, force: true });
-}
-if (process.env.BENCH_PG_URL) {
-  const pg = openDb({ url: process.env.BENCH_PG_URL });
-  try {
-    await runOn('PostgreSQL', pg);
-  } finally {
-    await pg.destroy();
-  }
-} else console.log('(PostgreSQL: set BENCH_PG_URL to a database of its own)');
+await onEachDatabase('claim', runOn);
