@@ -17,6 +17,16 @@ export interface SharedChannelsOptions {
 
 /** Attempts older than this are not counted: a call whose end was never stored must not hold a channel for ever. */
 const OPEN_ATTEMPT_HORIZON_MS = 12 * 3_600_000;
+/**
+ * A claim's expiry is set by the database's clock when its statement runs, after this instance
+ * asked: asking time + hold is a lower bound, less this much for clocks that tick at other rates.
+ */
+const CLOCK_GUARD_MS = 200;
+/**
+ * After the database refused a trunk's last channel, this instance refuses it without asking for
+ * this long: on a full trunk every route request would otherwise be a refused write.
+ */
+const REFUSED_FOR_MS = 100;
 
 /**
  * Channels in use per trunk across every instance on one database. Each instance reads the counts
@@ -34,8 +44,10 @@ export class SharedChannels extends ChannelCounter {
   private readonly reads = new FreshRead(() => this.read());
   private timer: NodeJS.Timeout | null = null;
   private failing = false;
-  /** The claims this instance holds: trunk → call. */
-  private readonly held = new Map<string, string>();
+  /** The claims this instance holds: trunk → call, and until when (this instance's clock) it surely holds in the database. */
+  private readonly held = new Map<string, { readonly callId: string; readonly until: number }>();
+  /** Trunks whose last channel the database just refused: until when (this instance's clock). */
+  private readonly refused = new Map<string, number>();
   /** Claims being let go of, by trunk. */
   private readonly drops = new Map<string, Promise<void>>();
 
@@ -88,23 +100,38 @@ export class SharedChannels extends ChannelCounter {
   }
 
   override async claimLast(trunkId: string, callId: string): Promise<boolean> {
+    // Answered here when the database would refuse too (asking costs a write on a full trunk's
+    // every route request): this instance's own claim for another call still on the trunk, or a
+    // refusal just now.
+    const now = this.o.clock.now();
+    const mine = this.held.get(trunkId);
+    if (mine?.callId !== callId) {
+      if (mine && this.trunkOf(mine.callId) === trunkId && now < mine.until) return false;
+      if (now < (this.refused.get(trunkId) ?? 0)) return false;
+    }
     // A claim this instance let go of must be gone before it claims again.
     await this.drops.get(trunkId);
+    const asked = this.o.clock.now();
     const ok = await this.o.store.claimLast(trunkId, callId, this.o.claimMs);
-    if (ok) this.held.set(trunkId, callId);
-    // Another instance took it: its attempt will show in the counts; read them again now.
-    if (!ok) void this.refresh();
+    if (ok) this.held.set(trunkId, { callId, until: asked + this.o.claimMs - CLOCK_GUARD_MS });
+    else {
+      this.refused.set(trunkId, this.o.clock.now() + REFUSED_FOR_MS);
+      // Another instance took it: its attempt will show in the counts; read them again now.
+      void this.refresh();
+    }
     return ok;
   }
 
   override claimStored(trunkId: string, callId: string): void {
-    if (this.held.get(trunkId) !== callId) return;
+    const mine = this.held.get(trunkId);
+    if (mine?.callId !== callId) return;
+    this.held.set(trunkId, { callId, until: Math.min(mine.until, this.o.clock.now() + this.o.staleMs - CLOCK_GUARD_MS) });
     this.o.store.holdClaim(trunkId, callId, this.o.staleMs)
       .catch((err: unknown) => this.o.logger.warn({ err, trunk: trunkId }, 'channels: shortening a last-channel claim failed; it expires on its own'));
   }
 
   override dropClaim(trunkId: string, callId: string): void {
-    if (this.held.get(trunkId) !== callId) return;
+    if (this.held.get(trunkId)?.callId !== callId) return;
     this.held.delete(trunkId);
     const drop = this.o.store.holdClaim(trunkId, callId, 0)
       .catch((err: unknown) => this.o.logger.warn({ err, trunk: trunkId }, 'channels: dropping a last-channel claim failed; it expires on its own'))

@@ -57,4 +57,49 @@ describe('SharedChannels', () => {
     await channels.refresh();
     expect(channels.inUse('gsm')).toBe(1);
   });
+
+  it('refuses its own claimed last channel to another call without asking the database, until the claim may have lapsed', async () => {
+    let now = 0;
+    const asked: string[] = [];
+    const store: ChannelStore = { busyByTrunk: async () => new Map(), claimLast: async (_trunk, callId) => { asked.push(callId); return true; }, holdClaim: async () => undefined };
+    const channels = new SharedChannels({ store, clock: { now: () => now }, logger: silentLogger, refreshMs: 500, claimMs: 5000, staleMs: 1000 });
+    expect(await channels.claimLast('gsm', 'a')).toBe(true);
+    channels.acquire('a', 'gsm');
+    expect(await channels.claimLast('gsm', 'b')).toBe(false);
+    // Stored: the claim now holds for the counts' staleness (1 s) from here, less the clock guard.
+    channels.claimStored('gsm', 'a');
+    now = 700;
+    expect(await channels.claimLast('gsm', 'b')).toBe(false);
+    expect(asked).toEqual(['a']);
+    // Past it, the database decides (its claim may have lapsed).
+    now = 900;
+    expect(await channels.claimLast('gsm', 'b')).toBe(true);
+    expect(asked).toEqual(['a', 'b']);
+  });
+
+  it('asks the database again as soon as its own claiming call has left the trunk', async () => {
+    const asked: string[] = [];
+    const store: ChannelStore = { busyByTrunk: async () => new Map(), claimLast: async (_trunk, callId) => { asked.push(callId); return true; }, holdClaim: async () => undefined };
+    const channels = make(store);
+    expect(await channels.claimLast('gsm', 'a')).toBe(true);
+    channels.acquire('a', 'gsm');
+    channels.release('a');
+    expect(await channels.claimLast('gsm', 'b')).toBe(true);
+    expect(asked).toEqual(['a', 'b']);
+  });
+
+  it('after the database refused a trunk\'s last channel, refuses it to other calls for 100 ms without asking again', async () => {
+    let now = 0;
+    const asked: string[] = [];
+    const store: ChannelStore = { busyByTrunk: async () => new Map(), claimLast: async (_trunk, callId) => { asked.push(callId); return false; }, holdClaim: async () => undefined };
+    const channels = new SharedChannels({ store, clock: { now: () => now }, logger: silentLogger, refreshMs: 500, claimMs: 5000, staleMs: 1000 });
+    expect(await channels.claimLast('gsm', 'a')).toBe(false);
+    now = 99;
+    expect(await channels.claimLast('gsm', 'b')).toBe(false);
+    expect(await channels.claimLast('sip', 'b')).toBe(false);
+    expect(asked).toEqual(['a', 'b']);
+    now = 100;
+    expect(await channels.claimLast('gsm', 'c')).toBe(false);
+    expect(asked).toEqual(['a', 'b', 'c']);
+  });
 });

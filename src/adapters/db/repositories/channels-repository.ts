@@ -21,12 +21,13 @@ export class ChannelsRepository implements ChannelStore {
 
   async busyByTrunk(since: number): Promise<Map<string, number>> {
     // A call being routed holds the trunk of its attempt not ended yet; `state <> 'ended'` lets
-    // the open calls' partial index answer.
-    const rows = await this.db('calls as c')
-      .join('call_attempts as a', 'a.call_id', 'c.id')
-      .where('c.state', 'routing')
-      .andWhere('c.state', '<>', 'ended')
-      .andWhere('c.started_at', '>=', since)
+    // the open calls' partial index answer. The open calls first, then their attempts by call id:
+    // written as a join, SQLite's planner (it keeps no statistics) walked every stored attempt.
+    const rows = await this.db('call_attempts as a')
+      .whereIn('a.call_id', (open) => open.select('c.id').from('calls as c')
+        .where('c.state', 'routing')
+        .andWhere('c.state', '<>', 'ended')
+        .andWhere('c.started_at', '>=', since))
       .whereNull('a.ended_at')
       .whereNotNull('a.trunk_id')
       .groupBy('a.trunk_id')
@@ -38,7 +39,8 @@ export class ChannelsRepository implements ChannelStore {
   /**
    * One statement, atomic on both databases: a claim is taken when there is none, it expired, it
    * is the call's own, or its call no longer holds the channel (the call ended, or its attempt on
-   * the trunk did — known even when the instance that claimed it stopped).
+   * the trunk did — known even when the instance that claimed it stopped). `trunk_id || ''`
+   * keeps SQLite's planner on the call's own attempts, not every attempt ever made on the trunk.
    */
   claimLast(trunkId: string, callId: string, holdMs: number): Promise<boolean> {
     return urgently(async () => {
@@ -47,7 +49,7 @@ export class ChannelsRepository implements ChannelStore {
          ON CONFLICT (trunk_id) DO UPDATE SET call_id = excluded.call_id, expires_at = excluded.expires_at
          WHERE channel_claims.expires_at <= ${this.nowSql} OR channel_claims.call_id = excluded.call_id
            OR EXISTS (SELECT 1 FROM calls c WHERE c.id = channel_claims.call_id AND c.state IN ('stopped', 'ended'))
-           OR EXISTS (SELECT 1 FROM call_attempts a WHERE a.call_id = channel_claims.call_id AND a.trunk_id = channel_claims.trunk_id AND a.ended_at IS NOT NULL)
+           OR EXISTS (SELECT 1 FROM call_attempts a WHERE a.call_id = channel_claims.call_id AND a.trunk_id || '' = channel_claims.trunk_id AND a.ended_at IS NOT NULL)
          RETURNING trunk_id`,
         [trunkId, callId, holdMs],
       ) as unknown;
