@@ -16,6 +16,15 @@ function heldStore() {
 
 const make = (store: ChannelStore) => new SharedChannels({ store, clock: { now: () => 0 }, logger: silentLogger, refreshMs: 500, claimMs: 5000, staleMs: 1000 });
 
+/** A store whose claims all get `answer`, on a clock the test sets; `asked` lists the calls the database was asked for. */
+function claiming(answer: boolean) {
+  const clock = { at: 0, now: () => clock.at };
+  const asked: string[] = [];
+  const store: ChannelStore = { busyByTrunk: async () => new Map(), claimLast: async (_trunk, callId) => { asked.push(callId); return answer; }, holdClaim: async () => undefined };
+  const channels = new SharedChannels({ store, clock, logger: silentLogger, refreshMs: 500, claimMs: 5000, staleMs: 1000 });
+  return { channels, clock, asked };
+}
+
 describe('SharedChannels', () => {
   it('adds the other instances\' calls to its own, counting a call of its own once whether or not the read saw it', async () => {
     const { store, answer } = heldStore();
@@ -59,28 +68,23 @@ describe('SharedChannels', () => {
   });
 
   it('refuses its own claimed last channel to another call without asking the database, until the claim may have lapsed', async () => {
-    let now = 0;
-    const asked: string[] = [];
-    const store: ChannelStore = { busyByTrunk: async () => new Map(), claimLast: async (_trunk, callId) => { asked.push(callId); return true; }, holdClaim: async () => undefined };
-    const channels = new SharedChannels({ store, clock: { now: () => now }, logger: silentLogger, refreshMs: 500, claimMs: 5000, staleMs: 1000 });
+    const { channels, clock, asked } = claiming(true);
     expect(await channels.claimLast('gsm', 'a')).toBe(true);
     channels.acquire('a', 'gsm');
     expect(await channels.claimLast('gsm', 'b')).toBe(false);
     // Stored: the claim now holds for the counts' staleness (1 s) from here, less the clock guard.
     channels.claimStored('gsm', 'a');
-    now = 700;
+    clock.at = 700;
     expect(await channels.claimLast('gsm', 'b')).toBe(false);
     expect(asked).toEqual(['a']);
     // Past it, the database decides (its claim may have lapsed).
-    now = 900;
+    clock.at = 900;
     expect(await channels.claimLast('gsm', 'b')).toBe(true);
     expect(asked).toEqual(['a', 'b']);
   });
 
   it('asks the database again as soon as its own claiming call has left the trunk', async () => {
-    const asked: string[] = [];
-    const store: ChannelStore = { busyByTrunk: async () => new Map(), claimLast: async (_trunk, callId) => { asked.push(callId); return true; }, holdClaim: async () => undefined };
-    const channels = make(store);
+    const { channels, asked } = claiming(true);
     expect(await channels.claimLast('gsm', 'a')).toBe(true);
     channels.acquire('a', 'gsm');
     channels.release('a');
@@ -89,16 +93,13 @@ describe('SharedChannels', () => {
   });
 
   it('after the database refused a trunk\'s last channel, refuses it to other calls for 100 ms without asking again', async () => {
-    let now = 0;
-    const asked: string[] = [];
-    const store: ChannelStore = { busyByTrunk: async () => new Map(), claimLast: async (_trunk, callId) => { asked.push(callId); return false; }, holdClaim: async () => undefined };
-    const channels = new SharedChannels({ store, clock: { now: () => now }, logger: silentLogger, refreshMs: 500, claimMs: 5000, staleMs: 1000 });
+    const { channels, clock, asked } = claiming(false);
     expect(await channels.claimLast('gsm', 'a')).toBe(false);
-    now = 99;
+    clock.at = 99;
     expect(await channels.claimLast('gsm', 'b')).toBe(false);
     expect(await channels.claimLast('sip', 'b')).toBe(false);
     expect(asked).toEqual(['a', 'b']);
-    now = 100;
+    clock.at = 100;
     expect(await channels.claimLast('gsm', 'c')).toBe(false);
     expect(asked).toEqual(['a', 'b', 'c']);
   });
