@@ -116,7 +116,7 @@ export class SharedChannels extends ChannelCounter {
     if (ok) this.held.set(trunkId, { callId, until: asked + this.o.claimMs - CLOCK_GUARD_MS });
     else {
       this.refused.set(trunkId, this.o.clock.now() + REFUSED_FOR_MS);
-      // Another instance took it: its attempt will show in the counts; read them again now.
+      // Another instance may hold it: its attempt will show in the counts; read them again now.
       void this.refresh();
     }
     return ok;

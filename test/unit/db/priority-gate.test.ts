@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { isUrgent, PriorityGate, urgently } from '../../../src/adapters/db/priority-lane.ts';
 
+/** A gate on a clock the test sets (ordinary waiters overdue after 200 ms), already held by an ordinary statement. */
+async function heldGate() {
+  const clock = { at: 0 };
+  const gate = new PriorityGate(60_000, 200, () => clock.at);
+  await gate.enter(false);
+  return { gate, clock, order: [] as string[] };
+}
+
 describe('priority gate in front of the one SQLite connection', () => {
   it('hands the connection to an urgent waiter before earlier ordinary ones; never two at a time', async () => {
     const gate = new PriorityGate();
@@ -22,18 +30,15 @@ describe('priority gate in front of the one SQLite connection', () => {
   });
 
   it('lets an ordinary waiter through once it has waited its bound, however many urgent ones queue', async () => {
-    let t = 0;
-    const gate = new PriorityGate(60_000, 200, () => t);
-    const order: string[] = [];
-    await gate.enter(false);
+    const { gate, clock, order } = await heldGate();
     const waiting = [
       gate.enter(false).then(() => order.push('tracker')),
       gate.enter(true).then(() => order.push('click')),
     ];
-    t = 199;
+    clock.at = 199;
     gate.leave();
     await waiting[1];
-    t = 200;
+    clock.at = 200;
     const later = gate.enter(true).then(() => order.push('click-2'));
     gate.leave();
     await waiting[0];
@@ -43,16 +48,13 @@ describe('priority gate in front of the one SQLite connection', () => {
   });
 
   it('behind a backlog of overdue ordinary waiters, urgent ones still get every other turn', async () => {
-    let t = 0;
-    const gate = new PriorityGate(60_000, 200, () => t);
-    const order: string[] = [];
-    await gate.enter(false);
+    const { gate, clock, order } = await heldGate();
     const turns = [
       ...['w1', 'w2', 'w3', 'w4'].map((name) => gate.enter(false).then(() => order.push(name))),
       ...['c1', 'c2'].map((name) => gate.enter(true).then(() => order.push(name))),
     ];
     // Every ordinary waiter has waited past its bound (a backlog).
-    t = 1_000;
+    clock.at = 1_000;
     for (let i = 0; i < turns.length; i++) {
       const before = order.length;
       gate.leave();
