@@ -1,5 +1,5 @@
 import { ABANDON_WINDOWS, type AbandonCounts } from '../../core/pacing/abandon-window.ts';
-import { CallHistory, HISTORY_CALLS, HISTORY_HANDLES, historyOf } from '../../core/pacing/call-history.ts';
+import { CallHistory, HISTORY_CALLS, HISTORY_TALKS, historyOf } from '../../core/pacing/call-history.ts';
 import { MARGIN, nextMargin, pace, type PacingDecision } from '../../core/pacing/pacer.ts';
 import type { Campaign } from './model.ts';
 import type { PacingStore } from './ports.ts';
@@ -77,7 +77,7 @@ export class PooledCalls {
     if (known) return known;
     const [calls, handled] = await Promise.all([
       this.store.recentEndedAttempts(campaignId, HISTORY_CALLS),
-      this.store.recentEndedAttempts(campaignId, HISTORY_HANDLES, 'answered'),
+      this.store.recentEndedAttempts(campaignId, HISTORY_TALKS, 'answered'),
     ]);
     // A call that ended while the rows were read is in the state already (set meanwhile).
     const s = this.campaigns.get(campaignId) ?? { history: historyOf(calls, handled), margin: MARGIN.start, window: null };
@@ -96,7 +96,9 @@ export class PooledCalls {
       {
         onlineOperators,
         freeOperators,
-        busyElapsedMs: mine.filter((c) => c.bridgedAt !== null).map((c) => now - (c.bridgedAt as number)),
+        talkElapsedMs: mine.filter((c) => c.bridgedAt !== null).map((c) => now - (c.bridgedAt as number)),
+        // The live dialer offers an operator the next customer as soon as their call ends: no wrap-up.
+        wrapUpLeftMs: [],
         ringingAgesMs: mine.filter((c) => c.answeredAt === null).map((c) => now - c.placedAt),
         waiting: mine.filter((c) => c.answeredAt !== null && c.operatorId === null && !c.settled).length,
       },
@@ -158,14 +160,14 @@ export class PooledCalls {
     s.margin = nextMargin(s.margin, dropped, targetPct);
   }
 
-  /** The customer leg ended: an unanswered call and an operator's handling are learnt from. */
+  /** The customer leg ended: an unanswered call and an operator's talk are learnt from. */
   ended(callId: string, now: number): void {
     const c = this.calls.get(callId);
     if (!c) return;
     this.calls.delete(callId);
     const s = this.stateOf(c.campaignId);
     if (c.answeredAt === null && !c.machine) s.history.addCall({ ringMs: now - c.placedAt, answered: false });
-    if (c.bridgedAt !== null) s.history.addHandle(now - c.bridgedAt);
+    if (c.bridgedAt !== null) s.history.addTalk(now - c.bridgedAt);
     // The next decision reads the window again (this call may have changed it).
     s.window = null;
   }

@@ -2,8 +2,9 @@ import type { CustomerOutcome } from './outcome.ts';
 
 /**
  * The campaign's own recent calls, as the predictive pacing reads them: how often a call still
- * ringing at a given age is answered, how long an answered call takes to answer, and how likely a
- * busy operator is to be free again shortly. Empirical (counts over the last calls), no fitted law.
+ * ringing at a given age is answered, how long an answered call takes to answer, how likely an
+ * operator's talk is to end shortly, and how long operators wrap up after a call. Empirical
+ * (counts over the last calls), no fitted law.
  */
 export interface EndedCall {
   /** From the dial to the answer, or to the end when unanswered (ms). */
@@ -12,19 +13,19 @@ export interface EndedCall {
 }
 
 /**
- * Calls and handlings kept (the newest). Long, for a steady estimate: the pacing's drops grow with
+ * Calls and talks kept (the newest). Long, for a steady estimate: the pacing's drops grow with
  * the noise of a short one. A change of the answer rate is followed by `RECENT_CALLS` (see `shifted`).
  */
 export const HISTORY_CALLS = 1000;
-export const HISTORY_HANDLES = 500;
+export const HISTORY_TALKS = 500;
 /** The newest calls, compared with the older ones to notice a change of the answer rate. */
 export const RECENT_CALLS = 150;
 /** How far (standard errors) the newest calls' answer rate must be from the older ones' to be a change, not chance. */
 const CHANGE_Z = 4;
 
-/** Enough calls and handlings to estimate from; before that the pacing stays progressive. */
+/** Enough calls and talks to estimate from; before that the pacing stays progressive. */
 export const MIN_HISTORY = 30;
-export const MIN_HANDLES = 10;
+export const MIN_TALKS = 10;
 
 /** How many values of a sorted array are greater than `x`. */
 function countAbove(sorted: readonly number[], x: number): number {
@@ -54,16 +55,18 @@ const ascending = (a: number, b: number) => a - b;
 
 export class CallHistory {
   private readonly calls: EndedCall[] = [];
-  private readonly handles: number[] = [];
-  // Sorted views, read many times per pass: the calls' kept in step, the handlings' rebuilt when one arrives.
+  private readonly talks: number[] = [];
+  private readonly wrapUps: number[] = [];
+  // Sorted views, read many times per pass: the calls' kept in step, the talks' rebuilt when one arrives.
   private sortedAll: number[] | null = null;
   private sortedAnswered: number[] | null = null;
-  private sortedHandles: number[] | null = null;
+  private sortedTalks: number[] | null = null;
+  private typicalWrapUp: number | null = null;
   // Answered calls among all kept and among the newest `RECENT_CALLS`.
   private answeredCount = 0;
   private recentAnswered = 0;
 
-  constructor(private readonly size = HISTORY_CALLS, private readonly handleSize = HISTORY_HANDLES) {}
+  constructor(private readonly size = HISTORY_CALLS, private readonly talkSize = HISTORY_TALKS) {}
 
   addCall(call: EndedCall): void {
     this.calls.push(call);
@@ -100,19 +103,35 @@ export class CallHistory {
     return Math.abs(diff) > CHANGE_Z * Math.sqrt(p * (1 - p) * (1 / RECENT_CALLS + 1 / older));
   }
 
-  /** An operator's handling of one answered call (talk and wrap-up, ms). */
-  addHandle(ms: number): void {
-    this.handles.push(ms);
-    if (this.handles.length > this.handleSize) this.handles.shift();
-    this.sortedHandles = null;
+  /** An operator's talk with one answered customer (ms). */
+  addTalk(ms: number): void {
+    this.talks.push(ms);
+    if (this.talks.length > this.talkSize) this.talks.shift();
+    this.sortedTalks = null;
+  }
+
+  /** An operator's wrap-up after a call (ms), where the floor has one. */
+  addWrapUp(ms: number): void {
+    this.wrapUps.push(ms);
+    if (this.wrapUps.length > this.talkSize) this.wrapUps.shift();
+    this.typicalWrapUp = null;
+  }
+
+  /** The median of the recent wrap-ups; 0 when operators are free as soon as a call ends. */
+  typicalWrapUpMs(): number {
+    if (this.typicalWrapUp === null) {
+      const sorted = [...this.wrapUps].sort(ascending);
+      this.typicalWrapUp = sorted.length === 0 ? 0 : (sorted[Math.floor((sorted.length - 1) / 2)] as number);
+    }
+    return this.typicalWrapUp;
   }
 
   get callCount(): number {
     return this.calls.length;
   }
 
-  get handleCount(): number {
-    return this.handles.length;
+  get talkCount(): number {
+    return this.talks.length;
   }
 
   private all(): number[] {
@@ -150,13 +169,14 @@ export class CallHistory {
     return quantiles.map((q) => a[Math.min(a.length - 1, Math.floor(q * (a.length - 1)))] as number);
   }
 
-  /** Of the handlings that lasted longer than `elapsedMs`, the share that ended within `horizonMs` more. */
+  /** Of the talks that lasted longer than `elapsedMs`, the share that ended within `horizonMs` more (none within no time). */
   freeWithin(elapsedMs: number, horizonMs: number): number {
-    this.sortedHandles ??= [...this.handles].sort(ascending);
-    const longer = countAbove(this.sortedHandles, elapsedMs);
-    // No handling that long seen: assume the call goes on (the safe side: no operator counted).
+    if (horizonMs <= 0) return 0;
+    this.sortedTalks ??= [...this.talks].sort(ascending);
+    const longer = countAbove(this.sortedTalks, elapsedMs);
+    // No talk that long seen: assume the call goes on (the safe side: no operator counted).
     if (longer === 0) return 0;
-    return (longer - countAbove(this.sortedHandles, elapsedMs + horizonMs)) / longer;
+    return (longer - countAbove(this.sortedTalks, elapsedMs + horizonMs)) / longer;
   }
 }
 
@@ -171,7 +191,7 @@ export interface StoredCallTimes {
 /**
  * The history as the live dialer had learnt it, from the stored calls (any order): ring times of
  * the ended calls (a machine verdict is an unanswered call, as AMD leaves no customer for an
- * operator; a technical failure never rang and is left out) and the handlings of the calls an
+ * operator; a technical failure never rang and is left out) and the talks of the calls an
  * operator took (answer to end: the bridge follows the answer within the customer's hold).
  */
 export function historyOf(calls: readonly StoredCallTimes[], handled: readonly StoredCallTimes[]): CallHistory {
@@ -187,7 +207,7 @@ export function historyOf(calls: readonly StoredCallTimes[], handled: readonly S
     }
   }
   for (const c of [...handled].sort(byStart)) {
-    if (c.outcome === 'answered' && c.answeredAt !== null && c.endedAt !== null) h.addHandle(c.endedAt - c.answeredAt);
+    if (c.outcome === 'answered' && c.answeredAt !== null && c.endedAt !== null) h.addTalk(c.endedAt - c.answeredAt);
   }
   return h;
 }

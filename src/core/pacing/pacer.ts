@@ -1,5 +1,5 @@
 import { atTarget, type AbandonCounts } from './abandon-window.ts';
-import { MIN_HANDLES, MIN_HISTORY, type CallHistory } from './call-history.ts';
+import { MIN_HISTORY, MIN_TALKS, type CallHistory } from './call-history.ts';
 
 /**
  * How many customer calls to place now, for a campaign whose calls go to any free operator of
@@ -34,8 +34,10 @@ export interface Floor {
   readonly onlineOperators: number;
   /** On line and neither talking, wrapping up nor taken by a customer. */
   readonly freeOperators: number;
-  /** Each operator busy with a customer of this campaign: time since that handling began (ms). */
-  readonly busyElapsedMs: readonly number[];
+  /** Each operator talking with a customer of this campaign: time since the talk began (ms). */
+  readonly talkElapsedMs: readonly number[];
+  /** Each operator wrapping up after a customer of this campaign: time left (ms); free when it is over. */
+  readonly wrapUpLeftMs: readonly number[];
   /** Each call placed and neither answered nor ended: its age (ms). */
   readonly ringingAgesMs: readonly number[];
   /** Customers who answered and wait for an operator. */
@@ -65,19 +67,21 @@ export function pace(config: PacingConfig, floor: Floor, history: CallHistory, w
     return { dial: Math.max(0, Math.round(config.ratio * free) - floor.ringingAgesMs.length), mode: 'ratio', why: `ratio ${config.ratio}` };
   }
   if (floor.onlineOperators < config.minOperators) return progressive(floor, `fewer than ${config.minOperators} operators on line`);
-  if (history.callCount < MIN_HISTORY || history.handleCount < MIN_HANDLES) return progressive(floor, 'too few recent calls to estimate from');
+  if (history.callCount < MIN_HISTORY || history.talkCount < MIN_TALKS) return progressive(floor, 'too few recent calls to estimate from');
   if (atTarget(window, config.abandonTargetPct)) return progressive(floor, 'the abandoned rate is at the target');
 
   const cap = Math.max(1, floor.onlineOperators * MAX_PER_PASS_PER_OPERATOR);
   let n = cap;
+  const wrapUpMs = history.typicalWrapUpMs();
   // Checked at several horizons (quantiles of the time to answer): up to each, the customers
   // expected to answer must fit the operators free now and those expected to be done by then
   // (or within the customer's hold), so no answer comes before an operator is there for it.
   for (const horizon of history.answerQuantiles(HORIZON_QUANTILES)) {
-    let available = free;
+    // An operator wrapping up is free at a known time; one talking, after the talk and a wrap-up.
+    let available = free + floor.wrapUpLeftMs.filter((left) => left <= horizon + config.holdMs).length;
     let variance = 0;
-    for (const e of floor.busyElapsedMs) {
-      const h = history.freeWithin(e, horizon + config.holdMs);
+    for (const e of floor.talkElapsedMs) {
+      const h = history.freeWithin(e, horizon + config.holdMs - wrapUpMs);
       available += h;
       variance += h * (1 - h);
     }

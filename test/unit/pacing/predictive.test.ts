@@ -7,15 +7,15 @@ import { simulate } from '../../../src/core/pacing/simulation/simulate.ts';
 const HOUR = 3_600_000;
 const predictive: PacingConfig = { ...DEFAULT_PACING_CONFIG, mode: 'predictive' };
 
-/** A history of `n` calls answering at rate `p` after 10 s, handlings of 100 s. */
+/** A history of `n` calls answering at rate `p` after 10 s, talks of 60–140 s. */
 function learned(p: number, n = 100): CallHistory {
   const h = new CallHistory();
   for (let i = 0; i < n; i++) h.addCall(i < p * n ? { ringMs: 10_000, answered: true } : { ringMs: 25_000, answered: false });
-  for (let i = 0; i < 50; i++) h.addHandle(60_000 + i * 1_600);
+  for (let i = 0; i < 50; i++) h.addTalk(60_000 + i * 1_600);
   return h;
 }
 
-const floor = (over: Partial<Floor> = {}): Floor => ({ onlineOperators: 10, freeOperators: 4, busyElapsedMs: Array(6).fill(30_000), ringingAgesMs: [], waiting: 0, ...over });
+const floor = (over: Partial<Floor> = {}): Floor => ({ onlineOperators: 10, freeOperators: 4, talkElapsedMs: Array(6).fill(30_000), wrapUpLeftMs: [], ringingAgesMs: [], waiting: 0, ...over });
 const calm = { answered: 1000, abandoned: 5 };
 
 describe('pacing modes', () => {
@@ -35,8 +35,21 @@ describe('pacing modes', () => {
 
   it('predictive falls back to progressive: window at the target, too few operators, nothing learnt yet', () => {
     expect(pace(predictive, floor(), learned(0.2), { answered: 100, abandoned: 3 }, 1)).toMatchObject({ mode: 'progressive', dial: 4, why: expect.stringContaining('target') });
-    expect(pace(predictive, floor({ onlineOperators: 2, freeOperators: 2, busyElapsedMs: [] }), learned(0.2), calm, 1)).toMatchObject({ mode: 'progressive', dial: 2 });
+    expect(pace(predictive, floor({ onlineOperators: 2, freeOperators: 2, talkElapsedMs: [] }), learned(0.2), calm, 1)).toMatchObject({ mode: 'progressive', dial: 2 });
     expect(pace(predictive, floor(), new CallHistory(), calm, 1)).toMatchObject({ mode: 'progressive', why: expect.stringContaining('too few recent calls') });
+  });
+
+  it('an operator wrapping up is counted free when the wrap-up ends, sooner than one still talking', () => {
+    const talking = floor({ freeOperators: 0, talkElapsedMs: Array(10).fill(30_000) });
+    const wrapping = floor({ freeOperators: 0, talkElapsedMs: Array(6).fill(30_000), wrapUpLeftMs: Array(4).fill(2_000) });
+    expect(pace(predictive, wrapping, learned(0.2), calm, 1).dial).toBeGreaterThan(pace(predictive, talking, learned(0.2), calm, 1).dial);
+  });
+
+  it('an operator still talking is expected free only after the talk and the usual wrap-up', () => {
+    const wrapsUp = learned(0.2);
+    for (let i = 0; i < 20; i++) wrapsUp.addWrapUp(60_000);
+    const nearlyDone = floor({ freeOperators: 0, talkElapsedMs: Array(10).fill(135_000) });
+    expect(pace(predictive, nearlyDone, wrapsUp, calm, 1).dial).toBeLessThan(pace(predictive, nearlyDone, learned(0.2), calm, 1).dial);
   });
 
   it('a wider margin dials fewer calls', () => {
@@ -157,15 +170,24 @@ describe('the answer rate learnt from the recent calls', () => {
   });
 });
 
+describe('the wrap-up learnt from the recent calls', () => {
+  it('is none until one is seen, then the median of the recent ones', () => {
+    const h = new CallHistory();
+    expect(h.typicalWrapUpMs()).toBe(0);
+    for (const ms of [5_000, 30_000, 10_000]) h.addWrapUp(ms);
+    expect(h.typicalWrapUpMs()).toBe(10_000);
+  });
+});
+
 describe('the history rebuilt from stored calls', () => {
-  it('ring times of answered, unanswered and machine calls, handlings of the calls an operator took; technical failures left out', () => {
+  it('ring times of answered, unanswered and machine calls, talks of the calls an operator took; technical failures left out', () => {
     const call = (outcome: 'answered' | 'abandoned' | 'no-answer' | 'machine' | 'technical', answeredAt: number | null, endedAt: number) => ({ startedAt: 0, answeredAt, endedAt, outcome });
     const calls = [call('answered', 8_000, 98_000), call('abandoned', 5_000, 20_000), call('no-answer', null, 25_000), call('machine', null, 12_000), call('technical', null, 1_000), call('answered', null, 60_000)];
     const h = historyOf(calls, calls.filter((c) => c.outcome === 'answered'));
     expect(h.callCount).toBe(4);
     expect(h.answerRate()).toBe(0.5);
     expect(h.answerQuantiles([0, 1])).toEqual([5_000, 8_000]);
-    expect(h.handleCount).toBe(1);
+    expect(h.talkCount).toBe(1);
     expect(h.freeWithin(0, 90_000)).toBe(1);
   });
 });

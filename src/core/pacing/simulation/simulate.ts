@@ -9,7 +9,7 @@ import { seededRandom } from './rng.ts';
  * `dialer simulate`: the pacing the live dialer runs (`pace`, `nextMargin`, the same history
  * and abandoned-rate window), every second, against the fixed population model. A customer who
  * answers takes a free operator, or waits up to `holdMs` for one (the live dialplan's wait)
- * before the recorded message — an abandoned call. Operators wrap up after every call. With
+ * before the recorded message — an abandoned call. Operators wrap up after every call (the pacing sees who does, and for how long). With
  * answering machines in the population and AMD on, a MACHINE verdict is hung up on and, as in the
  * live dialer, its estimated live share counts as answered and abandoned.
  */
@@ -40,7 +40,8 @@ type SimEvent =
   | { readonly at: number; readonly kind: 'answer'; readonly call: number; readonly ringMs: number; readonly talkMs: number; readonly machine: boolean }
   | { readonly at: number; readonly kind: 'machine-verdict'; readonly call: number; readonly ringMs: number; readonly live: boolean }
   | { readonly at: number; readonly kind: 'unanswered'; readonly call: number; readonly ringMs: number }
-  | { readonly at: number; readonly kind: 'operator-free'; readonly operator: number; readonly handleMs: number }
+  | { readonly at: number; readonly kind: 'talk-end'; readonly operator: number; readonly talkMs: number }
+  | { readonly at: number; readonly kind: 'operator-free'; readonly operator: number }
   | { readonly at: number; readonly kind: 'hold-end'; readonly customer: Waiting };
 
 interface Waiting {
@@ -59,7 +60,9 @@ export function simulate(input: SimulationInput): SimulationResult {
   const history = new CallHistory();
   const window = new AbandonWindow(ABANDON_WINDOWS['24h']);
   const events = new EventHeap<SimEvent>();
+  // Per operator: when the talk with the current customer began, and when the wrap-up after it ends (null: none).
   const busySince: (number | null)[] = Array.from({ length: input.operators }, () => null);
+  const wrapUpUntil: (number | null)[] = Array.from({ length: input.operators }, () => null);
   const ringing = new Map<number, number>();
   const waiting: Waiting[] = [];
   let margin: number = MARGIN.start;
@@ -82,7 +85,7 @@ export function simulate(input: SimulationInput): SimulationResult {
     // Only the part inside the simulated day counts; a machine's greeting is no talk.
     if (!machine) talkMs += Math.max(0, Math.min(at + talk, endMs) - at);
     handleMs += Math.max(0, Math.min(at + talk + wrapMs, endMs) - at);
-    events.push({ at: at + talk + wrapMs, kind: 'operator-free', operator, handleMs: talk + wrapMs });
+    events.push({ at: at + talk, kind: 'talk-end', operator, talkMs: talk });
   };
   const served = (at: number): void => {
     window.add(at, 0);
@@ -121,9 +124,15 @@ export function simulate(input: SimulationInput): SimulationResult {
         ringing.delete(e.call);
         history.addCall({ ringMs: e.ringMs, answered: false });
         return;
+      case 'talk-end':
+        history.addTalk(e.talkMs);
+        wrapUpUntil[e.operator] = e.at + wrapMs;
+        events.push({ at: e.at + wrapMs, kind: 'operator-free', operator: e.operator });
+        return;
       case 'operator-free': {
         busySince[e.operator] = null;
-        history.addHandle(e.handleMs);
+        wrapUpUntil[e.operator] = null;
+        history.addWrapUp(wrapMs);
         const next = waiting.shift();
         if (next) {
           next.served = true;
@@ -145,15 +154,18 @@ export function simulate(input: SimulationInput): SimulationResult {
 
   for (let now = 0; now < endMs; now += STEP_MS) {
     for (let e = events.peek(); e !== undefined && e.at <= now; e = events.peek()) handle(events.pop() as SimEvent);
-    const busyElapsedMs: number[] = [];
+    const talkElapsedMs: number[] = [];
+    const wrapUpLeftMs: number[] = [];
     let free = 0;
-    for (const since of busySince) {
+    busySince.forEach((since, operator) => {
+      const wrapUpEnds = wrapUpUntil[operator] ?? null;
       if (since === null) free += 1;
-      else busyElapsedMs.push(now - since);
-    }
+      else if (wrapUpEnds !== null) wrapUpLeftMs.push(wrapUpEnds - now);
+      else talkElapsedMs.push(now - since);
+    });
     const ringingAgesMs = [...ringing.values()].map((placedAt) => now - placedAt);
     const decision = pace(input.pacing, {
-      onlineOperators: input.operators, freeOperators: free, busyElapsedMs, ringingAgesMs, waiting: waiting.length,
+      onlineOperators: input.operators, freeOperators: free, talkElapsedMs, wrapUpLeftMs, ringingAgesMs, waiting: waiting.length,
     }, history, window.counts(now), margin);
     for (let i = 0; i < decision.dial; i++) {
       const call = nextCall++;
