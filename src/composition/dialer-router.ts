@@ -30,6 +30,7 @@ const campaignBody = z.strictObject({
   caps: z.strictObject({ perDay: z.number().nullable().optional(), perWeek: z.number().nullable().optional(), perMonth: z.number().nullable().optional() }).optional(),
   timezone: z.string().optional(),
   ringSeconds: z.number().optional(),
+  wrapUpSeconds: z.number().optional(),
   ratio: z.number().optional(),
   abandonTarget: z.number().optional(),
   abandonWindow: z.string().optional(),

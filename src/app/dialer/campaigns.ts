@@ -23,6 +23,8 @@ export interface CampaignInput {
   readonly caps?: Partial<Record<'perDay' | 'perWeek' | 'perMonth', number | null>>;
   readonly timezone?: string;
   readonly ringSeconds?: number;
+  /** After-call work: seconds an operator is left alone after each customer they talked to (default 0). */
+  readonly wrapUpSeconds?: number;
   readonly source?: CampaignSource | null;
   /** Ratio mode: calls per free operator (default 1.2). */
   readonly ratio?: number;
@@ -61,6 +63,8 @@ export function campaignSettings(input: CampaignInput, defaultTimezone: string, 
   if (!isKnownTimezone(timezone)) throw new DialerInputError(`timezone "${timezone.slice(0, 60)}" is not an IANA timezone`);
   const ringSeconds = positive('ringSeconds', input.ringSeconds, d.ringSeconds);
   if (ringSeconds < MIN_RING_SECONDS) throw new DialerInputError(`ringSeconds must be at least ${MIN_RING_SECONDS} (a customer's phone rings that long before a no-answer)`);
+  const wrapUpSeconds = positive('wrapUpSeconds', input.wrapUpSeconds, d.wrapUpSeconds ?? 0);
+  if (wrapUpSeconds > MAX_WRAP_UP_SECONDS) throw new DialerInputError(`wrapUpSeconds must be at most ${MAX_WRAP_UP_SECONDS} (got ${wrapUpSeconds})`);
   const caps = input.caps ?? {};
   const cap = (k: 'perDay' | 'perWeek' | 'perMonth') => (caps[k] === undefined ? d.caps[k] : caps[k] === null ? null : positive(`caps.${k}`, caps[k] ?? undefined, 0));
   return {
@@ -77,12 +81,15 @@ export function campaignSettings(input: CampaignInput, defaultTimezone: string, 
     caps: { perDay: cap('perDay'), perWeek: cap('perWeek'), perMonth: cap('perMonth') },
     fallbackTimezone: timezone,
     ringSeconds,
+    wrapUpSeconds,
     pooled: requested === 'ratio' || requested === 'predictive' ? pooledPacing(requested, input, d.pooled ?? null) : null,
     amd: amdSettings(input, d.amd ?? null),
   };
 }
 
 const CAMPAIGN_MODES: readonly string[] = [...DIAL_MODES, 'ratio', 'predictive'];
+/** An hour: longer is an operator who should go off line instead. */
+const MAX_WRAP_UP_SECONDS = 3600;
 
 function pooledPacing(mode: 'ratio' | 'predictive', input: CampaignInput, base: PooledPacing | null): PooledPacing {
   const ratio = input.ratio ?? base?.ratio ?? DEFAULT_PACING_CONFIG.ratio;

@@ -55,8 +55,8 @@ const SWEEP_EVERY_MS = 60_000;
 
 /**
  * The call cycle (seed 002, PRODUCT "Auto-dialer"): while operators of a running campaign are on
- * line and free — free as the PBX says (not in a call, not ringing) and not held for a call of the
- * dialer — each gets the next lead the pacing core allows, the customer leg is routed by the
+ * line and free — free as the PBX says (not in a call, not ringing), not held for a call of the
+ * dialer and not in the after-call work (`wrapUpSeconds`) after a customer — each gets the next lead the pacing core allows, the customer leg is routed by the
  * connector's outbound routing, and the PBX is asked to place it: operator first (preview) or
  * customer first and bridged to the held operator on answer (progressive). The PBX's reports close
  * each call with its outcome and schedule the lead's retry by the campaign's plan.
@@ -66,6 +66,8 @@ export class DialerCycle {
   /** Campaigns as the last pass read them: a call's end needs its retry plan without a read. */
   private readonly campaigns = new Map<string, Campaign>();
   private readonly pooled: PooledCalls;
+  /** Operators in after-call work: when it ends (kept in memory; a restart lets them be offered a call sooner). */
+  private readonly wrapUps = new Map<string, number>();
   private dnc = new DncList([]);
   private running: Promise<void> | null = null;
   private sweptAt = 0;
@@ -100,15 +102,17 @@ export class DialerCycle {
     if (campaigns.length === 0) return;
     const team = new Set(campaigns.flatMap((c) => c.operators));
     const everyone = await store.listOperators([...team]);
-    const operators = everyone.filter((o) => o.online && o.callId === null);
+    const now = this.deps.clock.now();
+    const operators = everyone.filter((o) => o.online && o.callId === null && !this.wrappingUp(o.id, now));
     const states = operators.length > 0 ? await pbx.deviceStates(operators.map((o) => o.stateDevice)) : new Map<string, string>();
     const free = new Map(operators.filter((o) => states.get(o.stateDevice) === 'NOT_INUSE').map((o) => [o.id, o]));
     for (const campaign of campaigns) {
       const mine = campaign.operators.map((id) => free.get(id)).filter((o): o is Operator => o !== undefined);
       if (campaign.settings.pooled) {
         // Ratio/predictive dial even when nobody is free yet: operators will be by the time customers answer.
-        const online = everyone.filter((o) => o.online && campaign.operators.includes(o.id)).length;
-        for (const id of await this.fillPooled(campaign, mine, online)) free.delete(id);
+        const team = everyone.filter((o) => o.online && campaign.operators.includes(o.id));
+        const wrapUpLeftMs = team.filter((o) => o.callId === null && this.wrappingUp(o.id, now)).map((o) => (this.wrapUps.get(o.id) as number) - now);
+        for (const id of await this.fillPooled(campaign, mine, team.length, wrapUpLeftMs)) free.delete(id);
         continue;
       }
       if (mine.length === 0) continue;
@@ -160,10 +164,10 @@ export class DialerCycle {
    * Ratio/predictive: as many customer calls as the pacing decides, none tied to an operator
    * (a lead reserved after a drop is still dialled operator first). Returns the operators now held.
    */
-  private async fillPooled(campaign: Campaign, free: readonly Operator[], online: number): Promise<string[]> {
+  private async fillPooled(campaign: Campaign, free: readonly Operator[], online: number, wrapUpLeftMs: readonly number[]): Promise<string[]> {
     const { clock } = this.deps;
     const now = clock.now();
-    const decision = await this.pooled.decide(campaign, online, free.length, now);
+    const decision = await this.pooled.decide(campaign, online, free.length, now, wrapUpLeftMs);
     if (decision.dial === 0) return [];
     this.deps.logger.info({ campaign: campaign.id, pacing: decision.mode, dial: decision.dial, free: free.length, online, why: decision.why }, 'dialer: pacing');
     const next = await this.leadPicker(campaign, now, Math.min(DUE_BATCH, decision.dial));
@@ -326,10 +330,10 @@ export class DialerCycle {
     const { store, pbx, clock, logger } = this.deps;
     const campaign = this.campaigns.get(live.campaignId);
     if (!campaign || !live.lead || !pbx.assignOperator) return;
-    const candidates = (await store.listOperators(campaign.operators)).filter((o) => o.online && o.callId === null);
+    const now = clock.now();
+    const candidates = (await store.listOperators(campaign.operators)).filter((o) => o.online && o.callId === null && !this.wrappingUp(o.id, now));
     if (candidates.length === 0) return;
     const states = await pbx.deviceStates(candidates.map((o) => o.stateDevice));
-    const now = clock.now();
     for (const o of candidates) {
       if (states.get(o.stateDevice) !== 'NOT_INUSE' || !(await store.hold(o.id, callId, now))) continue;
       live.operatorId = o.id;
@@ -363,6 +367,14 @@ export class DialerCycle {
     if (!shown) this.deps.logger.warn({ callId, operator: live.operatorId, deadlineMs }, 'dialer: Bitrix24 had not registered the call in time: card not shown (the call is still recorded)');
   }
 
+  private wrappingUp(operatorId: string, now: number): boolean {
+    const until = this.wrapUps.get(operatorId);
+    if (until === undefined) return false;
+    if (until > now) return true;
+    this.wrapUps.delete(operatorId);
+    return false;
+  }
+
   private async operatorOff(operatorId: string, reason: string): Promise<void> {
     await this.deps.store.setOnline(operatorId, false, reason, this.deps.clock.now());
     this.deps.logger.info({ operator: operatorId, reason }, 'dialer: operator taken off line');
@@ -383,8 +395,11 @@ export class DialerCycle {
   ): Promise<void> {
     const now = this.deps.clock.now();
     this.live.delete(callId);
-    this.pooled.ended(callId, now);
     const s = campaign.settings;
+    const wrapUpMs = (s.wrapUpSeconds ?? 0) * 1000;
+    this.pooled.ended(callId, now, wrapUpMs);
+    // After a customer they talked to, the operator's after-call work (notes in the CRM) before the next one.
+    if (operatorId !== null && end.outcome === 'answered' && wrapUpMs > 0) this.wrapUps.set(operatorId, now + wrapUpMs);
     const next = (lead: Lead): LeadNext => (operatorFault
       ? { kind: 'retry', at: now, reserveOperator: lead.reserveOperator }
       : nextForLead(end.outcome, lead.attempts, s.maxAttempts, s.retry, now));

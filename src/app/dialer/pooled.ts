@@ -70,9 +70,11 @@ export class PooledCalls {
 
   /**
    * The campaign's state, its history rebuilt from the stored calls the first time (after a
-   * restart predictive goes on from what it knew, not from progressive until 30 new calls).
+   * restart predictive goes on from what it knew, not from progressive until 30 new calls);
+   * each talk was followed by the campaign's wrap-up.
    */
-  private async loaded(campaignId: string): Promise<CampaignPacing> {
+  private async loaded(campaign: Campaign): Promise<CampaignPacing> {
+    const campaignId = campaign.id;
     const known = this.campaigns.get(campaignId);
     if (known) return known;
     const [calls, handled] = await Promise.all([
@@ -80,25 +82,24 @@ export class PooledCalls {
       this.store.recentEndedAttempts(campaignId, HISTORY_TALKS, 'answered'),
     ]);
     // A call that ended while the rows were read is in the state already (set meanwhile).
-    const s = this.campaigns.get(campaignId) ?? { history: historyOf(calls, handled), margin: MARGIN.start, window: null };
+    const s = this.campaigns.get(campaignId) ?? { history: historyOf(calls, handled, (campaign.settings.wrapUpSeconds ?? 0) * 1000), margin: MARGIN.start, window: null };
     this.campaigns.set(campaignId, s);
     return s;
   }
 
   /** How many customer calls the campaign places now. */
-  async decide(campaign: Campaign, onlineOperators: number, freeOperators: number, now: number): Promise<PacingDecision> {
+  async decide(campaign: Campaign, onlineOperators: number, freeOperators: number, now: number, wrapUpLeftMs: readonly number[] = []): Promise<PacingDecision> {
     const pooled = campaign.settings.pooled;
     if (!pooled) return { dial: 0, mode: 'progressive', why: 'not a pooled campaign' };
     const mine = [...this.calls.values()].filter((c) => c.campaignId === campaign.id);
-    const s = await this.loaded(campaign.id);
+    const s = await this.loaded(campaign);
     return pace(
       { mode: pooled.mode, ratio: pooled.ratio, abandonTargetPct: pooled.abandonTargetPct, minOperators: pooled.minOperators, holdMs: HOLD_MS },
       {
         onlineOperators,
         freeOperators,
         talkElapsedMs: mine.filter((c) => c.bridgedAt !== null).map((c) => now - (c.bridgedAt as number)),
-        // The live dialer offers an operator the next customer as soon as their call ends: no wrap-up.
-        wrapUpLeftMs: [],
+        wrapUpLeftMs,
         ringingAgesMs: mine.filter((c) => c.answeredAt === null).map((c) => now - c.placedAt),
         waiting: mine.filter((c) => c.answeredAt !== null && c.operatorId === null && !c.settled).length,
       },
@@ -160,14 +161,17 @@ export class PooledCalls {
     s.margin = nextMargin(s.margin, dropped, targetPct);
   }
 
-  /** The customer leg ended: an unanswered call and an operator's talk are learnt from. */
-  ended(callId: string, now: number): void {
+  /** The customer leg ended: an unanswered call, and an operator's talk and the wrap-up after it, are learnt from. */
+  ended(callId: string, now: number, wrapUpMs = 0): void {
     const c = this.calls.get(callId);
     if (!c) return;
     this.calls.delete(callId);
     const s = this.stateOf(c.campaignId);
     if (c.answeredAt === null && !c.machine) s.history.addCall({ ringMs: now - c.placedAt, answered: false });
-    if (c.bridgedAt !== null) s.history.addTalk(now - c.bridgedAt);
+    if (c.bridgedAt !== null) {
+      s.history.addTalk(now - c.bridgedAt);
+      s.history.addWrapUp(wrapUpMs);
+    }
     // The next decision reads the window again (this call may have changed it).
     s.window = null;
   }

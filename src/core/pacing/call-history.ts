@@ -192,9 +192,10 @@ export interface StoredCallTimes {
  * The history as the live dialer had learnt it, from the stored calls (any order): ring times of
  * the ended calls (a machine verdict is an unanswered call, as AMD leaves no customer for an
  * operator; a technical failure never rang and is left out) and the talks of the calls an
- * operator took (answer to end: the bridge follows the answer within the customer's hold).
+ * operator took (answer to end: the bridge follows the answer within the customer's hold), each
+ * followed by `wrapUpMs` of after-call work.
  */
-export function historyOf(calls: readonly StoredCallTimes[], handled: readonly StoredCallTimes[]): CallHistory {
+export function historyOf(calls: readonly StoredCallTimes[], handled: readonly StoredCallTimes[], wrapUpMs = 0): CallHistory {
   const h = new CallHistory();
   const byStart = (a: StoredCallTimes, b: StoredCallTimes) => a.startedAt - b.startedAt;
   for (const c of [...calls].sort(byStart)) {
@@ -207,7 +208,10 @@ export function historyOf(calls: readonly StoredCallTimes[], handled: readonly S
     }
   }
   for (const c of [...handled].sort(byStart)) {
-    if (c.outcome === 'answered' && c.answeredAt !== null && c.endedAt !== null) h.addTalk(c.endedAt - c.answeredAt);
+    if (c.outcome === 'answered' && c.answeredAt !== null && c.endedAt !== null) {
+      h.addTalk(c.endedAt - c.answeredAt);
+      h.addWrapUp(wrapUpMs);
+    }
   }
   return h;
 }

@@ -43,6 +43,8 @@ export interface PacingSettings {
   readonly fallbackTimezone: string;
   /** Ring time of the customer leg in seconds (at least 15 before a no-answer). */
   readonly ringSeconds: number;
+  /** After-call work: seconds after a customer call an operator talked on before the dialer offers them another (absent: none). */
+  readonly wrapUpSeconds?: number;
   /** Ratio or predictive pacing: customers are dialled ahead and take any free operator of the team on answer. */
   readonly pooled?: PooledPacing | null;
   /** Answering-machine detection (Asterisk's AMD) on the customer leg. */

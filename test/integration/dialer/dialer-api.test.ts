@@ -72,6 +72,8 @@ describe('/admin/dialer: admin credentials, clear errors, nothing changed on bad
     [{ department: '10', mode: 'ratio', ratio: 0.5 }, 'ratio must be a number from 1 to 20 (got 0.5)'],
     [{ department: '10', hours: '9-21' }, 'hours "9-21" is not HH:MM-HH:MM'],
     [{ department: '10', ringSeconds: 5 }, 'ringSeconds must be at least 15'],
+    [{ department: '10', wrapUpSeconds: 7200 }, 'wrapUpSeconds must be at most 3600 (got 7200)'],
+    [{ department: '10', wrapUpSeconds: 2.5 }, 'wrapUpSeconds must be a whole number ≥ 0 (got 2.5)'],
     [{ department: '10', timezone: 'Mars/Olympus' }, 'timezone "Mars/Olympus" is not an IANA timezone'],
     [{ department: '10', retry: { busy: -1 } }, 'retry.busy must be a whole number'],
     [{ department: '10', colour: 'red' }, 'Unrecognized key'],
@@ -83,9 +85,9 @@ describe('/admin/dialer: admin credentials, clear errors, nothing changed on bad
   });
 
   it('a campaign with Bitrix24 leads by a filter, progress, and the do-not-call list', async () => {
-    const saved = await request(app).put('/admin/dialer/campaigns/c2').set(auth).send({ department: '10', operators: ['2'], retry: { busy: 3 } });
+    const saved = await request(app).put('/admin/dialer/campaigns/c2').set(auth).send({ department: '10', operators: ['2'], retry: { busy: 3 }, wrapUpSeconds: 15 });
     expect(saved.status).toBe(200);
-    expect(saved.body).toMatchObject({ status: 'draft', settings: { mode: 'progressive', retry: { noAnswer: 90, unreachable: 90, busy: 3, technical: 10 } } });
+    expect(saved.body).toMatchObject({ status: 'draft', settings: { mode: 'progressive', retry: { noAnswer: 90, unreachable: 90, busy: 3, technical: 10 }, wrapUpSeconds: 15 } });
     const imported = await request(app).post('/admin/dialer/campaigns/c2/leads/bitrix24').set(auth).send({ filter: { STATUS_ID: 'NEW' } });
     expect(imported.body).toEqual({ added: 1, duplicates: 0, rejected: ['lead 8: no phone'] });
     expect((await request(app).get('/admin/dialer/campaigns/c2/leads').set(auth)).body).toEqual([

@@ -82,6 +82,49 @@ describe('the call cycle in ratio and predictive modes', () => {
     expect(await s.store.abandonCounts('c', s.clock.now() - 24 * 60 * MIN)).toEqual({ answered: 2, abandoned: 1, machines: 0 });
   });
 
+  it('after a customer, the operator has the campaign\'s wrap-up: no customer is given to them and none dialled for them until it ends', async () => {
+    s = await setup({ wrapUpSeconds: 10 });
+    await s.cycle.tick();
+    await s.cycle.handle({ kind: 'answered', callId: 'c2c-dl-2' });
+    await s.cycle.handle({ kind: 'bridged', callId: 'c2c-dl-2', operatorId: '2' });
+    s.advance(30_000);
+    await s.cycle.handle({ kind: 'customer-end', callId: 'c2c-dl-2', dialStatus: 'ANSWER', hangupCause: 16 });
+    expect((await s.store.listOperators())[0]?.callId).toBeNull();
+
+    // The other customer answers during the wrap-up: not given to the operator (the dialplan's message follows).
+    s.advance(5_000);
+    await s.cycle.handle({ kind: 'answered', callId: 'c2c-dl-1' });
+    expect(s.assigned).toEqual([['c2c-dl-2-a', '2']]);
+    await s.cycle.handle({ kind: 'abandoned', callId: 'c2c-dl-1' });
+    await s.cycle.handle({ kind: 'customer-end', callId: 'c2c-dl-1', dialStatus: 'ANSWER', hangupCause: 16 });
+    await s.cycle.tick();
+    expect(s.originated).toHaveLength(2);
+
+    // Once the 10 s are over, the operator is free again.
+    s.advance(5_000);
+    await s.cycle.tick();
+    expect(s.originated.map((o) => o.callId)).toEqual(['c2c-dl-1', 'c2c-dl-2', 'c2c-dl-3']);
+  });
+
+  it('progressive too: the wrap-up follows a customer the operator talked to, not a call nobody answered', async () => {
+    s = await setup({ pooled: null, wrapUpSeconds: 10 });
+    await s.cycle.tick();
+    expect(s.originated.map((o) => [o.callId, o.operator?.id])).toEqual([['c2c-dl-1', '2']]);
+    await s.cycle.handle({ kind: 'customer-end', callId: 'c2c-dl-1', dialStatus: 'NOANSWER', hangupCause: 19 });
+    await s.cycle.tick();
+    expect(s.originated.map((o) => o.callId)).toEqual(['c2c-dl-1', 'c2c-dl-2']);
+
+    await s.cycle.handle({ kind: 'answered', callId: 'c2c-dl-2' });
+    await s.cycle.handle({ kind: 'bridged', callId: 'c2c-dl-2', operatorId: '2' });
+    await s.cycle.handle({ kind: 'customer-end', callId: 'c2c-dl-2', dialStatus: 'ANSWER', hangupCause: 16 });
+    s.advance(9_000);
+    await s.cycle.tick();
+    expect(s.originated).toHaveLength(2);
+    s.advance(1_000);
+    await s.cycle.tick();
+    expect(s.originated.map((o) => o.callId)).toEqual(['c2c-dl-1', 'c2c-dl-2', 'c2c-dl-3']);
+  });
+
   it('a machine (AMD) is hung up on, needs no operator, and is called again as a no-answer', async () => {
     s = await setup({ amd: { falsePositivePct: 5 } });
     await s.cycle.tick();
@@ -130,6 +173,33 @@ describe('the abandoned-rate window of a predictive campaign', () => {
     expect(await pooled.decide(campaign('24h'), 5, 2, now + 10_000)).toMatchObject({ mode: 'predictive' });
     await pooled.decide(campaign('30d'), 5, 2, now);
     expect(asked).toEqual([now - 24 * 60 * MIN, now + 10_000 - 24 * 60 * MIN, now - 30 * 24 * 60 * MIN]);
+  });
+});
+
+describe('operators in after-call work on a predictive campaign\'s floor', () => {
+  it('are counted free when their wrap-up ends: more calls go out for them than for operators still talking', async () => {
+    const { PooledCalls } = await import('../../../src/app/dialer/pooled.ts');
+    const store = { abandonCounts: async () => ({ answered: 1000, abandoned: 5, machines: 0 }), setAttemptOperator: async () => undefined, recentEndedAttempts: async () => [] };
+    const now = Date.UTC(2027, 0, 15, 9, 0);
+    const campaign = {
+      id: 'p', name: 'p', status: 'running' as const, department: '10', operators: ['1', '2', '3', '4', '5', '6'], source: null, createdAt: 0,
+      settings: { ...defaultPacing('Europe/Moscow'), wrapUpSeconds: 10, pooled: { mode: 'predictive' as const, ratio: 1.2, abandonTargetPct: 3, abandonWindow: '24h' as const, minOperators: 3 } },
+    };
+    const pooled = new PooledCalls(store);
+    // 60 calls, one in three answered after 8 s and talked 90 s, each followed by a 10 s wrap-up.
+    for (let i = 0; i < 60; i++) {
+      pooled.placed(`call-${i}`, 'p', now - 200_000);
+      if (i % 3 === 0) {
+        pooled.answered(`call-${i}`, now - 192_000);
+        pooled.bridged(`call-${i}`, now - 192_000, 3);
+      }
+      pooled.ended(`call-${i}`, i % 3 === 0 ? now - 102_000 : now - 175_000, 10_000);
+    }
+    // Six operators, none free: four 2 s from the end of their wrap-up, or (as far as the floor tells) none.
+    const wrapping = await pooled.decide(campaign, 6, 0, now, [2_000, 2_000, 2_000, 2_000]);
+    const none = await pooled.decide(campaign, 6, 0, now, []);
+    expect(wrapping.mode).toBe('predictive');
+    expect(wrapping.dial).toBeGreaterThan(none.dial);
   });
 });
 

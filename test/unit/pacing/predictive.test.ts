@@ -189,5 +189,7 @@ describe('the history rebuilt from stored calls', () => {
     expect(h.answerQuantiles([0, 1])).toEqual([5_000, 8_000]);
     expect(h.talkCount).toBe(1);
     expect(h.freeWithin(0, 90_000)).toBe(1);
+    expect(h.typicalWrapUpMs()).toBe(0);
+    expect(historyOf(calls, calls.filter((c) => c.outcome === 'answered'), 15_000).typicalWrapUpMs()).toBe(15_000);
   });
 });

@@ -41,13 +41,13 @@ function int(what: string): (v: string) => number {
 
 function campaignLine(c: Campaign): string {
   const s = c.settings;
-  return `${c.id}  ${c.status.padEnd(8)} ${(s.pooled ? `${s.pooled.mode}${s.pooled.mode === 'ratio' ? ` ${s.pooled.ratio}` : ` ≤${s.pooled.abandonTargetPct} %/${s.pooled.abandonWindow}`}` : s.mode).padEnd(11)}${s.amd ? ' amd' : ''} department ${c.department}  operators [${c.operators.join(', ')}]  hours ${formatWindow(s.callingHours)}${s.quietHours.length ? ` quiet ${s.quietHours.map(formatWindow).join(',')}` : ''}  retry ${s.retry.noAnswer}/${s.retry.unreachable}/${s.retry.busy}/${s.retry.technical} min  max ${s.maxAttempts}`;
+  return `${c.id}  ${c.status.padEnd(8)} ${(s.pooled ? `${s.pooled.mode}${s.pooled.mode === 'ratio' ? ` ${s.pooled.ratio}` : ` ≤${s.pooled.abandonTargetPct} %/${s.pooled.abandonWindow}`}` : s.mode).padEnd(11)}${s.amd ? ' amd' : ''} department ${c.department}  operators [${c.operators.join(', ')}]  hours ${formatWindow(s.callingHours)}${s.quietHours.length ? ` quiet ${s.quietHours.map(formatWindow).join(',')}` : ''}  retry ${s.retry.noAnswer}/${s.retry.unreachable}/${s.retry.busy}/${s.retry.technical} min  max ${s.maxAttempts}${s.wrapUpSeconds ? `  wrap-up ${s.wrapUpSeconds} s` : ''}`;
 }
 
 interface CampaignOpts {
   name?: string; department: string; operators?: string; mode?: string; hours?: string; quiet?: string; maxAttempts?: number;
   retryNoAnswer?: number; retryUnreachable?: number; retryBusy?: number; retryTechnical?: number;
-  capDay?: number; capWeek?: number; capMonth?: number; timezone?: string; ringSeconds?: number;
+  capDay?: number; capWeek?: number; capMonth?: number; timezone?: string; ringSeconds?: number; wrapUp?: number;
   ratio?: number; abandonTarget?: number; abandonWindow?: string; amd?: boolean; amdFalsePositive?: number;
 }
 
@@ -89,6 +89,7 @@ export function registerDialerCommands(program: Command): void {
     .option('--cap-month <n>', 'per month', int('--cap-month'))
     .option('--timezone <tz>', "when the callee's region is unknown (default: the rules' timezone)")
     .option('--ring-seconds <s>', "how long the customer's phone rings (≥ 15)", int('--ring-seconds'))
+    .option('--wrap-up <s>', 'after-call work: seconds an operator is left alone after each customer they talked to (0)', int('--wrap-up'))
     .action(async (id: string, o: CampaignOpts) => {
       await withDialer(async (store, env) => {
         const retry = { noAnswer: o.retryNoAnswer, unreachable: o.retryUnreachable, busy: o.retryBusy, technical: o.retryTechnical };
@@ -105,6 +106,7 @@ export function registerDialerCommands(program: Command): void {
           caps: Object.fromEntries(Object.entries(caps).filter(([, v]) => v !== undefined)),
           ...(o.timezone !== undefined ? { timezone: o.timezone } : {}),
           ...(o.ringSeconds !== undefined ? { ringSeconds: o.ringSeconds } : {}),
+          ...(o.wrapUp !== undefined ? { wrapUpSeconds: o.wrapUp } : {}),
           ...(o.ratio !== undefined ? { ratio: o.ratio } : {}),
           ...(o.abandonTarget !== undefined ? { abandonTarget: o.abandonTarget } : {}),
           ...(o.abandonWindow !== undefined ? { abandonWindow: o.abandonWindow } : {}),
