@@ -56,10 +56,11 @@ const SWEEP_EVERY_MS = 60_000;
 /**
  * The call cycle (seed 002, PRODUCT "Auto-dialer"): while operators of a running campaign are on
  * line and free — free as the PBX says (not in a call, not ringing), not held for a call of the
- * dialer and not in the after-call work (`wrapUpSeconds`) after a customer — each gets the next lead the pacing core allows, the customer leg is routed by the
- * connector's outbound routing, and the PBX is asked to place it: operator first (preview) or
- * customer first and bridged to the held operator on answer (progressive). The PBX's reports close
- * each call with its outcome and schedule the lead's retry by the campaign's plan.
+ * dialer and not in the after-call work (`wrapUpSeconds`) after a customer — each gets the next
+ * lead the pacing core allows, the customer leg is routed by the connector's outbound routing,
+ * and the PBX is asked to place it: operator first (preview) or customer first and bridged to the
+ * held operator on answer (progressive). The PBX's reports close each call with its outcome and
+ * schedule the lead's retry by the campaign's plan.
  */
 export class DialerCycle {
   private readonly live = new Map<string, Live>();
