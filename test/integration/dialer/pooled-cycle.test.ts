@@ -45,7 +45,21 @@ async function setup(extra: Partial<PacingSettings> = {}) {
   };
   await store.saveCampaign({ id: 'c', name: 'c', status: 'running', department: '10', operators: ['2'], settings, source: null, createdAt: now });
   await store.addLeads('c', ['79261234561', '79261234562', '79261234563'].map((d) => ({ number: `+${d}`, digits: d, entityType: null, entityId: null, title: null })), now);
-  return { handle, store, calls: new CallsRepository(handle.db, clock.now), cycle, originated, assigned, registered, shown, advance: (ms: number) => { now += ms; }, clock };
+  const advance = (ms: number) => { now += ms; };
+  /** The customer answers, is bridged to operator 2, talks `ms` and hangs up. */
+  const talked = async (callId: string, ms = 0) => {
+    await cycle.handle({ kind: 'answered', callId });
+    await cycle.handle({ kind: 'bridged', callId, operatorId: '2' });
+    advance(ms);
+    await cycle.handle({ kind: 'customer-end', callId, dialStatus: 'ANSWER', hangupCause: 16 });
+  };
+  /** `ms` later, one pass: every call placed so far. */
+  const dialledAfter = async (ms: number) => {
+    advance(ms);
+    await cycle.tick();
+    return originated.map((o) => o.callId);
+  };
+  return { handle, store, calls: new CallsRepository(handle.db, clock.now), cycle, originated, assigned, registered, shown, advance, talked, dialledAfter, clock };
 }
 
 describe('the call cycle in ratio and predictive modes', () => {
@@ -85,10 +99,7 @@ describe('the call cycle in ratio and predictive modes', () => {
   it('after a customer, the operator has the campaign\'s wrap-up: no customer is given to them and none dialled for them until it ends', async () => {
     s = await setup({ wrapUpSeconds: 10 });
     await s.cycle.tick();
-    await s.cycle.handle({ kind: 'answered', callId: 'c2c-dl-2' });
-    await s.cycle.handle({ kind: 'bridged', callId: 'c2c-dl-2', operatorId: '2' });
-    s.advance(30_000);
-    await s.cycle.handle({ kind: 'customer-end', callId: 'c2c-dl-2', dialStatus: 'ANSWER', hangupCause: 16 });
+    await s.talked('c2c-dl-2', 30_000);
     expect((await s.store.listOperators())[0]?.callId).toBeNull();
 
     // The other customer answers during the wrap-up: not given to the operator (the dialplan's message follows).
@@ -97,13 +108,9 @@ describe('the call cycle in ratio and predictive modes', () => {
     expect(s.assigned).toEqual([['c2c-dl-2-a', '2']]);
     await s.cycle.handle({ kind: 'abandoned', callId: 'c2c-dl-1' });
     await s.cycle.handle({ kind: 'customer-end', callId: 'c2c-dl-1', dialStatus: 'ANSWER', hangupCause: 16 });
-    await s.cycle.tick();
-    expect(s.originated).toHaveLength(2);
-
+    expect(await s.dialledAfter(0)).toHaveLength(2);
     // Once the 10 s are over, the operator is free again.
-    s.advance(5_000);
-    await s.cycle.tick();
-    expect(s.originated.map((o) => o.callId)).toEqual(['c2c-dl-1', 'c2c-dl-2', 'c2c-dl-3']);
+    expect(await s.dialledAfter(5_000)).toEqual(['c2c-dl-1', 'c2c-dl-2', 'c2c-dl-3']);
   });
 
   it('progressive too: the wrap-up follows a customer the operator talked to, not a call nobody answered', async () => {
@@ -111,18 +118,11 @@ describe('the call cycle in ratio and predictive modes', () => {
     await s.cycle.tick();
     expect(s.originated.map((o) => [o.callId, o.operator?.id])).toEqual([['c2c-dl-1', '2']]);
     await s.cycle.handle({ kind: 'customer-end', callId: 'c2c-dl-1', dialStatus: 'NOANSWER', hangupCause: 19 });
-    await s.cycle.tick();
-    expect(s.originated.map((o) => o.callId)).toEqual(['c2c-dl-1', 'c2c-dl-2']);
+    expect(await s.dialledAfter(0)).toEqual(['c2c-dl-1', 'c2c-dl-2']);
 
-    await s.cycle.handle({ kind: 'answered', callId: 'c2c-dl-2' });
-    await s.cycle.handle({ kind: 'bridged', callId: 'c2c-dl-2', operatorId: '2' });
-    await s.cycle.handle({ kind: 'customer-end', callId: 'c2c-dl-2', dialStatus: 'ANSWER', hangupCause: 16 });
-    s.advance(9_000);
-    await s.cycle.tick();
-    expect(s.originated).toHaveLength(2);
-    s.advance(1_000);
-    await s.cycle.tick();
-    expect(s.originated.map((o) => o.callId)).toEqual(['c2c-dl-1', 'c2c-dl-2', 'c2c-dl-3']);
+    await s.talked('c2c-dl-2');
+    expect(await s.dialledAfter(9_000)).toHaveLength(2);
+    expect(await s.dialledAfter(1_000)).toEqual(['c2c-dl-1', 'c2c-dl-2', 'c2c-dl-3']);
   });
 
   it('a machine (AMD) is hung up on, needs no operator, and is called again as a no-answer', async () => {
