@@ -104,7 +104,7 @@ export class DialerCycle {
     const team = new Set(campaigns.flatMap((c) => c.operators));
     const everyone = await store.listOperators([...team]);
     const now = this.deps.clock.now();
-    const operators = everyone.filter((o) => o.online && o.callId === null && !this.wrappingUp(o.id, now));
+    const operators = everyone.filter((o) => o.online && o.callId === null && this.wrapUpLeft(o.id, now) === 0);
     const states = operators.length > 0 ? await pbx.deviceStates(operators.map((o) => o.stateDevice)) : new Map<string, string>();
     const free = new Map(operators.filter((o) => states.get(o.stateDevice) === 'NOT_INUSE').map((o) => [o.id, o]));
     for (const campaign of campaigns) {
@@ -112,7 +112,7 @@ export class DialerCycle {
       if (campaign.settings.pooled) {
         // Ratio/predictive dial even when nobody is free yet: operators will be by the time customers answer.
         const team = everyone.filter((o) => o.online && campaign.operators.includes(o.id));
-        const wrapUpLeftMs = team.filter((o) => o.callId === null && this.wrappingUp(o.id, now)).map((o) => (this.wrapUps.get(o.id) as number) - now);
+        const wrapUpLeftMs = team.filter((o) => o.callId === null).map((o) => this.wrapUpLeft(o.id, now)).filter((left) => left > 0);
         for (const id of await this.fillPooled(campaign, mine, team.length, wrapUpLeftMs)) free.delete(id);
         continue;
       }
@@ -332,7 +332,7 @@ export class DialerCycle {
     const campaign = this.campaigns.get(live.campaignId);
     if (!campaign || !live.lead || !pbx.assignOperator) return;
     const now = clock.now();
-    const candidates = (await store.listOperators(campaign.operators)).filter((o) => o.online && o.callId === null && !this.wrappingUp(o.id, now));
+    const candidates = (await store.listOperators(campaign.operators)).filter((o) => o.online && o.callId === null && this.wrapUpLeft(o.id, now) === 0);
     if (candidates.length === 0) return;
     const states = await pbx.deviceStates(candidates.map((o) => o.stateDevice));
     for (const o of candidates) {
@@ -368,12 +368,13 @@ export class DialerCycle {
     if (!shown) this.deps.logger.warn({ callId, operator: live.operatorId, deadlineMs }, 'dialer: Bitrix24 had not registered the call in time: card not shown (the call is still recorded)');
   }
 
-  private wrappingUp(operatorId: string, now: number): boolean {
+  /** The operator's after-call work left (ms); 0 when none (an ended one is forgotten). */
+  private wrapUpLeft(operatorId: string, now: number): number {
     const until = this.wrapUps.get(operatorId);
-    if (until === undefined) return false;
-    if (until > now) return true;
+    if (until === undefined) return 0;
+    if (until > now) return until - now;
     this.wrapUps.delete(operatorId);
-    return false;
+    return 0;
   }
 
   private async operatorOff(operatorId: string, reason: string): Promise<void> {

@@ -9,9 +9,10 @@ import { seededRandom } from './rng.ts';
  * `dialer simulate`: the pacing the live dialer runs (`pace`, `nextMargin`, the same history
  * and abandoned-rate window), every second, against the fixed population model. A customer who
  * answers takes a free operator, or waits up to `holdMs` for one (the live dialplan's wait)
- * before the recorded message — an abandoned call. Operators wrap up after every call (the pacing sees who does, and for how long). With
- * answering machines in the population and AMD on, a MACHINE verdict is hung up on and, as in the
- * live dialer, its estimated live share counts as answered and abandoned.
+ * before the recorded message — an abandoned call. Operators wrap up after every call (the
+ * pacing sees who does, and for how long). With answering machines in the population and AMD on,
+ * a MACHINE verdict is hung up on and, as in the live dialer, its estimated live share counts as
+ * answered and abandoned.
  */
 export interface SimulationInput {
   readonly operators: number;
