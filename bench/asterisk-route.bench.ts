@@ -7,12 +7,15 @@
 // user + system time (/proc) divided by the route requests: its AMI reading, call tracking and CRM
 // writes (register + finish of every call, to the Bitrix24 double) included.
 // Baseline in the same run: the same load with CONNECTOR_AGI pointed at a minimal FastAGI
-// responder that answers at once (Asterisk's own AGI cost on this machine).
+// responder that answers at once, in a process of its own (Asterisk's own AGI cost on this machine,
+// and the least CPU a Node process spends answering a route request); the connector meanwhile only
+// follows and records the calls, which gives that part of its CPU apart.
 import fs from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
 import { PbxTier } from '../test/pbx/harness.ts';
 import { hasLab, LAB_SKIP_REASON } from '../test/pbx/lab-asterisk.ts';
 import type { LabEvent } from '../test/pbx/lab-ami.ts';
@@ -62,29 +65,12 @@ function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number;
 }
 
-/** Answers every route request at once with a dial to the busy trunk (the same calls as the connector places). */
-async function instantResponder(): Promise<net.Server> {
-  const server = net.createServer((s) => {
-    let buf = '';
-    let exten = '';
-    let answered = false;
-    s.on('data', (d) => {
-      buf += d.toString();
-      if (!answered) {
-        const m = /agi_arg_1: (\S+)/.exec(buf);
-        if (m && buf.includes('\n\n')) {
-          exten = m[1] as string;
-          answered = true;
-          s.write(`SET VARIABLE ROUTE "dial|Local/${exten.replace(/^\+/, "")}@lab-t1||2|0|baseline|"\n`);
-        }
-      } else if (/\n200 /.test(`\n${buf.slice(buf.indexOf('\n\n') + 2)}`)) {
-        s.end();
-      }
-    });
-    s.on('error', () => undefined);
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return server;
+/** The baseline responder (bench/support/instant-agi.mjs) in a process of its own, so its CPU can be read. */
+async function instantResponder(): Promise<{ readonly child: ChildProcess; readonly port: number }> {
+  const child = spawn(process.execPath, [path.join(import.meta.dirname, 'support', 'instant-agi.mjs')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const exited = once(child, 'exit').then(([code]) => { throw new Error(`the instant responder exited (${String(code)}) before listening`); });
+  const [line] = (await Promise.race([once(createInterface({ input: child.stdout! }), 'line'), exited])) as [string];
+  return { child, port: Number(line) };
 }
 
 interface Phase {
@@ -92,8 +78,10 @@ interface Phase {
   readonly p50: number;
   readonly p99: number;
   readonly max: number;
-  /** Connector CPU ms per route request (null in the baseline, where it answers none). */
-  readonly cpuMsPer: number | null;
+  /** Connector CPU ms per call: with its route request, or in the baseline only following and recording the call. */
+  readonly cpuMsPer: number;
+  /** The instant responder's CPU ms per route request (in the baseline only). */
+  readonly responderCpuMsPer: number | null;
   /** Connector CPU ms per second of the phase. */
   readonly cpuMsPerSec: number;
   /** The share of that CPU spent in the kernel (sockets, file writes). */
@@ -105,7 +93,8 @@ interface Phase {
 }
 
 /** Places RATE calls/s for `seconds`, measures the AGI step of each, waits until every channel is gone. */
-async function phase(tier: PbxTier, seconds: number, scenario: number, cpuPid: number, routed: boolean): Promise<Phase> {
+async function phase(tier: PbxTier, seconds: number, scenario: number, cpuPid: number, responderPid: number | null): Promise<Phase> {
+  const routed = responderPid === null;
   const agiAt = new Map<string, number>();
   const rtts: number[] = [];
   const stop = tier.ami.onEvent((e: LabEvent) => {
@@ -119,6 +108,7 @@ async function phase(tier: PbxTier, seconds: number, scenario: number, cpuPid: n
     if (e.Application === 'AGI') agiAt.set(id, Number(e.Timestamp));
   });
   const cpu0 = cpuTimes(cpuPid);
+  const responder0 = responderPid === null ? 0 : cpuSeconds(responderPid);
   const threads0 = threadCpu(cpuPid);
   const load0 = load();
   const total = Math.round(RATE * seconds);
@@ -143,6 +133,7 @@ async function phase(tier: PbxTier, seconds: number, scenario: number, cpuPid: n
     await new Promise((r) => setTimeout(r, 200));
   }
   const cpu1 = cpuTimes(cpuPid);
+  const responderCpu = responderPid === null ? 0 : cpuSeconds(responderPid) - responder0;
   const threads1 = threadCpu(cpuPid);
   const system = cpu1.system - cpu0.system;
   const cpu = cpu1.user - cpu0.user + system;
@@ -154,7 +145,8 @@ async function phase(tier: PbxTier, seconds: number, scenario: number, cpuPid: n
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     max: sorted[sorted.length - 1] ?? Number.NaN,
-    cpuMsPer: routed && rtts.length > 0 ? (cpu * 1000) / rtts.length : null,
+    cpuMsPer: rtts.length > 0 ? (cpu * 1000) / rtts.length : Number.NaN,
+    responderCpuMsPer: !routed && rtts.length > 0 ? (responderCpu * 1000) / rtts.length : null,
     cpuMsPerSec: (cpu * 1000) / elapsed,
     systemShare: cpu > 0 ? system / cpu : 0,
     threads: [...threads1].map(([name, t]) => `${name} ${(((t - (threads0.get(name) ?? 0)) * 1000) / Math.max(1, rtts.length)).toFixed(2)}`).join(', '),
@@ -223,12 +215,15 @@ export async function run(): Promise<void> {
     ...(process.env.DB_STATEMENTS_DIR ? { DB_STATEMENTS_DIR: path.resolve(process.env.DB_STATEMENTS_DIR) } : {}),
   };
   const tier = await PbxTier.start({ rules: roomyTrunks, env: { LOG_LEVEL: 'info', TRACKER_FLUSH_MS: '200', OUTBOX_POLL_MS: '1000', ...profiling } });
-  const responder = await instantResponder();
+  let responder: Awaited<ReturnType<typeof instantResponder>> | undefined;
   try {
+    responder = await instantResponder();
+    const responderPid = responder.child.pid;
+    if (responderPid === undefined) throw new Error('the instant responder has no pid');
     const pid = tier.connector.pid;
     if (pid === undefined) throw new Error('the connector process has no pid');
     const connectorAgi = (await tier.ami.action({ Action: 'Getvar', Variable: 'CONNECTOR_AGI' }))[0]?.Value ?? '';
-    const baselineAgi = `agi://127.0.0.1:${(responder.address() as net.AddressInfo).port}/route`;
+    const baselineAgi = `agi://127.0.0.1:${responder.port}/route`;
     const fmt = (p: Phase): string => `p50 ${p.p50.toFixed(2)} ms, p99 ${p.p99.toFixed(2)} ms, max ${p.max.toFixed(1)} ms over ${p.requests} route requests`;
     // Idle after its start has settled (the first seconds after a start cost ~100 ms CPU/s, a
     // settled idle process ~15): timers, outbox polling, lease renewals.
@@ -240,22 +235,22 @@ export async function run(): Promise<void> {
     const results: { base: Phase; conn: Phase }[] = [];
     for (let i = 0; i < RUNS; i++) {
       await setAgi(tier, baselineAgi);
-      const base = await phase(tier, BASELINE_SECONDS, 90 + i, pid, false);
+      const base = await phase(tier, BASELINE_SECONDS, 90 + i, pid, responderPid);
       await setAgi(tier, connectorAgi);
       const s0 = await statements(pid);
-      const conn = await phase(tier, SECONDS, 93 + i, pid, true);
+      const conn = await phase(tier, SECONDS, 93 + i, pid, null);
       // The last calls' tracking and CRM writes are behind their hang-up by a flush or two.
       if (s0) await new Promise((r) => setTimeout(r, 3000));
       const s1 = await statements(pid);
       results.push({ base, conn });
       if (s0 && s1) console.log(statementReport(s0, s1, conn.requests));
-      console.log(`asterisk-route run ${i + 1}: connector ${fmt(conn)}, ${conn.cpuMsPer?.toFixed(3)} ms CPU each (${conn.cpuMsPerSec.toFixed(0)} ms/s, ${(conn.systemShare * 100).toFixed(0)} % of it system; ms per request by thread: ${conn.threads}), load average ${conn.load} | baseline (instant responder) ${fmt(base)}; connector meanwhile ${base.cpuMsPerSec.toFixed(0)} ms CPU/s (it still records these calls, from the dialplan's ConnectorAttempt events, and writes them to the CRM)`);
+      console.log(`asterisk-route run ${i + 1}: connector ${fmt(conn)}, ${conn.cpuMsPer.toFixed(3)} ms CPU each (${conn.cpuMsPerSec.toFixed(0)} ms/s, ${(conn.systemShare * 100).toFixed(0)} % of it system; ms per request by thread: ${conn.threads}), load average ${conn.load} | baseline (instant responder) ${fmt(base)}, ${base.responderCpuMsPer?.toFixed(3)} ms of the responder's CPU each; connector meanwhile ${base.cpuMsPer.toFixed(3)} ms CPU per call (${base.cpuMsPerSec.toFixed(0)} ms/s: it still follows these calls, from the dialplan's ConnectorAttempt events, and writes them to the CRM)`);
     }
     const m = (f: (r: { base: Phase; conn: Phase }) => number): string => median(results.map(f)).toFixed(3);
     console.log(`asterisk-route: ${RATE} new calls/s for ${SECONDS} s, median of ${RUNS} runs: AGI round trip as Asterisk sees it p50 ${m((r) => r.conn.p50)} ms, p99 ${m((r) => r.conn.p99)} ms (target <= 2 ms); baseline responder p50 ${m((r) => r.base.p50)} ms, p99 ${m((r) => r.base.p99)} ms`);
-    console.log(`asterisk-route: connector CPU per route request ${m((r) => r.conn.cpuMsPer ?? Number.NaN)} ms (target <= 0.3 ms; AMI reading, call tracking and the CRM writes of each call included); less its idle CPU ${m((r) => (r.conn.cpuMsPer ?? Number.NaN) - idleMsPerSec / RATE)} ms`);
+    console.log(`asterisk-route: connector CPU per route request ${m((r) => r.conn.cpuMsPer)} ms (target <= 0.3 ms; AMI reading, call tracking and the CRM writes of each call included); less its idle CPU ${m((r) => r.conn.cpuMsPer - idleMsPerSec / RATE)} ms; of which following and recording a call without a route request (the baseline) ${m((r) => r.base.cpuMsPer)} ms; an instant responder's CPU per route request (the least a FastAGI answer from a Node process costs on this machine) ${m((r) => r.base.responderCpuMsPer ?? Number.NaN)} ms`);
   } finally {
-    responder.close();
+    responder?.child.kill();
     await tier.stop();
   }
 }
